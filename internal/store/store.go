@@ -1,0 +1,139 @@
+// Package store opens the platform's database, SQLite embedded or PostgreSQL
+// for scale-out, and holds the few helpers whose SQL differs between the two.
+//
+// Every other package speaks to the database through bun with portable SQL;
+// when a query needs dialect-specific text it asks this package for it, so
+// that the differences live in one place.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+)
+
+// Kind names a supported database engine.
+type Kind string
+
+// The supported database engines.
+const (
+	SQLite   Kind = "sqlite"
+	Postgres Kind = "postgres"
+)
+
+// DB is an open platform database. It embeds *bun.DB so callers build queries
+// with bun directly.
+type DB struct {
+	*bun.DB
+	kind Kind
+}
+
+// IDB is what queries run on: the database itself or a transaction.
+type IDB = bun.IDB
+
+// Tx is an open transaction.
+type Tx = bun.Tx
+
+// Open opens the database named by url: "postgres://…" (or "postgresql://…")
+// for PostgreSQL, otherwise "sqlite:PATH", "file:PATH" or a plain file path for
+// SQLite. SQLite files are opened in WAL mode with foreign keys on, a busy
+// timeout and immediate write transactions, so that concurrent writers queue
+// instead of failing.
+func Open(ctx context.Context, url string) (*DB, error) {
+	var db *DB
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		sqldb, err := sql.Open("pgx", url)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		sqldb.SetMaxOpenConns(32)
+		sqldb.SetMaxIdleConns(32)
+		sqldb.SetConnMaxIdleTime(5 * time.Minute)
+		db = &DB{DB: bun.NewDB(sqldb, pgdialect.New()), kind: Postgres}
+	default:
+		path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
+		if path == "" {
+			return nil, errors.New("open sqlite: empty path")
+		}
+		if path != ":memory:" {
+			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+				return nil, fmt.Errorf("open sqlite: %w", err)
+			}
+		}
+		dsn := "file:" + path + "?_txlock=immediate" +
+			"&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
+			"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)" +
+			"&_time_format=sqlite"
+		sqldb, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		// One writer at a time is SQLite's rule; a small pool lets readers run
+		// beside it in WAL mode without piling up lock waits.
+		sqldb.SetMaxOpenConns(4)
+		sqldb.SetMaxIdleConns(4)
+		db = &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), kind: SQLite}
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", db.kind, err)
+	}
+	return db, nil
+}
+
+// Kind reports which engine db runs on.
+func (db *DB) Kind() Kind { return db.kind }
+
+// WithTx runs fn in one transaction, committing when fn returns nil and
+// rolling back otherwise. Every state change and the audit entry recording it
+// are written through one WithTx call.
+func (db *DB) WithTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error {
+	return db.RunInTx(ctx, nil, fn)
+}
+
+// ForUpdateSkipLocked returns the locking clause that lets many nodes claim
+// distinct due rows (timers, outbox events) without waiting for each other.
+// SQLite has one writer at a time and no row locks, so there it is empty.
+func (db *DB) ForUpdateSkipLocked() string {
+	if db.kind == Postgres {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
+// Like returns the operator for a case-insensitive pattern match.
+func (db *DB) Like() string {
+	if db.kind == Postgres {
+		return "ILIKE"
+	}
+	return "LIKE"
+}
+
+// Time returns t in UTC truncated to the microsecond, the precision both
+// databases keep, so a value read back compares equal to the one written.
+func Time(t time.Time) time.Time {
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint failure on
+// either engine, so callers can turn it into a 409 instead of a 500.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || // SQLite
+		strings.Contains(s, "SQLSTATE 23505") // PostgreSQL
+}
