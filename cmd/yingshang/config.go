@@ -1,0 +1,65 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Config is the program's configuration. Every flag can also be set by the
+// environment variable named beside it, so containers need no arguments.
+type Config struct {
+	DatabaseURL   string // YS_DATABASE_URL; empty → SQLite file in DataDir
+	Addr          string // YS_ADDR
+	DataDir       string // YS_DATA_DIR
+	SecretKey     string // YS_SECRET_KEY; empty → key file in DataDir
+	LogLevel      string // YS_LOG_LEVEL: debug, info, warn, error
+	LogFormat     string // YS_LOG_FORMAT: text or json
+	SecureCookies bool   // YS_SECURE_COOKIES: mark cookies Secure (behind TLS)
+	Workers       bool   // YS_WORKERS: run timer and outbox workers in this node
+}
+
+// flags registers the configuration flags on fs, with defaults taken from the
+// environment.
+func (c *Config) flags(fs *flag.FlagSet, defaultAddr, defaultDataDir string) {
+	fs.StringVar(&c.DatabaseURL, "database-url", env("YS_DATABASE_URL", ""), "database URL: postgres://… or a SQLite file path (env YS_DATABASE_URL; default: DATA-DIR/yingshang.db)")
+	fs.StringVar(&c.Addr, "addr", env("YS_ADDR", defaultAddr), "listen address (env YS_ADDR)")
+	fs.StringVar(&c.DataDir, "data-dir", env("YS_DATA_DIR", defaultDataDir), "data directory for the SQLite file, uploads and the generated key (env YS_DATA_DIR)")
+	fs.StringVar(&c.SecretKey, "secret-key", env("YS_SECRET_KEY", ""), "secret for encrypting personal numbers (env YS_SECRET_KEY; default: a key file generated in DATA-DIR)")
+	fs.StringVar(&c.LogLevel, "log-level", env("YS_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env YS_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("YS_LOG_FORMAT", "text"), "log format: text or json (env YS_LOG_FORMAT)")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", env("YS_SECURE_COOKIES", "") == "true", "mark cookies Secure; set when served over HTTPS (env YS_SECURE_COOKIES)")
+	fs.BoolVar(&c.Workers, "workers", env("YS_WORKERS", "true") != "false", "run the timer and outbox workers in this process (env YS_WORKERS)")
+}
+
+// databaseURL returns the configured URL, or the SQLite file in the data
+// directory when none is set.
+func (c *Config) databaseURL() string {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL
+	}
+	return filepath.Join(c.DataDir, "yingshang.db")
+}
+
+func (c *Config) validate() error {
+	switch strings.ToLower(c.LogFormat) {
+	case "text", "json":
+	default:
+		return fmt.Errorf("log format %q: want text or json", c.LogFormat)
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	return nil
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}

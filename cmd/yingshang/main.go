@@ -1,0 +1,94 @@
+// Command yingshang runs the yingshang platform and its maintenance tasks.
+//
+//	yingshang serve              run the platform
+//	yingshang demo               fresh demo database with demo data, then serve
+//	yingshang migrate            apply database migrations
+//	yingshang audit verify       check the audit hash chain
+//	yingshang calendar due D N   end of the N-th working day after date D
+//	yingshang backup FILE        consistent copy of a SQLite database
+//	yingshang bench              load benchmarks
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		var ec exitCode
+		if errors.As(err, &ec) {
+			os.Exit(int(ec))
+		}
+		fmt.Fprintln(os.Stderr, "yingshang:", err)
+		os.Exit(1)
+	}
+}
+
+// exitCode is an error that only carries the process exit status; the
+// command has already said what went wrong.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+const usage = `yingshang — 营商环境数字平台 / business-environment platform
+
+Usage:
+  yingshang serve [flags]               run the platform
+  yingshang demo [flags]                fresh demo database with demo data, then serve
+  yingshang migrate [flags]             apply database migrations and exit
+  yingshang audit verify [flags]        check the audit hash chain
+  yingshang calendar due DATE N [flags] end of the N-th working day after DATE
+  yingshang backup [flags] FILE         consistent copy of a SQLite database
+  yingshang bench [flags]               load benchmarks against a fresh database
+
+Run "yingshang COMMAND -h" for the flags of a command.
+`
+
+// run dispatches one command line. It returns an error instead of exiting so
+// tests can drive it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitCode(2)
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return cmdServe(ctx, rest, stdout, stderr, false)
+	case "demo":
+		return cmdServe(ctx, rest, stdout, stderr, true)
+	case "migrate":
+		return cmdMigrate(ctx, rest, stdout, stderr)
+	case "audit":
+		if len(rest) == 0 || rest[0] != "verify" {
+			fmt.Fprintln(stderr, "usage: yingshang audit verify [flags]")
+			return exitCode(2)
+		}
+		return cmdAuditVerify(ctx, rest[1:], stdout, stderr)
+	case "calendar":
+		if len(rest) == 0 || rest[0] != "due" {
+			fmt.Fprintln(stderr, "usage: yingshang calendar due DATE N [flags]")
+			return exitCode(2)
+		}
+		return cmdCalendarDue(ctx, rest[1:], stdout, stderr)
+	case "backup":
+		return cmdBackup(ctx, rest, stdout, stderr)
+	case "bench":
+		return cmdBench(ctx, rest, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprintf(stderr, "unknown command %q\n\n%s", cmd, usage)
+		return exitCode(2)
+	}
+}

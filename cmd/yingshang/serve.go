@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/yingshang/yingshang/internal/app"
+	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/demo"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func newLogger(cfg *Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if strings.EqualFold(cfg.LogFormat, "json") {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// cmdServe runs the platform. With demo set it first replaces the data
+// directory's database with a fresh one holding the demo city.
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDemo bool) error {
+	var cfg Config
+	name, addr, dir := "serve", ":8080", "data"
+	if isDemo {
+		name, addr, dir = "demo", "127.0.0.1:8080", "yingshang-demo"
+	}
+	fs := newFlagSet(name, stderr)
+	cfg.flags(fs, addr, dir)
+	if _, err := parseArgs(fs, args); err != nil {
+		return exitCode(2)
+	}
+	if err := cfg.validate(); err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitCode(2)
+	}
+	log := newLogger(&cfg, stderr)
+	if isDemo {
+		if cfg.DatabaseURL != "" {
+			return fmt.Errorf("demo: runs on a fresh SQLite database in --data-dir; do not give --database-url")
+		}
+		if err := freshDemoDir(cfg.DataDir); err != nil {
+			return err
+		}
+	}
+	// Listen before building so a busy port fails fast, before any work.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (choose another with --addr)", cfg.Addr, err)
+	}
+	a, err := app.New(ctx, app.Config{DatabaseURL: cfg.databaseURL(), Addr: cfg.Addr, DataDir: cfg.DataDir,
+		SecretKey: cfg.SecretKey, SecureCookies: cfg.SecureCookies, Workers: cfg.Workers,
+		Logger: log, Version: version})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer a.Close()
+	url := "http://" + displayAddr(ln.Addr())
+	if isDemo {
+		seeded, err := seedDemo(ctx, a)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		printDemo(stdout, url, cfg.DataDir, seeded, func(r auth.Role) string {
+			return a.Web.HomeFor(&auth.Actor{Roles: []auth.Role{r}})
+		})
+	} else {
+		fmt.Fprintf(stdout, "yingshang %s serving on %s (%s)\n", version, url, a.DB.Kind())
+	}
+	return a.Serve(ctx, ln)
+}
+
+// freshDemoDir removes the demo database of an earlier run so every demo
+// starts from the same state. Only the database files go; the directory's
+// key file stays.
+func freshDemoDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	for _, f := range []string{"yingshang.db", "yingshang.db-wal", "yingshang.db-shm"} {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("demo: reset: %w", err)
+		}
+	}
+	return nil
+}
+
+func seedDemo(ctx context.Context, a *app.App) (*demo.Seeded, error) {
+	d := demo.Deps{DB: a.DB, Org: a.Org, Audit: a.Audit}
+	seeded, err := demo.Seed(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	if err := demo.SeedWork(ctx, d, a.Calendar.Current(), seeded, time.Now()); err != nil {
+		return nil, err
+	}
+	return seeded, nil
+}
+
+func printDemo(w io.Writer, url, dir string, s *demo.Seeded, home func(auth.Role) string) {
+	fmt.Fprintf(w, "\n营商 yingshang 演示 / demo — 云澜市 (fictional city)\n\n")
+	fmt.Fprintf(w, "  地址 / address:   %s\n", url)
+	fmt.Fprintf(w, "  数据 / data:      %s\n", dir)
+	fmt.Fprintf(w, "  密码 / password:  %s  (every demo account)\n\n", demo.Password)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  用户名 username\t角色 role\t姓名 name\t说明 note\t首页 home")
+	for _, acc := range s.Accounts {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", acc.Username, acc.Role, acc.Name, acc.Note, home(acc.Role))
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\n按 Ctrl+C 停止 / press Ctrl+C to stop")
+}
+
+// displayAddr turns a listener address into one a browser can open.
+func displayAddr(a net.Addr) string {
+	s := a.String()
+	if strings.HasPrefix(s, "[::]:") || strings.HasPrefix(s, "0.0.0.0:") {
+		_, port, _ := net.SplitHostPort(s)
+		return "localhost:" + port
+	}
+	return s
+}

@@ -1,0 +1,210 @@
+// Package app assembles the platform from its packages: it opens the
+// database, builds every service, mounts the modules on the web server and
+// runs the background workers. cmd/yingshang and the end-to-end tests both
+// start the platform through it, so they run the same wiring.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/yingshang/yingshang/internal/audit"
+	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/calendar"
+	"github.com/yingshang/yingshang/internal/flow"
+	"github.com/yingshang/yingshang/internal/inbox"
+	"github.com/yingshang/yingshang/internal/org"
+	"github.com/yingshang/yingshang/internal/outbox"
+	"github.com/yingshang/yingshang/internal/pii"
+	"github.com/yingshang/yingshang/internal/store"
+	"github.com/yingshang/yingshang/internal/web"
+)
+
+// Config is what the platform needs to start.
+type Config struct {
+	DatabaseURL   string // postgres://… or a SQLite file path
+	Addr          string
+	DataDir       string
+	SecretKey     string // empty → key file in DataDir
+	SecureCookies bool
+	Workers       bool // run timer and outbox workers in this process
+	Logger        *slog.Logger
+	Version       string
+	// Now is the clock; nil means time.Now. Tests and the demo set it.
+	Now func() time.Time
+	// PasswordParams overrides the argon2id cost (tests use cheaper ones).
+	PasswordParams *auth.PasswordParams
+}
+
+// App is a running platform: its database, services and web server.
+type App struct {
+	Config   Config
+	Log      *slog.Logger
+	DB       *store.DB
+	Box      *pii.Box
+	Calendar *calendar.Service
+	Audit    *audit.Log
+	Flow     *flow.Engine
+	Org      *org.Service
+	Auth     *auth.Service
+	Policy   *auth.Policy
+	Outbox   *outbox.Dispatcher
+	Web      *web.Server
+}
+
+// staffHomes sends staff roles whose own workspace (hotline, service hall)
+// is not installed yet to the shared inbox.
+var staffHomes = map[auth.Role]string{
+	auth.RoleApprover:   "/work",
+	auth.RoleHandler:    "/work",
+	auth.RoleDispatcher: "/work",
+	auth.RoleOperator:   "/work",
+	auth.RoleClerk:      "/work",
+}
+
+// New opens and migrates the database and builds every service. Close
+// releases what it opened.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	a := &App{Config: cfg, Log: cfg.Logger}
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	a.DB = db
+	if err := a.build(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) build(ctx context.Context) error {
+	cfg := a.Config
+	n, err := a.DB.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		a.Log.Info("database migrated", "applied", n, "engine", a.DB.Kind())
+	}
+	secret, err := pii.LoadSecret(cfg.SecretKey, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	if a.Box, err = pii.New(secret); err != nil {
+		return err
+	}
+	a.Calendar = calendar.NewService(a.DB, cfg.Now, a.Log)
+	if err := a.Calendar.Init(ctx); err != nil {
+		return fmt.Errorf("calendar: %w", err)
+	}
+	a.Audit = audit.New(cfg.Now)
+	a.Flow = flow.New(a.DB, func() flow.Calendar { return a.Calendar.Current() }, a.Audit, cfg.Now)
+	a.Org = org.NewService(a.DB, a.Box, cfg.Now)
+	opts := auth.Options{}
+	if cfg.PasswordParams != nil {
+		a.Org.Password = *cfg.PasswordParams
+		opts.Password = *cfg.PasswordParams
+	}
+	a.Auth = auth.NewService(a.DB, cfg.Now, opts)
+	a.Policy = auth.NewPolicy()
+	a.Outbox = outbox.NewDispatcher(a.DB, a.Log, cfg.Now)
+
+	work := inbox.New(inbox.Deps{DB: a.DB, Flow: a.Flow, Org: a.Org, Policy: a.Policy, Audit: a.Audit, Now: cfg.Now})
+	modules := []web.Module{work, a.adminModule()}
+	a.Web, err = web.New(web.Config{
+		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
+		Modules: modules, SecureCookies: cfg.SecureCookies, Version: cfg.Version,
+		Now: cfg.Now, Homes: staffHomes,
+	})
+	if err != nil {
+		return err
+	}
+	m := a.Web.Metrics()
+	m.GaugeFunc("ys_outbox_pending", "Outbox events not yet delivered.", func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := outbox.Pending(ctx, a.DB)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	})
+	return nil
+}
+
+// Serve runs the web server on ln (or on Config.Addr when ln is nil) and,
+// when Config.Workers is set, the background workers, until ctx ends.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	if a.Config.Workers {
+		a.runWorkers(ctx, &wg)
+	}
+	var err error
+	if ln != nil {
+		err = a.Web.Serve(ctx, ln)
+	} else {
+		err = a.Web.ListenAndServe(ctx)
+	}
+	cancel()
+	wg.Wait()
+	return err
+}
+
+// runWorkers starts the background loops. Each is safe to run on every
+// node: timers and outbox rows are claimed with SKIP LOCKED on PostgreSQL.
+func (a *App) runWorkers(ctx context.Context, wg *sync.WaitGroup) {
+	loops := []struct {
+		name string
+		run  func(context.Context) error
+	}{
+		{"flow timers", func(ctx context.Context) error { return a.Flow.Run(ctx, 15*time.Second) }},
+		{"outbox", func(ctx context.Context) error { return a.Outbox.Run(ctx, 2*time.Second) }},
+		{"housekeeping", a.housekeeping},
+	}
+	for _, l := range loops {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := l.run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				a.Log.Error("worker stopped", "worker", l.name, "err", err)
+			}
+		}()
+	}
+}
+
+// housekeeping deletes expired sessions and reloads the holiday calendar, so
+// an administrator's edit on one node reaches every node within minutes.
+func (a *App) housekeeping(ctx context.Context) error {
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if _, err := a.Auth.DeleteExpired(ctx); err != nil {
+			a.Log.Warn("delete expired sessions", "err", err)
+		}
+		if err := a.Calendar.Reload(ctx); err != nil {
+			a.Log.Warn("reload calendar", "err", err)
+		}
+	}
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }

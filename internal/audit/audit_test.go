@@ -1,0 +1,384 @@
+package audit_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/yingshang/yingshang/internal/audit"
+	"github.com/yingshang/yingshang/internal/store"
+	"github.com/yingshang/yingshang/internal/store/storetest"
+)
+
+var t0 = time.Date(2026, 3, 2, 9, 30, 0, 123456789, time.FixedZone("CST", 8*3600))
+
+// clock returns a Now that advances one second per call.
+func clock() func() time.Time {
+	var mu sync.Mutex
+	t := t0
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		t = t.Add(time.Second)
+		return t
+	}
+}
+
+func appendN(t testing.TB, db *store.DB, l *audit.Log, n int) {
+	t.Helper()
+	ctx := context.Background()
+	for i := range n {
+		err := db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			_, err := l.Append(ctx, tx, audit.Entry{
+				ActorID:    int64(i%3 + 1),
+				ActorName:  fmt.Sprintf("用户%d", i%3+1),
+				Action:     []string{"flow.transition", "user.create", "flow.escalate"}[i%3],
+				ObjectType: "flow_instance",
+				ObjectID:   fmt.Sprint(100 + i),
+				RegionCode: []string{"320505", "320506", "110101"}[i%3],
+				Detail:     map[string]any{"i": i, "note": "受理"},
+			})
+			return err
+		})
+		if err != nil {
+			t.Fatalf("append %d: %v", i, err)
+		}
+	}
+}
+
+func wantBroken(t *testing.T, db *store.DB, seq int64) {
+	t.Helper()
+	_, err := audit.Verify(context.Background(), db)
+	var be *audit.BrokenError
+	if !errors.As(err, &be) {
+		t.Fatalf("Verify: want *BrokenError at %d, got %v", seq, err)
+	}
+	if be.Seq != seq {
+		t.Errorf("Verify: broken at %d (%s), want %d", be.Seq, be.Reason, seq)
+	}
+}
+
+func exec(t *testing.T, db *store.DB, q string, args ...any) {
+	t.Helper()
+	if _, err := db.NewRaw(q, args...).Exec(context.Background()); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+func TestVerify(t *testing.T) {
+	const n = 10
+	tests := []struct {
+		name   string
+		tamper func(t *testing.T, db *store.DB)
+		want   int64 // 0: the chain verifies
+	}{
+		{"clean", func(*testing.T, *store.DB) {}, 0},
+		{"edit middle field", func(t *testing.T, db *store.DB) {
+			exec(t, db, "UPDATE audit_log SET actor_name = 'mallory' WHERE seq = 5")
+		}, 5},
+		{"edit middle detail", func(t *testing.T, db *store.DB) {
+			exec(t, db, `UPDATE audit_log SET detail = '{"i":5,"note":"不予受理"}' WHERE seq = 6`)
+		}, 6},
+		{"edit time", func(t *testing.T, db *store.DB) {
+			exec(t, db, "UPDATE audit_log SET at = ? WHERE seq = 3", store.Time(t0.Add(time.Hour)))
+		}, 3},
+		{"edit hash", func(t *testing.T, db *store.DB) {
+			exec(t, db, "UPDATE audit_log SET hash = ? WHERE seq = 4", fmt.Sprintf("%064x", 4))
+		}, 4},
+		{"edit and rehash", func(t *testing.T, db *store.DB) {
+			// A forger who recomputes the hash of the row they edit still
+			// breaks the link from the next one.
+			rs, _, err := audit.List(context.Background(), db, audit.Filter{ObjectType: "flow_instance", ObjectID: "103"})
+			if err != nil || len(rs) != 1 || rs[0].Seq != 4 {
+				t.Fatalf("find entry 4: %v %v", rs, err)
+			}
+			r := rs[0]
+			r.ActorName = "mallory"
+			r.Hash = audit.ComputeHash(&r)
+			exec(t, db, "UPDATE audit_log SET actor_name = ?, hash = ? WHERE seq = 4", r.ActorName, r.Hash)
+		}, 5},
+		{"delete middle", func(t *testing.T, db *store.DB) {
+			exec(t, db, "DELETE FROM audit_log WHERE seq = 4")
+		}, 4},
+		{"delete first", func(t *testing.T, db *store.DB) {
+			exec(t, db, "DELETE FROM audit_log WHERE seq = 1")
+		}, 1},
+		{"swap rows", func(t *testing.T, db *store.DB) {
+			// Exchange everything but seq between entries 3 and 7.
+			cols := "at, actor_id, actor_name, action, object_type, object_id, region_code, detail, prev_hash, hash"
+			exec(t, db, "CREATE TABLE swap AS SELECT seq, "+cols+" FROM audit_log WHERE seq IN (3, 7)")
+			for _, p := range [][2]int{{3, 7}, {7, 3}} {
+				exec(t, db, `UPDATE audit_log SET
+					at = (SELECT at FROM swap WHERE seq = ?),
+					actor_id = (SELECT actor_id FROM swap WHERE seq = ?),
+					actor_name = (SELECT actor_name FROM swap WHERE seq = ?),
+					action = (SELECT action FROM swap WHERE seq = ?),
+					object_type = (SELECT object_type FROM swap WHERE seq = ?),
+					object_id = (SELECT object_id FROM swap WHERE seq = ?),
+					region_code = (SELECT region_code FROM swap WHERE seq = ?),
+					detail = (SELECT detail FROM swap WHERE seq = ?),
+					prev_hash = (SELECT prev_hash FROM swap WHERE seq = ?),
+					hash = (SELECT hash FROM swap WHERE seq = ?)
+					WHERE seq = ?`, p[1], p[1], p[1], p[1], p[1], p[1], p[1], p[1], p[1], p[1], p[0])
+			}
+		}, 3},
+		{"delete last", func(t *testing.T, db *store.DB) {
+			exec(t, db, "DELETE FROM audit_log WHERE seq = ?", n)
+		}, n},
+		{"delete all", func(t *testing.T, db *store.DB) {
+			exec(t, db, "DELETE FROM audit_log")
+		}, 1},
+		{"rewrite last and head", func(t *testing.T, db *store.DB) {
+			// Replacing the last entry's hash and prev_hash is caught by
+			// the recomputation even if the head is moved along.
+			exec(t, db, "UPDATE audit_log SET object_id = 'x' WHERE seq = ?", n)
+			exec(t, db, "UPDATE audit_head SET hash = 'x'")
+		}, n},
+		{"head hash changed", func(t *testing.T, db *store.DB) {
+			exec(t, db, "UPDATE audit_head SET hash = ?", fmt.Sprintf("%064x", 1))
+		}, n},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *store.DB) {
+				appendN(t, db, audit.New(clock()), n)
+				tt.tamper(t, db)
+				if tt.want != 0 {
+					wantBroken(t, db, tt.want)
+					return
+				}
+				checked, err := audit.Verify(context.Background(), db)
+				if err != nil || checked != n {
+					t.Fatalf("Verify: checked %d, err %v; want %d, nil", checked, err, n)
+				}
+			})
+		})
+	}
+}
+
+func TestVerifyEmpty(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		checked, err := audit.Verify(context.Background(), db)
+		if err != nil || checked != 0 {
+			t.Fatalf("Verify empty log: checked %d, err %v", checked, err)
+		}
+	})
+}
+
+func TestAppendRecords(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		l := audit.New(func() time.Time { return t0 })
+		var seq int64
+		err := db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			var err error
+			seq, err = l.Append(ctx, tx, audit.Entry{ActorName: "system", Action: "calendar.set_year",
+				ObjectType: "calendar", ObjectID: "2026", Detail: map[string]int{"holidays": 13}})
+			return err
+		})
+		if err != nil || seq != 1 {
+			t.Fatalf("Append: seq %d, err %v", seq, err)
+		}
+		recs, total, err := audit.List(ctx, db, audit.Filter{})
+		if err != nil || total != 1 || len(recs) != 1 {
+			t.Fatalf("List: %d of %d, err %v", len(recs), total, err)
+		}
+		r := recs[0]
+		if !r.At.Equal(store.Time(t0)) || r.At.Location() != time.UTC {
+			t.Errorf("At = %v, want %v in UTC", r.At, store.Time(t0))
+		}
+		if string(r.Detail) != `{"holidays":13}` || r.Action != "calendar.set_year" || r.ObjectID != "2026" {
+			t.Errorf("record = %+v", r)
+		}
+		if len(r.Hash) != 64 || r.PrevHash != fmt.Sprintf("%064d", 0) {
+			t.Errorf("hash %q prev %q", r.Hash, r.PrevHash)
+		}
+		hs, hh, err := audit.Head(ctx, db)
+		if err != nil || hs != 1 || hh != r.Hash {
+			t.Errorf("Head = %d %q, %v; want 1 %q", hs, hh, err, r.Hash)
+		}
+	})
+}
+
+func TestAppendRejects(t *testing.T) {
+	long := string(make([]byte, 600))
+	tests := []struct {
+		name string
+		e    audit.Entry
+	}{
+		{"no action", audit.Entry{ObjectType: "user"}},
+		{"no object type", audit.Entry{Action: "user.create"}},
+		{"negative actor", audit.Entry{ActorID: -1, Action: "a", ObjectType: "b"}},
+		{"long object id", audit.Entry{Action: "a", ObjectType: "b", ObjectID: long}},
+		{"bad utf-8", audit.Entry{Action: "a", ObjectType: "b", ActorName: "\xff"}},
+		{"unmarshalable detail", audit.Entry{Action: "a", ObjectType: "b", Detail: func() {}}},
+		{"huge detail", audit.Entry{Action: "a", ObjectType: "b", Detail: make([]byte, audit.MaxDetail)}},
+	}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		l := audit.New(clock())
+		for _, tt := range tests {
+			err := db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+				_, err := l.Append(ctx, tx, tt.e)
+				return err
+			})
+			if !errors.Is(err, audit.ErrInvalidEntry) {
+				t.Errorf("%s: err %v, want ErrInvalidEntry", tt.name, err)
+			}
+		}
+		ok := audit.Entry{Action: "user.create", ObjectType: "user"}
+		if _, err := l.Append(ctx, db, ok); !errors.Is(err, audit.ErrNotInTx) {
+			t.Errorf("Append outside a transaction: err %v, want ErrNotInTx", err)
+		}
+		if seq, _, _ := audit.Head(ctx, db); seq != 0 {
+			t.Errorf("rejected entries moved the head to %d", seq)
+		}
+	})
+}
+
+func TestRollbackLeavesNoGap(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		l := audit.New(clock())
+		appendN(t, db, l, 2)
+		boom := errors.New("boom")
+		err := db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			if _, err := l.Append(ctx, tx, audit.Entry{Action: "flow.transition", ObjectType: "flow_instance"}); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("WithTx: %v", err)
+		}
+		var seq int64
+		err = db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			var err error
+			seq, err = l.Append(ctx, tx, audit.Entry{Action: "flow.transition", ObjectType: "flow_instance"})
+			return err
+		})
+		if err != nil || seq != 3 {
+			t.Fatalf("append after rollback: seq %d, err %v; want 3", seq, err)
+		}
+		if checked, err := audit.Verify(ctx, db); err != nil || checked != 3 {
+			t.Fatalf("Verify: checked %d, err %v", checked, err)
+		}
+	})
+}
+
+func TestConcurrentAppend(t *testing.T) {
+	const workers, each = 8, 50
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		l := audit.New(clock())
+		var wg sync.WaitGroup
+		errs := make(chan error, workers)
+		seqs := make(chan int64, workers*each)
+		for w := range workers {
+			wg.Go(func() {
+				for i := range each {
+					err := db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+						seq, err := l.Append(ctx, tx, audit.Entry{ActorID: int64(w + 1),
+							Action: "flow.transition", ObjectType: "flow_instance", ObjectID: fmt.Sprint(i)})
+						seqs <- seq
+						return err
+					})
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		close(seqs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		seen := map[int64]bool{}
+		for s := range seqs {
+			if seen[s] {
+				t.Errorf("seq %d handed out twice", s)
+			}
+			seen[s] = true
+		}
+		if len(seen) != workers*each {
+			t.Errorf("%d distinct seqs, want %d", len(seen), workers*each)
+		}
+		checked, err := audit.Verify(ctx, db)
+		if err != nil || checked != workers*each {
+			t.Fatalf("Verify: checked %d, err %v; want %d", checked, err, workers*each)
+		}
+	})
+}
+
+func TestList(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		appendN(t, db, audit.New(clock()), 30) // entry i+1 at t0+(i+1)s; actor i%3+1
+		seqs := func(rs []audit.Record) []int64 {
+			var s []int64
+			for _, r := range rs {
+				s = append(s, r.Seq)
+			}
+			return s
+		}
+		tests := []struct {
+			name  string
+			f     audit.Filter
+			total int
+			first []int64
+		}{
+			{"all newest first", audit.Filter{Limit: 3}, 30, []int64{30, 29, 28}},
+			{"page 2", audit.Filter{Limit: 3, Offset: 3}, 30, []int64{27, 26, 25}},
+			{"actor", audit.Filter{ActorID: 2, Limit: 2}, 10, []int64{29, 26}},
+			{"action exact", audit.Filter{Action: "user.create", Limit: 2}, 10, []int64{29, 26}},
+			{"action prefix", audit.Filter{Action: "flow.*", Limit: 3}, 20, []int64{30, 28, 27}},
+			{"object", audit.Filter{ObjectType: "flow_instance", ObjectID: "104"}, 1, []int64{5}},
+			{"city region", audit.Filter{RegionCode: "320500", Limit: 2}, 20, []int64{29, 28}},
+			{"county region", audit.Filter{RegionCode: "320506", Limit: 1}, 10, []int64{29}},
+			{"province region", audit.Filter{RegionCode: "110000", Limit: 1}, 10, []int64{30}},
+			{"time range", audit.Filter{Since: t0.Add(5 * time.Second), Until: t0.Add(8 * time.Second)}, 3, []int64{7, 6, 5}},
+		}
+		for _, tt := range tests {
+			rs, total, err := audit.List(ctx, db, tt.f)
+			if err != nil {
+				t.Errorf("%s: %v", tt.name, err)
+				continue
+			}
+			if total != tt.total || fmt.Sprint(seqs(rs)) != fmt.Sprint(tt.first) {
+				t.Errorf("%s: total %d seqs %v, want %d %v", tt.name, total, seqs(rs), tt.total, tt.first)
+			}
+		}
+		for _, f := range []audit.Filter{{RegionCode: "3205"}, {ObjectID: "1"}, {Limit: -1}} {
+			if _, _, err := audit.List(ctx, db, f); !errors.Is(err, audit.ErrInvalidFilter) {
+				t.Errorf("List(%+v): err %v, want ErrInvalidFilter", f, err)
+			}
+		}
+	})
+}
+
+func BenchmarkAppend(b *testing.B) {
+	run := func(b *testing.B, db *store.DB) {
+		ctx := context.Background()
+		l := audit.New(time.Now)
+		e := audit.Entry{ActorID: 7, ActorName: "张三", Action: "flow.transition",
+			ObjectType: "flow_instance", ObjectID: "42", RegionCode: "320505",
+			Detail: map[string]string{"from": "accepted", "to": "approved"}}
+		for b.Loop() {
+			err := db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+				_, err := l.Append(ctx, tx, e)
+				return err
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("sqlite", func(b *testing.B) { run(b, storetest.OpenSQLite(b)) })
+	b.Run("postgres", func(b *testing.B) { run(b, storetest.OpenPostgres(b)) })
+}

@@ -1,0 +1,133 @@
+// Package inbox is where staff and the public meet the cases the workflow
+// engine runs: the staff inbox ("what waits for me and my department, by
+// time left"), the supervisor's view of overdue work, a citizen's or
+// enterprise's own cases, and the case page on which every allowed action,
+// extension request and decision is taken. Modules with their own pages
+// (hotline, service hall) link to the same case page or replace it.
+package inbox
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/yingshang/yingshang/internal/audit"
+	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/flow"
+	"github.com/yingshang/yingshang/internal/org"
+	"github.com/yingshang/yingshang/internal/store"
+	"github.com/yingshang/yingshang/internal/web"
+)
+
+//go:embed all:templates
+var templateFS embed.FS
+
+//go:embed locales/*.json
+var localeFS embed.FS
+
+// Deps are the services the module uses.
+type Deps struct {
+	DB     *store.DB
+	Flow   *flow.Engine
+	Org    *org.Service
+	Policy *auth.Policy
+	Audit  *audit.Log
+	Now    func() time.Time
+}
+
+// Module serves the inbox pages and API.
+type Module struct {
+	d Deps
+	s *web.Server
+
+	mu    sync.Mutex
+	depts map[int64]string // department names, cached: they rarely change
+}
+
+// New returns the module.
+func New(d Deps) *Module {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return &Module{d: d, depts: map[int64]string{}}
+}
+
+// caseKind is the authorisation kind of a workflow case seen through the
+// inbox: staff by department or region, the public their own.
+const caseKind = "case"
+
+// staffRoles may open the staff inbox.
+var staffRoles = []auth.Role{auth.RoleClerk, auth.RoleOperator, auth.RoleDispatcher,
+	auth.RoleHandler, auth.RoleApprover, auth.RoleSupervisor, auth.RoleAdmin}
+
+// Mount registers the pages, messages and API operations.
+func (m *Module) Mount(s *web.Server) error {
+	m.s = s
+	loc, err := fs.Sub(localeFS, "locales")
+	if err != nil {
+		return err
+	}
+	if err := s.Bundle().Add("inbox", loc); err != nil {
+		return fmt.Errorf("inbox: %w", err)
+	}
+	tpl, err := fs.Sub(templateFS, "templates")
+	if err != nil {
+		return err
+	}
+	if err := s.AddPages(tpl, "inbox"); err != nil {
+		return fmt.Errorf("inbox: %w", err)
+	}
+	s.Handle("GET /work", s.Require(staffRoles...)(httpFunc(m.workPage)))
+	s.Handle("GET /supervision", s.Require(auth.RoleSupervisor, auth.RoleAdmin)(httpFunc(m.supervisionPage)))
+	s.Handle("GET /my", s.Require(auth.RoleCitizen, auth.RoleEnterprise)(httpFunc(m.myPage)))
+	s.Handle("GET /cases/{id}", s.RequireActor(httpFunc(m.casePage)))
+	s.Handle("POST /cases/{id}/act", s.RequireActor(httpFunc(m.act)))
+	s.Handle("POST /cases/{id}/extensions", s.RequireActor(httpFunc(m.requestExtension)))
+	s.Handle("POST /cases/{id}/extensions/{ext}", s.RequireActor(httpFunc(m.decideExtension)))
+	m.registerAPI(s)
+	return nil
+}
+
+// Nav returns the inbox links the actor's roles may use.
+func (m *Module) Nav(a *auth.Actor) []web.NavLink {
+	var links []web.NavLink
+	if a.HasAny(staffRoles...) {
+		links = append(links, web.NavLink{Path: "/work", Key: "inbox.nav.work"})
+	}
+	if a.HasAny(auth.RoleSupervisor, auth.RoleAdmin) {
+		links = append(links, web.NavLink{Path: "/supervision", Key: "inbox.nav.supervision"})
+	}
+	if a.HasAny(auth.RoleCitizen, auth.RoleEnterprise) {
+		links = append(links, web.NavLink{Path: "/my", Key: "inbox.nav.my"})
+	}
+	return links
+}
+
+// object describes a case to the authorisation policy.
+func object(in *flow.Instance) auth.Object {
+	return auth.Object{Kind: caseKind, RegionCode: in.RegionCode,
+		DepartmentIDs: in.DepartmentIDs, OwnerUserID: in.OwnerUserID}
+}
+
+// departmentName returns the name of department id, from a cache filled on
+// first use.
+func (m *Module) departmentName(ctx context.Context, id int64) string {
+	m.mu.Lock()
+	name, ok := m.depts[id]
+	m.mu.Unlock()
+	if ok {
+		return name
+	}
+	d, err := m.d.Org.GetDepartment(ctx, id)
+	if err != nil {
+		return "#" + strconv.FormatInt(id, 10)
+	}
+	m.mu.Lock()
+	m.depts[id] = d.Name
+	m.mu.Unlock()
+	return d.Name
+}

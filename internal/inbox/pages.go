@@ -1,0 +1,430 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/flow"
+	"github.com/yingshang/yingshang/internal/i18n"
+	"github.com/yingshang/yingshang/internal/store"
+	"github.com/yingshang/yingshang/internal/web"
+)
+
+// pageSize is the number of cases on one page of a list.
+const pageSize = 20
+
+// Pager describes one page of a list for the templates.
+type Pager struct {
+	Page, Pages, Total int
+	Prev, Next         string // links, empty when there is none
+}
+
+func pager(r *http.Request, total int) Pager {
+	p := Pager{Page: pageNumber(r), Total: total, Pages: (total + pageSize - 1) / pageSize}
+	link := func(n int) string {
+		q := r.URL.Query()
+		q.Set("page", strconv.Itoa(n))
+		return r.URL.Path + "?" + q.Encode()
+	}
+	if p.Page > 1 {
+		p.Prev = link(p.Page - 1)
+	}
+	if p.Page < p.Pages {
+		p.Next = link(p.Page + 1)
+	}
+	return p
+}
+
+func pageNumber(r *http.Request) int {
+	n, err := strconv.Atoi(r.URL.Query().Get("page"))
+	if err != nil || n < 1 {
+		return 1
+	}
+	return min(n, 10000)
+}
+
+// listData is what the list pages render.
+type listData struct {
+	Rows    []Row
+	Pager   Pager
+	Q       string
+	Overdue bool
+	Flash   string
+}
+
+func (m *Module) workPage(w http.ResponseWriter, r *http.Request) {
+	a := auth.FromContext(r.Context())
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if len([]rune(q)) > 100 {
+		m.s.Error(w, r, http.StatusBadRequest, "inbox.error.query_too_long")
+		return
+	}
+	overdue := r.URL.Query().Get("overdue") == "1"
+	items, total, err := m.d.Flow.Inbox(r.Context(), m.d.DB, a, flow.InboxQuery{
+		Limit: pageSize, Offset: (pageNumber(r) - 1) * pageSize, Overdue: overdue, Q: q})
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	m.s.Render(w, r, "inbox/work.html", listData{Rows: m.rows(r.Context(), i18n.LangFrom(r.Context()), items),
+		Pager: pager(r, total), Q: q, Overdue: overdue})
+}
+
+// Table is what the "rows" partial renders: the page (for translations)
+// and one list of cases.
+type Table struct {
+	P     *web.Page
+	Rows  []Row
+	Pager Pager
+}
+
+// Table returns the list for the "rows" partial.
+func (d listData) Table(p *web.Page) Table { return Table{P: p, Rows: d.Rows, Pager: d.Pager} }
+
+// Section returns the overdue or the due-soon list for the "rows" partial.
+func (d supervisionData) Section(p *web.Page, which string) Table {
+	if which == "overdue" {
+		return Table{P: p, Rows: d.Overdue}
+	}
+	return Table{P: p, Rows: d.Soon}
+}
+
+// supervisionData is what the supervisor's page renders.
+type supervisionData struct {
+	Overdue, Soon []Row
+	Region        string
+}
+
+func (m *Module) supervisionPage(w http.ResponseWriter, r *http.Request) {
+	a := auth.FromContext(r.Context())
+	items, err := m.d.Flow.Overdue(r.Context(), a.RegionCode, 72*time.Hour)
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	rows := m.rows(r.Context(), i18n.LangFrom(r.Context()), items)
+	var d supervisionData
+	d.Region = a.RegionCode
+	for _, row := range rows {
+		if row.Urgency == DueOverdue {
+			d.Overdue = append(d.Overdue, row)
+		} else {
+			d.Soon = append(d.Soon, row)
+		}
+	}
+	m.s.Render(w, r, "inbox/supervision.html", d)
+}
+
+func (m *Module) myPage(w http.ResponseWriter, r *http.Request) {
+	a := auth.FromContext(r.Context())
+	items, total, err := m.d.Flow.Owned(r.Context(), a.UserID, pageSize, (pageNumber(r)-1)*pageSize)
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	m.s.Render(w, r, "inbox/my.html", listData{Rows: m.rows(r.Context(), i18n.LangFrom(r.Context()), items),
+		Pager: pager(r, total)})
+}
+
+// caseData is what the case page renders.
+type caseData struct {
+	Case       Row
+	Instance   *flow.Instance
+	Def        *flow.Definition
+	History    []historyRow
+	Actions    []actionView
+	Extensions []extensionView
+	CanExtend  bool
+	MaxDays    int
+	Problems   []flow.InputProblem
+	Error      string // message key
+	Flash      string // message key
+	Form       url.Values
+}
+
+type historyRow struct {
+	At        time.Time
+	Action    string
+	From, To  string
+	ActorName string
+	Comment   string
+	Inputs    map[string]string
+}
+
+type actionView struct {
+	Key, Name       string
+	Inputs          []inputView
+	CommentRequired bool
+}
+
+type inputView struct {
+	Key, Name, Type string
+	Options         []string
+	Required        bool
+}
+
+type extensionView struct {
+	flow.Extension
+	CanDecide bool
+}
+
+// loadCase reads case id and checks that the actor may see it. A case the
+// actor may not see is reported as not found, so its existence is not
+// disclosed.
+func (m *Module) loadCase(ctx context.Context, a *auth.Actor, idText string) (*flow.Instance, *flow.Definition, error) {
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil || id <= 0 {
+		return nil, nil, flow.ErrNotFound
+	}
+	in, err := m.d.Flow.Instance(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := m.d.Policy.Authorize(a, auth.ActRead, object(in)); err != nil {
+		return nil, nil, flow.ErrNotFound
+	}
+	def, err := m.d.Flow.Definition(ctx, in.DefinitionKey, in.DefinitionVersion)
+	if err != nil {
+		return nil, nil, err
+	}
+	return in, def, nil
+}
+
+func (m *Module) casePage(w http.ResponseWriter, r *http.Request) {
+	m.renderCase(w, r, http.StatusOK, caseData{Flash: flashKey(r.URL.Query().Get("ok"))})
+}
+
+// flashKey maps the ok= parameter of a redirect to its message key, so no
+// caller-supplied text is ever shown.
+func flashKey(v string) string {
+	switch v {
+	case "acted", "extension_requested", "extension_decided":
+		return "inbox.flash." + v
+	}
+	return ""
+}
+
+func (m *Module) renderCase(w http.ResponseWriter, r *http.Request, status int, d caseData) {
+	ctx := r.Context()
+	a := auth.FromContext(ctx)
+	in, def, err := m.loadCase(ctx, a, r.PathValue("id"))
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	lang := i18n.LangFrom(ctx)
+	d.Instance, d.Def = in, def
+	d.Case = m.rows(ctx, lang, []flow.InboxItem{m.item(in)})[0]
+	hist, err := m.d.Flow.History(ctx, in.ID)
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	for _, h := range hist {
+		hr := historyRow{At: h.At, Action: h.Action, From: h.From, To: h.To, ActorName: h.ActorName, Comment: h.Comment, Inputs: h.Inputs}
+		if act := def.Action(h.Action); act != nil {
+			hr.Action = pick(lang, act.Name, act.NameEn)
+		} else if k := "inbox.history." + h.Action; m.s.Bundle().Has(lang, k) {
+			hr.Action = m.s.Bundle().T(lang, k)
+		}
+		if st := def.State(h.From); st != nil {
+			hr.From = pick(lang, st.Name, st.NameEn)
+		}
+		if st := def.State(h.To); st != nil {
+			hr.To = pick(lang, st.Name, st.NameEn)
+		}
+		d.History = append(d.History, hr)
+	}
+	if in.Status != flow.StatusDone && m.d.Policy.Authorize(a, auth.ActAct, object(in)) == nil {
+		for _, act := range def.ActionsFrom(in.State) {
+			if !act.Allows(a.Roles) {
+				continue
+			}
+			av := actionView{Key: act.Key, Name: pick(lang, act.Name, act.NameEn), CommentRequired: act.CommentRequired}
+			for _, inp := range act.Inputs {
+				av.Inputs = append(av.Inputs, inputView{Key: inp.Key, Name: pick(lang, inp.Name, inp.NameEn),
+					Type: string(inp.Type), Options: inp.Options, Required: inp.Required})
+			}
+			d.Actions = append(d.Actions, av)
+		}
+		if p := def.Extension; p != nil {
+			d.MaxDays = p.MaxDays
+			d.CanExtend = hasAny(a, p.RequestRoles)
+		}
+	}
+	exts, err := m.d.Flow.Extensions(ctx, in.ID)
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	for _, x := range exts {
+		ev := extensionView{Extension: x}
+		if x.Status == flow.ExtensionPending {
+			d.CanExtend = false
+			ev.CanDecide = def.Extension != nil && hasAny(a, def.Extension.GrantRoles) &&
+				m.d.Policy.Authorize(a, auth.ActAct, object(in)) == nil
+		}
+		d.Extensions = append(d.Extensions, ev)
+	}
+	m.s.RenderStatus(w, r, status, "inbox/case.html", d)
+}
+
+// item wraps an instance as an inbox item with its time left.
+func (m *Module) item(in *flow.Instance) flow.InboxItem {
+	left, ok := in.Remaining(m.d.Now())
+	it := flow.InboxItem{Instance: *in, HasDue: ok, TimeLeft: left}
+	if ok && left < 0 {
+		it.OverdueDays = m.d.Flow.OverdueDays(nearest(*in))
+	}
+	return it
+}
+
+func hasAny(a *auth.Actor, roles []auth.Role) bool { return a.HasAny(roles...) }
+
+func (m *Module) act(w http.ResponseWriter, r *http.Request) {
+	if !m.s.ParseForm(w, r) {
+		return
+	}
+	ctx := r.Context()
+	a := auth.FromContext(ctx)
+	in, _, err := m.loadCase(ctx, a, r.PathValue("id"))
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	version, _ := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
+	inputs := map[string]string{}
+	for k, v := range r.PostForm {
+		if name, ok := strings.CutPrefix(k, "in_"); ok && len(v) > 0 {
+			inputs[name] = strings.TrimSpace(v[0])
+		}
+	}
+	tr := flow.Transition{InstanceID: in.ID, Version: version, Action: r.PostForm.Get("action"),
+		Actor: a, Inputs: inputs, Comment: strings.TrimSpace(r.PostForm.Get("comment"))}
+	err = m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		_, err := m.d.Flow.Apply(ctx, tx, tr)
+		return err
+	})
+	if err != nil {
+		m.failOnCase(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/cases/"+strconv.FormatInt(in.ID, 10)+"?ok=acted", http.StatusSeeOther)
+}
+
+func (m *Module) requestExtension(w http.ResponseWriter, r *http.Request) {
+	if !m.s.ParseForm(w, r) {
+		return
+	}
+	ctx := r.Context()
+	a := auth.FromContext(ctx)
+	in, _, err := m.loadCase(ctx, a, r.PathValue("id"))
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	days, err := strconv.Atoi(r.PostForm.Get("days"))
+	if err != nil || days <= 0 {
+		m.renderCase(w, r, http.StatusUnprocessableEntity, caseData{Problems: []flow.InputProblem{{Key: "days", Message: "延期天数须为正整数 (days must be a positive whole number)"}}, Form: r.PostForm})
+		return
+	}
+	reason := strings.TrimSpace(r.PostForm.Get("reason"))
+	err = m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		_, err := m.d.Flow.RequestExtension(ctx, tx, in.ID, days, reason, a)
+		return err
+	})
+	if err != nil {
+		m.failOnCase(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/cases/"+strconv.FormatInt(in.ID, 10)+"?ok=extension_requested", http.StatusSeeOther)
+}
+
+func (m *Module) decideExtension(w http.ResponseWriter, r *http.Request) {
+	if !m.s.ParseForm(w, r) {
+		return
+	}
+	ctx := r.Context()
+	a := auth.FromContext(ctx)
+	in, _, err := m.loadCase(ctx, a, r.PathValue("id"))
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	xid, err := strconv.ParseInt(r.PathValue("ext"), 10, 64)
+	if err != nil {
+		m.fail(w, r, flow.ErrNotFound)
+		return
+	}
+	if !m.extensionOf(ctx, in.ID, xid) {
+		m.fail(w, r, flow.ErrNotFound)
+		return
+	}
+	grant := r.PostForm.Get("decision") == "grant"
+	days, _ := strconv.Atoi(r.PostForm.Get("days"))
+	reason := strings.TrimSpace(r.PostForm.Get("reason"))
+	err = m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		_, err := m.d.Flow.DecideExtension(ctx, tx, xid, a, grant, days, reason)
+		return err
+	})
+	if err != nil {
+		m.failOnCase(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/cases/"+strconv.FormatInt(in.ID, 10)+"?ok=extension_decided", http.StatusSeeOther)
+}
+
+// extensionOf reports whether extension xid belongs to case id, so a form
+// for one case cannot decide another's extension.
+func (m *Module) extensionOf(ctx context.Context, id, xid int64) bool {
+	xs, err := m.d.Flow.Extensions(ctx, id)
+	if err != nil {
+		return false
+	}
+	for _, x := range xs {
+		if x.ID == xid {
+			return true
+		}
+	}
+	return false
+}
+
+// failOnCase shows a refused action on the case page with the reason.
+func (m *Module) failOnCase(w http.ResponseWriter, r *http.Request, err error) {
+	var ie *flow.InputError
+	switch {
+	case errors.As(err, &ie):
+		m.renderCase(w, r, http.StatusUnprocessableEntity, caseData{Problems: ie.Problems, Form: r.PostForm})
+	case errors.Is(err, flow.ErrConflict):
+		m.renderCase(w, r, http.StatusConflict, caseData{Error: "inbox.error.conflict"})
+	case errors.Is(err, flow.ErrFinished):
+		m.renderCase(w, r, http.StatusConflict, caseData{Error: "inbox.error.finished"})
+	case errors.Is(err, flow.ErrNoSuchAction):
+		m.renderCase(w, r, http.StatusUnprocessableEntity, caseData{Error: "inbox.error.no_such_action"})
+	case errors.Is(err, flow.ErrExtensionNotAllowed):
+		m.renderCase(w, r, http.StatusUnprocessableEntity, caseData{Error: "inbox.error.extension_not_allowed", Form: r.PostForm})
+	case errors.Is(err, flow.ErrForbidden), errors.Is(err, auth.ErrForbidden):
+		m.renderCase(w, r, http.StatusForbidden, caseData{Error: "inbox.error.forbidden"})
+	default:
+		m.fail(w, r, err)
+	}
+}
+
+// fail answers an error that leaves no page to show.
+func (m *Module) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, flow.ErrNotFound):
+		m.s.Error(w, r, http.StatusNotFound, "web.problem.404")
+	case errors.Is(err, flow.ErrForbidden), errors.Is(err, auth.ErrForbidden):
+		m.s.Error(w, r, http.StatusForbidden, "web.problem.403")
+	default:
+		m.s.Logger().ErrorContext(r.Context(), "inbox", "err", err, "path", r.URL.Path)
+		m.s.Error(w, r, http.StatusInternalServerError, "web.problem.500")
+	}
+}

@@ -1,0 +1,163 @@
+package web
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/i18n"
+)
+
+// APIPrefix is the path every JSON operation lives under. Operations are
+// registered with their full path ("/api/v1/hotline/orders") so the
+// OpenAPI document shows the paths clients call.
+const APIPrefix = "/api/v1"
+
+// Security requirements for operations that need a signed-in caller: a
+// bearer token (machines) or the session cookie (the browser).
+var securedBy = []map[string][]string{{"bearer": {}}, {"cookie": {}}}
+
+// Secured is the Security value for operations that need a signed-in
+// caller; set it on a huma.Operation so the OpenAPI document says so.
+func Secured() []map[string][]string { return securedBy }
+
+func newAPI(mux *http.ServeMux, version string) huma.API {
+	cfg := huma.DefaultConfig("营商 yingshang API", version)
+	cfg.Info.Description = "营商环境数字化平台接口。Errors are RFC 9457 problem details (application/problem+json)."
+	cfg.OpenAPIPath = APIPrefix + "/openapi"
+	cfg.SchemasPath = APIPrefix + "/schemas"
+	// The interactive docs page loads scripts from a CDN, which the
+	// content security policy forbids; clients read openapi.json instead.
+	cfg.DocsPath = ""
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer", Description: "Token from POST /api/v1/sessions."},
+		"cookie": {Type: "apiKey", In: "cookie", Name: SessionCookie, Description: "Browser session."},
+	}
+	return humago.New(mux, cfg)
+}
+
+// Actor returns the caller of an API operation. It fails with a 401
+// problem for an anonymous caller and, when roles are given, a 403 problem
+// for a caller holding none of them.
+func (s *Server) Actor(ctx context.Context, roles ...auth.Role) (*auth.Actor, error) {
+	a := auth.FromContext(ctx)
+	if a == nil {
+		return nil, s.Problem(ctx, auth.ErrUnauthenticated)
+	}
+	if len(roles) > 0 && !a.HasAny(roles...) {
+		return nil, s.Problem(ctx, auth.ErrForbidden)
+	}
+	return a, nil
+}
+
+// User is the API view of a signed-in user.
+type User struct {
+	ID            int64       `json:"id"`
+	Name          string      `json:"name"`
+	Roles         []auth.Role `json:"roles"`
+	RegionCode    string      `json:"region_code,omitempty" doc:"GB/T 2260 region code"`
+	DepartmentIDs []int64     `json:"department_ids,omitempty"`
+	USCC          string      `json:"uscc,omitempty" doc:"Unified social credit code of the enterprise acted for"`
+	Home          string      `json:"home" doc:"Path of the user's start page"`
+}
+
+func (s *Server) userOf(a *auth.Actor) User {
+	return User{ID: a.UserID, Name: a.Name, Roles: a.Roles, RegionCode: a.RegionCode,
+		DepartmentIDs: a.DepartmentIDs, USCC: a.USCC, Home: s.HomeFor(a)}
+}
+
+type signInInput struct {
+	Body struct {
+		Username string `json:"username" minLength:"1" maxLength:"128"`
+		Password string `json:"password" minLength:"1" maxLength:"256"`
+	}
+}
+
+type sessionOutput struct {
+	Body struct {
+		Token string `json:"token" doc:"Send as Authorization: Bearer <token>"`
+		User  User   `json:"user"`
+	}
+}
+
+type signOutOutput struct {
+	SetCookie http.Cookie `header:"Set-Cookie"`
+}
+
+type meOutput struct {
+	Body User
+}
+
+func registerCoreAPI(s *Server) {
+	huma.Register(s.api, huma.Operation{
+		OperationID:   "create-session",
+		Method:        http.MethodPost,
+		Path:          APIPrefix + "/sessions",
+		Summary:       "Sign in",
+		Description:   "Checks a username and password and returns a session token.",
+		Tags:          []string{"sessions"},
+		DefaultStatus: http.StatusCreated,
+		Errors:        []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity},
+	}, func(ctx context.Context, in *signInInput) (*sessionOutput, error) {
+		if s.cfg.Sessions == nil {
+			return nil, huma.Error503ServiceUnavailable(s.bundle.T(i18n.LangFrom(ctx), "web.problem.503"))
+		}
+		token, a, err := s.cfg.Sessions.SignIn(ctx, in.Body.Username, in.Body.Password, clientMeta(ctx))
+		if err != nil {
+			return nil, s.Problem(ctx, err)
+		}
+		out := &sessionOutput{}
+		out.Body.Token = token
+		out.Body.User = s.userOf(a)
+		return out, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID:   "delete-current-session",
+		Method:        http.MethodDelete,
+		Path:          APIPrefix + "/sessions/current",
+		Summary:       "Sign out",
+		Description:   "Ends the session the request is authenticated with.",
+		Tags:          []string{"sessions"},
+		DefaultStatus: http.StatusNoContent,
+		Security:      Secured(),
+		Errors:        []int{http.StatusUnauthorized},
+	}, func(ctx context.Context, _ *struct{}) (*signOutOutput, error) {
+		if _, err := s.Actor(ctx); err != nil {
+			return nil, err
+		}
+		if err := s.cfg.Sessions.SignOut(ctx, sessionToken(ctx)); err != nil {
+			return nil, s.Problem(ctx, err)
+		}
+		return &signOutOutput{SetCookie: http.Cookie{
+			Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		}}, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "get-me",
+		Method:      http.MethodGet,
+		Path:        APIPrefix + "/me",
+		Summary:     "Current user",
+		Description: "Returns the signed-in user, their roles and start page.",
+		Tags:        []string{"sessions"},
+		Security:    Secured(),
+		Errors:      []int{http.StatusUnauthorized},
+	}, func(ctx context.Context, _ *struct{}) (*meOutput, error) {
+		a, err := s.Actor(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &meOutput{Body: s.userOf(a)}, nil
+	})
+}
+
+// clientMeta describes the client of the request ctx belongs to, for the
+// sign-in record.
+func clientMeta(ctx context.Context) auth.ClientMeta {
+	ri := infoFrom(ctx)
+	return auth.ClientMeta{IP: ri.ip, UserAgent: ri.userAgent}
+}

@@ -1,0 +1,199 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/i18n"
+	"github.com/yingshang/yingshang/internal/pii"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+//go:embed locales/*.json
+var localeFS embed.FS
+
+func localesFS() fs.FS {
+	sub, _ := fs.Sub(localeFS, "locales")
+	return sub
+}
+
+// CST is China Standard Time, in which the platform shows every date and
+// time. A fixed zone avoids depending on the host's tz database.
+var CST = time.FixedZone("CST", 8*3600)
+
+// Page is the value every page template executes with. The layout uses its
+// fields; a page's own values are in Data.
+type Page struct {
+	Lang      string
+	Actor     *auth.Actor
+	Nav       []NavItem
+	Path      string
+	RequestID string
+	Now       time.Time
+	Data      any
+
+	bundle *i18n.Bundle
+}
+
+// T translates key into the page's language: {{$.T "hotline.title"}}.
+func (p *Page) T(key string, args ...any) string { return p.bundle.T(p.Lang, key, args...) }
+
+// NavItem is one resolved entry of the navigation bar.
+type NavItem struct {
+	Path, Label string
+	Current     bool
+}
+
+// funcs are available in every template.
+func (s *Server) funcs() template.FuncMap {
+	return template.FuncMap{
+		"t":         s.bundle.T, // {{t $.Lang "key" args...}}
+		"args":      args,       // {{$.T "key" (args "n" 3)}}
+		"date":      func(t time.Time) string { return fmtTime(t, "2006-01-02") },
+		"datetime":  func(t time.Time) string { return fmtTime(t, "2006-01-02 15:04") },
+		"time":      func(t time.Time) string { return fmtTime(t, "15:04") },
+		"isodate":   func(t time.Time) string { return fmtTime(t, time.RFC3339) },
+		"static":    staticURL,
+		"maskPhone": pii.MaskPhone,
+		"maskID":    pii.MaskID,
+		"maskName":  pii.MaskName,
+	}
+}
+
+// args builds named message arguments from key, value pairs.
+func args(kv ...any) (i18n.Args, error) {
+	if len(kv)%2 != 0 {
+		return nil, fmt.Errorf("args: odd number of arguments")
+	}
+	a := make(i18n.Args, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("args: key %v is not a string", kv[i])
+		}
+		a[k] = kv[i+1]
+	}
+	return a, nil
+}
+
+func fmtTime(t time.Time, layout string) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(CST).Format(layout)
+}
+
+func (s *Server) initTemplates() error {
+	layout, err := template.New("layout").Funcs(s.funcs()).ParseFS(templateFS, "templates/layout.html")
+	if err != nil {
+		return fmt.Errorf("web: layout: %w", err)
+	}
+	s.layout = layout
+	sub, _ := fs.Sub(templateFS, "templates")
+	return s.AddPages(sub, "web")
+}
+
+// AddPages registers the page templates found in directory dir of fsys.
+// Each "name.html" becomes the page "dir/name.html" and must define
+// "content" (and may define "title"); files whose names begin with "_" are
+// partials parsed into every page of dir. A module typically embeds
+// "templates/<module>/*.html" and calls s.AddPages(templatesFS, "hotline"),
+// then renders "hotline/list.html". Embed with "//go:embed all:templates":
+// without all:, go:embed leaves out the "_" partials.
+func (s *Server) AddPages(fsys fs.FS, dir string) error {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return fmt.Errorf("web: pages %s: %w", dir, err)
+	}
+	var partials, pages []string
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || path.Ext(name) != ".html" {
+			continue
+		}
+		if strings.HasPrefix(name, "_") {
+			partials = append(partials, path.Join(dir, name))
+		} else {
+			pages = append(pages, path.Join(dir, name))
+		}
+	}
+	for _, p := range pages {
+		if _, dup := s.pages[p]; dup {
+			return fmt.Errorf("web: page %s registered twice", p)
+		}
+		t, err := s.layout.Clone()
+		if err != nil {
+			return fmt.Errorf("web: page %s: %w", p, err)
+		}
+		if t, err = t.ParseFS(fsys, append(partials, p)...); err != nil {
+			return fmt.Errorf("web: page %s: %w", p, err)
+		}
+		if t.Lookup("content") == nil {
+			return fmt.Errorf("web: page %s defines no \"content\"", p)
+		}
+		s.pages[p] = t
+	}
+	return nil
+}
+
+// Render writes page with status 200. data is available to the template as
+// .Data.
+func (s *Server) Render(w http.ResponseWriter, r *http.Request, page string, data any) {
+	s.RenderStatus(w, r, http.StatusOK, page, data)
+}
+
+// RenderStatus writes page, inside the layout, with the given status.
+func (s *Server) RenderStatus(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
+	s.execute(w, r, status, page, "layout", data)
+}
+
+// RenderFragment writes only the template name defined by page, without
+// the layout: the answer to an htmx request that swaps part of a page.
+func (s *Server) RenderFragment(w http.ResponseWriter, r *http.Request, page, name string, data any) {
+	s.execute(w, r, http.StatusOK, page, name, data)
+}
+
+func (s *Server) execute(w http.ResponseWriter, r *http.Request, status int, page, name string, data any) {
+	t, ok := s.pages[page]
+	if !ok {
+		s.log.ErrorContext(r.Context(), "render: no such page", "page", page, "request_id", RequestID(r.Context()))
+		http.Error(w, "internal error: "+RequestID(r.Context()), http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, s.page(r, data)); err != nil {
+		// Rendering into a buffer means a failed template never sends
+		// half a page.
+		s.log.ErrorContext(r.Context(), "render", "page", page, "request_id", RequestID(r.Context()), "err", err)
+		http.Error(w, "internal error: "+RequestID(r.Context()), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+func (s *Server) page(r *http.Request, data any) *Page {
+	a := auth.FromContext(r.Context())
+	return &Page{
+		Lang:      i18n.LangFrom(r.Context()),
+		Actor:     a,
+		Nav:       s.nav(r, a),
+		Path:      r.URL.Path,
+		RequestID: RequestID(r.Context()),
+		Now:       s.now(),
+		Data:      data,
+		bundle:    s.bundle,
+	}
+}
