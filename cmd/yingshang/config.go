@@ -19,6 +19,7 @@ type Config struct {
 	LogFormat     string // YS_LOG_FORMAT: text or json
 	SecureCookies bool   // YS_SECURE_COOKIES: mark cookies Secure (behind TLS)
 	Workers       bool   // YS_WORKERS: run timer and outbox workers in this node
+	RootRegion    string // YS_ROOT_REGION: region code the deployment serves
 }
 
 // flags registers the configuration flags on fs, with defaults taken from the
@@ -31,6 +32,7 @@ func (c *Config) flags(fs *flag.FlagSet, defaultAddr, defaultDataDir string) {
 	fs.StringVar(&c.LogLevel, "log-level", env("YS_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env YS_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("YS_LOG_FORMAT", "text"), "log format: text or json (env YS_LOG_FORMAT)")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", env("YS_SECURE_COOKIES", "") == "true", "mark cookies Secure; set when served over HTTPS (env YS_SECURE_COOKIES)")
+	fs.StringVar(&c.RootRegion, "root-region", env("YS_ROOT_REGION", ""), "GB/T 2260 code of the region this deployment serves; its administrators manage the calendar and workflows (env YS_ROOT_REGION; default: the top-most region stored)")
 	fs.BoolVar(&c.Workers, "workers", env("YS_WORKERS", "true") != "false", "run the timer and outbox workers in this process (env YS_WORKERS)")
 }
 

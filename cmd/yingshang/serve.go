@@ -55,6 +55,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		if err := freshDemoDir(cfg.DataDir); err != nil {
 			return err
 		}
+		if cfg.RootRegion == "" {
+			cfg.RootRegion = demo.CityCode
+		}
 	}
 	// Listen before building so a busy port fails fast, before any work.
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -62,7 +65,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		return fmt.Errorf("listen on %s: %w (choose another with --addr)", cfg.Addr, err)
 	}
 	a, err := app.New(ctx, app.Config{DatabaseURL: cfg.databaseURL(), Addr: cfg.Addr, DataDir: cfg.DataDir,
-		SecretKey: cfg.SecretKey, SecureCookies: cfg.SecureCookies, Workers: cfg.Workers,
+		SecretKey: cfg.SecretKey, SecureCookies: cfg.SecureCookies, Workers: cfg.Workers, RootRegion: cfg.RootRegion,
 		Logger: log, Version: version})
 	if err != nil {
 		ln.Close()

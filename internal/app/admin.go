@@ -1,8 +1,13 @@
 package app
 
-import "github.com/yingshang/yingshang/internal/web"
+import (
+	"github.com/yingshang/yingshang/internal/admin"
+	"github.com/yingshang/yingshang/internal/web"
+)
 
 // adminModule returns the administration console.
 func (a *App) adminModule() web.Module {
-	return web.ModuleFunc(func(s *web.Server) error { return nil })
+	return admin.New(admin.Deps{DB: a.DB, Org: a.Org, Auth: a.Auth, Policy: a.Policy,
+		Calendar: a.Calendar, Audit: a.Audit, Flows: a.Flow, RootRegion: a.Config.RootRegion,
+		Now: a.Config.Now})
 }

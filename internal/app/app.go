@@ -33,6 +33,10 @@ type Config struct {
 	SecretKey     string // empty → key file in DataDir
 	SecureCookies bool
 	Workers       bool // run timer and outbox workers in this process
+	// RootRegion is the GB/T 2260 code of the region the deployment serves;
+	// its administrators manage platform-wide data (calendar, workflows).
+	// Empty means the top-most stored region.
+	RootRegion string
 	Logger        *slog.Logger
 	Version       string
 	// Now is the clock; nil means time.Now. Tests and the demo set it.
@@ -70,20 +74,29 @@ var staffHomes = map[auth.Role]string{
 // New opens and migrates the database and builds every service. Close
 // releases what it opened.
 func New(ctx context.Context, cfg Config) (*App, error) {
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	a, err := WithDB(ctx, db, cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// WithDB builds the platform on an open database (tests pass one per
+// engine). Close closes db.
+func WithDB(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	a := &App{Config: cfg, Log: cfg.Logger}
-	db, err := store.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return nil, err
-	}
-	a.DB = db
+	a := &App{Config: cfg, Log: cfg.Logger, DB: db}
 	if err := a.build(ctx); err != nil {
-		db.Close()
 		return nil, err
 	}
 	return a, nil

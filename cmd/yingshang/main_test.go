@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/yingshang/yingshang/internal/app"
+	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/store"
+)
+
+func runCmd(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+func TestCalendarDue(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		from, n, want string
+	}{
+		{"2026-09-30", "5", "2026-10-13"}, // the reference's worked example across 国庆节
+		{"2026-02-13", "1", "2026-02-14"}, // make-up Saturday before 春节 counts
+		{"2026-02-14", "1", "2026-02-24"}, // 春节 holiday skipped
+		{"2026-11-20", "0", "2026-11-20"},
+	}
+	for _, c := range cases {
+		out, _, err := runCmd(t, "calendar", "due", c.from, c.n, "--data-dir", dir)
+		if err != nil || strings.TrimSpace(out) != c.want {
+			t.Errorf("calendar due %s %s = %q, %v; want %s", c.from, c.n, out, err, c.want)
+		}
+	}
+	// A year without a published arrangement is counted Monday–Friday, with a warning.
+	out, errOut, err := runCmd(t, "calendar", "due", "2027-09-30", "5", "--data-dir", dir)
+	if err != nil || strings.TrimSpace(out) != "2027-10-07" || !strings.Contains(errOut, "2027") {
+		t.Errorf("missing year: %q %q %v", out, errOut, err)
+	}
+	for _, bad := range [][]string{{"2026-13-01", "5"}, {"2026-09-30", "-1"}, {"2026-09-30"}} {
+		_, _, err := runCmd(t, append([]string{"calendar", "due", "--data-dir", dir}, bad...)...)
+		var ec exitCode
+		if !errors.As(err, &ec) || ec != 2 {
+			t.Errorf("calendar due %v: err %v, want exit 2", bad, err)
+		}
+	}
+}
+
+// The audit chain of a real database verifies, and after one row is edited
+// the command exits 1 and names that row.
+func TestAuditVerifyDetectsTampering(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	a, err := app.New(ctx, app.Config{DatabaseURL: filepath.Join(dir, "yingshang.db"), DataDir: dir, PasswordParams: &auth.TestPasswordParams})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seedDemo(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+
+	out, _, err := runCmd(t, "audit", "verify", "--data-dir", dir)
+	if err != nil || !strings.Contains(out, "intact") {
+		t.Fatalf("clean chain: %q, %v", out, err)
+	}
+	db, err := store.Open(ctx, filepath.Join(dir, "yingshang.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, "UPDATE audit_log SET actor_name = 'someone else' WHERE seq = 3"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	out, _, err = runCmd(t, "audit", "verify", "--data-dir", dir)
+	var ec exitCode
+	if !errors.As(err, &ec) || ec != 1 || !strings.Contains(out, "entry 3") {
+		t.Errorf("tampered chain: %q, err %v; want exit 1 naming entry 3", out, err)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	_, errOut, err := runCmd(t, "frobnicate")
+	var ec exitCode
+	if !errors.As(err, &ec) || ec != 2 || !strings.Contains(errOut, "unknown command") {
+		t.Errorf("unknown command: %q %v", errOut, err)
+	}
+}

@@ -1,0 +1,81 @@
+package app_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/yingshang/yingshang/internal/app"
+	"github.com/yingshang/yingshang/internal/audit"
+	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/demo"
+	"github.com/yingshang/yingshang/internal/store"
+	"github.com/yingshang/yingshang/internal/store/storetest"
+)
+
+// Every demo account signs in and lands on its role's home page, which
+// answers 200 with that role's workspace; the demo leaves an intact audit
+// chain. This is the newcomer's first five minutes.
+func TestDemoAccountsLandHome(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a, err := app.WithDB(ctx, db, app.Config{DataDir: t.TempDir(), PasswordParams: &auth.TestPasswordParams, RootRegion: demo.CityCode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := demo.Deps{DB: a.DB, Org: a.Org, Audit: a.Audit}
+		seeded, err := demo.Seed(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := demo.SeedWork(ctx, d, a.Calendar.Current(), seeded, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(a.Web.Handler())
+		defer srv.Close()
+
+		// What each home must show: a heading of that workspace.
+		marks := map[auth.Role]string{
+			auth.RoleAdmin: "/admin/users", auth.RoleSupervisor: "督办", auth.RoleCitizen: "我的办件",
+			auth.RoleEnterprise: "我的办件", auth.RoleHandler: "我的待办", auth.RoleApprover: "我的待办",
+			auth.RoleClerk: "我的待办", auth.RoleOperator: "我的待办", auth.RoleDispatcher: "我的待办",
+		}
+		for _, acc := range seeded.Accounts {
+			c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			req, _ := http.NewRequest("POST", srv.URL+"/signin", strings.NewReader(url.Values{"username": {acc.Username}, "password": {demo.Password}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", srv.URL)
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			home := resp.Header.Get("Location")
+			if resp.StatusCode != http.StatusSeeOther || home != a.Web.HomeFor(&auth.Actor{Roles: []auth.Role{acc.Role}}) {
+				t.Errorf("%s: sign-in %d to %q", acc.Username, resp.StatusCode, home)
+				continue
+			}
+			req, _ = http.NewRequest("GET", srv.URL+home, nil)
+			for _, ck := range resp.Cookies() {
+				req.AddCookie(ck)
+			}
+			resp, err = c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(string(body), marks[acc.Role]) {
+				t.Errorf("%s (%s): home %s answered %d, mark %q present: %v", acc.Username, acc.Role, home, resp.StatusCode, marks[acc.Role], strings.Contains(string(body), marks[acc.Role]))
+			}
+		}
+		if n, err := audit.Verify(ctx, db); err != nil || n == 0 {
+			t.Errorf("audit after demo: %d entries, %v", n, err)
+		}
+	})
+}
