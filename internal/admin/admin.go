@@ -169,6 +169,8 @@ func (m *Module) routes(s *web.Server) {
 	s.Handle("POST /admin/users/{id}/enable", m.page(m.userEnable, admin))
 	s.Handle("POST /admin/users/{id}/password", m.page(m.userPassword, admin))
 	s.Handle("POST /admin/users/{id}/reveal", m.page(m.userReveal, admin))
+	s.Handle("POST /admin/users/{id}/tokens", m.page(m.tokenCreate, admin))
+	s.Handle("POST /admin/users/{id}/tokens/{token}/revoke", m.page(m.tokenRevoke, admin))
 
 	s.Handle("GET /admin/calendar", m.page(m.calendarPage, admin))
 	s.Handle("GET /admin/calendar/{year}", m.page(m.calendarYearPage, admin))

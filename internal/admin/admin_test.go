@@ -791,3 +791,48 @@ func TestPagesRenderAndCatalogsComplete(t *testing.T) {
 		}
 	})
 }
+
+// An administrator issues an API token for a user; the token, shown once,
+// authenticates API calls until it is revoked; both acts are audited; a
+// district administrator cannot issue one for a user of another district.
+func TestAPITokens(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		admin := f.signIn("cityadmin")
+		target := "/admin/users/" + strconv.FormatInt(f.users["fthandler"].ID, 10)
+
+		rec := f.post(admin, target+"/tokens", url.Values{"name": {""}, "days": {"99999"}})
+		expect(t, rec, http.StatusUnprocessableEntity)
+		if ts, _ := f.auth.ListAPITokens(context.Background(), f.users["fthandler"].ID); len(ts) != 0 {
+			t.Fatalf("invalid form stored %d tokens", len(ts))
+		}
+
+		rec = f.post(admin, target+"/tokens", url.Values{"name": {"110 联动接口"}, "days": {"30"}})
+		expect(t, rec, http.StatusOK)
+		i := strings.Index(rec.Body.String(), auth.APITokenPrefix)
+		if i < 0 {
+			t.Fatal("new token not shown")
+		}
+		token := rec.Body.String()[i:]
+		token = token[:strings.IndexAny(token, "<\"")]
+		expect(t, f.api(token, http.MethodGet, "/api/v1/me", nil), http.StatusOK)
+		if got := f.get(admin, target); strings.Contains(got.Body.String(), token) {
+			t.Error("token shown again on a later visit")
+		}
+
+		// A district administrator may not issue tokens outside the district.
+		ns := "/admin/users/" + strconv.FormatInt(f.users["nsuser"].ID, 10)
+		expect(t, f.post(f.signIn("ftadmin"), ns+"/tokens", url.Values{"name": {"x"}, "days": {"1"}}), http.StatusForbidden)
+
+		ts, _ := f.auth.ListAPITokens(context.Background(), f.users["fthandler"].ID)
+		if len(ts) != 1 {
+			t.Fatalf("%d tokens", len(ts))
+		}
+		rec = f.post(admin, target+"/tokens/"+strconv.FormatInt(ts[0].ID, 10)+"/revoke", nil)
+		expect(t, rec, http.StatusSeeOther)
+		expect(t, f.api(token, http.MethodGet, "/api/v1/me", nil), http.StatusUnauthorized)
+		if len(f.auditEntries("user.api_token_create")) != 1 || len(f.auditEntries("user.api_token_revoke")) != 1 {
+			t.Error("token creation and revocation not audited")
+		}
+	})
+}

@@ -113,6 +113,8 @@ type userData struct {
 	Form      userForm
 	Errors    map[string]string
 	Revealed  *org.Revealed
+	Tokens    []auth.APIToken
+	NewToken  string // shown once, right after it is created
 	AllRoles  []auth.Role
 	Regions   []org.Region
 	Depts     []org.Department
@@ -279,7 +281,7 @@ func (m *Module) userPage(w http.ResponseWriter, r *http.Request, a *auth.Actor)
 		m.fail(w, r, err)
 		return
 	}
-	m.renderUser(w, r, a, http.StatusOK, &userData{User: u, Form: formOf(u)})
+	m.renderUser(w, r, a, http.StatusOK, &userData{User: u, Form: formOf(u), Tokens: m.tokens(r.Context(), u.ID)})
 }
 
 func (m *Module) userUpdate(w http.ResponseWriter, r *http.Request, a *auth.Actor) {

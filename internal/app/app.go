@@ -37,8 +37,8 @@ type Config struct {
 	// its administrators manage platform-wide data (calendar, workflows).
 	// Empty means the top-most stored region.
 	RootRegion string
-	Logger        *slog.Logger
-	Version       string
+	Logger     *slog.Logger
+	Version    string
 	// Now is the clock; nil means time.Now. Tests and the demo set it.
 	Now func() time.Time
 	// PasswordParams overrides the argon2id cost (tests use cheaper ones).
