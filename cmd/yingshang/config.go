@@ -20,6 +20,8 @@ type Config struct {
 	SecureCookies bool   // YS_SECURE_COOKIES: mark cookies Secure (behind TLS)
 	Workers       bool   // YS_WORKERS: run timer and outbox workers in this node
 	RootRegion    string // YS_ROOT_REGION: region code the deployment serves
+	BaseURL       string // YS_BASE_URL: public address, for QR codes and links
+	CertKey       string // YS_CERT_KEY: hex seed of the e-certificate signing key
 }
 
 // flags registers the configuration flags on fs, with defaults taken from the
@@ -33,6 +35,8 @@ func (c *Config) flags(fs *flag.FlagSet, defaultAddr, defaultDataDir string) {
 	fs.StringVar(&c.LogFormat, "log-format", env("YS_LOG_FORMAT", "text"), "log format: text or json (env YS_LOG_FORMAT)")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", env("YS_SECURE_COOKIES", "") == "true", "mark cookies Secure; set when served over HTTPS (env YS_SECURE_COOKIES)")
 	fs.StringVar(&c.RootRegion, "root-region", env("YS_ROOT_REGION", ""), "GB/T 2260 code of the region this deployment serves; its administrators manage the calendar and workflows (env YS_ROOT_REGION; default: the top-most region stored)")
+	fs.StringVar(&c.BaseURL, "base-url", env("YS_BASE_URL", ""), "public address of the platform, written into QR codes and links (env YS_BASE_URL)")
+	fs.StringVar(&c.CertKey, "cert-key", env("YS_CERT_KEY", ""), "hex seed of the Ed25519 key signing e-certificates (env YS_CERT_KEY; default: a key file generated in DATA-DIR)")
 	fs.BoolVar(&c.Workers, "workers", env("YS_WORKERS", "true") != "false", "run the timer and outbox workers in this process (env YS_WORKERS)")
 }
 

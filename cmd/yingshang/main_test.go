@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/yingshang/yingshang/internal/app"
 	"github.com/yingshang/yingshang/internal/auth"
@@ -59,7 +60,7 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := seedDemo(ctx, a); err != nil {
+	if _, err := a.SeedDemo(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	a.Close()

@@ -66,6 +66,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 	}
 	a, err := app.New(ctx, app.Config{DatabaseURL: cfg.databaseURL(), Addr: cfg.Addr, DataDir: cfg.DataDir,
 		SecretKey: cfg.SecretKey, SecureCookies: cfg.SecureCookies, Workers: cfg.Workers, RootRegion: cfg.RootRegion,
+		BaseURL: cfg.BaseURL, CertificateKey: cfg.CertKey,
 		Logger: log, Version: version})
 	if err != nil {
 		ln.Close()
@@ -74,7 +75,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 	defer a.Close()
 	url := "http://" + displayAddr(ln.Addr())
 	if isDemo {
-		seeded, err := seedDemo(ctx, a)
+		seeded, err := a.SeedDemo(ctx, time.Now())
 		if err != nil {
 			ln.Close()
 			return err
@@ -101,18 +102,6 @@ func freshDemoDir(dir string) error {
 		}
 	}
 	return nil
-}
-
-func seedDemo(ctx context.Context, a *app.App) (*demo.Seeded, error) {
-	d := demo.Deps{DB: a.DB, Org: a.Org, Audit: a.Audit}
-	seeded, err := demo.Seed(ctx, d)
-	if err != nil {
-		return nil, err
-	}
-	if err := demo.SeedWork(ctx, d, a.Calendar.Current(), seeded, time.Now()); err != nil {
-		return nil, err
-	}
-	return seeded, nil
 }
 
 func printDemo(w io.Writer, url, dir string, s *demo.Seeded, home func(auth.Role) string) {

@@ -10,17 +10,22 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/calendar"
+	"github.com/yingshang/yingshang/internal/catalog"
+	"github.com/yingshang/yingshang/internal/certificate"
 	"github.com/yingshang/yingshang/internal/flow"
+	"github.com/yingshang/yingshang/internal/hotline"
 	"github.com/yingshang/yingshang/internal/inbox"
 	"github.com/yingshang/yingshang/internal/org"
 	"github.com/yingshang/yingshang/internal/outbox"
 	"github.com/yingshang/yingshang/internal/pii"
+	"github.com/yingshang/yingshang/internal/search"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/web"
 )
@@ -41,6 +46,16 @@ type Config struct {
 	Version    string
 	// Now is the clock; nil means time.Now. Tests and the demo set it.
 	Now func() time.Time
+	// BaseURL is the public address of the platform (https://zwfw.example.gov.cn),
+	// written into QR codes and links sent to people; empty uses relative links.
+	BaseURL string
+	// CertificateKey is the hex seed of the Ed25519 key signing e-certificates;
+	// empty → a key file generated in DataDir.
+	CertificateKey string
+	// Webhook110 and Webhook110Secret configure the hotline's transfer of
+	// orders to 110; empty disables the outbound call.
+	Webhook110       string
+	Webhook110Secret string
 	// PasswordParams overrides the argon2id cost (tests use cheaper ones).
 	PasswordParams *auth.PasswordParams
 }
@@ -58,16 +73,21 @@ type App struct {
 	Auth     *auth.Service
 	Policy   *auth.Policy
 	Outbox   *outbox.Dispatcher
+	Search   *search.Index
+	Catalog  *catalog.Module
+	Certs    *certificate.Module
+	Hotline  *hotline.Module
 	Web      *web.Server
 }
 
-// staffHomes sends staff roles whose own workspace (hotline, service hall)
-// is not installed yet to the shared inbox.
+// staffHomes are the start pages of staff roles: the hotline's workspaces
+// for its operators and dispatchers, and the shared inbox for the others
+// (the service hall's intake page joins when that module lands).
 var staffHomes = map[auth.Role]string{
 	auth.RoleApprover:   "/work",
 	auth.RoleHandler:    "/work",
-	auth.RoleDispatcher: "/work",
-	auth.RoleOperator:   "/work",
+	auth.RoleDispatcher: "/hotline/dispatch",
+	auth.RoleOperator:   "/hotline/intake",
 	auth.RoleClerk:      "/work",
 }
 
@@ -134,8 +154,35 @@ func (a *App) build(ctx context.Context) error {
 	a.Policy = auth.NewPolicy()
 	a.Outbox = outbox.NewDispatcher(a.DB, a.Log, cfg.Now)
 
+	a.Search = &search.Index{}
 	work := inbox.New(inbox.Deps{DB: a.DB, Flow: a.Flow, Org: a.Org, Policy: a.Policy, Audit: a.Audit, Now: cfg.Now})
-	modules := []web.Module{work, a.adminModule()}
+	if a.Catalog, err = catalog.New(catalog.Deps{DB: a.DB, Org: a.Org, Policy: a.Policy, Audit: a.Audit,
+		Search: a.Search, Now: cfg.Now}); err != nil {
+		return err
+	}
+	signer, err := certificate.LoadKey(cfg.CertificateKey, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	if a.Certs, err = certificate.New(certificate.Deps{DB: a.DB, Org: a.Org, Policy: a.Policy, Audit: a.Audit,
+		Flow: a.Flow, Box: a.Box, Signer: signer, BaseURL: cfg.BaseURL, Now: cfg.Now}); err != nil {
+		return err
+	}
+	if err := a.Certs.LoadDefinitions(ctx); err != nil {
+		return fmt.Errorf("certificate: %w", err)
+	}
+	if a.Hotline, err = hotline.New(hotline.Deps{DB: a.DB, Flow: a.Flow, Org: a.Org, Policy: a.Policy,
+		Audit: a.Audit, Box: a.Box, Calendar: func() flow.Calendar { return a.Calendar.Current() },
+		Config: hotline.Config{Webhook110: cfg.Webhook110, Webhook110Secret: []byte(cfg.Webhook110Secret), BaseURL: cfg.BaseURL},
+		Now:    cfg.Now}); err != nil {
+		return err
+	}
+	if err := a.Hotline.Start(ctx); err != nil {
+		return fmt.Errorf("hotline: %w", err)
+	}
+	a.Outbox.Subscribe(hotline.TopicTransfer110, a.Hotline.Deliver110)
+	work.Own(hotline.Kind, func(id int64) string { return "/hotline/orders/" + strconv.FormatInt(id, 10) })
+	modules := []web.Module{work, a.adminModule(), a.Catalog, a.Certs, a.Hotline}
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, Version: cfg.Version,

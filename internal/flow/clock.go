@@ -142,7 +142,7 @@ func (e *Engine) applyTimers(ctx context.Context, tx store.IDB, in *Instance, op
 				return err
 			}
 		}
-		def, err := e.Definition(ctx, in.DefinitionKey, in.DefinitionVersion)
+		def, err := e.definition(ctx, tx, in.DefinitionKey, in.DefinitionVersion)
 		if err != nil {
 			return err
 		}

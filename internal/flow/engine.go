@@ -86,9 +86,21 @@ type Engine struct {
 	// Event writes an outbox event in the transaction; outbox.Add by default.
 	Event func(ctx context.Context, tx store.IDB, now time.Time, topic string, payload any) error
 
-	mu   sync.RWMutex
-	defs map[defID]*Definition // parsed definitions, immutable once stored
+	mu     sync.RWMutex
+	defs   map[defID]*Definition // parsed definitions, immutable once stored
+	latest map[string]latestDef  // the newest version of each key, as last seen
 }
+
+// latestDef is the newest version of a definition as seen at a moment.
+type latestDef struct {
+	def  *Definition
+	seen time.Time // monotonic wall time, not the business clock
+}
+
+// latestTTL bounds how long a node keeps starting cases on a definition
+// version after another node loaded a newer one. Loading on this node
+// takes effect at once.
+const latestTTL = 30 * time.Second
 
 type defID struct {
 	key     string
@@ -101,7 +113,8 @@ func New(db *store.DB, cal func() Calendar, log Auditor, now func() time.Time) *
 	if now == nil {
 		now = time.Now
 	}
-	return &Engine{db: db, cal: cal, log: log, Now: now, Event: outbox.Add, defs: map[defID]*Definition{}}
+	return &Engine{db: db, cal: cal, log: log, Now: now, Event: outbox.Add,
+		defs: map[defID]*Definition{}, latest: map[string]latestDef{}}
 }
 
 func (e *Engine) now() time.Time { return store.Time(e.Now()) }
@@ -159,27 +172,44 @@ func (e *Engine) LoadDefinition(ctx context.Context, raw []byte, by *auth.Actor)
 		}
 		return nil, false, fmt.Errorf("flow: load definition %q: %w", d.Key, err)
 	}
-	e.remember(d)
+	e.remember(d, true)
 	return d, created, nil
 }
 
-func (e *Engine) remember(d *Definition) {
+// remember caches d; when newest is set it is also the key's latest version.
+func (e *Engine) remember(d *Definition, newest bool) {
 	e.mu.Lock()
 	e.defs[defID{d.Key, d.Version}] = d
+	if cur, ok := e.latest[d.Key]; newest && (!ok || cur.def.Version <= d.Version) {
+		e.latest[d.Key] = latestDef{def: d, seen: time.Now()}
+	}
 	e.mu.Unlock()
 }
 
 // Definition returns version of the definition key; version 0 means the
 // latest.
 func (e *Engine) Definition(ctx context.Context, key string, version int) (*Definition, error) {
+	return e.definition(ctx, e.db, key, version)
+}
+
+// definition is Definition reading through db, so that a caller inside a
+// transaction needs no second connection (on SQLite a second connection
+// can wait on the writer the caller itself is). Parsed definitions are
+// cached: stored versions never change, and the latest version is re-read
+// after latestTTL.
+func (e *Engine) definition(ctx context.Context, db store.IDB, key string, version int) (*Definition, error) {
+	e.mu.RLock()
+	var d *Definition
 	if version > 0 {
-		e.mu.RLock()
-		d := e.defs[defID{key, version}]
-		e.mu.RUnlock()
-		if d != nil {
-			return d, nil
-		}
+		d = e.defs[defID{key, version}]
+	} else if l, ok := e.latest[key]; ok && time.Since(l.seen) < latestTTL {
+		d = l.def
 	}
+	e.mu.RUnlock()
+	if d != nil {
+		return d, nil
+	}
+	latest := version == 0
 	q := "SELECT version, body FROM flow_definitions WHERE def_key = ? ORDER BY version DESC LIMIT 1"
 	args := []any{key}
 	if version > 0 {
@@ -187,20 +217,28 @@ func (e *Engine) Definition(ctx context.Context, key string, version int) (*Defi
 		args = append(args, version)
 	}
 	var body string
-	err := e.db.QueryRowContext(ctx, q, args...).Scan(&version, &body)
+	err := db.QueryRowContext(ctx, q, args...).Scan(&version, &body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("flow: definition %q version %d: %w", key, version, ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("flow: definition %q: %w", key, err)
 	}
-	d, err := Parse([]byte(body))
-	if err != nil {
-		return nil, fmt.Errorf("flow: stored definition %q@%d: %w", key, version, err)
+	if d = e.cached(key, version); d == nil {
+		if d, err = Parse([]byte(body)); err != nil {
+			return nil, fmt.Errorf("flow: stored definition %q@%d: %w", key, version, err)
+		}
+		d.Version = version
 	}
-	d.Version = version
-	e.remember(d)
+	e.remember(d, latest)
 	return d, nil
+}
+
+// cached returns the parsed definition key@version if it is cached.
+func (e *Engine) cached(key string, version int) *Definition {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.defs[defID{key, version}]
 }
 
 // DefinitionInfo describes one stored version.

@@ -173,7 +173,7 @@ func (e *Engine) open(ctx context.Context, tx store.IDB, id int64) (*Instance, *
 	if in.Status == StatusDone {
 		return nil, nil, fmt.Errorf("flow: instance %d: %w", id, ErrFinished)
 	}
-	def, err := e.Definition(ctx, in.DefinitionKey, in.DefinitionVersion)
+	def, err := e.definition(ctx, tx, in.DefinitionKey, in.DefinitionVersion)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -196,7 +196,7 @@ func (e *Engine) Start(ctx context.Context, tx store.IDB, si StartInput) (*Insta
 	if ids.ValidateRegionCode(si.RegionCode) != nil {
 		return nil, &InputError{Action: "start", Problems: []InputProblem{{"region_code", "行政区划代码无效"}}}
 	}
-	def, err := e.Definition(ctx, si.DefinitionKey, 0)
+	def, err := e.definition(ctx, tx, si.DefinitionKey, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -336,7 +336,7 @@ func (e *Engine) Apply(ctx context.Context, tx store.IDB, t Transition) (*Instan
 	if t.Version != 0 && t.Version != in.Version {
 		return nil, fmt.Errorf("flow: instance %d: saw version %d, now %d: %w", in.ID, t.Version, in.Version, ErrConflict)
 	}
-	def, err := e.Definition(ctx, in.DefinitionKey, in.DefinitionVersion)
+	def, err := e.definition(ctx, tx, in.DefinitionKey, in.DefinitionVersion)
 	if err != nil {
 		return nil, err
 	}

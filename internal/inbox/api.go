@@ -23,12 +23,13 @@ type inboxInput struct {
 	Offset  int    `query:"offset" minimum:"0" default:"0"`
 }
 
-type listOutput struct {
-	Body struct {
-		Items []Row `json:"items"`
-		Total int   `json:"total"`
-	}
+// CaseList is one page of cases with the total for paging.
+type CaseList struct {
+	Items []Row `json:"items"`
+	Total int   `json:"total"`
 }
+
+type listOutput struct{ Body CaseList }
 
 type caseInput struct {
 	ID int64 `path:"id" minimum:"1"`
@@ -44,14 +45,17 @@ type CaseView struct {
 
 type caseOutput struct{ Body CaseView }
 
+// ActionRequest asks for one workflow action on a case.
+type ActionRequest struct {
+	Action  string            `json:"action" minLength:"1" maxLength:"64"`
+	Version int64             `json:"version,omitempty" doc:"Row version the caller saw; 0 skips the check"`
+	Inputs  map[string]string `json:"inputs,omitempty"`
+	Comment string            `json:"comment,omitempty" maxLength:"2000"`
+}
+
 type actInput struct {
 	ID   int64 `path:"id" minimum:"1"`
-	Body struct {
-		Action  string            `json:"action" minLength:"1" maxLength:"64"`
-		Version int64             `json:"version,omitempty" doc:"Row version the caller saw; 0 skips the check"`
-		Inputs  map[string]string `json:"inputs,omitempty"`
-		Comment string            `json:"comment,omitempty" maxLength:"2000"`
-	}
+	Body ActionRequest
 }
 
 func (m *Module) registerAPI(s *web.Server) {
@@ -116,7 +120,7 @@ func (m *Module) registerAPI(s *web.Server) {
 		if err != nil {
 			return nil, err
 		}
-		inst, _, err := m.loadCase(ctx, a, idString(in.ID))
+		inst, _, err := m.loadOpenCase(ctx, a, idString(in.ID))
 		if err != nil {
 			return nil, m.apiError(ctx, err)
 		}
@@ -169,6 +173,8 @@ func (m *Module) apiError(ctx context.Context, err error) error {
 		return huma.Error422UnprocessableEntity("输入不完整或格式不正确 (invalid inputs)", details...)
 	case errors.Is(err, flow.ErrNotFound):
 		return huma.Error404NotFound("办件不存在 (case not found)")
+	case errors.Is(err, ErrOwned):
+		return huma.Error409Conflict("该办件请在所属业务模块中办理 (act on this case through its module's API)")
 	case errors.Is(err, flow.ErrConflict):
 		return huma.Error409Conflict("办件已被他人处理，请刷新后重试 (the case changed; reload and retry)")
 	case errors.Is(err, flow.ErrFinished):

@@ -46,6 +46,8 @@ type Module struct {
 
 	mu    sync.Mutex
 	depts map[int64]string // department names, cached: they rarely change
+
+	owned map[string]func(subjectID int64) string // set before serving, read-only after
 }
 
 // New returns the module.
@@ -53,7 +55,24 @@ func New(d Deps) *Module {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Module{d: d, depts: map[int64]string{}}
+	return &Module{d: d, depts: map[int64]string{}, owned: map[string]func(int64) string{}}
+}
+
+// Own hands the cases of subjectType to the module that owns them: inbox
+// rows link to page(subjectID), the generic case page redirects there, and
+// the generic actions refuse them, so that the module's own rules (and its
+// records) are never bypassed. Call it while wiring, before serving.
+func (m *Module) Own(subjectType string, page func(subjectID int64) string) {
+	m.owned[subjectType] = page
+}
+
+// ownerPage returns the owning module's page of in, or "" when the inbox
+// handles it.
+func (m *Module) ownerPage(in *flow.Instance) string {
+	if page, ok := m.owned[in.SubjectType]; ok {
+		return page(in.SubjectID)
+	}
+	return ""
 }
 
 // caseKind is the authorisation kind of a workflow case seen through the

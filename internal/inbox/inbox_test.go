@@ -41,6 +41,7 @@ const def = `{
 // each, two citizens and a supervisor, and one case per department.
 type world struct {
 	srv          *httptest.Server
+	mod          *inbox.Module
 	db           *store.DB
 	eng          *flow.Engine
 	caseA, caseB int64
@@ -117,6 +118,7 @@ func setup(t *testing.T, db *store.DB) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
+	w.mod = m
 	w.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(w.srv.Close)
 	return w
@@ -333,4 +335,32 @@ func TestUrgency(t *testing.T) {
 	if got := inbox.FormatLeft("en", 50*time.Hour, 0); got != "2d 2h left" {
 		t.Errorf("FormatLeft en = %q", got)
 	}
+}
+
+// A case whose module owns its subject type is linked to that module's page;
+// the generic page redirects there and the generic actions refuse it.
+func TestOwnedCases(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db)
+		w.mod.Own("test", func(id int64) string { return "/module/things/" + strconv.FormatInt(id, 10) })
+		ha := w.client(t, "han")
+		if _, body := w.get(t, ha, "/work"); !strings.Contains(body, `href="/module/things/`) {
+			t.Error("inbox row does not link to the owning module")
+		}
+		path := "/cases/" + strconv.FormatInt(w.caseA, 10)
+		resp, err := ha.Get(w.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/module/things/") {
+			t.Errorf("generic page of an owned case: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if resp := w.post(t, ha, path+"/act", url.Values{"action": {"finish"}, "in_result": {"准予"}}); resp.StatusCode != http.StatusConflict {
+			t.Errorf("generic action on an owned case: %d, want 409", resp.StatusCode)
+		}
+		if in, _ := w.eng.Instance(context.Background(), w.caseA); in.State != "review" {
+			t.Errorf("owned case moved to %s", in.State)
+		}
+	})
 }

@@ -19,40 +19,10 @@ import (
 // pageSize is the number of cases on one page of a list.
 const pageSize = 20
 
-// Pager describes one page of a list for the templates.
-type Pager struct {
-	Page, Pages, Total int
-	Prev, Next         string // links, empty when there is none
-}
-
-func pager(r *http.Request, total int) Pager {
-	p := Pager{Page: pageNumber(r), Total: total, Pages: (total + pageSize - 1) / pageSize}
-	link := func(n int) string {
-		q := r.URL.Query()
-		q.Set("page", strconv.Itoa(n))
-		return r.URL.Path + "?" + q.Encode()
-	}
-	if p.Page > 1 {
-		p.Prev = link(p.Page - 1)
-	}
-	if p.Page < p.Pages {
-		p.Next = link(p.Page + 1)
-	}
-	return p
-}
-
-func pageNumber(r *http.Request) int {
-	n, err := strconv.Atoi(r.URL.Query().Get("page"))
-	if err != nil || n < 1 {
-		return 1
-	}
-	return min(n, 10000)
-}
-
 // listData is what the list pages render.
 type listData struct {
 	Rows    []Row
-	Pager   Pager
+	Pager   web.Pager
 	Q       string
 	Overdue bool
 	Flash   string
@@ -67,13 +37,13 @@ func (m *Module) workPage(w http.ResponseWriter, r *http.Request) {
 	}
 	overdue := r.URL.Query().Get("overdue") == "1"
 	items, total, err := m.d.Flow.Inbox(r.Context(), m.d.DB, a, flow.InboxQuery{
-		Limit: pageSize, Offset: (pageNumber(r) - 1) * pageSize, Overdue: overdue, Q: q})
+		Limit: pageSize, Offset: web.Offset(r, pageSize), Overdue: overdue, Q: q})
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
 	m.s.Render(w, r, "inbox/work.html", listData{Rows: m.rows(r.Context(), i18n.LangFrom(r.Context()), items),
-		Pager: pager(r, total), Q: q, Overdue: overdue})
+		Pager: web.Paginate(r, total, pageSize), Q: q, Overdue: overdue})
 }
 
 // Table is what the "rows" partial renders: the page (for translations)
@@ -81,7 +51,7 @@ func (m *Module) workPage(w http.ResponseWriter, r *http.Request) {
 type Table struct {
 	P     *web.Page
 	Rows  []Row
-	Pager Pager
+	Pager web.Pager
 }
 
 // Table returns the list for the "rows" partial.
@@ -123,13 +93,13 @@ func (m *Module) supervisionPage(w http.ResponseWriter, r *http.Request) {
 
 func (m *Module) myPage(w http.ResponseWriter, r *http.Request) {
 	a := auth.FromContext(r.Context())
-	items, total, err := m.d.Flow.Owned(r.Context(), a.UserID, pageSize, (pageNumber(r)-1)*pageSize)
+	items, total, err := m.d.Flow.Owned(r.Context(), a.UserID, pageSize, web.Offset(r, pageSize))
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
 	m.s.Render(w, r, "inbox/my.html", listData{Rows: m.rows(r.Context(), i18n.LangFrom(r.Context()), items),
-		Pager: pager(r, total)})
+		Pager: web.Paginate(r, total, pageSize)})
 }
 
 // caseData is what the case page renders.
@@ -174,6 +144,19 @@ type extensionView struct {
 	CanDecide bool
 }
 
+// ErrOwned refuses a generic action on a case a module handles itself.
+var ErrOwned = errors.New("inbox: this case is handled on its module's own page")
+
+// loadOpenCase is loadCase for the generic actions: it refuses cases a
+// module owns.
+func (m *Module) loadOpenCase(ctx context.Context, a *auth.Actor, idText string) (*flow.Instance, *flow.Definition, error) {
+	in, def, err := m.loadCase(ctx, a, idText)
+	if err == nil && m.ownerPage(in) != "" {
+		return nil, nil, ErrOwned
+	}
+	return in, def, err
+}
+
 // loadCase reads case id and checks that the actor may see it. A case the
 // actor may not see is reported as not found, so its existence is not
 // disclosed.
@@ -216,6 +199,10 @@ func (m *Module) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 	in, def, err := m.loadCase(ctx, a, r.PathValue("id"))
 	if err != nil {
 		m.fail(w, r, err)
+		return
+	}
+	if page := m.ownerPage(in); page != "" {
+		http.Redirect(w, r, page, http.StatusSeeOther)
 		return
 	}
 	lang := i18n.LangFrom(ctx)
@@ -293,7 +280,7 @@ func (m *Module) act(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	a := auth.FromContext(ctx)
-	in, _, err := m.loadCase(ctx, a, r.PathValue("id"))
+	in, _, err := m.loadOpenCase(ctx, a, r.PathValue("id"))
 	if err != nil {
 		m.fail(w, r, err)
 		return
@@ -324,7 +311,7 @@ func (m *Module) requestExtension(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	a := auth.FromContext(ctx)
-	in, _, err := m.loadCase(ctx, a, r.PathValue("id"))
+	in, _, err := m.loadOpenCase(ctx, a, r.PathValue("id"))
 	if err != nil {
 		m.fail(w, r, err)
 		return
@@ -352,7 +339,7 @@ func (m *Module) decideExtension(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	a := auth.FromContext(ctx)
-	in, _, err := m.loadCase(ctx, a, r.PathValue("id"))
+	in, _, err := m.loadOpenCase(ctx, a, r.PathValue("id"))
 	if err != nil {
 		m.fail(w, r, err)
 		return
@@ -421,6 +408,8 @@ func (m *Module) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, flow.ErrNotFound):
 		m.s.Error(w, r, http.StatusNotFound, "web.problem.404")
+	case errors.Is(err, ErrOwned):
+		m.s.Error(w, r, http.StatusConflict, "inbox.error.owned")
 	case errors.Is(err, flow.ErrForbidden), errors.Is(err, auth.ErrForbidden):
 		m.s.Error(w, r, http.StatusForbidden, "web.problem.403")
 	default:

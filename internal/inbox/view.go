@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/yingshang/yingshang/internal/flow"
@@ -45,6 +46,7 @@ func Urgency(hasDue bool, left time.Duration) string {
 // Row is one case in a list, resolved for display.
 type Row struct {
 	ID          int64     `json:"id"`
+	URL         string    `json:"url" doc:"Page of the case"`
 	Reference   string    `json:"reference"`
 	Title       string    `json:"title"`
 	Definition  string    `json:"definition"`
@@ -72,7 +74,11 @@ func (m *Module) rows(ctx context.Context, lang string, items []flow.InboxItem) 
 			def, _ = m.d.Flow.Definition(ctx, it.DefinitionKey, it.DefinitionVersion)
 			defs[k] = def
 		}
-		r := Row{ID: it.ID, Reference: it.Reference, Title: it.Title, State: it.State,
+		url := m.ownerPage(&it.Instance)
+		if url == "" {
+			url = "/cases/" + strconv.FormatInt(it.ID, 10)
+		}
+		r := Row{ID: it.ID, URL: url, Reference: it.Reference, Title: it.Title, State: it.State,
 			StateName: it.State, Status: string(it.Status), RegionCode: it.RegionCode,
 			Urgency: Urgency(it.HasDue, it.TimeLeft), OverdueDays: it.OverdueDays, Started: it.StartedAt}
 		if def != nil {

@@ -37,7 +37,16 @@ const (
 type DB struct {
 	*bun.DB
 	kind Kind
+	// writer admits one write transaction at a time on SQLite. SQLite has
+	// one writer anyway; queueing in Go keeps waiting writers from holding
+	// pool connections, which the writer in progress may need for a read.
+	writer chan struct{}
 }
+
+// writerWait bounds how long a write transaction waits for its turn on
+// SQLite, like the busy timeout: a caller that nests transactions gets an
+// error instead of waiting forever.
+const writerWait = 10 * time.Second
 
 // IDB is what queries run on: the database itself or a transaction.
 type IDB = bun.IDB
@@ -84,7 +93,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		// beside it in WAL mode without piling up lock waits.
 		sqldb.SetMaxOpenConns(4)
 		sqldb.SetMaxIdleConns(4)
-		db = &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), kind: SQLite}
+		db = &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), kind: SQLite, writer: make(chan struct{}, 1)}
 	}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
@@ -99,9 +108,29 @@ func (db *DB) Kind() Kind { return db.kind }
 // WithTx runs fn in one transaction, committing when fn returns nil and
 // rolling back otherwise. Every state change and the audit entry recording it
 // are written through one WithTx call.
+//
+// On SQLite write transactions queue for their turn before taking a
+// connection; one still waiting after writerWait fails with ErrBusy.
 func (db *DB) WithTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error {
+	if db.writer != nil {
+		t := time.NewTimer(writerWait)
+		select {
+		case db.writer <- struct{}{}:
+			t.Stop()
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+			return ErrBusy
+		}
+		defer func() { <-db.writer }()
+	}
 	return db.RunInTx(ctx, nil, fn)
 }
+
+// ErrBusy reports that a SQLite write transaction could not start in time:
+// the database is overloaded, or a caller began a transaction inside another.
+var ErrBusy = errors.New("store: timed out waiting for the SQLite writer")
 
 // ForUpdateSkipLocked returns the locking clause that lets many nodes claim
 // distinct due rows (timers, outbox events) without waiting for each other.

@@ -94,3 +94,46 @@ func TestStoreRoundTrip(t *testing.T) {
 		}
 	})
 }
+
+// Concurrent writers on SQLite queue for their turn instead of failing
+// with SQLITE_BUSY, even when each needs a second connection for a read
+// while it holds the write lock.
+func TestConcurrentWritersWithReads(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if _, err := db.ExecContext(ctx, "CREATE TABLE cw (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)"); err != nil {
+			t.Fatal(err)
+		}
+		const writers, each = 16, 10
+		errs := make(chan error, writers)
+		for w := range writers {
+			go func() {
+				for i := range each {
+					err := db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+						var n int
+						// A read on another connection while this transaction writes.
+						if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM cw").Scan(&n); err != nil {
+							return err
+						}
+						_, err := tx.ExecContext(ctx, "INSERT INTO cw (id, n) VALUES (?, ?)", w*1000+i+1, n)
+						return err
+					})
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+				errs <- nil
+			}()
+		}
+		for range writers {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		var n int
+		if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM cw").Scan(&n); err != nil || n != writers*each {
+			t.Errorf("%d rows, err %v; want %d", n, err, writers*each)
+		}
+	})
+}

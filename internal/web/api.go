@@ -3,6 +3,9 @@ package web
 import (
 	"context"
 	"net/http"
+	"path"
+	"reflect"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -26,6 +29,7 @@ func Secured() []map[string][]string { return securedBy }
 
 func newAPI(mux *http.ServeMux, version string) huma.API {
 	cfg := huma.DefaultConfig("营商 yingshang API", version)
+	cfg.Components.Schemas = huma.NewMapRegistry("#/components/schemas/", schemaName)
 	cfg.Info.Description = "营商环境数字化平台接口。Errors are RFC 9457 problem details (application/problem+json)."
 	cfg.OpenAPIPath = APIPrefix + "/openapi"
 	cfg.SchemasPath = APIPrefix + "/schemas"
@@ -160,4 +164,57 @@ func registerCoreAPI(s *Server) {
 func clientMeta(ctx context.Context) auth.ClientMeta {
 	ri := infoFrom(ctx)
 	return auth.ClientMeta{IP: ri.ip, UserAgent: ri.userAgent}
+}
+
+// schemaName names a Go type's schema in the OpenAPI document after its
+// package as well as its name (inbox.Row → InboxRow), so that modules may
+// each have an Item or a Row without colliding in the one document. An
+// anonymous struct (a response Body declared inline) is named by huma's
+// hint and qualified by the package of the first named type among its
+// fields, for the same reason.
+func schemaName(t reflect.Type, hint string) string {
+	name := huma.DefaultSchemaNamer(t, hint)
+	t = deref(t)
+	pkg := path.Base(t.PkgPath())
+	if t.Name() == "" && t.Kind() == reflect.Struct {
+		pkg = fieldPackage(t, 0)
+	}
+	if pkg == "" || pkg == "." {
+		return name
+	}
+	prefix := strings.ToUpper(pkg[:1]) + pkg[1:]
+	if strings.HasPrefix(name, prefix) {
+		return name
+	}
+	return prefix + name
+}
+
+// fieldPackage returns the base name of the package of the first named
+// type reached through t's fields, slices, maps and pointers, or "".
+func fieldPackage(t reflect.Type, depth int) string {
+	if depth > 4 {
+		return ""
+	}
+	t = deref(t)
+	if t.Name() != "" && t.PkgPath() != "" {
+		return path.Base(t.PkgPath())
+	}
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array, reflect.Map:
+		return fieldPackage(t.Elem(), depth+1)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if p := fieldPackage(t.Field(i).Type, depth+1); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+func deref(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
 }

@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/i18n"
@@ -665,5 +667,21 @@ func TestStatic(t *testing.T) {
 	w = do(s, httptest.NewRequest("GET", staticURL("htmx.min.js"), nil))
 	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `version:"2.0.`) {
 		t.Errorf("htmx 2.0 not served: %d", w.Code)
+	}
+}
+
+type clashA struct{ N int }
+
+// Anonymous response bodies of different modules get distinct schema names,
+// qualified by the package of their fields' types.
+func TestSchemaNameQualifies(t *testing.T) {
+	named := schemaName(reflect.TypeFor[clashA](), "")
+	if named != "WebClashA" {
+		t.Errorf("named type: %q", named)
+	}
+	anonWeb := schemaName(reflect.TypeFor[struct{ Items []clashA }](), "ListOutputBody")
+	anonTime := schemaName(reflect.TypeFor[struct{ At time.Time }](), "ListOutputBody")
+	if anonWeb == anonTime || anonWeb != "WebListOutputBody" {
+		t.Errorf("anonymous bodies: %q and %q", anonWeb, anonTime)
 	}
 }

@@ -1,0 +1,37 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/yingshang/yingshang/internal/catalog"
+	"github.com/yingshang/yingshang/internal/certificate"
+	"github.com/yingshang/yingshang/internal/demo"
+	"github.com/yingshang/yingshang/internal/hotline"
+)
+
+// SeedDemo fills an empty database with the demo city 云澜市: the
+// organisation and accounts, cases in progress as of now, and each module's
+// demo data, all written through the services so they obey the same rules
+// and leave the same audit trail as real work.
+func (a *App) SeedDemo(ctx context.Context, now time.Time) (*demo.Seeded, error) {
+	d := demo.Deps{DB: a.DB, Org: a.Org, Audit: a.Audit}
+	seeded, err := demo.Seed(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	if err := demo.SeedWork(ctx, d, a.Calendar.Current(), seeded, now); err != nil {
+		return nil, err
+	}
+	if err := catalog.SeedDemo(ctx, a.Catalog, seeded.Departments); err != nil {
+		return nil, fmt.Errorf("demo: catalogue: %w", err)
+	}
+	if err := certificate.SeedDemo(ctx, a.Certs, seeded.Departments, seeded.Users, demo.EnterpriseUSCC(), demo.CitizenID()); err != nil {
+		return nil, fmt.Errorf("demo: certificates: %w", err)
+	}
+	if err := hotline.SeedDemo(ctx, a.Hotline, seeded.Departments, seeded.Users, now, 0); err != nil {
+		return nil, fmt.Errorf("demo: hotline: %w", err)
+	}
+	return seeded, nil
+}

@@ -1,0 +1,188 @@
+package certificate
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// Signer signs the canonical payload of a certificate. The platform signs
+// with Ed25519 today; an SM2 signer (GB/T 32918) can take its place behind
+// the same interface when a national-algorithm key is required.
+type Signer interface {
+	// KeyID names the key, so a verifier can pick the matching public key
+	// after the signing key has been rotated.
+	KeyID() string
+	// Algorithm names the signature scheme, such as "Ed25519".
+	Algorithm() string
+	Sign(payload []byte) ([]byte, error)
+}
+
+// Verifier checks a signature made by the key keyID.
+type Verifier interface {
+	Verify(keyID string, payload, sig []byte) error
+}
+
+// ErrBadSignature is returned (wrapped) by Verify when a signature does not
+// verify or names an unknown key.
+var ErrBadSignature = errors.New("certificate: signature does not verify")
+
+// AlgEd25519 is the algorithm name of Ed25519 signatures.
+const AlgEd25519 = "Ed25519"
+
+// KeyFileName is the file in the data directory holding the generated
+// signing key when none is configured.
+const KeyFileName = "certificate-signing.key"
+
+// Ed25519Signer signs with one Ed25519 private key.
+type Ed25519Signer struct {
+	priv ed25519.PrivateKey
+	id   string
+}
+
+// NewEd25519Signer returns a signer for priv.
+func NewEd25519Signer(priv ed25519.PrivateKey) *Ed25519Signer {
+	pub := priv.Public().(ed25519.PublicKey)
+	return &Ed25519Signer{priv: priv, id: KeyIDOf(pub)}
+}
+
+// KeyIDOf derives a key id from a public key: the first eight bytes of its
+// SHA-256, in hex, so the same key always has the same id.
+func KeyIDOf(pub ed25519.PublicKey) string {
+	sum := sha256.Sum256(pub)
+	return "ed25519-" + hex.EncodeToString(sum[:8])
+}
+
+// KeyID returns the key id.
+func (s *Ed25519Signer) KeyID() string { return s.id }
+
+// Algorithm returns "Ed25519".
+func (s *Ed25519Signer) Algorithm() string { return AlgEd25519 }
+
+// Sign signs payload.
+func (s *Ed25519Signer) Sign(payload []byte) ([]byte, error) {
+	return ed25519.Sign(s.priv, payload), nil
+}
+
+// PublicKey returns the public half of the key, to publish or to keep in a
+// key ring after the key is retired.
+func (s *Ed25519Signer) PublicKey() ed25519.PublicKey { return s.priv.Public().(ed25519.PublicKey) }
+
+// LoadKey returns the signing key. A non-empty seed (64 hex characters, as
+// from configuration) is used as is; otherwise the key is read from
+// KeyFileName in dataDir, which is created with a fresh key (mode 0600) on
+// first start.
+func LoadKey(seed, dataDir string) (*Ed25519Signer, error) {
+	if seed != "" {
+		return signerFromHex(seed, "configuration")
+	}
+	path := filepath.Join(dataDir, KeyFileName)
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return signerFromHex(strings.TrimSpace(string(b)), path)
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("certificate: read signing key: %w", err)
+	}
+	raw := make([]byte, ed25519.SeedSize)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, fmt.Errorf("certificate: generate signing key: %w", err)
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("certificate: %w", err)
+	}
+	// O_EXCL: two nodes starting together on one data directory must not
+	// overwrite each other's key.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return LoadKey("", dataDir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("certificate: write signing key: %w", err)
+	}
+	if _, err := f.WriteString(hex.EncodeToString(raw) + "\n"); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("certificate: write signing key: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("certificate: write signing key: %w", err)
+	}
+	return NewEd25519Signer(ed25519.NewKeyFromSeed(raw)), nil
+}
+
+func signerFromHex(s, from string) (*Ed25519Signer, error) {
+	raw, err := hex.DecodeString(s)
+	if err != nil || len(raw) != ed25519.SeedSize {
+		return nil, fmt.Errorf("certificate: signing key from %s must be %d hex-encoded bytes", from, ed25519.SeedSize)
+	}
+	return NewEd25519Signer(ed25519.NewKeyFromSeed(raw)), nil
+}
+
+// KeyRing verifies signatures by any of its public keys: the current key
+// and the retired ones whose certificates are still in circulation. It is
+// safe for concurrent use.
+type KeyRing struct {
+	mu   sync.RWMutex
+	keys map[string]ed25519.PublicKey
+}
+
+// NewKeyRing returns a ring holding keys.
+func NewKeyRing(keys ...ed25519.PublicKey) *KeyRing {
+	r := &KeyRing{keys: map[string]ed25519.PublicKey{}}
+	for _, k := range keys {
+		r.Add(k)
+	}
+	return r
+}
+
+// Add puts pub on the ring under its key id and returns the id.
+func (r *KeyRing) Add(pub ed25519.PublicKey) string {
+	id := KeyIDOf(pub)
+	r.mu.Lock()
+	r.keys[id] = pub
+	r.mu.Unlock()
+	return id
+}
+
+// AddEncoded adds retired public keys given as a comma-separated list of
+// base64 (standard or URL alphabet) Ed25519 public keys, as configuration
+// holds them.
+func (r *KeyRing) AddEncoded(list string) error {
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		raw, err := base64.StdEncoding.DecodeString(item)
+		if err != nil {
+			raw, err = base64.RawURLEncoding.DecodeString(item)
+		}
+		if err != nil || len(raw) != ed25519.PublicKeySize {
+			return fmt.Errorf("certificate: retired key %q is not a base64 Ed25519 public key", item)
+		}
+		r.Add(ed25519.PublicKey(raw))
+	}
+	return nil
+}
+
+// Verify checks sig over payload with the key keyID.
+func (r *KeyRing) Verify(keyID string, payload, sig []byte) error {
+	r.mu.RLock()
+	pub, ok := r.keys[keyID]
+	r.mu.RUnlock()
+	if !ok {
+		return fmt.Errorf("certificate: unknown key %q: %w", keyID, ErrBadSignature)
+	}
+	if !ed25519.Verify(pub, payload, sig) {
+		return ErrBadSignature
+	}
+	return nil
+}
