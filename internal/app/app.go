@@ -22,6 +22,7 @@ import (
 	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/hotline"
 	"github.com/yingshang/yingshang/internal/inbox"
+	"github.com/yingshang/yingshang/internal/knowledge"
 	"github.com/yingshang/yingshang/internal/org"
 	"github.com/yingshang/yingshang/internal/outbox"
 	"github.com/yingshang/yingshang/internal/pii"
@@ -77,6 +78,7 @@ type App struct {
 	Catalog  *catalog.Module
 	Certs    *certificate.Module
 	Hotline  *hotline.Module
+	KB       *knowledge.Module
 	Web      *web.Server
 }
 
@@ -171,10 +173,15 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.Certs.LoadDefinitions(ctx); err != nil {
 		return fmt.Errorf("certificate: %w", err)
 	}
+	if a.KB, err = knowledge.New(knowledge.Deps{DB: a.DB, Org: a.Org, Policy: a.Policy, Audit: a.Audit,
+		Search: a.Search, Now: cfg.Now}); err != nil {
+		return err
+	}
 	if a.Hotline, err = hotline.New(hotline.Deps{DB: a.DB, Flow: a.Flow, Org: a.Org, Policy: a.Policy,
 		Audit: a.Audit, Box: a.Box, Calendar: func() flow.Calendar { return a.Calendar.Current() },
-		Config: hotline.Config{Webhook110: cfg.Webhook110, Webhook110Secret: []byte(cfg.Webhook110Secret), BaseURL: cfg.BaseURL},
-		Now:    cfg.Now}); err != nil {
+		Knowledge: a.KB,
+		Config:    hotline.Config{Webhook110: cfg.Webhook110, Webhook110Secret: []byte(cfg.Webhook110Secret), BaseURL: cfg.BaseURL},
+		Now:       cfg.Now}); err != nil {
 		return err
 	}
 	if err := a.Hotline.Start(ctx); err != nil {
@@ -182,7 +189,7 @@ func (a *App) build(ctx context.Context) error {
 	}
 	a.Outbox.Subscribe(hotline.TopicTransfer110, a.Hotline.Deliver110)
 	work.Own(hotline.Kind, func(id int64) string { return "/hotline/orders/" + strconv.FormatInt(id, 10) })
-	modules := []web.Module{work, a.adminModule(), a.Catalog, a.Certs, a.Hotline}
+	modules := []web.Module{work, a.adminModule(), a.Catalog, a.Certs, a.Hotline, a.KB}
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, Version: cfg.Version,

@@ -9,6 +9,7 @@ import (
 	"github.com/yingshang/yingshang/internal/certificate"
 	"github.com/yingshang/yingshang/internal/demo"
 	"github.com/yingshang/yingshang/internal/hotline"
+	"github.com/yingshang/yingshang/internal/knowledge"
 )
 
 // SeedDemo fills an empty database with the demo city 云澜市: the
@@ -29,6 +30,9 @@ func (a *App) SeedDemo(ctx context.Context, now time.Time) (*demo.Seeded, error)
 	}
 	if err := certificate.SeedDemo(ctx, a.Certs, seeded.Departments, seeded.Users, demo.EnterpriseUSCC(), demo.CitizenID()); err != nil {
 		return nil, fmt.Errorf("demo: certificates: %w", err)
+	}
+	if err := knowledge.SeedDemo(ctx, a.KB, seeded.Departments); err != nil {
+		return nil, fmt.Errorf("demo: knowledge base: %w", err)
 	}
 	if err := hotline.SeedDemo(ctx, a.Hotline, seeded.Departments, seeded.Users, now, 0); err != nil {
 		return nil, fmt.Errorf("demo: hotline: %w", err)
