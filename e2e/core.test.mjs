@@ -54,7 +54,7 @@ test('a department handler signs in, opens the inbox and a case, and acts on it'
 });
 
 test('each role lands on its own home', async () => {
-  const homes = { admin: '/admin', supervisor: '/supervision', zhangsan: '/my', yunlan_food: '/my', clerk_lj: '/work', approver_scj: '/work' };
+  const homes = { admin: '/admin', supervisor: '/supervision', zhangsan: '/my', yunlan_food: '/my', clerk_lj: '/applications', approver_scj: '/work', operator: '/hotline/intake', dispatcher: '/hotline/dispatch' };
   for (const [user, path] of Object.entries(homes)) {
     const { context, page } = await signIn(user);
     assert.equal(new URL(page.url()).pathname, path, `${user} lands on ${path}`);

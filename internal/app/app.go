@@ -17,6 +17,7 @@ import (
 	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/calendar"
+	"github.com/yingshang/yingshang/internal/casework"
 	"github.com/yingshang/yingshang/internal/catalog"
 	"github.com/yingshang/yingshang/internal/certificate"
 	"github.com/yingshang/yingshang/internal/flow"
@@ -79,18 +80,19 @@ type App struct {
 	Certs    *certificate.Module
 	Hotline  *hotline.Module
 	KB       *knowledge.Module
+	Casework *casework.Module
 	Web      *web.Server
 }
 
 // staffHomes are the start pages of staff roles: the hotline's workspaces
-// for its operators and dispatchers, and the shared inbox for the others
-// (the service hall's intake page joins when that module lands).
+// for its operators and dispatchers, the service hall's applications for
+// window clerks, and the shared inbox for department staff.
 var staffHomes = map[auth.Role]string{
 	auth.RoleApprover:   "/work",
 	auth.RoleHandler:    "/work",
 	auth.RoleDispatcher: "/hotline/dispatch",
 	auth.RoleOperator:   "/hotline/intake",
-	auth.RoleClerk:      "/work",
+	auth.RoleClerk:      "/applications",
 }
 
 // New opens and migrates the database and builds every service. Close
@@ -189,7 +191,18 @@ func (a *App) build(ctx context.Context) error {
 	}
 	a.Outbox.Subscribe(hotline.TopicTransfer110, a.Hotline.Deliver110)
 	work.Own(hotline.Kind, func(id int64) string { return "/hotline/orders/" + strconv.FormatInt(id, 10) })
-	modules := []web.Module{work, a.adminModule(), a.Catalog, a.Certs, a.Hotline, a.KB}
+	if a.Casework, err = casework.New(casework.Deps{DB: a.DB, Flow: a.Flow, Org: a.Org, Policy: a.Policy,
+		Audit: a.Audit, Catalog: a.Catalog, Certs: a.Certs.Service, Box: a.Box,
+		Calendar: a.Calendar.Current, Now: cfg.Now}); err != nil {
+		return err
+	}
+	if err := a.Casework.LoadDefinitions(ctx); err != nil {
+		return fmt.Errorf("casework: %w", err)
+	}
+	applicationPage := func(id int64) string { return "/applications/" + strconv.FormatInt(id, 10) }
+	work.Own(casework.SubjectType, applicationPage)
+	work.Own(casework.SubjectVerification, applicationPage)
+	modules := []web.Module{work, a.adminModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework}
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, Version: cfg.Version,
@@ -240,6 +253,7 @@ func (a *App) runWorkers(ctx context.Context, wg *sync.WaitGroup) {
 	}{
 		{"flow timers", func(ctx context.Context) error { return a.Flow.Run(ctx, 15*time.Second) }},
 		{"outbox", func(ctx context.Context) error { return a.Outbox.Run(ctx, 2*time.Second) }},
+		{"shortfall sweep", func(ctx context.Context) error { return a.Casework.Run(ctx, time.Minute) }},
 		{"housekeeping", a.housekeeping},
 	}
 	for _, l := range loops {

@@ -35,11 +35,11 @@ func TestDemoAccountsLandHome(t *testing.T) {
 		srv := httptest.NewServer(a.Web.Handler())
 		defer srv.Close()
 
-		// What each home must show: a heading of that workspace.
+		// What each home must show: the heading of that workspace.
 		marks := map[auth.Role]string{
-			auth.RoleAdmin: "/admin/users", auth.RoleSupervisor: "督办", auth.RoleCitizen: "我的办件",
-			auth.RoleEnterprise: "我的办件", auth.RoleHandler: "我的待办", auth.RoleApprover: "我的待办",
-			auth.RoleClerk: "我的待办", auth.RoleOperator: "我的待办", auth.RoleDispatcher: "我的待办",
+			auth.RoleAdmin: "<h1>管理首页", auth.RoleSupervisor: "<h1>督办", auth.RoleCitizen: "<h1>我的办件",
+			auth.RoleEnterprise: "<h1>我的办件", auth.RoleHandler: "<h1>我的待办", auth.RoleApprover: "<h1>我的待办",
+			auth.RoleClerk: "<h1>办件", auth.RoleOperator: "<h1>工单受理", auth.RoleDispatcher: "<h1>待派单",
 		}
 		for _, acc := range seeded.Accounts {
 			c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/yingshang/yingshang/internal/casework"
 	"github.com/yingshang/yingshang/internal/catalog"
 	"github.com/yingshang/yingshang/internal/certificate"
 	"github.com/yingshang/yingshang/internal/demo"
@@ -30,6 +31,9 @@ func (a *App) SeedDemo(ctx context.Context, now time.Time) (*demo.Seeded, error)
 	}
 	if err := certificate.SeedDemo(ctx, a.Certs, seeded.Departments, seeded.Users, demo.EnterpriseUSCC(), demo.CitizenID()); err != nil {
 		return nil, fmt.Errorf("demo: certificates: %w", err)
+	}
+	if err := casework.SeedDemo(ctx, a.Casework, seeded.Departments, seeded.Users, demo.EnterpriseUSCC(), demo.CitizenID()); err != nil {
+		return nil, fmt.Errorf("demo: applications: %w", err)
 	}
 	if err := knowledge.SeedDemo(ctx, a.KB, seeded.Departments); err != nil {
 		return nil, fmt.Errorf("demo: knowledge base: %w", err)

@@ -30,7 +30,7 @@ func benchTokens(b *testing.B, w *world, n int) []string {
 	var toks []string
 	err := w.tx(func(ctx context.Context, tx store.Tx) error {
 		for range n {
-			c, err := w.m.Issue(ctx, tx, certificate.IssueInput{TypeCode: "food_business", Holder: certificate.Enterprise("云澜味道餐饮有限公司", uscc),
+			c, err := w.m.Issue(ctx, tx, certificate.IssueInput{TypeCode: "CT-SPJY", Holder: certificate.Enterprise("云澜味道餐饮有限公司", uscc),
 				IssuerDepartmentID: w.deptA, Actor: w.handlerA, Fields: map[string]string{
 					"legal_representative": "李娜", "address": "滨江路88号", "main_form": "餐饮服务", "items": "热食类"}})
 			if err != nil {

@@ -112,7 +112,7 @@ func setup(t testing.TB, db *store.DB) *world {
 	err = db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		for _, typ := range certificate.DefaultTypes() {
 			typ.IssuerDepartmentID = w.deptA
-			if typ.Code == "public_hygiene" {
+			if typ.Code == "CT-GGWS" {
 				typ.IssuerDepartmentID = w.deptC
 			}
 			if err := m.DefineType(ctx, tx, typ, auth.System()); err != nil {
@@ -159,7 +159,7 @@ func (w *world) issueLicence(actor *auth.Actor) *certificate.Certificate {
 	var c *certificate.Certificate
 	err := w.db.WithTx(context.Background(), func(ctx context.Context, tx store.Tx) error {
 		var err error
-		c, err = w.m.Issue(ctx, tx, certificate.IssueInput{TypeCode: "food_business", Holder: certificate.Enterprise("云澜味道餐饮有限公司", uscc),
+		c, err = w.m.Issue(ctx, tx, certificate.IssueInput{TypeCode: "CT-SPJY", Holder: certificate.Enterprise("云澜味道餐饮有限公司", uscc),
 			IssuerDepartmentID: w.deptA, Actor: actor, ApplicationRef: "YL2026-0001", Fields: map[string]string{
 				"legal_representative": "李娜", "address": "滨江路88号", "main_form": "餐饮服务", "items": "热食类"}})
 		return err
@@ -175,7 +175,7 @@ func (w *world) issueID() *certificate.Certificate {
 	var c *certificate.Certificate
 	err := w.db.WithTx(context.Background(), func(ctx context.Context, tx store.Tx) error {
 		var err error
-		c, err = w.m.Issue(ctx, tx, certificate.IssueInput{TypeCode: "resident_id", Holder: certificate.Person("张三", citizenID),
+		c, err = w.m.Issue(ctx, tx, certificate.IssueInput{TypeCode: "CT-SFZ", Holder: certificate.Person("张三", citizenID),
 			IssuerDepartmentID: w.deptA, Actor: w.handlerA, Fields: map[string]string{
 				"sex": "男", "ethnicity": "汉", "birth_date": "1990-03-07", "address": "幸福里12号"}})
 		return err
@@ -268,7 +268,7 @@ func TestForgedTokens(t *testing.T) {
 			t.Errorf("tampered validity: %s, want forged", got)
 		}
 		// A forged certificate cannot serve as a shared material either.
-		_, err := w.m.ValidFor(ctx, db, certificate.EnterpriseRef(uscc), "food_business", w.now)
+		_, err := w.m.ValidFor(ctx, db, certificate.EnterpriseRef(uscc), "CT-SPJY", w.now)
 		if !errors.Is(err, certificate.ErrNotFound) {
 			t.Errorf("ValidFor with only tampered certificates: %v, want ErrNotFound", err)
 		}
@@ -283,13 +283,13 @@ func TestIssueRefusals(t *testing.T) {
 			in    certificate.IssueInput
 			field string
 		}{
-			{"bad uscc", certificate.IssueInput{TypeCode: "food_business", Holder: certificate.Enterprise("X", "91990102MA01YL8A10"),
+			{"bad uscc", certificate.IssueInput{TypeCode: "CT-SPJY", Holder: certificate.Enterprise("X", "91990102MA01YL8A10"),
 				IssuerDepartmentID: w.deptA, Actor: w.handlerA}, "holder.uscc"},
-			{"bad id", certificate.IssueInput{TypeCode: "resident_id", Holder: certificate.Person("张三", "990102199003071230"),
+			{"bad id", certificate.IssueInput{TypeCode: "CT-SFZ", Holder: certificate.Person("张三", "990102199003071230"),
 				IssuerDepartmentID: w.deptA, Actor: w.handlerA}, "holder.id_number"},
-			{"person for enterprise type", certificate.IssueInput{TypeCode: "food_business", Holder: certificate.Person("张三", citizenID),
+			{"person for enterprise type", certificate.IssueInput{TypeCode: "CT-SPJY", Holder: certificate.Person("张三", citizenID),
 				IssuerDepartmentID: w.deptA, Actor: w.handlerA}, "holder.kind"},
-			{"bad date", certificate.IssueInput{TypeCode: "business_licence", Holder: certificate.Enterprise("X", uscc),
+			{"bad date", certificate.IssueInput{TypeCode: "CT-YYZZ", Holder: certificate.Enterprise("X", uscc),
 				IssuerDepartmentID: w.deptA, Actor: w.handlerA, Fields: map[string]string{"established": "2024/5/6"}}, "fields.established"},
 			{"unknown type", certificate.IssueInput{TypeCode: "nope", Holder: certificate.Enterprise("X", uscc),
 				IssuerDepartmentID: w.deptA, Actor: w.handlerA}, "type"},
@@ -305,7 +305,7 @@ func TestIssueRefusals(t *testing.T) {
 		}
 		// Another department's handler may not issue for department A.
 		err := w.tx(func(ctx context.Context, tx store.Tx) error {
-			_, err := w.m.Issue(ctx, tx, certificate.IssueInput{TypeCode: "business_licence", Holder: certificate.Enterprise("X", uscc),
+			_, err := w.m.Issue(ctx, tx, certificate.IssueInput{TypeCode: "CT-YYZZ", Holder: certificate.Enterprise("X", uscc),
 				IssuerDepartmentID: w.deptA, Actor: w.handlerB, Fields: licenceFields})
 			return err
 		})
@@ -451,7 +451,7 @@ func TestUseNeedsConsentAndIsLogged(t *testing.T) {
 		cit2 := &auth.Actor{UserID: w.users["cit2"], Roles: []auth.Role{auth.RoleCitizen}}
 		err := w.tx(func(ctx context.Context, tx store.Tx) error {
 			_, err := w.m.GrantConsent(ctx, tx, certificate.ConsentInput{Holder: certificate.EnterpriseRef(uscc),
-				TypeCode: "food_business", Purpose: "x", Actor: cit2})
+				TypeCode: "CT-SPJY", Purpose: "x", Actor: cit2})
 			return err
 		})
 		if !errors.Is(err, auth.ErrForbidden) {
@@ -459,10 +459,10 @@ func TestUseNeedsConsentAndIsLogged(t *testing.T) {
 		}
 		// The enterprise consents through its page, for department B only.
 		ent := w.client(t, "ent")
-		if resp := w.post(t, ent, "/my/certificates/consents", url.Values{"type": {"food_business"}, "purpose": {""}}); resp.StatusCode != 422 {
+		if resp := w.post(t, ent, "/my/certificates/consents", url.Values{"type": {"CT-SPJY"}, "purpose": {""}}); resp.StatusCode != 422 {
 			t.Errorf("consent without purpose: %d, want 422", resp.StatusCode)
 		}
-		if resp := w.post(t, ent, "/my/certificates/consents", url.Values{"type": {"food_business"}, "purpose": {"办理户外广告许可"}}); resp.StatusCode != http.StatusSeeOther {
+		if resp := w.post(t, ent, "/my/certificates/consents", url.Values{"type": {"CT-SPJY"}, "purpose": {"办理户外广告许可"}}); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("grant consent: %d", resp.StatusCode)
 		}
 		got, err := useIt(use)
@@ -514,18 +514,18 @@ func TestValidFor(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := setup(t, db)
 		ctx := context.Background()
-		if _, err := w.m.ValidFor(ctx, db, certificate.PersonRef(citizenID), "resident_id", w.now); !errors.Is(err, certificate.ErrNotFound) {
+		if _, err := w.m.ValidFor(ctx, db, certificate.PersonRef(citizenID), "CT-SFZ", w.now); !errors.Is(err, certificate.ErrNotFound) {
 			t.Errorf("none issued: %v", err)
 		}
 		c := w.issueID()
-		got, err := w.m.ValidFor(ctx, db, certificate.PersonRef(strings.ToLower(citizenID)), "resident_id", w.now)
+		got, err := w.m.ValidFor(ctx, db, certificate.PersonRef(strings.ToLower(citizenID)), "CT-SFZ", w.now)
 		if err != nil || got.ID != c.ID {
 			t.Fatalf("ValidFor: %v", err)
 		}
-		if _, err := w.m.ValidFor(ctx, db, certificate.PersonRef(otherID), "resident_id", w.now); !errors.Is(err, certificate.ErrNotFound) {
+		if _, err := w.m.ValidFor(ctx, db, certificate.PersonRef(otherID), "CT-SFZ", w.now); !errors.Is(err, certificate.ErrNotFound) {
 			t.Errorf("other person: %v", err)
 		}
-		if _, err := w.m.ValidFor(ctx, db, certificate.PersonRef(citizenID), "resident_id", w.now.AddDate(21, 0, 0)); !errors.Is(err, certificate.ErrNotFound) {
+		if _, err := w.m.ValidFor(ctx, db, certificate.PersonRef(citizenID), "CT-SFZ", w.now.AddDate(21, 0, 0)); !errors.Is(err, certificate.ErrNotFound) {
 			t.Errorf("after expiry: %v", err)
 		}
 	})
@@ -539,7 +539,7 @@ func TestVerificationRequest(t *testing.T) {
 		err := w.tx(func(ctx context.Context, tx store.Tx) error {
 			var err error
 			v, err = w.m.RequestVerification(ctx, tx, certificate.VerificationRequest{FromDepartmentID: w.deptA,
-				TypeCode: "public_hygiene", Holder: certificate.Enterprise("云澜味道餐饮有限公司", uscc),
+				TypeCode: "CT-GGWS", Holder: certificate.Enterprise("云澜味道餐饮有限公司", uscc),
 				ApplicationRef: "YL2026-0077", Question: "是否持有公共场所卫生许可证？", Actor: w.handlerA})
 			return err
 		})
@@ -604,10 +604,10 @@ func TestIssueThroughPages(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := setup(t, db)
 		ha := w.client(t, "han")
-		if code, page := w.get(t, ha, "/certificates/new?type=resident_id"); code != 200 || !strings.Contains(page, `name="holder_id"`) {
+		if code, page := w.get(t, ha, "/certificates/new?type=CT-SFZ"); code != 200 || !strings.Contains(page, `name="holder_id"`) {
 			t.Fatalf("issue form: %d", code)
 		}
-		form := url.Values{"type": {"resident_id"}, "department_id": {strconv.FormatInt(w.deptA, 10)}, "holder_name": {"张三"},
+		form := url.Values{"type": {"CT-SFZ"}, "department_id": {strconv.FormatInt(w.deptA, 10)}, "holder_name": {"张三"},
 			"holder_id": {"990102199003071230"}, "f_sex": {"男"}, "f_ethnicity": {"汉"}, "f_birth_date": {"1990-03-07"}, "f_address": {"幸福里"}}
 		if resp := w.post(t, ha, "/certificates", form); resp.StatusCode != 422 {
 			t.Errorf("bad ID number: %d, want 422", resp.StatusCode)

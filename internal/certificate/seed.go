@@ -13,13 +13,19 @@ import (
 // default type in 云澜市. The demo city has no public security bureau, so
 // the service administration stands in for the identity card.
 var demoIssuers = map[string]string{
-	"business_licence":    "YL-SCJG",
-	"food_business":       "YL-SCJG",
-	"public_hygiene":      "YL-WJW",
-	"construction_permit": "YL-ZJ",
-	"outdoor_ad":          "LJ-CGJ",
-	"resident_id":         "YL-ZWFW",
-	"birth_certificate":   "YL-WJW",
+	"CT-YYZZ": "YL-SCJG",
+	"CT-SPJY": "YL-SCJG",
+	"CT-GGWS": "YL-WJW",
+	"CT-SGXK": "YL-ZJ",
+	"CT-HWGG": "LJ-CGJ",
+	"CT-SFZ":  "YL-ZWFW",
+	"CT-CSZM": "YL-WJW",
+	"CT-YSZY": "YL-WJW",
+	"CT-GSWS": "YL-WJW",
+	"CT-YSXK": "YL-ZJ",
+	"CT-JZZZ": "YL-ZJ",
+	"CT-GHXK": "YL-ZJ",
+	"CT-BDCQ": "YL-ZJ",
 }
 
 // SeedDemo fills the demo city's certificates through the service: the
@@ -71,7 +77,7 @@ func SeedDemo(ctx context.Context, m *Module, depts map[string]int64, users map[
 		ent := Enterprise("云澜味道餐饮有限公司", uscc)
 		ent.UserID = users["yunlan_food"]
 		now := m.d.Now()
-		licence, err := m.Issue(ctx, tx, IssueInput{TypeCode: "business_licence", Holder: ent, IssuerDepartmentID: ljSCJG,
+		licence, err := m.Issue(ctx, tx, IssueInput{TypeCode: "CT-YYZZ", Holder: ent, IssuerDepartmentID: ljSCJG,
 			ValidFrom: now.AddDate(-2, 0, 0), Actor: sys, Fields: map[string]string{
 				"entity_type": "有限责任公司（自然人投资或控股）", "legal_representative": "李娜", "registered_capital": "100",
 				"established": now.AddDate(-2, 0, 0).In(cst).Format("2006-01-02"), "address": "云澜市临江区滨江路88号",
@@ -79,13 +85,13 @@ func SeedDemo(ctx context.Context, m *Module, depts map[string]int64, users map[
 		if err != nil {
 			return err
 		}
-		if _, err := m.Issue(ctx, tx, IssueInput{TypeCode: "food_business", Holder: ent, IssuerDepartmentID: ljSCJG,
+		if _, err := m.Issue(ctx, tx, IssueInput{TypeCode: "CT-SPJY", Holder: ent, IssuerDepartmentID: ljSCJG,
 			ValidFrom: now.AddDate(-1, 0, 0), Actor: sys, Fields: map[string]string{
 				"legal_representative": "李娜", "address": "云澜市临江区滨江路88号", "main_form": "餐饮服务经营者（中型餐馆）",
 				"items": "热食类食品制售；冷食类食品制售"}}); err != nil {
 			return err
 		}
-		ad, err := m.Issue(ctx, tx, IssueInput{TypeCode: "outdoor_ad", Holder: ent, IssuerDepartmentID: ljCGJ,
+		ad, err := m.Issue(ctx, tx, IssueInput{TypeCode: "CT-HWGG", Holder: ent, IssuerDepartmentID: ljCGJ,
 			ValidFrom: now.AddDate(-1, 0, 0), Actor: sys, Fields: map[string]string{
 				"location": "滨江路88号临街外墙", "form": "店招（平行墙面）", "size": "6×1.2"}})
 		if err != nil {
@@ -96,12 +102,12 @@ func SeedDemo(ctx context.Context, m *Module, depts map[string]int64, users map[
 		}
 		person := Person("张三", citizenID)
 		person.UserID = users["zhangsan"]
-		if _, err := m.Issue(ctx, tx, IssueInput{TypeCode: "resident_id", Holder: person, IssuerDepartmentID: zwfw,
+		if _, err := m.Issue(ctx, tx, IssueInput{TypeCode: "CT-SFZ", Holder: person, IssuerDepartmentID: zwfw,
 			ValidFrom: time.Date(2016, 3, 7, 0, 0, 0, 0, cst), Actor: sys, Fields: map[string]string{
 				"sex": "男", "ethnicity": "汉", "birth_date": "1990-03-07", "address": "云澜市临江区江滨街道幸福里12号"}}); err != nil {
 			return err
 		}
-		consent, err := m.GrantConsent(ctx, tx, ConsentInput{Holder: EnterpriseRef(uscc), TypeCode: "business_licence",
+		consent, err := m.GrantConsent(ctx, tx, ConsentInput{Holder: EnterpriseRef(uscc), TypeCode: "CT-YYZZ",
 			Purpose: "办理许可事项时免交营业执照", Actor: sys})
 		if err != nil {
 			return err
@@ -113,7 +119,7 @@ func SeedDemo(ctx context.Context, m *Module, depts map[string]int64, users map[
 			return err
 		}
 		_, err = m.RequestVerification(ctx, tx, VerificationRequest{FromDepartmentID: ljSCJG, OwnerDepartmentID: wjw,
-			TypeCode: "public_hygiene", Holder: ent, ApplicationRef: "YL2026-DEMO-0002", Actor: clerk,
+			TypeCode: "CT-GGWS", Holder: ent, ApplicationRef: "YL2026-DEMO-0002", Actor: clerk,
 			Question: "该企业原“云澜味道”门店是否曾取得公共场所卫生许可证（纸质证，尚未电子化）？"})
 		return err
 	})

@@ -54,7 +54,7 @@ func (t *Type) Field(key string) *FieldSpec {
 }
 
 var (
-	typeCodePattern = regexp.MustCompile(`^[a-z][a-z0-9_.-]{1,63}$`)
+	typeCodePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]{1,63}$`)
 	fieldKeyPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 	prefixPattern   = regexp.MustCompile(`^[A-Z]{1,6}$`)
 	datePattern     = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
@@ -74,7 +74,7 @@ func DefaultTypes() []Type {
 		return FieldSpec{Key: key, Label: label, LabelEn: en, Type: "number", Required: req}
 	}
 	return []Type{
-		{Code: "business_licence", Name: "营业执照（电子营业执照）", NameEn: "Business licence (electronic)",
+		{Code: "CT-YYZZ", Name: "营业执照（电子营业执照）", NameEn: "Business licence (electronic)",
 			HolderKind: HolderEnterprise, NumberPrefix: "YZ", Fields: []FieldSpec{
 				text("entity_type", "类型", "Entity type", true),
 				text("legal_representative", "法定代表人", "Legal representative", true),
@@ -83,21 +83,21 @@ func DefaultTypes() []Type {
 				text("address", "住所", "Address", true),
 				text("scope", "经营范围", "Business scope", true),
 			}},
-		{Code: "food_business", Name: "食品经营许可证", NameEn: "Food business licence",
+		{Code: "CT-SPJY", Name: "食品经营许可证", NameEn: "Food business licence",
 			HolderKind: HolderEnterprise, ValidityMonths: 60, NumberPrefix: "JY", Fields: []FieldSpec{
 				text("legal_representative", "法定代表人（负责人）", "Legal representative", true),
 				text("address", "经营场所", "Premises", true),
 				text("main_form", "主体业态", "Main business form", true),
 				text("items", "经营项目", "Business items", true),
 			}},
-		{Code: "public_hygiene", Name: "公共场所卫生许可证", NameEn: "Public place hygiene permit",
+		{Code: "CT-GGWS", Name: "公共场所卫生许可证", NameEn: "Public place hygiene permit",
 			HolderKind: HolderEnterprise, ValidityMonths: 48, NumberPrefix: "WS", Fields: []FieldSpec{
 				text("place_name", "单位名称（场所）", "Place", true),
 				text("address", "地址", "Address", true),
 				text("items", "许可项目", "Permitted activities", true),
 				num("area", "营业面积（平方米）", "Floor area (m²)", false),
 			}},
-		{Code: "construction_permit", Name: "建筑工程施工许可证", NameEn: "Construction permit",
+		{Code: "CT-SGXK", Name: "建筑工程施工许可证", NameEn: "Construction permit",
 			HolderKind: HolderEnterprise, NumberPrefix: "SG", Fields: []FieldSpec{
 				text("project", "工程名称", "Project", true),
 				text("location", "建设地址", "Location", true),
@@ -107,20 +107,20 @@ func DefaultTypes() []Type {
 				date("planned_start", "计划开工", "Planned start", false),
 				date("planned_finish", "计划竣工", "Planned completion", false),
 			}},
-		{Code: "outdoor_ad", Name: "户外广告设置许可", NameEn: "Outdoor advertising permit",
+		{Code: "CT-HWGG", Name: "户外广告设置许可", NameEn: "Outdoor advertising permit",
 			HolderKind: HolderEnterprise, ValidityMonths: 36, NumberPrefix: "HG", Fields: []FieldSpec{
 				text("location", "设置地点", "Location", true),
 				text("form", "设置形式", "Form", true),
 				text("size", "规格（米）", "Size (m)", true),
 			}},
-		{Code: "resident_id", Name: "居民身份证（电子证照）", NameEn: "Resident identity card (electronic)",
+		{Code: "CT-SFZ", Name: "居民身份证（电子证照）", NameEn: "Resident identity card (electronic)",
 			HolderKind: HolderPerson, ValidityMonths: 240, NumberPrefix: "SF", Fields: []FieldSpec{
 				text("sex", "性别", "Sex", true),
 				text("ethnicity", "民族", "Ethnicity", true),
 				date("birth_date", "出生日期", "Date of birth", true),
 				text("address", "住址", "Address", true),
 			}},
-		{Code: "birth_certificate", Name: "出生医学证明", NameEn: "Medical birth certificate",
+		{Code: "CT-CSZM", Name: "出生医学证明", NameEn: "Medical birth certificate",
 			HolderKind: HolderPerson, NumberPrefix: "CS", Fields: []FieldSpec{
 				text("sex", "性别", "Sex", true),
 				date("birth_date", "出生日期", "Date of birth", true),
@@ -129,13 +129,46 @@ func DefaultTypes() []Type {
 				text("mother_name", "母亲姓名", "Mother", true),
 				text("father_name", "父亲姓名", "Father", false),
 			}},
+		{Code: "CT-YSZY", Name: "医师执业证书", NameEn: "Physician practising certificate",
+			HolderKind: HolderPerson, NumberPrefix: "YS", Fields: []FieldSpec{
+				text("category", "执业类别", "Category", true),
+				text("scope", "执业范围", "Scope of practice", true),
+				text("institution", "执业地点（机构）", "Institution", true),
+			}},
+		{Code: "CT-GSWS", Name: "供水单位卫生许可证", NameEn: "Water supplier hygiene permit",
+			HolderKind: HolderEnterprise, ValidityMonths: 48, NumberPrefix: "GS", Fields: []FieldSpec{
+				text("address", "地址", "Address", true),
+				text("supply_mode", "供水方式", "Mode of supply", true),
+			}},
+		{Code: "CT-YSXK", Name: "商品房预售许可证", NameEn: "Pre-sale permit for commercial housing",
+			HolderKind: HolderEnterprise, NumberPrefix: "YX", Fields: []FieldSpec{
+				text("project", "项目名称", "Project", true),
+				text("location", "房屋坐落", "Location", true),
+				num("area", "预售面积（平方米）", "Floor area for pre-sale (m²)", true),
+			}},
+		{Code: "CT-JZZZ", Name: "建筑业企业资质证书", NameEn: "Construction enterprise qualification",
+			HolderKind: HolderEnterprise, ValidityMonths: 60, NumberPrefix: "JZ", Fields: []FieldSpec{
+				text("qualification", "资质类别及等级", "Qualification and grade", true),
+			}},
+		{Code: "CT-GHXK", Name: "建设工程规划许可证", NameEn: "Construction project planning permit",
+			HolderKind: HolderEnterprise, NumberPrefix: "GH", Fields: []FieldSpec{
+				text("project", "建设项目名称", "Project", true),
+				text("location", "建设位置", "Location", true),
+				num("scale", "建设规模（平方米）", "Floor area (m²)", true),
+			}},
+		{Code: "CT-BDCQ", Name: "不动产权证书", NameEn: "Real property certificate",
+			HolderKind: HolderEnterprise, NumberPrefix: "BD", Fields: []FieldSpec{
+				text("location", "坐落", "Location", true),
+				text("use", "用途", "Use", true),
+				num("area", "面积（平方米）", "Area (m²)", true),
+			}},
 	}
 }
 
 func (t *Type) validate() error {
 	var ps []error
 	if !typeCodePattern.MatchString(t.Code) {
-		ps = append(ps, invalid("code", "类型代码为小写字母开头的字母、数字或 _.- (type code: lower-case letters, digits, _.-)"))
+		ps = append(ps, invalid("code", "类型代码为字母开头的字母、数字或 _.-，如 CT-YYZZ (type code: a letter, then letters, digits, _.-, e.g. CT-YYZZ)"))
 	}
 	if strings.TrimSpace(t.Name) == "" || utf8.RuneCountInString(t.Name) > 100 {
 		ps = append(ps, invalid("name", "名称必填，不超过100字 (name required, at most 100 characters)"))

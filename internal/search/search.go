@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/schema"
 	"math"
 	"slices"
@@ -211,29 +212,58 @@ func (ix *Index) search(ctx context.Context, db store.IDB, kind, q string, limit
 		return nil, 0, fmt.Errorf("search: %s %q: %w", kind, q, err)
 	}
 
-	// Read each term's posting list in document order; the intersection and
-	// the ranking are done here rather than in SQL, where both engines would
-	// group and sort every posting of every term. A term no document holds
-	// means no document holds them all.
-	lists := make([][]posting, len(terms))
-	query := "SELECT doc_id, tf, dlen FROM search_terms WHERE kind = ? AND term = ?"
-	if within != nil {
-		query += " AND doc_id IN (?)"
+	// Count each term's documents (an index-only count, several times
+	// cheaper than reading the postings). The counts give BM25 its idf and
+	// the order of work: the rarest term's postings are read in full, and a
+	// much more common term is then looked up only for the documents still
+	// in the running, one index seek each, instead of reading every posting.
+	// The intersection and ranking are done here rather than in SQL, where
+	// both engines would group and sort every posting of every term. A term
+	// no document holds means no document holds them all.
+	type term struct {
+		text string
+		df   int
+		list []posting
 	}
-	query += " ORDER BY doc_id"
+	ts := make([]term, len(terms))
 	for i, t := range terms {
-		args := []any{kind, t}
-		if within != nil {
+		ts[i].text = t
+		if err := db.NewRaw("SELECT COUNT(*) FROM search_terms WHERE kind = ? AND term = ?", kind, t).
+			Scan(ctx, &ts[i].df); err != nil {
+			return fail(err)
+		}
+		if ts[i].df == 0 {
+			return nil, 0, nil
+		}
+	}
+	slices.SortStableFunc(ts, func(a, b term) int { return a.df - b.df })
+	var cand []int64 // documents holding every term read so far, ascending
+	for i := range ts {
+		query := "SELECT doc_id, tf, dlen FROM search_terms WHERE kind = ? AND term = ?"
+		args := []any{kind, ts[i].text}
+		switch {
+		case i > 0 && ts[i].df > seekRatio*len(cand):
+			query += " AND doc_id IN (?)"
+			args = append(args, bun.In(cand))
+		case i == 0 && within != nil:
+			query += " AND doc_id IN (?)"
 			args = append(args, within)
 		}
-		list, err := readPostings(ctx, db, db.NewRaw(query, args...).String())
+		list, err := readPostings(ctx, db, db.NewRaw(query+" ORDER BY doc_id", args...).String())
 		if err != nil {
 			return fail(err)
+		}
+		if i > 0 {
+			list = intersect(list, cand)
 		}
 		if len(list) == 0 {
 			return nil, 0, nil
 		}
-		lists[i] = list
+		ts[i].list = list
+		cand = cand[:0]
+		for _, p := range list {
+			cand = append(cand, p.doc)
+		}
 	}
 	st, err := ix.stats(ctx, db, kind)
 	if err != nil {
@@ -250,43 +280,24 @@ func (ix *Index) search(ctx context.Context, db store.IDB, kind, q string, limit
 		b = 0
 	}
 	n := st.docs
-	for _, l := range lists {
-		n = max(n, int64(len(l))) // statistics a moment old must not go negative
+	for _, t := range ts {
+		n = max(n, int64(t.df)) // statistics a moment old must not go negative
 	}
 	avg := st.avgLen
 	if avg <= 0 {
 		avg = 1
 	}
-	// score = Σ idf(t)·(k1+1)·tf / (tf + k1·(1−b+b·dlen/avg))
-	part := func(p posting, df int) float64 {
-		idf := math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
-		tf := float64(p.tf)
-		return idf * (k1 + 1) * tf / (tf + k1*(1-b+b*float64(p.dlen)/avg))
+	// score = Σ idf(t)·(k1+1)·tf / (tf + k1·(1−b+b·dlen/avg)). Every list
+	// now holds exactly the documents in cand, in the same order.
+	hits := make([]Hit, len(cand))
+	for i, doc := range cand {
+		hits[i].DocID = doc
 	}
-
-	// Intersect from the shortest list, which bounds the work.
-	slices.SortFunc(lists, func(a, b []posting) int { return len(a) - len(b) })
-	hits := make([]Hit, len(lists[0]))
-	for i, p := range lists[0] {
-		hits[i] = Hit{DocID: p.doc, Score: part(p, len(lists[0]))}
-	}
-	for _, l := range lists[1:] {
-		kept, j := hits[:0], 0
-		for _, h := range hits {
-			for j < len(l) && l[j].doc < h.DocID {
-				j++
-			}
-			if j == len(l) {
-				break
-			}
-			if l[j].doc == h.DocID {
-				h.Score += part(l[j], len(l))
-				kept = append(kept, h)
-			}
-		}
-		hits = kept
-		if len(hits) == 0 {
-			return nil, 0, nil
+	for _, t := range ts {
+		idf := math.Log(1 + (float64(n)-float64(t.df)+0.5)/(float64(t.df)+0.5))
+		for i, p := range intersect(t.list, cand) {
+			tf := float64(p.tf)
+			hits[i].Score += idf * (k1 + 1) * tf / (tf + k1*(1-b+b*float64(p.dlen)/avg))
 		}
 	}
 	slices.SortFunc(hits, func(a, b Hit) int {
@@ -300,6 +311,29 @@ func (ix *Index) search(ctx context.Context, db store.IDB, kind, q string, limit
 		return nil, total, nil
 	}
 	return slices.Clip(hits[offset:min(offset+limit, total)]), total, nil
+}
+
+// seekRatio is how many times more documents a term must hold than the
+// candidates left before looking the candidates up beats reading all its
+// postings: an index seek costs a few times a posting read.
+const seekRatio = 4
+
+// intersect returns the postings of list whose documents are in docs; both
+// are in ascending document order.
+func intersect(list []posting, docs []int64) []posting {
+	out, j := list[:0], 0
+	for _, p := range list {
+		for j < len(docs) && docs[j] < p.doc {
+			j++
+		}
+		if j == len(docs) {
+			break
+		}
+		if docs[j] == p.doc {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func readPostings(ctx context.Context, db store.IDB, query string) ([]posting, error) {

@@ -255,3 +255,29 @@ func TestTitleOutranksBody(t *testing.T) {
 		}
 	})
 }
+
+// A rare term with a common one: the common term is looked up only for the
+// rare term's documents, with the same result as reading all its postings.
+func TestRareAndCommonTerms(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ix := &search.Index{}
+		for id := int64(1); id <= 30; id++ {
+			body := "窗口办理"
+			if id == 7 || id == 19 {
+				body += "，营业执照"
+			}
+			if id == 12 {
+				body = "营业执照" // no 办理
+			}
+			put(t, db, ix, id, "指南", body)
+		}
+		hits, total, err := ix.Search(ctx, db, kind, "执照 办理", search.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total != 2 || !slices.Equal(ids(hits), []int64{19, 7}) {
+			t.Errorf("执照 办理 = %v (total %d), want [19 7]", ids(hits), total)
+		}
+	})
+}

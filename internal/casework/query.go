@@ -1,0 +1,137 @@
+package casework
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/store"
+)
+
+// readable reads application id in db if actor a may see it. An
+// application outside the actor's scope is reported as not found, so its
+// existence is not disclosed.
+func (m *Module) readable(ctx context.Context, db store.IDB, a *auth.Actor, id int64) (*Application, error) {
+	app, err := m.load(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.d.Policy.Authorize(a, auth.ActRead, app.object()); err != nil {
+		return nil, fmt.Errorf("casework: application %d: %w", id, ErrNotFound)
+	}
+	return app, nil
+}
+
+// Get returns application id if a may see it.
+func (m *Module) Get(ctx context.Context, a *auth.Actor, id int64) (*Application, error) {
+	return m.readable(ctx, m.d.DB, a, id)
+}
+
+// Query selects applications for List. Zero values do not filter.
+type Query struct {
+	Q      string // part of the number, item name or applicant name
+	Status Status
+	Limit  int // 1–200; 0 means 20
+	Offset int
+}
+
+// List returns the applications a may see, newest first, with the total:
+// the public their own (an enterprise user all of the enterprise's), a
+// department's staff their departments', clerks and supervisors their
+// region's intake.
+func (m *Module) List(ctx context.Context, a *auth.Actor, q Query) ([]Application, int, error) {
+	if a == nil {
+		return nil, 0, auth.ErrUnauthenticated
+	}
+	var ors []string
+	var args []any
+	if a.Has(auth.RoleCitizen) && a.UserID != 0 {
+		ors, args = append(ors, "applicant_user_id = ?"), append(args, a.UserID)
+	}
+	if a.Has(auth.RoleEnterprise) && a.USCC != "" {
+		ors, args = append(ors, "(applicant_kind = 'enterprise' AND applicant_uscc = ?)"), append(args, a.USCC)
+		ors, args = append(ors, "applicant_user_id = ?"), append(args, a.UserID)
+	}
+	if a.HasAny(auth.RoleHandler, auth.RoleApprover) {
+		for _, d := range a.DepartmentIDs {
+			ors, args = append(ors, "department_id = ?"), append(args, d)
+		}
+	}
+	if a.HasAny(auth.RoleClerk, auth.RoleSupervisor, auth.RoleAdmin) && a.RegionCode != "" {
+		ors, args = append(ors, "intake_region LIKE ?"), append(args, regionPattern(a.RegionCode))
+	}
+	if a.Has(auth.RoleSystem) {
+		ors = append(ors, "1 = 1")
+	}
+	if len(ors) == 0 {
+		return nil, 0, nil
+	}
+	where := "(" + strings.Join(ors, " OR ") + ")"
+	if q.Status != "" {
+		where += " AND status = ?"
+		args = append(args, q.Status)
+	}
+	if s := strings.TrimSpace(q.Q); s != "" {
+		pat := "%" + strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s) + "%"
+		like := m.d.DB.Like()
+		where += " AND (number " + like + " ? ESCAPE '!' OR item_name " + like + " ? ESCAPE '!' OR applicant_name " + like + " ? ESCAPE '!')"
+		args = append(args, pat, pat, pat)
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 20
+	}
+	limit = min(limit, 200)
+	var total int
+	if err := m.d.DB.QueryRowContext(ctx, "SELECT COUNT(*) FROM casework_applications WHERE "+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("casework: list: %w", err)
+	}
+	rows, err := m.d.DB.QueryContext(ctx, "SELECT "+appCols+" FROM casework_applications WHERE "+where+
+		" ORDER BY id DESC LIMIT ? OFFSET ?", append(args, limit, max(q.Offset, 0))...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("casework: list: %w", err)
+	}
+	defer rows.Close()
+	var out []Application
+	for rows.Next() {
+		app, err := scanApp(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("casework: list: %w", err)
+		}
+		// The policy has the last word on every row.
+		if m.d.Policy.Authorize(a, auth.ActRead, app.object()) != nil {
+			continue
+		}
+		out = append(out, *app)
+	}
+	return out, total, rows.Err()
+}
+
+// regionPattern returns a LIKE pattern for the regions within code.
+func regionPattern(code string) string {
+	switch {
+	case strings.HasSuffix(code, "0000"):
+		return code[:2] + "%"
+	case strings.HasSuffix(code, "00"):
+		return code[:4] + "%"
+	}
+	return code
+}
+
+// ApplicationFor returns the application whose workflow instance (or
+// verification task) is inst, if a may see it; the inbox's case pages use
+// it to link to the richer application page.
+func (m *Module) ApplicationFor(ctx context.Context, a *auth.Actor, instanceID int64) (*Application, error) {
+	var id int64
+	err := m.d.DB.QueryRowContext(ctx, `SELECT id FROM casework_applications WHERE instance_id = ? OR verification_instance_id = ?`,
+		instanceID, instanceID).Scan(&id)
+	if err != nil {
+		if errors.Is(err, errNoRows) {
+			return nil, ErrNotFound
+		}
+		return nil, fmt.Errorf("casework: application for instance %d: %w", instanceID, err)
+	}
+	return m.Get(ctx, a, id)
+}
