@@ -86,7 +86,7 @@ type Deps struct {
 	// Recorder writes credit records (false commitments); nil uses
 	// StoreCredit.
 	Recorder CreditRecorder
-	Now              func() time.Time
+	Now      func() time.Time
 }
 
 // Module is the application service, its pages and its API.
