@@ -577,3 +577,41 @@ func (d *Definition) canonical() []byte {
 	}
 	return b
 }
+
+// engineActions names the history entries the engine writes itself.
+var engineActions = map[string][2]string{
+	"start":             {"创建", "Created"},
+	"escalate":          {"超时督办", "Escalated"},
+	"extension_request": {"申请延期", "Extension requested"},
+	"extension_decide":  {"延期决定", "Extension decided"},
+}
+
+// ActionLabel returns the display name of action key in lang ("en" for
+// English, Chinese otherwise): an action of d, or one of the entries the
+// engine writes itself (start, escalate, extension_request, …). An unknown
+// key is returned as it is.
+func (d *Definition) ActionLabel(key, lang string) string {
+	if a := d.Action(key); a != nil {
+		return label(lang, a.Name, a.NameEn)
+	}
+	if n, ok := engineActions[key]; ok {
+		return label(lang, n[0], n[1])
+	}
+	return key
+}
+
+// StateLabel returns the display name of state key in lang, or key itself
+// when d has no such state.
+func (d *Definition) StateLabel(key, lang string) string {
+	if s := d.State(key); s != nil {
+		return label(lang, s.Name, s.NameEn)
+	}
+	return key
+}
+
+func label(lang, zh, en string) string {
+	if lang == "en" && en != "" {
+		return en
+	}
+	return zh
+}

@@ -718,3 +718,24 @@ func TestSVG(t *testing.T) {
 		t.Error("english svg lacks the English name")
 	}
 }
+
+func TestLabels(t *testing.T) {
+	d, err := flow.Parse([]byte(hotlineDef))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ got, want string }{
+		{d.ActionLabel("dispatch", "zh-CN"), "派单"},
+		{d.ActionLabel("start", "zh-CN"), "创建"},
+		{d.ActionLabel("escalate", "en"), "Escalated"},
+		{d.ActionLabel("no_such", "zh-CN"), "no_such"},
+		{d.StateLabel("handling", "zh-CN"), "办理中"},
+		{d.StateLabel("handling", "en"), "办理中"}, // no English name: Chinese
+		{d.StateLabel("nowhere", "en"), "nowhere"},
+	}
+	for _, c := range cases {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}

@@ -103,9 +103,10 @@ type intakeData struct {
 	Suggestions []Suggestion
 	Knowledge   []KnowledgeHit
 	Checked     bool
+	Regions     []org.Region // the operator's region and those within it
 }
 
-func (m *Module) intakeData(form url.Values) intakeData {
+func (m *Module) intakeData(ctx context.Context, form url.Values) intakeData {
 	var cats []Category
 	for _, c := range m.Categories() {
 		if c.Active && c.Level() == 3 {
@@ -116,11 +117,17 @@ func (m *Module) intakeData(form url.Values) intakeData {
 	if form == nil {
 		form = url.Values{"channel": {"phone"}, "type": {"complaint"}}
 	}
-	return intakeData{Form: form, Types: Types, Channels: Channels, Categories: cats, Errors: map[string]string{}}
+	d := intakeData{Form: form, Types: Types, Channels: Channels, Categories: cats, Errors: map[string]string{}}
+	if a := auth.FromContext(ctx); a != nil {
+		if regions, err := m.d.Org.ListRegions(ctx, a.RegionCode); err == nil {
+			d.Regions = regions
+		}
+	}
+	return d
 }
 
 func (m *Module) intakePage(w http.ResponseWriter, r *http.Request) {
-	m.s.Render(w, r, "hotline/intake.html", m.intakeData(nil))
+	m.s.Render(w, r, "hotline/intake.html", m.intakeData(r.Context(), nil))
 }
 
 // formOrder reads an intake form.
@@ -155,7 +162,7 @@ func (m *Module) intakeSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	a := auth.FromContext(ctx)
-	d := m.intakeData(r.PostForm)
+	d := m.intakeData(r.Context(), r.PostForm)
 	n, err := formOrder(r.PostForm)
 	if err == nil && r.PostForm.Get("check") != "" {
 		// Look before storing: duplicates, suggestions, knowledge.
@@ -266,6 +273,7 @@ type orderData struct {
 	Assist     []string
 	Instance   *flow.Instance
 	History    []flow.HistoryEntry
+	Def        *flow.Definition // names the history's actions and states
 	Extensions []flow.Extension
 	Merged     []Order
 	Can        map[string]bool
@@ -298,6 +306,10 @@ func (m *Module) renderOrder(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	if d.History, err = m.d.Flow.History(ctx, o.InstanceID); err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	if d.Def, err = m.d.Flow.Definition(ctx, d.Instance.DefinitionKey, d.Instance.DefinitionVersion); err != nil {
 		m.fail(w, r, err)
 		return
 	}

@@ -214,17 +214,10 @@ func (m *Module) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	}
 	for _, h := range hist {
-		hr := historyRow{At: h.At, Action: h.Action, From: h.From, To: h.To, ActorName: h.ActorName, Comment: h.Comment, Inputs: h.Inputs}
-		if act := def.Action(h.Action); act != nil {
-			hr.Action = pick(lang, act.Name, act.NameEn)
-		} else if k := "inbox.history." + h.Action; m.s.Bundle().Has(lang, k) {
-			hr.Action = m.s.Bundle().T(lang, k)
-		}
-		if st := def.State(h.From); st != nil {
-			hr.From = pick(lang, st.Name, st.NameEn)
-		}
-		if st := def.State(h.To); st != nil {
-			hr.To = pick(lang, st.Name, st.NameEn)
+		hr := historyRow{At: h.At, Action: def.ActionLabel(h.Action, lang), ActorName: h.ActorName,
+			Comment: h.Comment, Inputs: h.Inputs, To: def.StateLabel(h.To, lang)}
+		if h.From != "" {
+			hr.From = def.StateLabel(h.From, lang)
 		}
 		d.History = append(d.History, hr)
 	}
