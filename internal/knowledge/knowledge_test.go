@@ -529,7 +529,7 @@ func TestAnonymousFAQ(t *testing.T) {
 			!strings.Contains(body, `rel="next"`) {
 			t.Fatalf("/faq: %d", code)
 		}
-		if !strings.Contains(body, `hx-get="/knowledge/suggest"`) || !strings.Contains(body, `hx-trigger="keyup changed delay:300ms"`) {
+		if !strings.Contains(body, `hx-get="/knowledge/suggest"`) || !strings.Contains(body, `hx-trigger="input changed delay:300ms"`) {
 			t.Error("/faq has no typing-time suggestions")
 		}
 		code, body = w.get(t, anon, "/faq?category=070406")
