@@ -139,7 +139,7 @@ func (e *Engine) DecideExtension(ctx context.Context, tx store.IDB, xid int64, a
 		in.ExtendedDays += days
 		res, err := tx.ExecContext(ctx, `UPDATE flow_instances SET state_due_at = ?, due_at = ?, extended_days = ?,
 			row_version = row_version + 1 WHERE id = ? AND row_version = ?`,
-			nullable(in.StateDueAt), nullable(in.DueAt), in.ExtendedDays, in.ID, in.Version)
+			store.Nullable(in.StateDueAt), store.Nullable(in.DueAt), in.ExtendedDays, in.ID, in.Version)
 		if err != nil {
 			return nil, fmt.Errorf("flow: extension %d: %w", xid, err)
 		}
@@ -228,7 +228,7 @@ func extension(ctx context.Context, db store.IDB, id int64) (*Extension, error) 
 	if err != nil {
 		return nil, fmt.Errorf("flow: extension %d: %w", id, err)
 	}
-	x.RequestedAt, x.DecidedBy, x.DecidedAt = x.RequestedAt.UTC(), decidedBy.Int64, nt(decidedAt)
+	x.RequestedAt, x.DecidedBy, x.DecidedAt = x.RequestedAt.UTC(), decidedBy.Int64, store.TimeOf(decidedAt)
 	return &x, nil
 }
 

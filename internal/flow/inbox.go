@@ -143,7 +143,7 @@ func scopeWhere(actor *auth.Actor) (string, []any) {
 			var ors []string
 			for _, d := range actor.DepartmentIDs {
 				ors = append(ors, "department_ids LIKE ?")
-				cargs = append(cargs, fmt.Sprintf("%%,%d,%%", d))
+				cargs = append(cargs, store.IDPattern(d))
 			}
 			if len(ors) == 0 {
 				continue

@@ -97,48 +97,10 @@ func scanInstance(r scanner) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	in.DepartmentIDs = parseIDs(depts)
+	in.DepartmentIDs = store.ParseIDs(depts)
 	in.StartedAt, in.StateEnteredAt = in.StartedAt.UTC(), in.StateEnteredAt.UTC()
-	in.StateDueAt, in.DueAt, in.PausedAt, in.FinishedAt = nt(stateDue), nt(due), nt(paused), nt(finished)
+	in.StateDueAt, in.DueAt, in.PausedAt, in.FinishedAt = store.TimeOf(stateDue), store.TimeOf(due), store.TimeOf(paused), store.TimeOf(finished)
 	return &in, nil
-}
-
-func nt(t sql.NullTime) time.Time {
-	if !t.Valid {
-		return time.Time{}
-	}
-	return t.Time.UTC()
-}
-
-// nullable returns nil for the zero time, so it is stored as NULL.
-func nullable(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return store.Time(t)
-}
-
-func formatIDs(ids []int64) string {
-	if len(ids) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteByte(',')
-	for _, id := range ids {
-		b.WriteString(strconv.FormatInt(id, 10))
-		b.WriteByte(',')
-	}
-	return b.String()
-}
-
-func parseIDs(s string) []int64 {
-	var out []int64
-	for _, f := range strings.Split(strings.Trim(s, ","), ",") {
-		if id, err := strconv.ParseInt(f, 10, 64); err == nil {
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 // Instance returns the instance id.
@@ -232,8 +194,8 @@ func (e *Engine) Start(ctx context.Context, tx store.IDB, si StartInput) (*Insta
 		state_due_at, due_at, paused_at, paused_from, finished_at, escalation_level, extended_days, row_version)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', NULL, 0, 0, 1) RETURNING id`,
 		in.DefinitionKey, in.DefinitionVersion, in.SubjectType, in.SubjectID, in.Reference, in.Title, in.RegionCode,
-		formatIDs(in.DepartmentIDs), in.OwnerUserID, in.State, in.Status, in.actorRoles, now, now,
-		nullable(in.StateDueAt), nullable(in.DueAt), nullable(in.PausedAt)).Scan(&in.ID)
+		store.FormatIDs(in.DepartmentIDs), in.OwnerUserID, in.State, in.Status, in.actorRoles, now, now,
+		store.Nullable(in.StateDueAt), store.Nullable(in.DueAt), store.Nullable(in.PausedAt)).Scan(&in.ID)
 	if err != nil {
 		return nil, fmt.Errorf("flow: start %s: %w", def.Key, err)
 	}
@@ -358,8 +320,8 @@ func (e *Engine) Apply(ctx context.Context, tx store.IDB, t Transition) (*Instan
 	res, err := tx.ExecContext(ctx, `UPDATE flow_instances SET state = ?, status = ?, actor_roles = ?,
 		state_entered_at = ?, state_due_at = ?, due_at = ?, paused_at = ?, paused_from = ?, finished_at = ?,
 		row_version = row_version + 1 WHERE id = ? AND row_version = ?`,
-		in.State, in.Status, in.actorRoles, in.StateEnteredAt, nullable(in.StateDueAt), nullable(in.DueAt),
-		nullable(in.PausedAt), in.PausedFrom, nullable(in.FinishedAt), in.ID, in.Version)
+		in.State, in.Status, in.actorRoles, in.StateEnteredAt, store.Nullable(in.StateDueAt), store.Nullable(in.DueAt),
+		store.Nullable(in.PausedAt), in.PausedFrom, store.Nullable(in.FinishedAt), in.ID, in.Version)
 	if err != nil {
 		return nil, fmt.Errorf("flow: instance %d: %s: %w", in.ID, t.Action, err)
 	}
@@ -398,7 +360,7 @@ func (e *Engine) SetDepartments(ctx context.Context, tx store.IDB, id int64, dep
 		return err
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE flow_instances SET department_ids = ?, row_version = row_version + 1
-		WHERE id = ? AND row_version = ?`, formatIDs(depts), id, in.Version)
+		WHERE id = ? AND row_version = ?`, store.FormatIDs(depts), id, in.Version)
 	if err != nil {
 		return fmt.Errorf("flow: instance %d: set departments: %w", id, err)
 	}
