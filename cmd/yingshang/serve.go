@@ -115,6 +115,9 @@ func printDemo(w io.Writer, url, dir string, s *demo.Seeded, home func(auth.Role
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", acc.Username, acc.Role, acc.Name, acc.Note, home(acc.Role))
 	}
 	tw.Flush()
+	fmt.Fprintf(w, "\n  Open311 GeoReport v2: %s/open311/v2/discovery.json\n", url)
+	fmt.Fprintf(w, "  Open311 api_key:      %s\n", s.Open311Key)
+	fmt.Fprintf(w, "  公开页面 / public:     %s/catalog  %s/faq  %s/hotline/ranking\n", url, url, url)
 	fmt.Fprintln(w, "\n按 Ctrl+C 停止 / press Ctrl+C to stop")
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/yingshang/yingshang/internal/hotline"
 	"github.com/yingshang/yingshang/internal/inbox"
 	"github.com/yingshang/yingshang/internal/knowledge"
+	"github.com/yingshang/yingshang/internal/open311"
 	"github.com/yingshang/yingshang/internal/org"
 	"github.com/yingshang/yingshang/internal/outbox"
 	"github.com/yingshang/yingshang/internal/pii"
@@ -93,6 +94,13 @@ var staffHomes = map[auth.Role]string{
 	auth.RoleDispatcher: "/hotline/dispatch",
 	auth.RoleOperator:   "/hotline/intake",
 	auth.RoleClerk:      "/applications",
+}
+
+// publicLinks are the pages anyone may open, shown in every page's footer.
+var publicLinks = []web.NavLink{
+	{Path: "/catalog", Key: "catalog.nav.catalog"},
+	{Path: "/faq", Key: "knowledge.nav.faq"},
+	{Path: "/hotline/ranking", Key: "hotline.nav.ranking"},
 }
 
 // New opens and migrates the database and builds every service. Close
@@ -202,11 +210,16 @@ func (a *App) build(ctx context.Context) error {
 	applicationPage := func(id int64) string { return "/applications/" + strconv.FormatInt(id, 10) }
 	work.Own(casework.SubjectType, applicationPage)
 	work.Own(casework.SubjectVerification, applicationPage)
-	modules := []web.Module{work, a.adminModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework}
+	o311, err := open311.New(open311.Deps{Hotline: a.Hotline, Auth: a.Auth, Org: a.Org, CityRegion: cfg.RootRegion,
+		BaseURL: cfg.BaseURL, Now: cfg.Now})
+	if err != nil {
+		return err
+	}
+	modules := []web.Module{work, a.adminModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, o311}
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, Version: cfg.Version,
-		Now: cfg.Now, Homes: staffHomes,
+		Now: cfg.Now, Homes: staffHomes, PublicLinks: publicLinks,
 	})
 	if err != nil {
 		return err

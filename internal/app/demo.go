@@ -11,6 +11,7 @@ import (
 	"github.com/yingshang/yingshang/internal/demo"
 	"github.com/yingshang/yingshang/internal/hotline"
 	"github.com/yingshang/yingshang/internal/knowledge"
+	"github.com/yingshang/yingshang/internal/open311"
 )
 
 // SeedDemo fills an empty database with the demo city 云澜市: the
@@ -40,6 +41,9 @@ func (a *App) SeedDemo(ctx context.Context, now time.Time) (*demo.Seeded, error)
 	}
 	if err := hotline.SeedDemo(ctx, a.Hotline, seeded.Departments, seeded.Users, now, 0); err != nil {
 		return nil, fmt.Errorf("demo: hotline: %w", err)
+	}
+	if seeded.Open311Key, err = open311.DemoAPIKey(ctx, a.DB, a.Org, a.Auth, demo.CityCode); err != nil {
+		return nil, fmt.Errorf("demo: open311 key: %w", err)
 	}
 	return seeded, nil
 }

@@ -28,6 +28,8 @@ type Seeded struct {
 	Departments    map[string]int64 // by department code
 	Users          map[string]int64 // by username
 	EnterpriseUSCC string
+	// Open311Key is the api_key of the demo Open311 client.
+	Open311Key string
 }
 
 // EnterpriseUSCC returns the unified social credit code of the demo

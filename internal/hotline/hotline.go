@@ -225,7 +225,8 @@ func (m *Module) Nav(a *auth.Actor) []web.NavLink {
 		links = append(links, web.NavLink{Path: "/hotline/directory", Key: "hotline.nav.directory"})
 	}
 	if a.HasAny(auth.RoleSupervisor, auth.RoleAdmin, auth.RoleDispatcher) {
-		links = append(links, web.NavLink{Path: "/hotline/overdue", Key: "hotline.nav.overdue"})
+		links = append(links, web.NavLink{Path: "/hotline/overdue", Key: "hotline.nav.overdue"},
+			web.NavLink{Path: "/hotline/figures", Key: "hotline.nav.figures"})
 	}
 	if a.HasAny(auth.RoleCitizen, auth.RoleEnterprise) {
 		links = append(links, web.NavLink{Path: "/hotline/my", Key: "hotline.nav.my"})

@@ -58,6 +58,7 @@ func (m *Module) Mount(s *web.Server) error {
 	s.Handle("POST /hotline/visit/{token}", http.HandlerFunc(m.visitLinkPage))
 	s.Handle("GET /hotline/directory", s.Require(disp, auth.RoleAdmin)(http.HandlerFunc(m.directoryPage)))
 	s.Handle("POST /hotline/directory", s.Require(disp, auth.RoleAdmin)(http.HandlerFunc(m.directoryPage)))
+	m.mountFigures(s)
 	m.registerAPI(s)
 	return nil
 }

@@ -91,7 +91,7 @@ func (m *Module) apply(ctx context.Context, a *auth.Actor, id int64, s step) (*O
 		if err := s.update(ctx, tx, o, now); err != nil {
 			return fmt.Errorf("hotline: %s %s: %w", s.action, o.Number, err)
 		}
-		return nil
+		return m.recordDue(ctx, tx, o.ID)
 	})
 	if err != nil {
 		return nil, err
@@ -103,6 +103,29 @@ func (m *Module) apply(ctx context.Context, a *auth.Actor, id int64, s step) (*O
 		return nil, err
 	}
 	return m.present(a, o), nil
+}
+
+// recordDue keeps on the order the deadline of the step it is in: the
+// sign-for limit while it waits to be signed for and the handling limit
+// (moved by granted extensions) while it is handled. The engine keeps only
+// the current step's deadline; the figures judge 响应率 and 按时办结率
+// against these after the order has moved on.
+func (m *Module) recordDue(ctx context.Context, tx store.Tx, id int64) error {
+	in, err := m.d.Flow.InstanceFor(ctx, tx, Kind, id)
+	if err != nil {
+		return err
+	}
+	var col string
+	switch in.State {
+	case string(StatusDispatched):
+		col = "sign_due_at"
+	case string(StatusHandling):
+		col = "reply_due_at"
+	default:
+		return nil
+	}
+	_, err = tx.ExecContext(ctx, "UPDATE hotline_orders SET "+col+" = ? WHERE id = ?", store.Nullable(in.StateDueAt), id)
+	return err
 }
 
 // authorizeAct checks that a may work on o: an order a may not read is not
@@ -404,6 +427,9 @@ func (m *Module) DecideExtension(ctx context.Context, a *auth.Actor, id, xid int
 		}
 		in, err := m.d.Flow.InstanceFor(ctx, tx, Kind, o.ID)
 		if err != nil {
+			return err
+		}
+		if err := m.recordDue(ctx, tx, o.ID); err != nil {
 			return err
 		}
 		return outbox.Add(ctx, tx, m.d.Now(), TopicNotify, map[string]any{"order_id": o.ID, "number": o.Number,

@@ -41,6 +41,8 @@ type Page struct {
 	RequestID string
 	Now       time.Time
 	Data      any
+	// Public are the footer's links to public pages, labelled.
+	Public []NavItem
 
 	bundle *i18n.Bundle
 }
@@ -194,6 +196,17 @@ func (s *Server) page(r *http.Request, data any) *Page {
 		RequestID: RequestID(r.Context()),
 		Now:       s.now(),
 		Data:      data,
+		Public:    s.publicLinks(r),
 		bundle:    s.bundle,
 	}
+}
+
+// publicLinks labels Config.PublicLinks in the request's language.
+func (s *Server) publicLinks(r *http.Request) []NavItem {
+	lang := i18n.LangFrom(r.Context())
+	out := make([]NavItem, 0, len(s.cfg.PublicLinks))
+	for _, l := range s.cfg.PublicLinks {
+		out = append(out, NavItem{Path: l.Path, Label: s.bundle.T(lang, l.Key), Current: r.URL.Path == l.Path})
+	}
+	return out
 }

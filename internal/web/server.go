@@ -83,6 +83,9 @@ type Config struct {
 	// Homes overrides the page a role lands on after signing in (see
 	// HomeFor), for roles whose own workspace is not installed.
 	Homes map[auth.Role]string
+	// PublicLinks are shown in every page's footer: the pages anyone may
+	// open without signing in (service guide, FAQ, rankings).
+	PublicLinks []NavLink
 }
 
 // Server serves the platform's HTTP interface.

@@ -1,0 +1,512 @@
+// Package open311 serves the 12345 hotline through Open311 GeoReport v2
+// (http://wiki.open311.org/GeoReport_v2), the international open standard
+// for service requests, at /open311/v2: discovery, services (our request
+// categories), service definitions, POST and GET of requests, single
+// requests and tokens, each in JSON and XML.
+//
+// Mapping to the hotline:
+//   - service_code is a category code of the third level (e.g. "010101");
+//     group is its parent's name.
+//   - service_request_id is the work order's number, a string. A POST
+//     returns it at once, and also as the token.
+//   - status is "open" or "closed" from hotline.Order.Open.
+//   - requests are created with hotline.ChannelOpen311 through the
+//     hotline's Intake, as the machine user owning the api_key (an API
+//     token of a user with the hotline_operator role).
+//   - The region of a new request is chosen by Region: the first Area whose
+//     box holds lat/long; else the first region under the city whose name
+//     appears in address_string; else the city itself.
+//   - The request type comes from attribute[request_type]; by default a
+//     market-regulation matter (codes 02xxxx) is a complaint (投诉) and
+//     anything else a request for help (求助).
+//   - GET output never carries the caller's name, phone, e-mail or account:
+//     phone numbers inside the description are masked, and a confidential
+//     order's description is left out.
+package open311
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/hotline"
+	"github.com/yingshang/yingshang/internal/ids"
+	"github.com/yingshang/yingshang/internal/org"
+	"github.com/yingshang/yingshang/internal/pii"
+	"github.com/yingshang/yingshang/internal/web"
+)
+
+// Prefix is where the endpoint lives.
+const Prefix = "/open311/v2"
+
+// Area maps a latitude/longitude box to a region (a district).
+type Area struct {
+	RegionCode       string
+	MinLat, MaxLat   float64
+	MinLong, MaxLong float64
+}
+
+// Deps are what the endpoint uses.
+type Deps struct {
+	Hotline *hotline.Module
+	Auth    *auth.Service // checks api_key
+	Org     *org.Service  // region and department names
+	// CityRegion is the region a request falls in when neither its
+	// position nor its address names a district (e.g. "990100"). Empty
+	// means the top-most region stored when the request comes in.
+	CityRegion string
+	// Areas map positions to districts; empty means by address only.
+	Areas []Area
+	// Contact and KeyService are shown by discovery.
+	Contact    string
+	KeyService string
+	// BaseURL is the public address the discovery document points to, e.g.
+	// "https://12345.yunlan.gov.cn"; empty gives a relative URL.
+	BaseURL string
+	Now     func() time.Time
+}
+
+// Module is the Open311 endpoint.
+type Module struct{ d Deps }
+
+// New returns the endpoint.
+func New(d Deps) (*Module, error) {
+	if d.Hotline == nil || d.Auth == nil || d.Org == nil {
+		return nil, errors.New("open311: Hotline, Auth and Org are required")
+	}
+	if d.CityRegion != "" && ids.ValidateRegionCode(d.CityRegion) != nil {
+		return nil, errors.New("open311: CityRegion must be a 6-digit region code")
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Contact == "" {
+		d.Contact = "12345政务服务便民热线 (12345 citizen hotline)"
+	}
+	if d.KeyService == "" {
+		d.KeyService = "API密钥由热线管理员签发 (api keys are issued by the hotline administrators)"
+	}
+	return &Module{d: d}, nil
+}
+
+// Mount registers the endpoints. The POST passes the core's cross-origin
+// check as the clients it is for send it: without cookies and without the
+// Origin or Sec-Fetch-Site headers a browser would add; api_key is the
+// credential.
+func (m *Module) Mount(s *web.Server) error {
+	s.HandleFunc("GET "+Prefix+"/{file}", m.get)
+	s.HandleFunc("POST "+Prefix+"/{file}", m.post)
+	s.HandleFunc("GET "+Prefix+"/services/{file}", m.definition)
+	s.HandleFunc("GET "+Prefix+"/requests/{file}", m.request)
+	s.HandleFunc("GET "+Prefix+"/tokens/{file}", m.token)
+	return nil
+}
+
+// Nav adds no links: Open311 is for machines.
+func (m *Module) Nav(*auth.Actor) []web.NavLink { return nil }
+
+// format splits "name.json" into name and format.
+func format(file string) (name, f string, ok bool) {
+	name, f, ok = strings.Cut(file, ".")
+	if !ok || (f != "json" && f != "xml") {
+		return file, "json", false
+	}
+	return name, f, true
+}
+
+// apiError is one error of the spec's error body.
+type apiError struct {
+	XMLName     xml.Name `xml:"error" json:"-"`
+	Code        int      `xml:"code" json:"code"`
+	Description string   `xml:"description" json:"description"`
+}
+
+// fail writes the spec's error body with the HTTP status.
+func fail(w http.ResponseWriter, f string, status int, desc string) {
+	errs := []apiError{{Code: status, Description: desc}}
+	if f == "xml" {
+		write(w, f, status, struct {
+			XMLName xml.Name   `xml:"errors"`
+			Errors  []apiError `xml:"error"`
+		}{Errors: errs})
+		return
+	}
+	write(w, f, status, errs)
+}
+
+// write encodes v as f with status.
+func write(w http.ResponseWriter, f string, status int, v any) {
+	if f == "xml" {
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		w.WriteHeader(status)
+		w.Write([]byte(xml.Header))
+		xml.NewEncoder(w).Encode(v)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func (m *Module) get(w http.ResponseWriter, r *http.Request) {
+	name, f, ok := format(r.PathValue("file"))
+	switch {
+	case !ok:
+		fail(w, f, http.StatusNotFound, "格式须为 .json 或 .xml (format must be .json or .xml)")
+	case name == "discovery":
+		m.discovery(w, f)
+	case name == "services":
+		m.services(w, f)
+	case name == "requests":
+		m.list(w, r, f)
+	default:
+		fail(w, f, http.StatusNotFound, "no such endpoint")
+	}
+}
+
+func (m *Module) post(w http.ResponseWriter, r *http.Request) {
+	name, f, ok := format(r.PathValue("file"))
+	if !ok || name != "requests" {
+		fail(w, f, http.StatusNotFound, "no such endpoint")
+		return
+	}
+	m.create(w, r, f)
+}
+
+// W3C formats a time as the spec wants it, in China time with its offset.
+func W3C(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(cst).Format(time.RFC3339)
+}
+
+var cst = time.FixedZone("CST", 8*3600)
+
+type endpoint struct {
+	Specification string   `xml:"specification" json:"specification"`
+	URL           string   `xml:"url" json:"url"`
+	Changeset     string   `xml:"changeset" json:"changeset"`
+	Type          string   `xml:"type" json:"type"`
+	Formats       []string `xml:"formats>format" json:"formats"`
+}
+
+type discoveryDoc struct {
+	XMLName    xml.Name   `xml:"discovery" json:"-"`
+	Changeset  string     `xml:"changeset" json:"changeset"`
+	Contact    string     `xml:"contact" json:"contact"`
+	KeyService string     `xml:"key_service" json:"key_service"`
+	Endpoints  []endpoint `xml:"endpoints>endpoint" json:"endpoints"`
+}
+
+// changeset is when this endpoint's behaviour last changed.
+const changeset = "2026-10-01T00:00:00+08:00"
+
+func (m *Module) discovery(w http.ResponseWriter, f string) {
+	write(w, f, http.StatusOK, discoveryDoc{Changeset: changeset, Contact: m.d.Contact, KeyService: m.d.KeyService,
+		Endpoints: []endpoint{{Specification: "http://wiki.open311.org/GeoReport_v2", URL: m.d.BaseURL + Prefix,
+			Changeset: changeset, Type: "production", Formats: []string{"text/xml", "application/json"}}}})
+}
+
+type service struct {
+	XMLName     xml.Name `xml:"service" json:"-"`
+	Code        string   `xml:"service_code" json:"service_code"`
+	Name        string   `xml:"service_name" json:"service_name"`
+	Description string   `xml:"description" json:"description"`
+	Metadata    bool     `xml:"metadata" json:"metadata"`
+	Type        string   `xml:"type" json:"type"`
+	Keywords    string   `xml:"keywords" json:"keywords"`
+	Group       string   `xml:"group" json:"group"`
+}
+
+// Services returns the active third-level categories as Open311 services.
+func (m *Module) servicesList() []service {
+	var out []service
+	for _, c := range m.d.Hotline.Categories() {
+		if !c.Active || c.Level() != 3 {
+			continue
+		}
+		parent, _ := m.d.Hotline.Category(c.ParentCode)
+		path := m.d.Hotline.CategoryPath(c.Code)
+		out = append(out, service{Code: c.Code, Name: c.Name, Description: path + " (" + c.NameEn + ")",
+			Metadata: true, Type: "realtime", Keywords: strings.Join(strings.Split(path, " / "), ",") + "," + c.NameEn,
+			Group: parent.Name})
+	}
+	return out
+}
+
+func (m *Module) services(w http.ResponseWriter, f string) {
+	list := m.servicesList()
+	if f == "xml" {
+		write(w, f, http.StatusOK, struct {
+			XMLName  xml.Name  `xml:"services"`
+			Services []service `xml:"service"`
+		}{Services: list})
+		return
+	}
+	write(w, f, http.StatusOK, list)
+}
+
+type value struct {
+	Key  string `xml:"key" json:"key"`
+	Name string `xml:"name" json:"name"`
+}
+
+type attribute struct {
+	Variable            bool    `xml:"variable" json:"variable"`
+	Code                string  `xml:"code" json:"code"`
+	Datatype            string  `xml:"datatype" json:"datatype"`
+	Required            bool    `xml:"required" json:"required"`
+	DatatypeDescription string  `xml:"datatype_description" json:"datatype_description"`
+	Order               int     `xml:"order" json:"order"`
+	Description         string  `xml:"description" json:"description"`
+	Values              []value `xml:"values>value" json:"values,omitempty"`
+}
+
+type definitionDoc struct {
+	XMLName    xml.Name    `xml:"service_definition" json:"-"`
+	Code       string      `xml:"service_code" json:"service_code"`
+	Attributes []attribute `xml:"attributes>attribute" json:"attributes"`
+}
+
+// requestTypes are the types a citizen may choose through Open311
+// (enterprise appeals need a credit code and go through the hotline's own
+// forms; praise is not a request).
+var requestTypes = []hotline.Type{hotline.TypeConsult, hotline.TypeHelp, hotline.TypeComplaint,
+	hotline.TypeReport, hotline.TypeSuggestion}
+
+// defaultType is a category's type when attribute[request_type] is absent.
+func defaultType(code string) hotline.Type {
+	if strings.HasPrefix(code, "02") {
+		return hotline.TypeComplaint
+	}
+	return hotline.TypeHelp
+}
+
+func (m *Module) definition(w http.ResponseWriter, r *http.Request) {
+	code, f, ok := format(r.PathValue("file"))
+	if !ok {
+		fail(w, f, http.StatusNotFound, "格式须为 .json 或 .xml (format must be .json or .xml)")
+		return
+	}
+	c, exists := m.d.Hotline.Category(code)
+	if !exists || !c.Active || c.Level() != 3 {
+		fail(w, f, http.StatusNotFound, "service_code "+code+" not found (无此服务)")
+		return
+	}
+	var types []value
+	for _, t := range requestTypes {
+		types = append(types, value{Key: string(t), Name: t.Name()})
+	}
+	write(w, f, http.StatusOK, definitionDoc{Code: code, Attributes: []attribute{
+		{Variable: true, Code: "request_type", Datatype: "singlevaluelist", Required: false, Order: 1,
+			DatatypeDescription: "诉求类型，缺省为" + defaultType(code).Name() + " (request type; default " + string(defaultType(code)) + ")",
+			Description:         "诉求类型 (type of request)", Values: types},
+		{Variable: true, Code: "urgent", Datatype: "singlevaluelist", Required: false, Order: 2,
+			DatatypeDescription: "危及生命财产安全时选 true (true when life or property is in danger)",
+			Description:         "紧急 (urgent)", Values: []value{{"false", "否 (no)"}, {"true", "是 (yes)"}}},
+	}})
+}
+
+// maxDescription is the longest description accepted (the hotline's limit).
+const maxDescription = 4000
+
+func (m *Module) create(w http.ResponseWriter, r *http.Request, f string) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		fail(w, f, http.StatusBadRequest, "请求体无法解析 (cannot parse the form)")
+		return
+	}
+	form := r.PostForm
+	key := strings.TrimSpace(form.Get("api_key"))
+	if key == "" {
+		fail(w, f, http.StatusBadRequest, "api_key required (缺少 api_key)")
+		return
+	}
+	a, err := m.d.Auth.Authenticate(r.Context(), key)
+	if err != nil || a == nil || !a.Has(auth.RoleOperator) {
+		fail(w, f, http.StatusForbidden, "api_key invalid or not allowed to submit requests (api_key 无效)")
+		return
+	}
+	code := strings.TrimSpace(form.Get("service_code"))
+	if c, ok := m.d.Hotline.Category(code); !ok || !c.Active || c.Level() != 3 {
+		fail(w, f, http.StatusBadRequest, "service_code not found (无此服务)")
+		return
+	}
+	n := hotline.NewOrder{Channel: hotline.ChannelOpen311, CategoryCode: code, Type: defaultType(code),
+		Content: strings.TrimSpace(form.Get("description")), CallerPhone: form.Get("phone"),
+		CallerName: strings.TrimSpace(form.Get("last_name") + form.Get("first_name")),
+		Address:    strings.TrimSpace(form.Get("address_string"))}
+	if v := form.Get("attribute[request_type]"); v != "" {
+		if !contains(requestTypes, hotline.Type(v)) {
+			fail(w, f, http.StatusBadRequest, "attribute[request_type] must be one of consult, help, complaint, report, suggestion")
+			return
+		}
+		n.Type = hotline.Type(v)
+	}
+	n.Urgent = form.Get("attribute[urgent]") == "true"
+	lat, lng := form.Get("lat"), form.Get("long")
+	if (lat == "") != (lng == "") {
+		fail(w, f, http.StatusBadRequest, "lat and long must be given together (经纬度须同时提供)")
+		return
+	}
+	if lat != "" {
+		la, err1 := strconv.ParseFloat(lat, 64)
+		lo, err2 := strconv.ParseFloat(lng, 64)
+		if err1 != nil || err2 != nil {
+			fail(w, f, http.StatusBadRequest, "lat and long must be decimal degrees (经纬度格式错误)")
+			return
+		}
+		n.Lat, n.Lng = &la, &lo
+		if n.Address == "" {
+			n.Address = fmt.Sprintf("经纬度 %.6f, %.6f", la, lo)
+		}
+	}
+	if n.Address == "" {
+		fail(w, f, http.StatusBadRequest, "a location is required: lat and long, or address_string (须提供位置)")
+		return
+	}
+	if u := strings.TrimSpace(form.Get("media_url")); u != "" && len(n.Content)+len(u) < maxDescription {
+		n.Content += "\n附件 (media): " + u
+	}
+	if id := strings.TrimSpace(form.Get("device_id")); id != "" {
+		n.SourceRef = "open311:" + cut(id, 56)
+	} else {
+		n.SourceRef = "open311"
+	}
+	n.RegionCode = m.Region(r.Context(), n.Lat, n.Lng, n.Address)
+	res, err := m.d.Hotline.Intake(r.Context(), a, n)
+	if err != nil {
+		var msgs []string
+		for _, fe := range hotline.FieldErrors(err) {
+			msgs = append(msgs, openName(fe.Name)+": "+fe.Message)
+		}
+		switch {
+		case len(msgs) > 0:
+			fail(w, f, http.StatusBadRequest, strings.Join(msgs, "; "))
+		case errors.Is(err, auth.ErrForbidden):
+			fail(w, f, http.StatusForbidden, "api_key not allowed to submit requests in this region")
+		default:
+			fail(w, f, http.StatusInternalServerError, "internal error")
+		}
+		return
+	}
+	type created struct {
+		XMLName   xml.Name `xml:"request" json:"-"`
+		ID        string   `xml:"service_request_id" json:"service_request_id"`
+		Token     string   `xml:"token" json:"token"`
+		Notice    string   `xml:"service_notice" json:"service_notice"`
+		AccountID string   `xml:"account_id" json:"account_id"`
+	}
+	c := created{ID: res.Order.Number, Token: res.Order.Number, AccountID: cut(strings.TrimSpace(form.Get("account_id")), 64),
+		Notice: "已受理，工单编号 " + res.Order.Number + "；可凭编号和来电号码在12345网站查询办理进度 (received; track it by its number)"}
+	if f == "xml" {
+		write(w, f, http.StatusCreated, struct {
+			XMLName xml.Name  `xml:"service_requests"`
+			Items   []created `xml:"request"`
+		}{Items: []created{c}})
+		return
+	}
+	write(w, f, http.StatusCreated, []created{c})
+}
+
+// openName returns the Open311 name of a hotline input field.
+func openName(field string) string {
+	switch field {
+	case "content":
+		return "description"
+	case "caller_phone":
+		return "phone"
+	case "caller_name":
+		return "first_name"
+	case "address":
+		return "address_string"
+	case "lat":
+		return "lat"
+	case "lng":
+		return "long"
+	case "type":
+		return "attribute[request_type]"
+	case "category_code":
+		return "service_code"
+	}
+	return field
+}
+
+// Region chooses the region of a new request: the first Area holding the
+// position; else the first region under the city whose name the address
+// contains; else the city.
+func (m *Module) Region(ctx context.Context, lat, lng *float64, address string) string {
+	if lat != nil && lng != nil {
+		for _, a := range m.d.Areas {
+			if *lat >= a.MinLat && *lat <= a.MaxLat && *lng >= a.MinLong && *lng <= a.MaxLong {
+				return a.RegionCode
+			}
+		}
+	}
+	city := m.city(ctx)
+	if address != "" {
+		if rs, err := m.d.Org.ListRegions(ctx, city); err == nil {
+			for _, r := range rs {
+				if r.Code != city && r.Name != "" && strings.Contains(address, r.Name) {
+					return r.Code
+				}
+			}
+		}
+	}
+	return city
+}
+
+// city returns the configured city region, or the top-most stored region.
+func (m *Module) city(ctx context.Context) string {
+	if m.d.CityRegion != "" {
+		return m.d.CityRegion
+	}
+	rs, err := m.d.Org.ListRegions(ctx, "")
+	if err != nil {
+		return ""
+	}
+	top := ""
+	for _, r := range rs {
+		if top == "" || r.Level < ids.RegionLevel(top) {
+			top = r.Code
+		}
+	}
+	return top
+}
+
+func contains[T comparable](xs []T, x T) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	for len(string(r)) > n {
+		r = r[:len(r)-1]
+	}
+	return string(r)
+}
+
+// phonePattern finds mainland mobile numbers written in a description.
+var phonePattern = regexp.MustCompile(`1[3-9]\d{9}`)
+
+// maskPhones masks the phone numbers in s.
+func maskPhones(s string) string {
+	return phonePattern.ReplaceAllStringFunc(s, pii.MaskPhone)
+}
