@@ -34,8 +34,20 @@ async function as(username, fn) {
   }
 }
 
-test('a call goes from intake to return visit', async () => {
+// The resolution cell of a department on this month's public ranking.
+async function resolutionOf(department) {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await page.goto(base + '/hotline/ranking');
+  const row = page.locator('tbody tr', { has: page.locator('th', { hasText: department }) });
+  const text = (await row.count()) ? await row.locator('td').nth(4).textContent() : '';
+  await context.close();
+  return text.trim();
+}
+
+test('a call goes from intake to return visit, and the month\'s ranking counts it', async () => {
   const phone = '13912340000';
+  const before = await resolutionOf('临江区城市管理局');
   // The operator takes the call.
   const orderPath = await as('operator', async (page) => {
     assert.equal(new URL(page.url()).pathname, '/hotline/intake');
@@ -85,4 +97,9 @@ test('a call goes from intake to return visit', async () => {
     await page.getByText('操作成功。').waitFor();
     await page.screenshot({ path: `${shots}/hotline-order.png`, fullPage: true });
   });
+
+  // The public monthly ranking counts the visited order.
+  const after = await resolutionOf('临江区城市管理局');
+  assert.notEqual(after, '', 'the department is ranked this month');
+  assert.notEqual(after, before, `the ranking counts the new visit (before ${before}, after ${after})`);
 });

@@ -36,6 +36,9 @@ func (a *App) SeedDemo(ctx context.Context, now time.Time) (*demo.Seeded, error)
 	if err := casework.SeedDemo(ctx, a.Casework, seeded.Departments, seeded.Users, demo.EnterpriseUSCC(), demo.CitizenID()); err != nil {
 		return nil, fmt.Errorf("demo: applications: %w", err)
 	}
+	if err := casework.SeedBundleDemo(ctx, a.Casework, seeded.Users); err != nil {
+		return nil, fmt.Errorf("demo: bundles: %w", err)
+	}
 	if err := knowledge.SeedDemo(ctx, a.KB, seeded.Departments); err != nil {
 		return nil, fmt.Errorf("demo: knowledge base: %w", err)
 	}

@@ -179,8 +179,9 @@ func TestAppendRecords(t *testing.T) {
 				ObjectType: "calendar", ObjectID: "2026", Detail: map[string]int{"holidays": 13}})
 			return err
 		})
-		if err != nil || seq != 1 {
-			t.Fatalf("Append: seq %d, err %v", seq, err)
+		// Inside WithTx the entry is written at commit: no number yet.
+		if err != nil || seq != 0 {
+			t.Fatalf("Append: seq %d, err %v; want 0 (deferred), nil", seq, err)
 		}
 		recs, total, err := audit.List(ctx, db, audit.Filter{})
 		if err != nil || total != 1 || len(recs) != 1 {
@@ -257,7 +258,7 @@ func TestRollbackLeavesNoGap(t *testing.T) {
 		var seq int64
 		err = db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
 			var err error
-			seq, err = l.Append(ctx, tx, audit.Entry{Action: "flow.transition", ObjectType: "flow_instance"})
+			seq, err = l.AppendNow(ctx, tx, audit.Entry{Action: "flow.transition", ObjectType: "flow_instance"})
 			return err
 		})
 		if err != nil || seq != 3 {
@@ -269,8 +270,12 @@ func TestRollbackLeavesNoGap(t *testing.T) {
 	})
 }
 
+// TestConcurrentAppend runs writers side by side: half append three
+// entries per transaction (written together at commit), half append with
+// AppendNow (written at once, number returned). Every entry must be stored
+// once, in one contiguous chain that verifies.
 func TestConcurrentAppend(t *testing.T) {
-	const workers, each = 8, 50
+	const workers, each, perTx = 8, 30, 3
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		l := audit.New(clock())
@@ -281,10 +286,19 @@ func TestConcurrentAppend(t *testing.T) {
 			wg.Go(func() {
 				for i := range each {
 					err := db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
-						seq, err := l.Append(ctx, tx, audit.Entry{ActorID: int64(w + 1),
-							Action: "flow.transition", ObjectType: "flow_instance", ObjectID: fmt.Sprint(i)})
-						seqs <- seq
-						return err
+						if w%2 == 1 {
+							seq, err := l.AppendNow(ctx, tx, audit.Entry{ActorID: int64(w + 1),
+								Action: "flow.transition", ObjectType: "flow_instance", ObjectID: fmt.Sprint(i)})
+							seqs <- seq
+							return err
+						}
+						for k := range perTx {
+							if _, err := l.Append(ctx, tx, audit.Entry{ActorID: int64(w + 1), Action: "flow.transition",
+								ObjectType: "flow_instance", ObjectID: fmt.Sprintf("%d.%d", i, k)}); err != nil {
+								return err
+							}
+						}
+						return nil
 					})
 					if err != nil {
 						errs <- err
@@ -301,17 +315,107 @@ func TestConcurrentAppend(t *testing.T) {
 		}
 		seen := map[int64]bool{}
 		for s := range seqs {
-			if seen[s] {
-				t.Errorf("seq %d handed out twice", s)
+			if s <= 0 || seen[s] {
+				t.Errorf("AppendNow returned seq %d twice or not at all", s)
 			}
 			seen[s] = true
 		}
-		if len(seen) != workers*each {
-			t.Errorf("%d distinct seqs, want %d", len(seen), workers*each)
+		want := int64(workers/2*each*perTx + workers/2*each)
+		checked, err := audit.Verify(ctx, db)
+		if err != nil || checked != want {
+			t.Fatalf("Verify: checked %d, err %v; want %d", checked, err, want)
+		}
+		recs, total, err := audit.List(ctx, db, audit.Filter{Limit: audit.MaxLimit})
+		if err != nil || int64(total) != want {
+			t.Fatalf("List: %d entries, err %v; want %d", total, err, want)
+		}
+		stored := map[string]int{}
+		for _, r := range recs {
+			stored[fmt.Sprint(r.ActorID, "/", r.ObjectID)]++
+		}
+		for k, n := range stored {
+			if n != 1 {
+				t.Errorf("entry %s stored %d times", k, n)
+			}
+		}
+	})
+}
+
+// TestTransactionEntries checks the deferred write: a transaction's entries
+// are written at its commit as one contiguous, correctly linked run in the
+// order they were appended, after the entries committed before; a rollback
+// discards all of them and leaves no gap; an entry appended in a savepoint
+// that rolls back is gone with it.
+func TestTransactionEntries(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		l := audit.New(clock())
+		appendN(t, db, l, 2)
+		many := func(ctx context.Context, tx store.Tx, tag string, n int) error {
+			for i := range n {
+				seq, err := l.Append(ctx, tx, audit.Entry{ActorID: 9, Action: "casework.step",
+					ObjectType: "application", ObjectID: fmt.Sprintf("%s%d", tag, i)})
+				if err != nil {
+					return err
+				}
+				if seq != 0 {
+					return fmt.Errorf("entry %s%d written before commit (seq %d)", tag, i, seq)
+				}
+			}
+			// Nothing is in the log, and the head has not moved, until the
+			// transaction commits.
+			if hs, _, err := audit.Head(ctx, tx); err != nil || hs != 2 {
+				return fmt.Errorf("head inside the transaction = %d, %v; want 2", hs, err)
+			}
+			return nil
+		}
+		boom := errors.New("boom")
+		if err := db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			if err := many(ctx, tx, "r", 5); err != nil {
+				return err
+			}
+			return boom
+		}); !errors.Is(err, boom) {
+			t.Fatalf("rolled-back transaction: %v", err)
+		}
+		if hs, _, _ := audit.Head(ctx, db); hs != 2 {
+			t.Fatalf("rollback moved the head to %d", hs)
+		}
+		if err := db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			if err := many(ctx, tx, "c", 9); err != nil {
+				return err
+			}
+			// A savepoint's entry is written at once inside it, so rolling
+			// the savepoint back removes it and its advance of the head.
+			err := tx.RunInTx(ctx, nil, func(ctx context.Context, sp store.Tx) error {
+				if _, err := l.Append(ctx, sp, audit.Entry{Action: "x.savepoint", ObjectType: "x"}); err != nil {
+					return err
+				}
+				return boom
+			})
+			if !errors.Is(err, boom) {
+				return fmt.Errorf("savepoint: %v", err)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
 		}
 		checked, err := audit.Verify(ctx, db)
-		if err != nil || checked != workers*each {
-			t.Fatalf("Verify: checked %d, err %v; want %d", checked, err, workers*each)
+		if err != nil || checked != 11 {
+			t.Fatalf("Verify: checked %d, err %v; want 11", checked, err)
+		}
+		recs, _, err := audit.List(ctx, db, audit.Filter{ObjectType: "application", Limit: 20})
+		if err != nil || len(recs) != 9 {
+			t.Fatalf("List: %d entries, %v; want 9", len(recs), err)
+		}
+		for i, r := range recs { // newest first
+			k := 8 - i
+			if r.Seq != int64(3+k) || r.ObjectID != fmt.Sprintf("c%d", k) {
+				t.Errorf("entry %d: seq %d object %s; want seq %d object c%d", i, r.Seq, r.ObjectID, 3+k, k)
+			}
+		}
+		if rs, _, _ := audit.List(ctx, db, audit.Filter{ObjectType: "x"}); len(rs) != 0 {
+			t.Errorf("entry of the rolled-back savepoint was kept: %+v", rs)
 		}
 	})
 }

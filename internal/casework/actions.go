@@ -127,9 +127,26 @@ func mapFlowError(err error) error {
 	return err
 }
 
-// Accept takes the application in (受理).
+// Accept takes the application in (受理). A cross-region application is
+// taken in only by Forward, which records the receiving window's checks.
 func (m *Module) Accept(ctx context.Context, a *auth.Actor, id int64, comment string) (*Application, error) {
+	app, err := m.Get(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := notCrossRegion(app); err != nil {
+		return nil, err
+	}
 	return m.run(ctx, a, id, step{action: "accept", comment: strings.TrimSpace(comment)})
+}
+
+// notCrossRegion refuses the plain intake steps for a cross-region
+// application, which must be forwarded.
+func notCrossRegion(app *Application) error {
+	if IsCrossRegion(app) {
+		return fmt.Errorf("%w: 跨域通办件须由收件窗口核验后转办 (a cross-region application is taken in by forwarding it)", ErrState)
+	}
+	return nil
 }
 
 // AcceptWithShortfall takes the application in although the materials it
@@ -140,6 +157,9 @@ func (m *Module) Accept(ctx context.Context, a *auth.Actor, id int64, comment st
 func (m *Module) AcceptWithShortfall(ctx context.Context, a *auth.Actor, id int64, due, comment string) (*Application, error) {
 	app, err := m.Get(ctx, a, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := notCrossRegion(app); err != nil {
 		return nil, err
 	}
 	if !app.ShortfallOpen {

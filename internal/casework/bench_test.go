@@ -128,7 +128,7 @@ func bareInserts(ctx context.Context, db *store.DB, n int, w *world) error {
 		if err := exec(`INSERT INTO certificates (type_code, number, holder_kind, holder_name, holder_id_enc,
 			holder_uscc, holder_key, holder_user_id, issuer_department_id, region_code, issued_at, valid_from, valid_until,
 			fields, status, revoked_reason, revoked_at, revoked_by, application_ref, algorithm, key_id, signature, created_by)
-			VALUES ('outdoor_ad', ?, 'enterprise', 'X', '', ?, ?, 0, ?, '990102', ?, ?, NULL, '{}', 'valid', '', NULL, 0, 'x',
+			VALUES ('CT-HWGG', ?, 'enterprise', 'X', '', ?, ?, 0, ?, '990102', ?, ?, NULL, '{}', 'valid', '', NULL, 0, 'x',
 			'Ed25519', 'k', '', 0)`, fmt.Sprintf("B%d", n), uscc, "e:"+uscc, w.deptA, now, now); err != nil {
 			return err
 		}

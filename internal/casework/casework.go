@@ -32,6 +32,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -128,6 +129,9 @@ func New(d Deps) (*Module, error) {
 	if err := d.Policy.Register(Kind, Rules()); err != nil {
 		return nil, fmt.Errorf("casework: %w", err)
 	}
+	if err := registerBundleKinds(d.Policy); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -166,6 +170,9 @@ func (m *Module) Mount(s *web.Server) error {
 		return fmt.Errorf("casework: %w", err)
 	}
 	m.routes(s)
+	m.bundleRoutes(s)
+	m.crossRoutes(s)
+	m.figureRoutes(s)
 	m.registerAPI(s)
 	return nil
 }
@@ -182,6 +189,16 @@ func (m *Module) Nav(a *auth.Actor) []web.NavLink {
 	}
 	if a.HasAny(auth.RoleSupervisor, auth.RoleAdmin) {
 		links = append(links, web.NavLink{Path: "/applications/credit-list", Key: "casework.nav.credit_list"})
+	}
+	if a.HasAny(auth.RoleCitizen, auth.RoleEnterprise, auth.RoleClerk) ||
+		(a.HasAny(auth.RoleAdmin, auth.RoleApprover) && strings.HasSuffix(a.RegionCode, "00")) {
+		links = append(links, web.NavLink{Path: "/bundles", Key: "casework.nav.bundles"})
+	}
+	if a.HasAny(crossRoles...) {
+		links = append(links, web.NavLink{Path: "/cross-region", Key: "casework.nav.cross"})
+	}
+	if a.HasAny(figureRoles...) {
+		links = append(links, web.NavLink{Path: "/applications/figures", Key: "casework.nav.figures"})
 	}
 	return links
 }

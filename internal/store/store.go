@@ -81,9 +81,17 @@ func Open(ctx context.Context, url string) (*DB, error) {
 				return nil, fmt.Errorf("open sqlite: %w", err)
 			}
 		}
+		// Temporary tables and sort spills stay in memory, each connection
+		// keeps up to 16 MiB of pages (four connections: 64 MiB at most),
+		// and reads go through a 256 MiB memory map instead of a read call
+		// per page. synchronous=NORMAL is WAL's durable setting: a commit
+		// survives a crash of the program; only a power loss or a crash of the
+		// operating system may undo
+		// the last ones.
 		dsn := "file:" + path + "?_txlock=immediate" +
 			"&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
 			"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)" +
+			"&_pragma=temp_store(MEMORY)&_pragma=cache_size(-16384)&_pragma=mmap_size(268435456)" +
 			"&_time_format=sqlite"
 		sqldb, err := sql.Open("sqlite", dsn)
 		if err != nil {
@@ -111,6 +119,10 @@ func (db *DB) Kind() Kind { return db.kind }
 //
 // On SQLite write transactions queue for their turn before taking a
 // connection; one still waiting after writerWait fails with ErrBusy.
+//
+// The context fn receives carries the transaction's deferred work (see
+// Deferred): after fn returns nil, that work runs in the transaction, and
+// then it commits. Pass that context on to the calls made with tx.
 func (db *DB) WithTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error {
 	if db.writer != nil {
 		t := time.NewTimer(writerWait)
@@ -125,7 +137,27 @@ func (db *DB) WithTx(ctx context.Context, fn func(ctx context.Context, tx Tx) er
 		}
 		defer func() { <-db.writer }()
 	}
-	return db.RunInTx(ctx, nil, fn)
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	st := &txState{tx: tx}
+	defer st.close()
+	committed := false
+	defer func() {
+		if !committed {
+			_ = tx.Rollback()
+		}
+	}()
+	ctx = context.WithValue(ctx, txStateKey{}, st)
+	if err := fn(ctx, tx); err != nil {
+		return err
+	}
+	if err := st.runHooks(ctx); err != nil {
+		return err
+	}
+	committed = true
+	return tx.Commit()
 }
 
 // ErrBusy reports that a SQLite write transaction could not start in time:

@@ -59,8 +59,9 @@ type NavItem struct {
 // funcs are available in every template.
 func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
-		"t":         s.bundle.T, // {{t $.Lang "key" args...}}
-		"args":      args,       // {{$.T "key" (args "n" 3)}}
+		"t":         s.bundle.T,                          // {{t $.Lang "key" args...}}
+		"list":      func(xs ...any) []any { return xs }, // {{range list .A .B}}
+		"args":      args,                                // {{$.T "key" (args "n" 3)}}
 		"date":      func(t time.Time) string { return fmtTime(t, "2006-01-02") },
 		"datetime":  func(t time.Time) string { return fmtTime(t, "2006-01-02 15:04") },
 		"time":      func(t time.Time) string { return fmtTime(t, "15:04") },
