@@ -228,6 +228,12 @@ func (m *Module) Nav(a *auth.Actor) []web.NavLink {
 		links = append(links, web.NavLink{Path: "/hotline/overdue", Key: "hotline.nav.overdue"},
 			web.NavLink{Path: "/hotline/figures", Key: "hotline.nav.figures"})
 	}
+	if a.HasAny(auth.RoleDispatcher, auth.RoleAdmin) {
+		links = append(links, web.NavLink{Path: "/hotline/categories", Key: "hotline.nav.categories"})
+	}
+	if a.HasAny(auth.RoleSupervisor, auth.RoleAdmin, auth.RoleDispatcher) {
+		links = append(links, web.NavLink{Path: "/hotline/limits", Key: "hotline.nav.limits"})
+	}
 	if a.HasAny(auth.RoleCitizen, auth.RoleEnterprise) {
 		links = append(links, web.NavLink{Path: "/hotline/my", Key: "hotline.nav.my"})
 	}

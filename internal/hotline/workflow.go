@@ -78,6 +78,49 @@ func validLimit(l flow.Limit) bool {
 	return l.N > 0 && l.N <= 1000
 }
 
+// limitRule is what a sensible value of one limit looks like.
+type limitRule struct {
+	units []flow.Unit       // the units allowed, in the order the form offers them
+	max   map[flow.Unit]int // the largest number of each
+	msg   string            // names the allowed units and ranges
+}
+
+// limitRules keep each limit to units that make sense for it: an urgent
+// order must be signed for on the wall clock (minutes or hours), a normal
+// one within working days or hours, and handling is counted in working
+// days as the reference rules count it, so a slip of the unit (13 minutes
+// for 13 working days) is caught wherever limits are set.
+var limitRules = map[string]limitRule{
+	"sign_for": {[]flow.Unit{flow.WorkDays, flow.Hours}, map[flow.Unit]int{flow.WorkDays: 10, flow.Hours: 72},
+		"签收时限须为1至10个工作日或1至72小时 (1–10 working days or 1–72 hours)"},
+	"urgent_sign_for": {[]flow.Unit{flow.Minutes, flow.Hours}, map[flow.Unit]int{flow.Minutes: 1440, flow.Hours: 24},
+		"紧急签收时限须为1至1440分钟或1至24小时 (1–1440 minutes or 1–24 hours)"},
+	"handle": {[]flow.Unit{flow.WorkDays}, map[flow.Unit]int{flow.WorkDays: 60},
+		"办理时限须为1至60个工作日 (1–60 working days)"},
+}
+
+// checkLimits adds to p what is wrong with l's values under limitRules.
+func checkLimits(l Limits, p *problems) {
+	before := len(*p)
+	for i, lim := range []flow.Limit{l.SignFor, l.UrgentSignFor, l.Handle} {
+		rule := limitRules[limitFields[i]]
+		if max, ok := rule.max[lim.Unit]; !ok || lim.N < 1 || lim.N > max {
+			p.add(limitFields[i], rule.msg)
+		}
+	}
+	if len(*p) == before && l.SignFor.Unit == flow.Hours && wall(l.UrgentSignFor) > wall(l.SignFor) {
+		p.add("urgent_sign_for", "紧急签收时限不能长于普通签收时限 (the urgent limit cannot be longer than the normal one)")
+	}
+}
+
+// wall is the wall-clock length of an hour or minute limit.
+func wall(l flow.Limit) time.Duration {
+	if l.Unit == flow.Minutes {
+		return time.Duration(l.N) * time.Minute
+	}
+	return time.Duration(l.N) * time.Hour
+}
+
 // definition derives the definition of type t and urgency from the base.
 func definition(l Limits, urgent bool) ([]byte, error) {
 	d, err := flow.Parse(baseDefinition)
@@ -183,14 +226,7 @@ func (m *Module) SetLimits(ctx context.Context, a *auth.Actor, l Limits) error {
 	if !l.Type.Valid() {
 		p.add("type", "诉求类型无效 (unknown request type)")
 	}
-	for _, f := range []struct {
-		name string
-		l    flow.Limit
-	}{{"sign_for", l.SignFor}, {"urgent_sign_for", l.UrgentSignFor}, {"handle", l.Handle}} {
-		if !validLimit(f.l) {
-			p.add(f.name, "时限须为1至1000的正整数，单位为工作日、小时或分钟 (limit must be 1–1000 workdays, hours or minutes)")
-		}
-	}
+	checkLimits(l, &p)
 	if err := p.err(); err != nil {
 		return err
 	}

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/yingshang/yingshang/internal/auth"
@@ -31,6 +33,14 @@ func (f ModuleFunc) Mount(s *Server) error { return f(s) }
 // nil): a module returns the links the actor's roles may use.
 type Navigator interface {
 	Nav(a *auth.Actor) []NavLink
+}
+
+// NavCounter is implemented by a module some of whose navigation links
+// carry a count, such as unread messages: NavCounts returns the counts by
+// link path for the actor, and the bar shows "消息 (3)". It runs on every
+// page, so it must be cheap (one indexed query).
+type NavCounter interface {
+	NavCounts(ctx context.Context, a *auth.Actor) map[string]int
 }
 
 // NavLink is a navigation entry: a path and the message key of its label.
@@ -99,8 +109,14 @@ func (s *Server) nav(r *http.Request, a *auth.Actor) []NavItem {
 	}
 	lang := i18n.LangFrom(r.Context())
 	links := []NavLink{{Path: s.HomeFor(a), Key: "web.nav.home"}}
+	counts := map[string]int{}
 	for _, n := range s.navs {
 		links = append(links, n.Nav(a)...)
+		if c, ok := n.(NavCounter); ok {
+			for path, k := range c.NavCounts(r.Context(), a) {
+				counts[path] += k
+			}
+		}
 	}
 	items := make([]NavItem, 0, len(links))
 	seen := map[string]bool{}
@@ -109,9 +125,13 @@ func (s *Server) nav(r *http.Request, a *auth.Actor) []NavItem {
 			continue
 		}
 		seen[l.Path] = true
+		label := s.bundle.T(lang, l.Key)
+		if k := counts[l.Path]; k > 0 {
+			label += " (" + strconv.Itoa(k) + ")"
+		}
 		items = append(items, NavItem{
 			Path:    l.Path,
-			Label:   s.bundle.T(lang, l.Key),
+			Label:   label,
 			Current: r.URL.Path == l.Path || strings.HasPrefix(r.URL.Path, strings.TrimSuffix(l.Path, "/")+"/"),
 		})
 	}

@@ -685,3 +685,33 @@ func TestSchemaNameQualifies(t *testing.T) {
 		t.Errorf("anonymous bodies: %q and %q", anonWeb, anonTime)
 	}
 }
+
+type countingNav struct{}
+
+func (countingNav) Mount(*Server) error { return nil }
+func (countingNav) Nav(*auth.Actor) []NavLink {
+	return []NavLink{{Path: "/messages", Key: "web.nav.home"}}
+}
+func (countingNav) NavCounts(context.Context, *auth.Actor) map[string]int {
+	return map[string]int{"/messages": 3}
+}
+
+// A module's counts appear on its navigation links.
+func TestNavCounts(t *testing.T) {
+	s, err := New(Config{Modules: []Module{countingNav{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/x", nil)
+	r = r.WithContext(auth.WithActor(r.Context(), &auth.Actor{UserID: 1, Roles: []auth.Role{auth.RoleCitizen}}))
+	items := s.nav(r, auth.FromContext(r.Context()))
+	found := false
+	for _, it := range items {
+		if it.Path == "/messages" {
+			found = strings.HasSuffix(it.Label, " (3)")
+		}
+	}
+	if !found {
+		t.Errorf("nav items %+v: no count on /messages", items)
+	}
+}
