@@ -22,6 +22,10 @@ type Config struct {
 	RootRegion    string // YS_ROOT_REGION: region code the deployment serves
 	BaseURL       string // YS_BASE_URL: public address, for QR codes and links
 	CertKey       string // YS_CERT_KEY: hex seed of the e-certificate signing key
+	SMSURL        string // YS_SMS_URL: SMS gateway for notifications
+	SMSSecret     string // YS_SMS_SECRET: HMAC key shared with the SMS gateway
+	Webhook110    string // YS_WEBHOOK_110: where hotline orders transferred to 110 are posted
+	Webhook110Key string // YS_WEBHOOK_110_SECRET: HMAC key shared with 110
 }
 
 // flags registers the configuration flags on fs, with defaults taken from the
@@ -37,6 +41,10 @@ func (c *Config) flags(fs *flag.FlagSet, defaultAddr, defaultDataDir string) {
 	fs.StringVar(&c.RootRegion, "root-region", env("YS_ROOT_REGION", ""), "GB/T 2260 code of the region this deployment serves; its administrators manage the calendar and workflows (env YS_ROOT_REGION; default: the top-most region stored)")
 	fs.StringVar(&c.BaseURL, "base-url", env("YS_BASE_URL", ""), "public address of the platform, written into QR codes and links (env YS_BASE_URL)")
 	fs.StringVar(&c.CertKey, "cert-key", env("YS_CERT_KEY", ""), "hex seed of the Ed25519 key signing e-certificates (env YS_CERT_KEY; default: a key file generated in DATA-DIR)")
+	fs.StringVar(&c.SMSURL, "sms-url", env("YS_SMS_URL", ""), "SMS gateway URL for notifications; empty logs SMS instead (env YS_SMS_URL)")
+	fs.StringVar(&c.SMSSecret, "sms-secret", env("YS_SMS_SECRET", ""), "HMAC key shared with the SMS gateway (env YS_SMS_SECRET)")
+	fs.StringVar(&c.Webhook110, "webhook-110", env("YS_WEBHOOK_110", ""), "URL receiving hotline orders transferred to 110 (env YS_WEBHOOK_110)")
+	fs.StringVar(&c.Webhook110Key, "webhook-110-secret", env("YS_WEBHOOK_110_SECRET", ""), "HMAC key shared with 110 (env YS_WEBHOOK_110_SECRET)")
 	fs.BoolVar(&c.Workers, "workers", env("YS_WORKERS", "true") != "false", "run the timer and outbox workers in this process (env YS_WORKERS)")
 }
 

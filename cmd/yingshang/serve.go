@@ -66,7 +66,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 	}
 	a, err := app.New(ctx, app.Config{DatabaseURL: cfg.databaseURL(), Addr: cfg.Addr, DataDir: cfg.DataDir,
 		SecretKey: cfg.SecretKey, SecureCookies: cfg.SecureCookies, Workers: cfg.Workers, RootRegion: cfg.RootRegion,
-		BaseURL: cfg.BaseURL, CertificateKey: cfg.CertKey,
+		BaseURL: cfg.BaseURL, CertificateKey: cfg.CertKey, SMSURL: cfg.SMSURL, SMSSecret: cfg.SMSSecret,
+		Webhook110: cfg.Webhook110, Webhook110Secret: cfg.Webhook110Key,
 		Logger: log, Version: version})
 	if err != nil {
 		ln.Close()

@@ -24,6 +24,7 @@ import (
 	"github.com/yingshang/yingshang/internal/hotline"
 	"github.com/yingshang/yingshang/internal/inbox"
 	"github.com/yingshang/yingshang/internal/knowledge"
+	"github.com/yingshang/yingshang/internal/notify"
 	"github.com/yingshang/yingshang/internal/open311"
 	"github.com/yingshang/yingshang/internal/org"
 	"github.com/yingshang/yingshang/internal/outbox"
@@ -59,6 +60,10 @@ type Config struct {
 	// orders to 110; empty disables the outbound call.
 	Webhook110       string
 	Webhook110Secret string
+	// SMSURL and SMSSecret configure the SMS gateway notifications are
+	// sent through; empty logs SMS instead of sending.
+	SMSURL    string
+	SMSSecret string
 	// PasswordParams overrides the argon2id cost (tests use cheaper ones).
 	PasswordParams *auth.PasswordParams
 }
@@ -82,6 +87,7 @@ type App struct {
 	Hotline  *hotline.Module
 	KB       *knowledge.Module
 	Casework *casework.Module
+	Notify   *notify.Service
 	Web      *web.Server
 }
 
@@ -215,7 +221,10 @@ func (a *App) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	modules := []web.Module{work, a.adminModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, o311}
+	if err := a.buildNotify(); err != nil {
+		return err
+	}
+	modules := []web.Module{work, a.adminModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, o311, a.Notify}
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, Version: cfg.Version,

@@ -14,6 +14,7 @@ import (
 	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/demo"
+	"github.com/yingshang/yingshang/internal/notify"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/store/storetest"
 )
@@ -76,6 +77,33 @@ func TestDemoAccountsLandHome(t *testing.T) {
 			t.Fatalf("openapi.json: %v %v", err, resp)
 		}
 		resp.Body.Close()
+		// The demo's events reach people: escalations reach supervisors.
+		if _, err := a.Flow.FireDue(ctx, 1000); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			n, err := a.Outbox.RunOnce(ctx, 500)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				break
+			}
+		}
+		sup, err := a.Org.GetUserByUsername(ctx, "supervisor")
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs, total, err := a.Notify.List(ctx, &auth.Actor{UserID: sup.ID, Roles: sup.Roles, RegionCode: sup.RegionCode}, notify.Query{Limit: 100})
+		escalations := 0
+		for _, m := range msgs {
+			if m.Topic == "flow.escalated" {
+				escalations++
+			}
+		}
+		if err != nil || total == 0 || escalations == 0 {
+			t.Errorf("supervisor's messages after the demo: %d (%d escalations), %v", total, escalations, err)
+		}
 		if n, err := audit.Verify(ctx, db); err != nil || n == 0 {
 			t.Errorf("audit after demo: %d entries, %v", n, err)
 		}

@@ -227,7 +227,7 @@ const insertCols = `INSERT INTO audit_log
 func write(ctx context.Context, tx store.IDB, rs []Record) error {
 	var last int64
 	var prev string
-	if err := tx.QueryRowContext(ctx, "UPDATE audit_head SET seq = seq + ? WHERE id = 1 RETURNING seq, hash",
+	if err := store.QueryRow(ctx, tx, "UPDATE audit_head SET seq = seq + ? WHERE id = 1 RETURNING seq, hash",
 		len(rs)).Scan(&last, &prev); err != nil {
 		return fmt.Errorf("audit: append %s: advance head: %w", rs[0].Action, err)
 	}
@@ -259,12 +259,12 @@ func write(ctx context.Context, tx store.IDB, rs []Record) error {
 			q.WriteString(") UPDATE audit_head SET hash = ? WHERE id = 1")
 			args = append(args, prev)
 		}
-		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		if _, err := store.Exec(ctx, tx, q.String(), args...); err != nil {
 			return fmt.Errorf("audit: append %s: insert %d-%d: %w", batch[0].Action, batch[0].Seq, batch[len(batch)-1].Seq, err)
 		}
 	}
 	if !pg {
-		if _, err := tx.ExecContext(ctx, "UPDATE audit_head SET hash = ? WHERE id = 1", prev); err != nil {
+		if _, err := store.Exec(ctx, tx, "UPDATE audit_head SET hash = ? WHERE id = 1", prev); err != nil {
 			return fmt.Errorf("audit: append %s: set head hash: %w", rs[0].Action, err)
 		}
 	}

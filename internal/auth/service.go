@@ -9,7 +9,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -74,11 +76,20 @@ type ClientMeta struct {
 // Sign-in state is written by the service itself, not in a caller's
 // transaction: a failed attempt must be counted even though the request
 // fails. Callers that audit sign-ins append the entry afterwards.
+//
+// The actor of an API token is remembered for up to TokenCacheTTL, so that
+// an integration posting many requests costs no query per request. Revoking
+// the token (RevokeAPIToken) or signing its user out everywhere
+// (SignOutUser, which disabling a user in the administration pages calls)
+// takes effect on this node at once and on other nodes within
+// TokenCacheTTL; a change to the user's roles, departments or status takes
+// effect within TokenCacheTTL. Sessions are read on every request.
 type Service struct {
-	db    *store.DB
-	now   func() time.Time
-	opts  Options
-	dummy string // hash spent on unknown users to keep timing alike
+	db     *store.DB
+	now    func() time.Time
+	opts   Options
+	dummy  string // hash spent on unknown users to keep timing alike
+	tokens tokenCache
 }
 
 // NewService returns a Service on db. now is the clock (time.Now in
@@ -327,9 +338,14 @@ func (s *Service) SignOut(ctx context.Context, token string) error {
 }
 
 // SignOutUser ends every session of a user, for "sign out everywhere" and
-// for administrators responding to a compromised account.
+// for administrators responding to a compromised account. The user's API
+// tokens stay valid, but their remembered actors are dropped, so that a
+// disabled user's tokens are refused on this node at once (other nodes:
+// within TokenCacheTTL).
 func (s *Service) SignOutUser(ctx context.Context, userID int64) error {
-	if _, err := s.db.NewDelete().Model((*sessionRow)(nil)).Where("user_id = ?", userID).Exec(ctx); err != nil {
+	_, err := s.db.NewDelete().Model((*sessionRow)(nil)).Where("user_id = ?", userID).Exec(ctx)
+	s.tokens.forgetUser(userID)
+	if err != nil {
 		return fmt.Errorf("auth: sign out user %d: %w", userID, err)
 	}
 	return nil
@@ -435,10 +451,12 @@ func (s *Service) CreateAPIToken(ctx context.Context, userID int64, name string,
 }
 
 // RevokeAPIToken revokes the token id of user userID. It returns
-// ErrNotFound when the user has no such token.
+// ErrNotFound when the user has no such token. The token is refused on this
+// node at once and on other nodes within TokenCacheTTL.
 func (s *Service) RevokeAPIToken(ctx context.Context, userID, id int64) error {
 	res, err := s.db.NewUpdate().Model((*APIToken)(nil)).Set("revoked_at = ?", store.Time(s.now())).
 		Where("id = ? AND user_id = ? AND revoked_at IS NULL", id, userID).Exec(ctx)
+	s.tokens.forgetToken(id)
 	if err != nil {
 		return fmt.Errorf("auth: revoke API token %d: %w", id, err)
 	}
@@ -459,15 +477,20 @@ func (s *Service) ListAPITokens(ctx context.Context, userID int64) ([]APIToken, 
 }
 
 func (s *Service) authAPIToken(ctx context.Context, token string) (*Actor, error) {
+	hash := hashToken(token)
+	now := store.Time(s.now())
+	a, gen, ok := s.tokens.get(hash, now)
+	if ok {
+		return a, nil
+	}
 	var t APIToken
-	err := s.db.NewSelect().Model(&t).Where("token_hash = ?", hashToken(token)).Scan(ctx)
+	err := s.db.NewSelect().Model(&t).Where("token_hash = ?", hash).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrUnauthenticated
 	}
 	if err != nil {
 		return nil, fmt.Errorf("auth: authenticate: %w", err)
 	}
-	now := store.Time(s.now())
 	if !t.Active(now) {
 		return nil, ErrUnauthenticated
 	}
@@ -484,16 +507,17 @@ func (s *Service) authAPIToken(ctx context.Context, token string) (*Actor, error
 			return nil, fmt.Errorf("auth: touch API token: %w", err)
 		}
 	}
-	a, err := loadActor(ctx, s.db, t.UserID)
+	a, err = loadActor(ctx, s.db, t.UserID)
 	if err != nil {
 		return nil, fmt.Errorf("auth: authenticate: %w", err)
 	}
-	return a, nil
+	s.tokens.put(hash, &t, a, now, gen)
+	return a.clone(), nil
 }
 
 // loadActor builds the actor of a user from its row, roles and departments.
-// It is read on every request, so role and department changes take effect
-// at once.
+// It is read on every request of a session, so role and department changes
+// take effect at once there (for API tokens: within TokenCacheTTL).
 func loadActor(ctx context.Context, db bun.IDB, userID int64) (*Actor, error) {
 	var u struct {
 		DisplayName string `bun:"display_name"`
@@ -542,4 +566,107 @@ func truncate(s string, n int) string {
 		return string(r[:n])
 	}
 	return s
+}
+
+// TokenCacheTTL bounds how long Service remembers the actor of an API token.
+// Within it, a request with the token costs no query; a change made on
+// another node (the token revoked, the user disabled, roles or departments
+// changed) takes effect here after at most this long. Changes made through
+// this node's Service (RevokeAPIToken, SignOutUser) take effect at once.
+const TokenCacheTTL = 5 * time.Second
+
+// maxCachedTokens bounds the remembered tokens. Tokens belong to
+// integrations, so a node sees few; an attacker presenting unknown tokens
+// adds nothing, because only tokens that authenticate are remembered.
+const maxCachedTokens = 1024
+
+// tokenCache remembers, by token hash, the actor of API tokens that
+// authenticated recently.
+type tokenCache struct {
+	mu sync.Mutex
+	m  map[string]cachedToken
+	// gen counts the forget calls. An actor read from the database is
+	// remembered only if no forget happened since the read began, so a
+	// request racing with a revocation cannot put the token back.
+	gen uint64
+}
+
+type cachedToken struct {
+	tokenID   int64
+	actor     *Actor     // never handed out: callers get clones
+	expiresAt *time.Time // the token's own expiry
+	at        time.Time  // when it was read from the database
+}
+
+// get returns a copy of the actor remembered for hash if it was read less
+// than TokenCacheTTL before now and the token has not expired since.
+// Otherwise it returns the generation to pass to put after reading the
+// token afresh.
+func (c *tokenCache) get(hash string, now time.Time) (*Actor, uint64, bool) {
+	c.mu.Lock()
+	e, ok := c.m[hash]
+	gen := c.gen
+	c.mu.Unlock()
+	if !ok || now.Before(e.at) || now.Sub(e.at) >= TokenCacheTTL ||
+		(e.expiresAt != nil && !now.Before(*e.expiresAt)) {
+		return nil, gen, false
+	}
+	return e.actor.clone(), gen, true
+}
+
+// put remembers a, the actor of token t, read at now, unless something was
+// forgotten since get returned gen.
+func (c *tokenCache) put(hash string, t *APIToken, a *Actor, now time.Time, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if c.m == nil {
+		c.m = map[string]cachedToken{}
+	}
+	if _, ok := c.m[hash]; !ok && len(c.m) >= maxCachedTokens {
+		for k, e := range c.m {
+			if now.Before(e.at) || now.Sub(e.at) >= TokenCacheTTL {
+				delete(c.m, k)
+			}
+		}
+		for k := range c.m { // still full: drop any one
+			if len(c.m) < maxCachedTokens {
+				break
+			}
+			delete(c.m, k)
+		}
+	}
+	c.m[hash] = cachedToken{tokenID: t.ID, actor: a.clone(), expiresAt: t.ExpiresAt, at: now}
+}
+
+// forgetToken drops token id.
+func (c *tokenCache) forgetToken(id int64) {
+	c.forget(func(e cachedToken) bool { return e.tokenID == id })
+}
+
+// forgetUser drops every token of user id.
+func (c *tokenCache) forgetUser(id int64) {
+	c.forget(func(e cachedToken) bool { return e.actor.UserID == id })
+}
+
+func (c *tokenCache) forget(match func(cachedToken) bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	for k, e := range c.m {
+		if match(e) {
+			delete(c.m, k)
+		}
+	}
+}
+
+// clone returns a copy of a that shares no slice with it, so that a caller
+// changing its actor cannot change the one remembered.
+func (a *Actor) clone() *Actor {
+	b := *a
+	b.Roles = slices.Clone(a.Roles)
+	b.DepartmentIDs = slices.Clone(a.DepartmentIDs)
+	return &b
 }

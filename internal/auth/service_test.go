@@ -399,3 +399,61 @@ func TestPasswordRehashedOnSignIn(t *testing.T) {
 		}
 	})
 }
+
+// An API token's actor is remembered for TokenCacheTTL: changes made
+// elsewhere show after it, revocation and signing out on this node at once.
+func TestAPITokenCache(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		tok, id, err := e.auth.CreateAPIToken(ctx, e.user.ID, "对接系统", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := e.mustAuth(t, tok)
+		a.Roles[0], a.DepartmentIDs = auth.RoleAdmin, nil // the caller's copy
+		if a := e.mustAuth(t, tok); !slices.Equal(a.Roles, []auth.Role{auth.RoleHandler}) || len(a.DepartmentIDs) != 2 {
+			t.Errorf("remembered actor changed through a returned one: %+v", a)
+		}
+
+		// A role change made elsewhere shows once the entry is older than the TTL.
+		roles := []auth.Role{auth.RoleHandler, auth.RoleSupervisor}
+		if _, err := e.org.UpdateUser(ctx, db, e.user.ID, org.UserUpdate{Roles: &roles}); err != nil {
+			t.Fatal(err)
+		}
+		if a := e.mustAuth(t, tok); len(a.Roles) != 1 {
+			t.Errorf("within the TTL: roles %v, want the remembered ones", a.Roles)
+		}
+		e.clock.Add(auth.TokenCacheTTL)
+		if a := e.mustAuth(t, tok); len(a.Roles) != 2 {
+			t.Errorf("after the TTL: roles %v, want both", a.Roles)
+		}
+
+		// Disabling the user is seen within the TTL, or at once with SignOutUser.
+		if err := e.org.DisableUser(ctx, db, e.user.ID); err != nil {
+			t.Fatal(err)
+		}
+		e.mustAuth(t, tok) // remembered: the documented bound
+		if err := e.auth.SignOutUser(ctx, e.user.ID); err != nil {
+			t.Fatal(err)
+		}
+		e.refused(t, tok, "disabled and signed out")
+		if err := e.org.EnableUser(ctx, db, e.user.ID); err != nil {
+			t.Fatal(err)
+		}
+
+		// Revocation is at once; expiry is checked on remembered tokens too.
+		e.mustAuth(t, tok)
+		if err := e.auth.RevokeAPIToken(ctx, e.user.ID, id); err != nil {
+			t.Fatal(err)
+		}
+		e.refused(t, tok, "revoked while remembered")
+		short, _, err := e.auth.CreateAPIToken(ctx, e.user.ID, "临时", 2*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.mustAuth(t, short)
+		e.clock.Add(2 * time.Second)
+		e.refused(t, short, "expired while remembered")
+	})
+}

@@ -120,24 +120,24 @@ func (e *Engine) enter(def *Definition, in *Instance, to *State, now time.Time) 
 func (e *Engine) applyTimers(ctx context.Context, tx store.IDB, in *Instance, ops timerOps) error {
 	switch ops.deleteKind {
 	case "*":
-		if _, err := tx.ExecContext(ctx, "DELETE FROM flow_timers WHERE instance_id = ? AND fired_at IS NULL", in.ID); err != nil {
+		if _, err := store.Exec(ctx, tx, "DELETE FROM flow_timers WHERE instance_id = ? AND fired_at IS NULL", in.ID); err != nil {
 			return err
 		}
 	case OnState:
-		if _, err := tx.ExecContext(ctx, "DELETE FROM flow_timers WHERE instance_id = ? AND fired_at IS NULL AND kind = ?",
+		if _, err := store.Exec(ctx, tx, "DELETE FROM flow_timers WHERE instance_id = ? AND fired_at IS NULL AND kind = ?",
 			in.ID, OnState); err != nil {
 			return err
 		}
 	}
 	if ops.hold {
-		if _, err := tx.ExecContext(ctx, "UPDATE flow_timers SET held = TRUE WHERE instance_id = ? AND fired_at IS NULL",
+		if _, err := store.Exec(ctx, tx, "UPDATE flow_timers SET held = TRUE WHERE instance_id = ? AND fired_at IS NULL",
 			in.ID); err != nil {
 			return err
 		}
 	}
 	if ops.resume {
 		if !ops.keepState {
-			if _, err := tx.ExecContext(ctx, "DELETE FROM flow_timers WHERE instance_id = ? AND fired_at IS NULL AND kind = ?",
+			if _, err := store.Exec(ctx, tx, "DELETE FROM flow_timers WHERE instance_id = ? AND fired_at IS NULL AND kind = ?",
 				in.ID, OnState); err != nil {
 				return err
 			}
@@ -170,7 +170,7 @@ func (e *Engine) applyTimers(ctx context.Context, tx store.IDB, in *Instance, op
 // moveTimers sets every pending timer of instance id to fire at move(t) and
 // releases held ones.
 func (e *Engine) moveTimers(ctx context.Context, tx store.IDB, id int64, move func(timer) time.Time) error {
-	rows, err := tx.QueryContext(ctx, "SELECT id, kind, state, level, fire_at FROM flow_timers WHERE instance_id = ? AND fired_at IS NULL", id)
+	rows, err := store.Query(ctx, tx, "SELECT id, kind, state, level, fire_at FROM flow_timers WHERE instance_id = ? AND fired_at IS NULL", id)
 	if err != nil {
 		return err
 	}
@@ -193,7 +193,7 @@ func (e *Engine) moveTimers(ctx context.Context, tx store.IDB, id int64, move fu
 		return err
 	}
 	for _, r := range rs {
-		if _, err := tx.ExecContext(ctx, "UPDATE flow_timers SET fire_at = ?, held = FALSE WHERE id = ?",
+		if _, err := store.Exec(ctx, tx, "UPDATE flow_timers SET fire_at = ?, held = FALSE WHERE id = ?",
 			store.Time(move(r.t)), r.id); err != nil {
 			return err
 		}
@@ -215,6 +215,6 @@ func insertTimers(ctx context.Context, tx store.IDB, id int64, ts []timer) error
 		q.WriteString("(?, ?, ?, ?, ?, NULL, FALSE)")
 		args = append(args, id, t.kind, t.state, int(t.level), t.fireAt)
 	}
-	_, err := tx.ExecContext(ctx, q.String(), args...)
+	_, err := store.Exec(ctx, tx, q.String(), args...)
 	return err
 }

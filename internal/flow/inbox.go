@@ -159,7 +159,8 @@ func scopeWhere(actor *auth.Actor) (string, []any) {
 			if actor.UserID == 0 {
 				continue
 			}
-			cond, cargs = "owner_user_id = ?", []any{actor.UserID}
+			// "<> 0" lets the partial index on owner_user_id serve it.
+			cond, cargs = "owner_user_id = ? AND owner_user_id <> 0", []any{actor.UserID}
 		default:
 			continue
 		}
@@ -187,10 +188,11 @@ func (e *Engine) Owned(ctx context.Context, userID int64, limit, offset int) ([]
 	}
 	limit, offset = min(limit, 500), max(offset, 0)
 	var total int
-	if err := e.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM flow_instances WHERE owner_user_id = ?", userID).Scan(&total); err != nil {
+	// "<> 0" lets the partial index on owner_user_id serve both queries.
+	if err := e.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM flow_instances WHERE owner_user_id = ? AND owner_user_id <> 0", userID).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("flow: owned: %w", err)
 	}
-	items, err := e.items(ctx, e.db, "SELECT "+instanceCols+` FROM flow_instances WHERE owner_user_id = ?
+	items, err := e.items(ctx, e.db, "SELECT "+instanceCols+` FROM flow_instances WHERE owner_user_id = ? AND owner_user_id <> 0
 		ORDER BY (status = 'done'), (state_due_at IS NULL), state_due_at, id DESC LIMIT ? OFFSET ?`,
 		[]any{userID, limit, offset}, e.now())
 	if err != nil {

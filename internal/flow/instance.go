@@ -109,7 +109,7 @@ func (e *Engine) Instance(ctx context.Context, id int64) (*Instance, error) {
 }
 
 func (e *Engine) instance(ctx context.Context, db store.IDB, id int64) (*Instance, error) {
-	in, err := scanInstance(db.QueryRowContext(ctx, "SELECT "+instanceCols+" FROM flow_instances WHERE id = ?", id))
+	in, err := scanInstance(store.QueryRow(ctx, db, "SELECT "+instanceCols+" FROM flow_instances WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("flow: instance %d: %w", id, ErrNotFound)
 	}
@@ -189,7 +189,7 @@ func (e *Engine) Start(ctx context.Context, tx store.IDB, si StartInput) (*Insta
 			timers = append(timers, ladder(cal, def, OnState, st.Key, now, in.StateDueAt, *st.Limit)...)
 		}
 	}
-	err = tx.QueryRowContext(ctx, `INSERT INTO flow_instances (def_key, def_version, subject_type, subject_id, reference, title,
+	err = store.QueryRow(ctx, tx, `INSERT INTO flow_instances (def_key, def_version, subject_type, subject_id, reference, title,
 		region_code, department_ids, owner_user_id, state, status, actor_roles, started_at, state_entered_at,
 		state_due_at, due_at, paused_at, paused_from, finished_at, escalation_level, extended_days, row_version)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', NULL, 0, 0, 1) RETURNING id`,
@@ -232,7 +232,7 @@ func (e *Engine) record(ctx context.Context, tx store.IDB, in *Instance, action,
 	if actor != nil {
 		id, name = actor.UserID, actor.Name
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO flow_history (instance_id, action, from_state, to_state,
+	_, err := store.Exec(ctx, tx, `INSERT INTO flow_history (instance_id, action, from_state, to_state,
 		actor_id, actor_name, inputs, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		in.ID, action, from, to, id, name, js, comment, now)
 	return err
@@ -317,7 +317,7 @@ func (e *Engine) Apply(ctx context.Context, tx store.IDB, t Transition) (*Instan
 	now := e.now()
 	ops := e.enter(def, in, def.State(act.To), now)
 	in.actorRoles = def.roleColumn[in.State]
-	res, err := tx.ExecContext(ctx, `UPDATE flow_instances SET state = ?, status = ?, actor_roles = ?,
+	res, err := store.Exec(ctx, tx, `UPDATE flow_instances SET state = ?, status = ?, actor_roles = ?,
 		state_entered_at = ?, state_due_at = ?, due_at = ?, paused_at = ?, paused_from = ?, finished_at = ?,
 		row_version = row_version + 1 WHERE id = ? AND row_version = ?`,
 		in.State, in.Status, in.actorRoles, in.StateEnteredAt, store.Nullable(in.StateDueAt), store.Nullable(in.DueAt),
@@ -359,7 +359,7 @@ func (e *Engine) SetDepartments(ctx context.Context, tx store.IDB, id int64, dep
 	if err != nil {
 		return err
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE flow_instances SET department_ids = ?, row_version = row_version + 1
+	res, err := store.Exec(ctx, tx, `UPDATE flow_instances SET department_ids = ?, row_version = row_version + 1
 		WHERE id = ? AND row_version = ?`, store.FormatIDs(depts), id, in.Version)
 	if err != nil {
 		return fmt.Errorf("flow: instance %d: set departments: %w", id, err)

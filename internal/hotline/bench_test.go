@@ -59,7 +59,7 @@ func report(b *testing.B) {
 // BenchmarkIntakeHTTP takes in orders through the JSON API, as an operator
 // with an API token: validation, duplicate check, dispatch suggestion,
 // numbering, the encrypted insert, the workflow start (instance, history,
-// timers, event) and two audit entries, each order in one transaction.
+// timers, event) and its audit entry, each order in one transaction.
 func BenchmarkIntakeHTTP(b *testing.B) {
 	benchDBs(b, func(b *testing.B, db *store.DB) {
 		w := setup(b, db, hotline.Config{})

@@ -614,7 +614,6 @@ func parseLimits(t Type, f url.Values) (Limits, error) {
 	return l, p.err()
 }
 
-
 func (m *Module) limitsSubmit(w http.ResponseWriter, r *http.Request) {
 	if !m.s.ParseForm(w, r) {
 		return

@@ -43,7 +43,7 @@ func (m *Module) Duplicates(ctx context.Context, in NewOrder) ([]Duplicate, erro
 	}
 	var cands []cand
 	read := func(q string, args ...any) error {
-		rows, err := m.d.DB.QueryContext(ctx, q, args...)
+		rows, err := store.Query(ctx, m.d.DB, q, args...)
 		if err != nil {
 			return err
 		}
@@ -150,7 +150,7 @@ func (m *Module) Intake(ctx context.Context, a *auth.Actor, in NewOrder) (*Intak
 		if a.HasAny(auth.RoleOperator, auth.RoleDispatcher) {
 			takenBy = a.UserID
 		}
-		err = tx.QueryRowContext(ctx, `INSERT INTO hotline_orders (number, channel, order_type, category_code, title, content,
+		err = store.QueryRow(ctx, tx, `INSERT INTO hotline_orders (number, channel, order_type, category_code, title, content,
 			caller_name, caller_phone, caller_phone_idx, caller_user_id, taken_by, uscc, region_code, address, lat, lng,
 			urgent, confidential, status, instance_id, lead_department_id, assist_department_ids, merged_into, source_ref,
 			direct_closed, reply_text, visit_satisfaction, visit_note, reopen_count, transfer_outcome, created_at, updated_at)
@@ -170,7 +170,7 @@ func (m *Module) Intake(ctx context.Context, a *auth.Actor, in NewOrder) (*Intak
 		if err != nil {
 			return fmt.Errorf("hotline: intake %s: %w", number, err)
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE hotline_orders SET instance_id = ? WHERE id = ?", inst.ID, id); err != nil {
+		if _, err := store.Exec(ctx, tx, "UPDATE hotline_orders SET instance_id = ? WHERE id = ?", inst.ID, id); err != nil {
 			return fmt.Errorf("hotline: intake %s: %w", number, err)
 		}
 		if in.DirectAnswer == "" && in.MergeInto == 0 {

@@ -211,7 +211,7 @@ func (m *Module) Dispatch(ctx context.Context, a *auth.Actor, id int64, in Dispa
 			}
 			_, err := tx.ExecContext(ctx, `UPDATE hotline_orders SET status = ?, lead_department_id = ?,
 				assist_department_ids = ?, dispatched_at = ?, signed_at = NULL, updated_at = ? WHERE id = ?`,
-				StatusDispatched, in.Lead, formatIDs(in.Assist), now, now, o.ID)
+				StatusDispatched, in.Lead, store.FormatIDs(in.Assist), now, now, o.ID)
 			return err
 		}})
 }
@@ -493,7 +493,7 @@ func (m *Module) merge(ctx context.Context, tx store.Tx, a *auth.Actor, o *Order
 		return flowError(err)
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE hotline_orders SET status = ?, merged_into = ?, reply_text = ?, replied_at = ?,
-		updated_at = ? WHERE id = ?`, StatusMerged, master.ID, master.ReplyText, nullTime(master.RepliedAt), now, o.ID)
+		updated_at = ? WHERE id = ?`, StatusMerged, master.ID, master.ReplyText, store.Nullable(master.RepliedAt), now, o.ID)
 	if err != nil {
 		return fmt.Errorf("hotline: merge %s: %w", o.Number, err)
 	}

@@ -44,52 +44,16 @@ func scanOrder(r scanner) (*Order, error) {
 	if solved.Valid {
 		o.VisitSolved = &solved.Bool
 	}
-	o.AssistDepts = parseIDs(assist)
-	o.RepliedAt, o.DispatchedAt, o.SignedAt, o.ClosedAt, o.VisitedAt = nt(replied), nt(dispatched), nt(signed), nt(closed), nt(visited)
+	o.AssistDepts = store.ParseIDs(assist)
+	o.RepliedAt, o.DispatchedAt, o.SignedAt, o.ClosedAt, o.VisitedAt = store.TimeOf(replied), store.TimeOf(dispatched),
+		store.TimeOf(signed), store.TimeOf(closed), store.TimeOf(visited)
 	o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
 	return &o, nil
 }
 
-func nt(t sql.NullTime) time.Time {
-	if !t.Valid {
-		return time.Time{}
-	}
-	return t.Time.UTC()
-}
-
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return store.Time(t)
-}
-
-func formatIDs(ids []int64) string {
-	if len(ids) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteByte(',')
-	for _, id := range ids {
-		b.WriteString(strconv.FormatInt(id, 10))
-		b.WriteByte(',')
-	}
-	return b.String()
-}
-
-func parseIDs(s string) []int64 {
-	var out []int64
-	for _, f := range strings.Split(strings.Trim(s, ","), ",") {
-		if id, err := strconv.ParseInt(f, 10, 64); err == nil {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
 // load reads order id as stored, without checking who asks.
 func (m *Module) load(ctx context.Context, db store.IDB, id int64) (*Order, error) {
-	o, err := scanOrder(db.QueryRowContext(ctx, "SELECT "+orderCols+" FROM hotline_orders WHERE id = ?", id))
+	o, err := scanOrder(store.QueryRow(ctx, db, "SELECT "+orderCols+" FROM hotline_orders WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("hotline: order %d: %w", id, ErrNotFound)
 	}
@@ -177,7 +141,9 @@ func (m *Module) List(ctx context.Context, a *auth.Actor, f Filter) ([]Order, in
 	var args []any
 	add := func(c string, v ...any) { conds = append(conds, c); args = append(args, v...) }
 
-	// Scope: the union of what each of a's roles may read.
+	// Scope: the union of what each of a's roles may read. The "<> 0" terms
+	// let the partial indexes on caller_user_id and lead_department_id
+	// (which leave out phone callers and undispatched orders) serve them.
 	var scope []string
 	var scopeArgs []any
 	rs := rules()[auth.ActRead]
@@ -190,12 +156,12 @@ func (m *Module) List(ctx context.Context, a *auth.Actor, f Filter) ([]Order, in
 			scopeArgs = append(scopeArgs, regionPrefix(a.RegionCode)+"%")
 		case s&auth.ScopeDepartment != 0:
 			for _, d := range a.DepartmentIDs {
-				scope = append(scope, "lead_department_id = ?", "assist_department_ids LIKE ?")
+				scope = append(scope, "(lead_department_id = ? AND lead_department_id <> 0)", "assist_department_ids LIKE ?")
 				scopeArgs = append(scopeArgs, d, "%,"+strconv.FormatInt(d, 10)+",%")
 			}
 		case s&auth.ScopeOwn != 0:
 			if a.UserID != 0 {
-				scope = append(scope, "caller_user_id = ?")
+				scope = append(scope, "(caller_user_id = ? AND caller_user_id <> 0)")
 				scopeArgs = append(scopeArgs, a.UserID)
 			}
 			if r == auth.RoleEnterprise && a.USCC != "" {
@@ -226,7 +192,7 @@ func (m *Module) List(ctx context.Context, a *auth.Actor, f Filter) ([]Order, in
 		add("region_code LIKE ?", regionPrefix(f.RegionCode)+"%")
 	}
 	if f.DepartmentID != 0 {
-		add("lead_department_id = ?", f.DepartmentID)
+		add("lead_department_id = ? AND lead_department_id <> 0", f.DepartmentID)
 	}
 	if f.Channel != "" {
 		add("channel = ?", f.Channel)
@@ -235,7 +201,7 @@ func (m *Module) List(ctx context.Context, a *auth.Actor, f Filter) ([]Order, in
 		add("urgent = TRUE")
 	}
 	if f.CallerUserID != 0 {
-		add("caller_user_id = ?", f.CallerUserID)
+		add("caller_user_id = ? AND caller_user_id <> 0", f.CallerUserID)
 	}
 	if !f.From.IsZero() {
 		add("created_at >= ?", store.Time(f.From))
@@ -298,7 +264,7 @@ func escapeLike(s string) string {
 func nextNumber(ctx context.Context, tx store.IDB, now time.Time) (string, error) {
 	day := now.In(cst).Format("20060102")
 	var n int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO hotline_sequences (day, last) VALUES (?, 1)
+	err := store.QueryRow(ctx, tx, `INSERT INTO hotline_sequences (day, last) VALUES (?, 1)
 		ON CONFLICT (day) DO UPDATE SET last = hotline_sequences.last + 1 RETURNING last`, day).Scan(&n)
 	if err != nil {
 		return "", fmt.Errorf("hotline: number: %w", err)

@@ -59,8 +59,8 @@ func Add(ctx context.Context, tx store.IDB, now time.Time, topic string, payload
 	if len(body) > MaxPayload {
 		return fmt.Errorf("%w: %s: payload is %d bytes, limit %d", ErrInvalidEvent, topic, len(body), MaxPayload)
 	}
-	if _, err := tx.NewRaw("INSERT INTO outbox (topic, payload, created_at) VALUES (?, ?, ?)",
-		topic, string(body), store.Time(now)).Exec(ctx); err != nil {
+	if _, err := store.Exec(ctx, tx, "INSERT INTO outbox (topic, payload, created_at) VALUES (?, ?, ?)",
+		topic, string(body), store.Time(now)); err != nil {
 		return fmt.Errorf("outbox: add %s: %w", topic, err)
 	}
 	return nil

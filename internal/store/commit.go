@@ -17,6 +17,7 @@ import (
 // passes on.
 type txState struct {
 	tx Tx
+	db *DB // whose statement cache the transaction's queries use
 
 	mu      sync.Mutex
 	closing bool // the hooks are running or the transaction has ended
