@@ -114,9 +114,9 @@ func mapFlowError(err error) error {
 	case errors.As(err, &ie):
 		var p problems
 		for _, x := range ie.Problems {
-			p.add(x.Key, "%s", x.Message)
+			p.Add(x.Key, "%s", x.Message)
 		}
-		return p.err()
+		return p.Err()
 	case errors.Is(err, flow.ErrNoSuchAction), errors.Is(err, flow.ErrFinished):
 		return fmt.Errorf("%w (%v)", ErrState, err)
 	case errors.Is(err, flow.ErrForbidden):
@@ -252,7 +252,7 @@ func checkFiles(app *Application, files map[int]*Upload) (map[int]*FileRef, erro
 	for pos, u := range files {
 		path := fmt.Sprintf("materials[%d]", pos)
 		if pos < 0 || pos >= len(app.Materials) {
-			p.add(path, "没有此材料 (no such material)")
+			p.Add(path, "没有此材料 (no such material)")
 			continue
 		}
 		ref, err := checkUpload(path, u)
@@ -262,7 +262,7 @@ func checkFiles(app *Application, files map[int]*Upload) (map[int]*FileRef, erro
 		}
 		refs[pos] = ref
 	}
-	return refs, p.err()
+	return refs, p.Err()
 }
 
 // storeFiles stores checked uploads and points the materials at them; a

@@ -187,14 +187,14 @@ func Merge(items []*catalog.Item) (*Merged, error) {
 			}
 			mf := &mg.Fields[i]
 			if mf.Type != f.Type {
-				p.add("items", "字段“%s”在“%s”中为%s，在“%s”中为%s，不能合并 (field %s has different types)",
+				p.Add("items", "字段“%s”在“%s”中为%s，在“%s”中为%s，不能合并 (field %s has different types)",
 					f.Key, mg.itemName(mf.Items[0]), mf.Type.Name(), it.Name, f.Type.Name(), f.Key)
 				continue
 			}
 			if f.Type == catalog.FieldChoice {
 				mf.Options = slices.DeleteFunc(mf.Options, func(o string) bool { return !slices.Contains(f.Options, o) })
 				if len(mf.Options) == 0 {
-					p.add("items", "字段“%s”在各事项中没有共同的选项，不能合并 (choice field %s has no option in common)", f.Key, f.Key)
+					p.Add("items", "字段“%s”在各事项中没有共同的选项，不能合并 (choice field %s has no option in common)", f.Key, f.Key)
 					continue
 				}
 			}
@@ -228,7 +228,7 @@ func Merge(items []*catalog.Item) (*Merged, error) {
 		}
 	}
 	if len(p) > 0 {
-		return nil, fmt.Errorf("%w: %w", ErrBundleConflict, p.err())
+		return nil, fmt.Errorf("%w: %w", ErrBundleConflict, p.Err())
 	}
 	return mg, nil
 }
@@ -321,13 +321,13 @@ func (m *Module) checkBundle(ctx context.Context, d *BundleSpec) (*Merged, error
 	var p problems
 	d.Code, d.Name, d.Description = strings.TrimSpace(d.Code), strings.TrimSpace(d.Name), strings.TrimSpace(d.Description)
 	if !bundleCodePattern.MatchString(d.Code) {
-		p.add("code", "编码为2至40位字母、数字或连字符 (2–40 letters, digits or hyphens)")
+		p.Add("code", "编码为2至40位字母、数字或连字符 (2–40 letters, digits or hyphens)")
 	}
 	if d.Name == "" || utf8.RuneCountInString(d.Name) > 100 {
-		p.add("name", "名称必填，不超过100字 (name required, at most 100 characters)")
+		p.Add("name", "名称必填，不超过100字 (name required, at most 100 characters)")
 	}
 	if utf8.RuneCountInString(d.Description) > 2000 {
-		p.add("description", "说明不超过2000字 (at most 2000 characters)")
+		p.Add("description", "说明不超过2000字 (at most 2000 characters)")
 	}
 	var codes []string
 	for _, c := range d.Items {
@@ -337,13 +337,13 @@ func (m *Module) checkBundle(ctx context.Context, d *BundleSpec) (*Merged, error
 	}
 	d.Items = codes
 	if len(codes) < 2 || len(codes) > 10 {
-		p.add("items", "须包含2至10个不同的事项 (two to ten different items)")
+		p.Add("items", "须包含2至10个不同的事项 (two to ten different items)")
 	}
 	var items []*catalog.Item
 	for i, c := range codes {
 		it, err := m.d.Catalog.Published(ctx, c)
 		if errors.Is(err, catalog.ErrNotFound) {
-			p.add(fmt.Sprintf("items[%d]", i), "事项%s不存在或未发布 (no such published item)", c)
+			p.Add(fmt.Sprintf("items[%d]", i), "事项%s不存在或未发布 (no such published item)", c)
 			continue
 		}
 		if err != nil {
@@ -352,7 +352,7 @@ func (m *Module) checkBundle(ctx context.Context, d *BundleSpec) (*Merged, error
 		items = append(items, it)
 	}
 	if len(p) > 0 {
-		return nil, p.err()
+		return nil, p.Err()
 	}
 	return Merge(items)
 }

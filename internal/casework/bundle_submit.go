@@ -200,14 +200,14 @@ func (m *Module) SubmitBundle(ctx context.Context, a *auth.Actor, in BundleInput
 	for i := range in.Materials {
 		g := &in.Materials[i]
 		if !slices.ContainsFunc(mg.Materials, func(mm MergedMaterial) bool { return mm.Key == g.Key }) {
-			p.add(fmt.Sprintf("materials[%d]", i), "一件事没有此材料 (no such material)")
+			p.Add(fmt.Sprintf("materials[%d]", i), "一件事没有此材料 (no such material)")
 			continue
 		}
 		given[g.Key] = g
 	}
 	for k := range in.Form {
 		if !slices.ContainsFunc(mg.Fields, func(f MergedField) bool { return f.Key == k }) {
-			p.add("form."+k, "表单没有此项 (no such field)")
+			p.Add("form."+k, "表单没有此项 (no such field)")
 		}
 	}
 	for _, it := range mg.Items {
@@ -230,7 +230,7 @@ func (m *Module) SubmitBundle(ctx context.Context, a *auth.Actor, in BundleInput
 		subs[i] = sub
 	}
 	if len(p) > 0 {
-		return nil, p.err()
+		return nil, p.Err()
 	}
 	first := subs[0].app
 	ba := &BundleApplication{BundleCode: b.Code, BundleName: b.Name, ApplicantKind: first.ApplicantKind,

@@ -162,17 +162,17 @@ func (c *StoreCredit) List(ctx context.Context, tx store.IDB, s Subject, reason 
 	var p problems
 	k := c.key(s)
 	if k == "" {
-		p.add("subject", "须填写有效的统一社会信用代码或身份证号码 (a valid USCC or identity number is required)")
+		p.Add("subject", "须填写有效的统一社会信用代码或身份证号码 (a valid USCC or identity number is required)")
 	}
 	s.Name, reason = strings.TrimSpace(s.Name), strings.TrimSpace(reason)
 	if s.Name == "" || utf8.RuneCountInString(s.Name) > 100 {
-		p.add("name", "名称必填，不超过100字 (name required, at most 100 characters)")
+		p.Add("name", "名称必填，不超过100字 (name required, at most 100 characters)")
 	}
 	if reason == "" || utf8.RuneCountInString(reason) > 500 {
-		p.add("reason", "列入事由必填，不超过500字 (reason required, at most 500 characters)")
+		p.Add("reason", "列入事由必填，不超过500字 (reason required, at most 500 characters)")
 	}
 	if len(p) > 0 {
-		return 0, p.err()
+		return 0, p.Err()
 	}
 	var id int64
 	err := tx.QueryRowContext(ctx, `INSERT INTO casework_serious_violations (subject_key, subject_name, reason, listed_at,

@@ -89,14 +89,14 @@ func (m *Module) Forward(ctx context.Context, a *auth.Actor, id int64, in Forwar
 	}
 	var p problems
 	if !in.FormChecked {
-		p.add("form_checked", "须核对申请表 (check the form)")
+		p.Add("form_checked", "须核对申请表 (check the form)")
 	}
 	if !in.IdentityChecked {
-		p.add("identity_checked", "须核验申请人身份 (check the applicant's identity)")
+		p.Add("identity_checked", "须核验申请人身份 (check the applicant's identity)")
 	}
 	note := strings.TrimSpace(in.Note)
 	if utf8.RuneCountInString(note) > 500 {
-		p.add("note", "说明不超过500字 (at most 500 characters)")
+		p.Add("note", "说明不超过500字 (at most 500 characters)")
 	}
 	delivery, addr := app.Delivery, app.DeliveryAddress
 	if in.Delivery != "" {
@@ -104,15 +104,15 @@ func (m *Module) Forward(ctx context.Context, a *auth.Actor, id int64, in Forwar
 	}
 	switch {
 	case delivery != DeliverOnline && delivery != DeliverPost:
-		p.add("delivery", "跨域通办的结果须邮寄或网上送达 (the result goes by post or online)")
+		p.Add("delivery", "跨域通办的结果须邮寄或网上送达 (the result goes by post or online)")
 	case delivery == DeliverPost && (addr == "" || utf8.RuneCountInString(addr) > 300):
-		p.add("delivery_address", "邮寄送达须填写地址，不超过300字 (a postal address is required)")
+		p.Add("delivery_address", "邮寄送达须填写地址，不超过300字 (a postal address is required)")
 	}
 	if delivery != DeliverPost {
 		addr = ""
 	}
 	if len(p) > 0 {
-		return nil, p.err()
+		return nil, p.Err()
 	}
 	owner := m.departmentName(ctx, app.DepartmentID)
 	s := step{action: "accept", version: in.Version,

@@ -1,8 +1,8 @@
 package casework
 
 import (
-	"errors"
 	"fmt"
+	"github.com/yingshang/yingshang/internal/valid"
 
 	"github.com/yingshang/yingshang/internal/auth"
 )
@@ -11,7 +11,7 @@ import (
 // them to 422 with one detail per field, the others to the status their
 // NotFound or Conflict method names.
 var (
-	ErrInvalid  = errors.New("casework: invalid application (申请信息不正确)")
+	ErrInvalid  = valid.ErrInvalid
 	ErrNotFound = notFound{}
 	// ErrState: the action does not fit where the application stands.
 	ErrState = conflict{"casework: not possible at this step (当前环节不能进行此操作)"}
@@ -36,47 +36,11 @@ type conflict struct{ msg string }
 func (c conflict) Error() string  { return c.msg }
 func (c conflict) Conflict() bool { return true }
 
-// FieldError says what is wrong with one input. Path is "form.<key>",
-// "materials[<i>]", "applicant.id_number", "commitment" and so on.
-type FieldError struct {
-	Path    string
-	Message string // Chinese first, then English
-}
-
-func (e *FieldError) Error() string { return "casework: " + e.Path + ": " + e.Message }
-
-// Field returns the path, for web.Problem.
-func (e *FieldError) Field() string { return e.Path }
-
-// Is makes every FieldError match ErrInvalid.
-func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
+// FieldError says what is wrong with one field (see package valid).
+type FieldError = valid.FieldError
 
 // FieldErrors returns every *FieldError in err, in order.
-func FieldErrors(err error) []*FieldError {
-	var out []*FieldError
-	var walk func(error)
-	walk = func(err error) {
-		switch e := err.(type) {
-		case nil:
-		case *FieldError:
-			out = append(out, e)
-		case interface{ Unwrap() []error }:
-			for _, x := range e.Unwrap() {
-				walk(x)
-			}
-		case interface{ Unwrap() error }:
-			walk(e.Unwrap())
-		}
-	}
-	walk(err)
-	return out
-}
+func FieldErrors(err error) []*FieldError { return valid.Fields(err) }
 
-// problems collects field errors.
-type problems []error
-
-func (p *problems) add(path, format string, args ...any) {
-	*p = append(*p, &FieldError{Path: path, Message: fmt.Sprintf(format, args...)})
-}
-
-func (p problems) err() error { return errors.Join(p...) }
+// problems collects the field errors of one check.
+type problems = valid.Problems

@@ -28,7 +28,7 @@ func checkForm(fields []catalog.FormField, raw map[string]string, p *problems) m
 	out := map[string]any{}
 	for k := range raw {
 		if !slices.ContainsFunc(fields, func(f catalog.FormField) bool { return f.Key == k }) {
-			p.add("form."+k, "表单没有此项 (no such field)")
+			p.Add("form."+k, "表单没有此项 (no such field)")
 		}
 	}
 	for _, f := range fields {
@@ -38,64 +38,64 @@ func checkForm(fields []catalog.FormField, raw map[string]string, p *problems) m
 			switch strings.ToLower(v) {
 			case "", "false", "0", "off", "no", "否":
 				if v == "" && f.Required {
-					p.add(path, "%s必填 (required)", f.Label)
+					p.Add(path, "%s必填 (required)", f.Label)
 					continue
 				}
 				out[f.Key] = false
 			case "true", "1", "on", "yes", "是":
 				out[f.Key] = true
 			default:
-				p.add(path, "%s应为“是”或“否” (must be yes or no)", f.Label)
+				p.Add(path, "%s应为“是”或“否” (must be yes or no)", f.Label)
 			}
 			continue
 		}
 		if v == "" {
 			if f.Required {
-				p.add(path, "%s必填 (required)", f.Label)
+				p.Add(path, "%s必填 (required)", f.Label)
 			}
 			continue
 		}
 		if !utf8.ValidString(v) || utf8.RuneCountInString(v) > maxFieldRunes {
-			p.add(path, "%s不超过%d字 (at most %d characters)", f.Label, maxFieldRunes, maxFieldRunes)
+			p.Add(path, "%s不超过%d字 (at most %d characters)", f.Label, maxFieldRunes, maxFieldRunes)
 			continue
 		}
 		switch f.Type {
 		case catalog.FieldNumber:
 			n, err := strconv.ParseFloat(v, 64)
 			if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
-				p.add(path, "%s应为数字 (must be a number)", f.Label)
+				p.Add(path, "%s应为数字 (must be a number)", f.Label)
 				continue
 			}
 			out[f.Key] = n
 		case catalog.FieldDate:
 			if _, err := time.Parse(time.DateOnly, v); err != nil {
-				p.add(path, "%s应为日期 YYYY-MM-DD (must be a date)", f.Label)
+				p.Add(path, "%s应为日期 YYYY-MM-DD (must be a date)", f.Label)
 				continue
 			}
 			out[f.Key] = v
 		case catalog.FieldChoice:
 			if !slices.Contains(f.Options, v) {
-				p.add(path, "%s不在可选范围内 (not one of the choices)", f.Label)
+				p.Add(path, "%s不在可选范围内 (not one of the choices)", f.Label)
 				continue
 			}
 			out[f.Key] = v
 		case catalog.FieldUSCC:
 			v = ids.NormalizeUSCC(v)
 			if ids.ValidateUSCC(v) != nil {
-				p.add(path, "%s不是有效的统一社会信用代码 (invalid USCC, GB 32100)", f.Label)
+				p.Add(path, "%s不是有效的统一社会信用代码 (invalid USCC, GB 32100)", f.Label)
 				continue
 			}
 			out[f.Key] = v
 		case catalog.FieldIDNumber:
 			v = ids.NormalizeCitizenID(v)
 			if ids.ValidateCitizenID(v) != nil {
-				p.add(path, "%s不是有效的身份证号码 (invalid identity number, GB 11643)", f.Label)
+				p.Add(path, "%s不是有效的身份证号码 (invalid identity number, GB 11643)", f.Label)
 				continue
 			}
 			out[f.Key] = v
 		case catalog.FieldPhone:
 			if ids.ValidateMobile(v) != nil {
-				p.add(path, "%s不是有效的手机号码 (invalid mobile number)", f.Label)
+				p.Add(path, "%s不是有效的手机号码 (invalid mobile number)", f.Label)
 				continue
 			}
 			out[f.Key] = v

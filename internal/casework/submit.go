@@ -123,12 +123,12 @@ func (m *Module) resolveApplicant(ctx context.Context, a *auth.Actor, in *Submit
 	case a.Has(auth.RoleClerk):
 		ai := in.Applicant
 		if ai == nil {
-			p.add("applicant", "代办须填写申请人 (the applicant is required)")
+			p.Add("applicant", "代办须填写申请人 (the applicant is required)")
 			return applicant{}, nil
 		}
 		ap := applicant{kind: ai.Kind, name: strings.TrimSpace(ai.Name), agent: a}
 		if ap.name == "" || utf8.RuneCountInString(ap.name) > 100 {
-			p.add("applicant.name", "申请人名称必填，不超过100字 (name required, at most 100 characters)")
+			p.Add("applicant.name", "申请人名称必填，不超过100字 (name required, at most 100 characters)")
 		}
 		var users []org.User
 		var err error
@@ -136,19 +136,19 @@ func (m *Module) resolveApplicant(ctx context.Context, a *auth.Actor, in *Submit
 		case Person:
 			ap.idNumber = ids.NormalizeCitizenID(ai.IDNumber)
 			if ids.ValidateCitizenID(ap.idNumber) != nil {
-				p.add("applicant.id_number", "身份证号码有误 (invalid identity number, GB 11643)")
+				p.Add("applicant.id_number", "身份证号码有误 (invalid identity number, GB 11643)")
 				return ap, nil
 			}
 			users, err = m.d.Org.FindByCitizenID(ctx, ap.idNumber)
 		case Enterprise:
 			ap.uscc = ids.NormalizeUSCC(ai.USCC)
 			if ids.ValidateUSCC(ap.uscc) != nil {
-				p.add("applicant.uscc", "统一社会信用代码有误 (invalid USCC, GB 32100)")
+				p.Add("applicant.uscc", "统一社会信用代码有误 (invalid USCC, GB 32100)")
 				return ap, nil
 			}
 			users, _, err = m.d.Org.ListUsers(ctx, org.UserFilter{USCC: ap.uscc, Role: auth.RoleEnterprise})
 		default:
-			p.add("applicant.kind", "申请人须为自然人或企业 (person or enterprise)")
+			p.Add("applicant.kind", "申请人须为自然人或企业 (person or enterprise)")
 			return ap, nil
 		}
 		if err != nil {
@@ -176,7 +176,7 @@ func (m *Module) resolveApplicant(ctx context.Context, a *auth.Actor, in *Submit
 			return applicant{}, err
 		}
 		if rev.CitizenID == "" {
-			p.add("applicant.id_number", "请先在账户中登记身份证号码 (register your identity number first)")
+			p.Add("applicant.id_number", "请先在账户中登记身份证号码 (register your identity number first)")
 		}
 		return applicant{kind: Person, userID: a.UserID, name: a.Name, idNumber: ids.NormalizeCitizenID(rev.CitizenID)}, nil
 	}
@@ -254,10 +254,10 @@ func (m *Module) prepare(ctx context.Context, a *auth.Actor, it *catalog.Item, i
 	if a.Has(auth.RoleClerk) {
 		intake = a.RegionCode
 		if !offeredIn(it, intake) {
-			p.add("item_code", "该事项不能在本地受理（不支持跨域通办）(this item cannot be taken in here)")
+			p.Add("item_code", "该事项不能在本地受理（不支持跨域通办）(this item cannot be taken in here)")
 		}
 	} else if !it.Online {
-		p.add("item_code", "该事项须到窗口办理 (this item must be applied for at a window)")
+		p.Add("item_code", "该事项须到窗口办理 (this item must be applied for at a window)")
 	}
 	form := checkForm(it.Fields, in.Form, &p)
 
@@ -268,9 +268,9 @@ func (m *Module) prepare(ctx context.Context, a *auth.Actor, it *catalog.Item, i
 	addr := strings.TrimSpace(in.DeliveryAddress)
 	switch {
 	case !delivery.Valid():
-		p.add("delivery", "送达方式须为网上、窗口或邮寄 (online, window or post)")
+		p.Add("delivery", "送达方式须为网上、窗口或邮寄 (online, window or post)")
 	case delivery == DeliverPost && (addr == "" || utf8.RuneCountInString(addr) > 300):
-		p.add("delivery_address", "邮寄送达须填写地址，不超过300字 (a postal address is required)")
+		p.Add("delivery_address", "邮寄送达须填写地址，不超过300字 (a postal address is required)")
 	}
 	if delivery != DeliverPost {
 		addr = ""
@@ -293,7 +293,7 @@ func (m *Module) prepare(ctx context.Context, a *auth.Actor, it *catalog.Item, i
 	for i := range in.Materials {
 		mi := &in.Materials[i]
 		if it.Material(mi.Name) == nil {
-			p.add(fmt.Sprintf("materials[%d]", i), "事项没有此材料：%s (no such material)", mi.Name)
+			p.Add(fmt.Sprintf("materials[%d]", i), "事项没有此材料：%s (no such material)", mi.Name)
 			continue
 		}
 		given[mi.Name] = mi
@@ -323,22 +323,22 @@ func (m *Module) prepare(ctx context.Context, a *auth.Actor, it *catalog.Item, i
 			}
 		case mi.Commitment:
 			if !it.Commitment || !mt.CommitmentReplaceable {
-				p.add(path, "该材料不能以承诺代替 (this material cannot be replaced by the commitment)")
+				p.Add(path, "该材料不能以承诺代替 (this material cannot be replaced by the commitment)")
 				continue
 			}
 			pm.Provision = ProvideCommitment
 			replaced = append(replaced, mt.Name)
 		case mi.Shortfall:
 			if mt.Class != catalog.ClassShortfall {
-				p.add(path, "该材料不适用容缺受理 (this material may not be missing)")
+				p.Add(path, "该材料不适用容缺受理 (this material may not be missing)")
 				continue
 			}
 			pm.Provision, shortfall = ProvideShortfall, true
 		case mt.Class == catalog.ClassRequired:
-			p.add(path, "缺少必要材料：%s (required material missing)", mt.Name)
+			p.Add(path, "缺少必要材料：%s (required material missing)", mt.Name)
 			continue
 		case mt.Class == catalog.ClassShortfall:
-			p.add(path, "请提交%s，或承诺在期限内补交（容缺）(submit it or promise it)", mt.Name)
+			p.Add(path, "请提交%s，或承诺在期限内补交（容缺）(submit it or promise it)", mt.Name)
 			continue
 		}
 		plan = append(plan, pm)
@@ -346,7 +346,7 @@ func (m *Module) prepare(ctx context.Context, a *auth.Actor, it *catalog.Item, i
 	if shortfall {
 		due, ok := m.parseDue(in.ShortfallDue, now)
 		if !ok {
-			p.add("shortfall_due", "须填写今天以后、60日以内的补交日期 YYYY-MM-DD (a date within 60 days is required)")
+			p.Add("shortfall_due", "须填写今天以后、60日以内的补交日期 YYYY-MM-DD (a date within 60 days is required)")
 		}
 		app.ShortfallOpen, app.ShortfallDue = true, due
 		for i := range plan {
@@ -358,7 +358,7 @@ func (m *Module) prepare(ctx context.Context, a *auth.Actor, it *catalog.Item, i
 	if len(replaced) > 0 {
 		signer := strings.TrimSpace(in.Signer)
 		if !in.Sign || signer == "" || utf8.RuneCountInString(signer) > 100 {
-			p.add("commitment", "以承诺代替材料须签署告知承诺书 (sign the commitment)")
+			p.Add("commitment", "以承诺代替材料须签署告知承诺书 (sign the commitment)")
 		} else {
 			bad, err := m.d.Credit.SeriousViolation(ctx, who.subject())
 			if err != nil {
@@ -373,7 +373,7 @@ func (m *Module) prepare(ctx context.Context, a *auth.Actor, it *catalog.Item, i
 		}
 	}
 	if len(p) > 0 {
-		return nil, p.err()
+		return nil, p.Err()
 	}
 	app.Form = m.sealForm(it.Fields, form)
 	sub := &submission{app: app, who: who, materials: plan, form: form}
@@ -431,7 +431,7 @@ func (m *Module) planShared(ctx context.Context, who applicant, it *catalog.Item
 		if err == nil && c.ID == mi.CertificateID {
 			cert = c
 		} else {
-			p.add(path, "所选证照不在有效期内或不属于申请人 (the chosen certificate is not in force or not the applicant's)")
+			p.Add(path, "所选证照不在有效期内或不属于申请人 (the chosen certificate is not in force or not the applicant's)")
 			return nil
 		}
 	} else {
@@ -454,7 +454,7 @@ func (m *Module) planShared(ctx context.Context, who applicant, it *catalog.Item
 		return nil
 	}
 	if !mi.Consent {
-		p.add(path, "请授权审批部门使用您的电子证照“%s”(%s)，或到窗口出示 (consent to the use of your e-certificate is required)", typ.Name, cert.Number)
+		p.Add(path, "请授权审批部门使用您的电子证照“%s”(%s)，或到窗口出示 (consent to the use of your e-certificate is required)", typ.Name, cert.Number)
 		return nil
 	}
 	pm.Provision, pm.cert, pm.CertificateID = ProvideCertificate, cert, cert.ID

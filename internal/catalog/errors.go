@@ -1,13 +1,12 @@
 package catalog
 
 import (
-	"errors"
-	"fmt"
+	"github.com/yingshang/yingshang/internal/valid"
 )
 
 // Sentinel errors. Every *FieldError matches ErrInvalid.
 var (
-	ErrInvalid  = errors.New("catalog: invalid item (事项信息不正确)")
+	ErrInvalid  = valid.ErrInvalid
 	ErrNotFound = notFound{}
 	// ErrConflict: the item changed since the caller read it, or its code is
 	// already taken in the region.
@@ -36,48 +35,11 @@ func (stateError) Error() string {
 }
 func (stateError) Conflict() bool { return true }
 
-// FieldError says what is wrong with one field of an item. Field is a path
-// into the JSON form of Draft, such as "promised_limit_days" or
-// "materials[2].class"; the web layer reports it as a 422 detail.
-type FieldError struct {
-	Path    string
-	Message string // Chinese first, then English
-}
-
-func (e *FieldError) Error() string { return fmt.Sprintf("catalog: %s: %s", e.Path, e.Message) }
-
-// Field returns the path of the field, for web.Problem.
-func (e *FieldError) Field() string { return e.Path }
-
-// Is makes every FieldError match ErrInvalid.
-func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
+// FieldError says what is wrong with one field (see package valid).
+type FieldError = valid.FieldError
 
 // FieldErrors returns every *FieldError in err, in order.
-func FieldErrors(err error) []*FieldError {
-	var out []*FieldError
-	var walk func(error)
-	walk = func(err error) {
-		switch e := err.(type) {
-		case nil:
-		case *FieldError:
-			out = append(out, e)
-		case interface{ Unwrap() []error }:
-			for _, x := range e.Unwrap() {
-				walk(x)
-			}
-		case interface{ Unwrap() error }:
-			walk(e.Unwrap())
-		}
-	}
-	walk(err)
-	return out
-}
+func FieldErrors(err error) []*FieldError { return valid.Fields(err) }
 
 // problems collects the field errors of one check.
-type problems []error
-
-func (p *problems) add(path, format string, args ...any) {
-	*p = append(*p, &FieldError{Path: path, Message: fmt.Sprintf(format, args...)})
-}
-
-func (p problems) err() error { return errors.Join(p...) }
+type problems = valid.Problems

@@ -17,7 +17,7 @@ import (
 // manageListData is what the staff list renders.
 type manageListData struct {
 	Items   []*Item
-	Pager   Pager
+	Pager   web.Pager
 	Q       string
 	Status  string
 	CanEdit bool
@@ -34,12 +34,12 @@ func (m *Module) manageList(w http.ResponseWriter, r *http.Request) {
 	if st != StatusDraft && st != StatusPublished && st != StatusWithdrawn {
 		st = ""
 	}
-	items, total, err := m.StaffList(r.Context(), a, Query{Q: q, Status: st, Limit: pageSize, Offset: (pageNumber(r) - 1) * pageSize})
+	items, total, err := m.StaffList(r.Context(), a, Query{Q: q, Status: st, Limit: pageSize, Offset: web.Offset(r, pageSize)})
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	m.s.Render(w, r, "catalog/manage.html", manageListData{Items: items, Pager: pager(r, total), Q: q, Status: string(st),
+	m.s.Render(w, r, "catalog/manage.html", manageListData{Items: items, Pager: web.Paginate(r, total, pageSize), Q: q, Status: string(st),
 		CanEdit: a.HasAny(auth.RoleAdmin, auth.RoleApprover)})
 }
 

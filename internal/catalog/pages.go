@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"errors"
+	"github.com/yingshang/yingshang/internal/web"
 	"mime"
 	"net/http"
 	"net/url"
@@ -14,36 +15,6 @@ import (
 
 // pageSize is the number of items on one page of a list.
 const pageSize = 20
-
-// Pager describes one page of a list for the templates.
-type Pager struct {
-	Page, Pages, Total int
-	Prev, Next         string // links, empty when there is none
-}
-
-func pager(r *http.Request, total int) Pager {
-	p := Pager{Page: pageNumber(r), Total: total, Pages: (total + pageSize - 1) / pageSize}
-	link := func(n int) string {
-		q := r.URL.Query()
-		q.Set("page", strconv.Itoa(n))
-		return r.URL.Path + "?" + q.Encode()
-	}
-	if p.Page > 1 {
-		p.Prev = link(p.Page - 1)
-	}
-	if p.Page < p.Pages {
-		p.Next = link(p.Page + 1)
-	}
-	return p
-}
-
-func pageNumber(r *http.Request) int {
-	n, err := strconv.Atoi(r.URL.Query().Get("page"))
-	if err != nil || n < 1 {
-		return 1
-	}
-	return min(n, 10000)
-}
 
 // Option is one choice of a select box.
 type Option struct {
@@ -62,7 +33,7 @@ func typeOptions(selected ItemType) []Option {
 // listData is what the public catalogue renders.
 type listData struct {
 	Items       []*Item
-	Pager       Pager
+	Pager       web.Pager
 	Q, Region   string
 	Types       []Option
 	Departments []Option
@@ -104,12 +75,12 @@ func (m *Module) listPage(w http.ResponseWriter, r *http.Request) {
 	d := listData{Q: q, Region: region, Types: typeOptions(typ), Online: v.Get("online"), Instant: v.Get("instant"),
 		Departments: m.departmentOptions(r, dept, nil)}
 	items, total, err := m.List(r.Context(), Query{Q: q, DepartmentID: dept, Type: typ, RegionCode: region,
-		Online: boolParam(d.Online), Instant: boolParam(d.Instant), Limit: pageSize, Offset: (pageNumber(r) - 1) * pageSize})
+		Online: boolParam(d.Online), Instant: boolParam(d.Instant), Limit: pageSize, Offset: web.Offset(r, pageSize)})
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	d.Items, d.Pager = items, pager(r, total)
+	d.Items, d.Pager = items, web.Paginate(r, total, pageSize)
 	m.s.Render(w, r, "catalog/list.html", d)
 }
 
@@ -211,7 +182,7 @@ func draftFromForm(f url.Values, base Draft) (Draft, error) {
 		}
 		n, err := strconv.Atoi(s)
 		if err != nil {
-			p.add(key, "请填写整数 (a whole number)")
+			p.Add(key, "请填写整数 (a whole number)")
 		}
 		return n
 	}
@@ -228,7 +199,7 @@ func draftFromForm(f url.Values, base Draft) (Draft, error) {
 	d.Kind = Kind(f.Get("kind"))
 	fen, ok := parseYuan(f.Get("fee_yuan"))
 	if !ok {
-		p.add("fee.fen", "收费金额格式不正确，如 12.50 (amount in yuan, e.g. 12.50)")
+		p.Add("fee.fen", "收费金额格式不正确，如 12.50 (amount in yuan, e.g. 12.50)")
 	}
 	d.Fee = Fee{Fen: fen, Basis: f.Get("fee_basis")}
 	d.Window = Window{Address: f.Get("window_address"), Hours: f.Get("window_hours"), Phone: f.Get("window_phone")}
@@ -242,7 +213,7 @@ func draftFromForm(f url.Values, base Draft) (Draft, error) {
 			d.Rule.Examples = base.Rule.Examples
 		}
 	}
-	return d, p.err()
+	return d, p.Err()
 }
 
 // parseYuan parses an amount in yuan with at most two decimals into fen.

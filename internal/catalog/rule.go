@@ -60,30 +60,30 @@ func checkExample(p *problems, at string, e *RuleExample) {
 	e.Name = strings.TrimSpace(e.Name)
 	switch n := utf8.RuneCountInString(e.Name); {
 	case n == 0:
-		p.add(at+".name", "请为示例命名 (the example needs a name)")
+		p.Add(at+".name", "请为示例命名 (the example needs a name)")
 	case n > 100:
-		p.add(at+".name", "示例名称不能超过 100 个字 (at most 100 characters)")
+		p.Add(at+".name", "示例名称不能超过 100 个字 (at most 100 characters)")
 	}
 	if !slices.Contains([]string{"", "A", "B", "C", "D"}, e.CreditClass) {
-		p.add(at+".credit_class", "信用等级应为 A、B、C、D 或留空 (credit class A–D or empty)")
+		p.Add(at+".credit_class", "信用等级应为 A、B、C、D 或留空 (credit class A–D or empty)")
 	}
 	if !slices.Contains([]string{"", "person", "enterprise"}, e.ApplicantKind) {
-		p.add(at+".applicant_kind", "申请人类型应为个人或企业 (person or enterprise)")
+		p.Add(at+".applicant_kind", "申请人类型应为个人或企业 (person or enterprise)")
 	}
 	if e.ApplicantRegion != "" && !regionPattern.MatchString(e.ApplicantRegion) {
-		p.add(at+".applicant_region", "行政区划代码应为 6 位数字 (region code must be 6 digits)")
+		p.Add(at+".applicant_region", "行政区划代码应为 6 位数字 (region code must be 6 digits)")
 	}
 	if len(e.Form) > maxFields || len(e.Certificates) > 50 {
-		p.add(at, "示例数据过多 (too many values)")
+		p.Add(at, "示例数据过多 (too many values)")
 	}
 	for _, k := range slices.Sorted(maps.Keys(e.Form)) {
 		if !keyPattern.MatchString(k) || utf8.RuneCountInString(e.Form[k]) > 1000 {
-			p.add(at+".form."+k, "示例表单值不正确 (bad form key or value over 1000 characters)")
+			p.Add(at+".form."+k, "示例表单值不正确 (bad form key or value over 1000 characters)")
 		}
 	}
 	for i, c := range e.Certificates {
 		if !certTypePattern.MatchString(c) {
-			p.add(fmt.Sprintf("%s.certificates[%d]", at, i), "证照类型编码只能包含字母、数字和 _ . - (certificate type code: letters, digits, _ . -)")
+			p.Add(fmt.Sprintf("%s.certificates[%d]", at, i), "证照类型编码只能包含字母、数字和 _ . - (certificate type code: letters, digits, _ . -)")
 		}
 	}
 }
@@ -97,22 +97,22 @@ func (m *Module) checkRule(ctx context.Context, d *Draft, run bool) error {
 	}
 	var p problems
 	if len(d.Rule.Examples) > maxExamples {
-		p.add("rule.examples", "示例不能超过 %d 个 (at most %d examples)", maxExamples, maxExamples)
-		return p.err()
+		p.Add("rule.examples", "示例不能超过 %d 个 (at most %d examples)", maxExamples, maxExamples)
+		return p.Err()
 	}
 	names := map[string]bool{}
 	for i := range d.Rule.Examples {
 		at := fmt.Sprintf("rule.examples[%d]", i)
 		checkExample(&p, at, &d.Rule.Examples[i])
 		if n := d.Rule.Examples[i].Name; n != "" && names[n] {
-			p.add(at+".name", "示例“%s”重名 (duplicate example name)", n)
+			p.Add(at+".name", "示例“%s”重名 (duplicate example name)", n)
 		}
 		names[d.Rule.Examples[i].Name] = true
 	}
 	prg, err := m.d.Rules.Compile(RuleFields(d.Fields), rules.Rule{Expr: d.Rule.Expr, Version: d.Rule.Version})
 	if err != nil {
-		p.add("rule.expr", "%s", ruleMessage(err))
-		return p.err()
+		p.Add("rule.expr", "%s", ruleMessage(err))
+		return p.Err()
 	}
 	if run && len(p) == 0 {
 		exs := make([]rules.Example, len(d.Rule.Examples))
@@ -121,12 +121,12 @@ func (m *Module) checkRule(ctx context.Context, d *Draft, run bool) error {
 		}
 		for i, r := range rules.Try(ctx, prg, m.d.Now(), exs) {
 			if !r.Pass {
-				p.add(fmt.Sprintf("rule.examples[%d]", i), "示例“%s”预期%s，实际%s：%s (example %q no longer gives its expected result)",
+				p.Add(fmt.Sprintf("rule.examples[%d]", i), "示例“%s”预期%s，实际%s：%s (example %q no longer gives its expected result)",
 					r.Example.Name, outcome(r.Example.Want), outcome(r.Decision.Approve), resultReason(r), r.Example.Name)
 			}
 		}
 	}
-	return p.err()
+	return p.Err()
 }
 
 // ruleMessage is the text of a rule's compile error for a field message.

@@ -192,7 +192,7 @@ func (m *Module) ruleSubmit(w http.ResponseWriter, r *http.Request) {
 		var p problems
 		checkExample(&p, "example", &ex)
 		if len(p) > 0 {
-			m.renderEdit(w, r, http.StatusUnprocessableEntity, nil, FieldErrors(p.err()), func(d *editData) {
+			m.renderEdit(w, r, http.StatusUnprocessableEntity, nil, FieldErrors(p.Err()), func(d *editData) {
 				d.Rule = m.ruleView(r.Context(), it, nil, f)
 			})
 			return

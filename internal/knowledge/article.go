@@ -234,61 +234,61 @@ func (m *Module) clean(ctx context.Context, d *Draft) (*org.Department, error) {
 	d.Tags = dedupe(d.Tags)
 	switch n := utf8.RuneCountInString(d.Title); {
 	case n == 0:
-		p.add("title", "请填写标题 (title is required)")
+		p.Add("title", "请填写标题 (title is required)")
 	case n > MaxTitle:
-		p.add("title", "标题不超过 %d 字 (at most %d characters)", MaxTitle, MaxTitle)
+		p.Add("title", "标题不超过 %d 字 (at most %d characters)", MaxTitle, MaxTitle)
 	}
 	switch n := utf8.RuneCountInString(d.Answer); {
 	case n == 0:
-		p.add("answer", "请填写答复内容 (answer is required)")
+		p.Add("answer", "请填写答复内容 (answer is required)")
 	case n > MaxAnswer:
-		p.add("answer", "答复不超过 %d 字 (at most %d characters)", MaxAnswer, MaxAnswer)
+		p.Add("answer", "答复不超过 %d 字 (at most %d characters)", MaxAnswer, MaxAnswer)
 	}
 	if len(d.Questions) > MaxQuestions {
-		p.add("questions", "相似问法不超过 %d 条 (at most %d)", MaxQuestions, MaxQuestions)
+		p.Add("questions", "相似问法不超过 %d 条 (at most %d)", MaxQuestions, MaxQuestions)
 	}
 	for i, q := range d.Questions {
 		if utf8.RuneCountInString(q) > MaxQuestion {
-			p.add("questions["+itoa(i)+"]", "每条问法不超过 %d 字 (at most %d characters)", MaxQuestion, MaxQuestion)
+			p.Add("questions["+itoa(i)+"]", "每条问法不超过 %d 字 (at most %d characters)", MaxQuestion, MaxQuestion)
 		}
 	}
 	if len(d.Tags) > MaxTags {
-		p.add("tags", "标签不超过 %d 个 (at most %d)", MaxTags, MaxTags)
+		p.Add("tags", "标签不超过 %d 个 (at most %d)", MaxTags, MaxTags)
 	}
 	for i, t := range d.Tags {
 		if utf8.RuneCountInString(t) > MaxTag {
-			p.add("tags["+itoa(i)+"]", "每个标签不超过 %d 字 (at most %d characters)", MaxTag, MaxTag)
+			p.Add("tags["+itoa(i)+"]", "每个标签不超过 %d 字 (at most %d characters)", MaxTag, MaxTag)
 		}
 	}
 	if !categoryCode.MatchString(d.CategoryCode) || d.CategoryCode == "000000" {
-		p.add("category_code", "分类编码应为 6 位数字 (category code must be six digits)")
+		p.Add("category_code", "分类编码应为 6 位数字 (category code must be six digits)")
 	}
 	if !d.ValidFrom.IsZero() && !d.ValidUntil.IsZero() && !d.ValidUntil.After(d.ValidFrom) {
-		p.add("valid_until", "有效期止应晚于起始日期 (valid_until must be after valid_from)")
+		p.Add("valid_until", "有效期止应晚于起始日期 (valid_until must be after valid_from)")
 	}
 	var dept *org.Department
 	if d.DepartmentID <= 0 {
-		p.add("department_id", "请选择所属部门 (department is required)")
+		p.Add("department_id", "请选择所属部门 (department is required)")
 	} else {
 		var err error
 		dept, err = m.department(ctx, d.DepartmentID)
 		switch {
 		case errors.Is(err, org.ErrNotFound):
-			p.add("department_id", "部门不存在 (no such department)")
+			p.Add("department_id", "部门不存在 (no such department)")
 		case err != nil:
 			return nil, err
 		case !dept.Active:
-			p.add("department_id", "部门已停用 (department is inactive)")
+			p.Add("department_id", "部门已停用 (department is inactive)")
 		default:
 			if d.RegionCode == "" {
 				d.RegionCode = dept.RegionCode
 			}
 			if !ids.RegionContains(dept.RegionCode, d.RegionCode) {
-				p.add("region_code", "适用区域须在部门辖区内 (region must lie within the department's region %s)", dept.RegionCode)
+				p.Add("region_code", "适用区域须在部门辖区内 (region must lie within the department's region %s)", dept.RegionCode)
 			}
 		}
 	}
-	if err := p.err(); err != nil {
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return dept, nil

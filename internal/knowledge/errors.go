@@ -1,14 +1,13 @@
 package knowledge
 
 import (
-	"errors"
-	"fmt"
+	"github.com/yingshang/yingshang/internal/valid"
 )
 
 // Sentinel errors. Every *FieldError matches ErrInvalid. The web layer maps
 // them by behaviour: NotFound → 404, Conflict → 409, Field → 422.
 var (
-	ErrInvalid = errors.New("knowledge: invalid article (知识信息不正确)")
+	ErrInvalid = valid.ErrInvalid
 	// ErrNotFound: no such article, or one the caller may not see, or (for
 	// the public) one that is not published and valid.
 	ErrNotFound = notFound{}
@@ -38,47 +37,11 @@ func (stateError) Error() string {
 }
 func (stateError) Conflict() bool { return true }
 
-// FieldError says what is wrong with one field of a Draft. Field is the
-// JSON name of the field, such as "title" or "questions[2]".
-type FieldError struct {
-	Path    string
-	Message string // Chinese first, then English
-}
-
-func (e *FieldError) Error() string { return fmt.Sprintf("knowledge: %s: %s", e.Path, e.Message) }
-
-// Field returns the path of the field, for web.Problem.
-func (e *FieldError) Field() string { return e.Path }
-
-// Is makes every FieldError match ErrInvalid.
-func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
+// FieldError says what is wrong with one field (see package valid).
+type FieldError = valid.FieldError
 
 // FieldErrors returns every *FieldError in err, in order.
-func FieldErrors(err error) []*FieldError {
-	var out []*FieldError
-	var walk func(error)
-	walk = func(err error) {
-		switch e := err.(type) {
-		case nil:
-		case *FieldError:
-			out = append(out, e)
-		case interface{ Unwrap() []error }:
-			for _, x := range e.Unwrap() {
-				walk(x)
-			}
-		case interface{ Unwrap() error }:
-			walk(e.Unwrap())
-		}
-	}
-	walk(err)
-	return out
-}
+func FieldErrors(err error) []*FieldError { return valid.Fields(err) }
 
 // problems collects the field errors of one check.
-type problems []error
-
-func (p *problems) add(path, format string, args ...any) {
-	*p = append(*p, &FieldError{Path: path, Message: fmt.Sprintf(format, args...)})
-}
-
-func (p problems) err() error { return errors.Join(p...) }
+type problems = valid.Problems

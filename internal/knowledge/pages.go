@@ -16,36 +16,6 @@ import (
 // pageSize is the number of articles on one page of a list.
 const pageSize = 20
 
-// Pager describes one page of a list for the templates.
-type Pager struct {
-	Page, Pages, Total int
-	Prev, Next         string // links, empty when there is none
-}
-
-func pager(r *http.Request, total, size int) Pager {
-	p := Pager{Page: pageNumber(r), Total: total, Pages: (total + size - 1) / size}
-	link := func(n int) string {
-		q := r.URL.Query()
-		q.Set("page", strconv.Itoa(n))
-		return r.URL.Path + "?" + q.Encode()
-	}
-	if p.Page > 1 {
-		p.Prev = link(p.Page - 1)
-	}
-	if p.Page < p.Pages {
-		p.Next = link(p.Page + 1)
-	}
-	return p
-}
-
-func pageNumber(r *http.Request) int {
-	n, err := strconv.Atoi(r.URL.Query().Get("page"))
-	if err != nil || n < 1 {
-		return 1
-	}
-	return min(n, 10000)
-}
-
 // Option is one choice of a select element.
 type Option struct {
 	Value, Label string
@@ -54,7 +24,7 @@ type Option struct {
 // listData is what the staff list renders.
 type listData struct {
 	Items       []*Article
-	Pager       Pager
+	Pager       web.Pager
 	Query       Query
 	Categories  []Category
 	Departments []Option
@@ -67,7 +37,7 @@ func (m *Module) listPage(w http.ResponseWriter, r *http.Request) {
 	a := auth.FromContext(r.Context())
 	v := r.URL.Query()
 	q := Query{Q: strings.TrimSpace(v.Get("q")), CategoryCode: v.Get("category"), Status: Status(v.Get("status")),
-		Expiring: v.Get("expiring") == "1", Limit: pageSize, Offset: (pageNumber(r) - 1) * pageSize}
+		Expiring: v.Get("expiring") == "1", Limit: pageSize, Offset: web.Offset(r, pageSize)}
 	if len([]rune(q.Q)) > 100 {
 		m.s.Error(w, r, http.StatusBadRequest, "knowledge.error.query_too_long")
 		return
@@ -83,7 +53,7 @@ func (m *Module) listPage(w http.ResponseWriter, r *http.Request) {
 		m.fail(w, r, err)
 		return
 	}
-	m.s.Render(w, r, "knowledge/list.html", listData{Items: items, Pager: pager(r, total, pageSize), Query: q,
+	m.s.Render(w, r, "knowledge/list.html", listData{Items: items, Pager: web.Paginate(r, total, pageSize), Query: q,
 		Categories: Categories, Departments: m.departmentOptions(r, a, false), CanCreate: a.HasAny(editorRoles...),
 		Now: m.d.Now(), Statuses: []Status{StatusDraft, StatusPublished, StatusArchived}})
 }
@@ -389,15 +359,3 @@ func (m *Module) fail(w http.ResponseWriter, r *http.Request, err error) {
 		m.s.Error(w, r, http.StatusInternalServerError, "web.problem.500")
 	}
 }
-
-// pagerView is what the "pager" partial renders.
-type pagerView struct {
-	P     *web.Page
-	Pager Pager
-}
-
-// Paging returns the pager for the "pager" partial.
-func (d listData) Paging(p *web.Page) pagerView { return pagerView{P: p, Pager: d.Pager} }
-
-// Paging returns the pager for the "pager" partial.
-func (d faqData) Paging(p *web.Page) pagerView { return pagerView{P: p, Pager: d.Pager} }

@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"github.com/yingshang/yingshang/internal/web"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,7 +19,7 @@ type faqData struct {
 	Category   string
 	Result     *PublicResult
 	Categories []CategoryCount
-	Pager      Pager
+	Pager      web.Pager
 }
 
 func (m *Module) faqPage(w http.ResponseWriter, r *http.Request) {
@@ -31,7 +32,7 @@ func (m *Module) faqPage(w http.ResponseWriter, r *http.Request) {
 		cat = ""
 	}
 	res, err := m.PublicList(r.Context(), PublicQuery{Q: q, CategoryCode: cat, Limit: pageSize,
-		Offset: (pageNumber(r) - 1) * pageSize})
+		Offset: web.Offset(r, pageSize)})
 	if err != nil {
 		m.fail(w, r, err)
 		return
@@ -43,7 +44,7 @@ func (m *Module) faqPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d := faqData{Q: q, Category: cat, Result: res, Categories: cats}
 	if !res.Related {
-		d.Pager = pager(r, res.Total, pageSize)
+		d.Pager = web.Paginate(r, res.Total, pageSize)
 	}
 	m.s.Render(w, r, "knowledge/faq.html", d)
 }
