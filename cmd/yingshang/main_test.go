@@ -91,3 +91,16 @@ func TestUsage(t *testing.T) {
 		t.Errorf("unknown command: %q %v", errOut, err)
 	}
 }
+
+func TestDisplayWidth(t *testing.T) {
+	for s, want := range map[string]int{"admin": 5, "张三": 4, "云澜味道 Li": 11, "１２": 4, "": 0} {
+		if got := displayWidth(s); got != want {
+			t.Errorf("displayWidth(%q) = %d, want %d", s, got, want)
+		}
+	}
+	var b bytes.Buffer
+	printColumns(&b, [][]string{{"用户名", "x"}, {"ab", "y"}})
+	if b.String() != "  用户名  x\n  ab      y\n" {
+		t.Errorf("columns:\n%q", b.String())
+	}
+}

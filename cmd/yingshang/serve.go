@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/yingshang/yingshang/internal/app"
@@ -110,12 +109,11 @@ func printDemo(w io.Writer, url, dir string, s *demo.Seeded, home func(auth.Role
 	fmt.Fprintf(w, "  地址 / address:   %s\n", url)
 	fmt.Fprintf(w, "  数据 / data:      %s\n", dir)
 	fmt.Fprintf(w, "  密码 / password:  %s  (every demo account)\n\n", demo.Password)
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  用户名 username\t角色 role\t姓名 name\t说明 note\t首页 home")
+	rows := [][]string{{"用户名 username", "角色 role", "姓名 name", "说明 note", "首页 home"}}
 	for _, acc := range s.Accounts {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", acc.Username, acc.Role, acc.Name, acc.Note, home(acc.Role))
+		rows = append(rows, []string{acc.Username, string(acc.Role), acc.Name, acc.Note, home(acc.Role)})
 	}
-	tw.Flush()
+	printColumns(w, rows)
 	fmt.Fprintf(w, "\n  Open311 GeoReport v2: %s/open311/v2/discovery.json\n", url)
 	fmt.Fprintf(w, "  Open311 api_key:      %s\n", s.Open311Key)
 	fmt.Fprintf(w, "  公开页面 / public:     %s/catalog  %s/faq  %s/hotline/ranking\n", url, url, url)
@@ -130,4 +128,46 @@ func displayAddr(a net.Addr) string {
 		return "localhost:" + port
 	}
 	return s
+}
+
+// printColumns prints rows as aligned columns, counting a Chinese character
+// as two columns as terminals show it (text/tabwriter counts one).
+func printColumns(w io.Writer, rows [][]string) {
+	var widths []int
+	for _, r := range rows {
+		for i, c := range r {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], displayWidth(c))
+		}
+	}
+	for _, r := range rows {
+		var b strings.Builder
+		b.WriteString("  ")
+		for i, c := range r {
+			b.WriteString(c)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
+			}
+		}
+		fmt.Fprintln(w, b.String())
+	}
+}
+
+// displayWidth is the number of terminal columns s takes: East Asian wide
+// characters take two.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case r >= 0x1100 && (r <= 0x115f || (r >= 0x2e80 && r <= 0xa4cf) || (r >= 0xac00 && r <= 0xd7a3) ||
+			(r >= 0xf900 && r <= 0xfaff) || (r >= 0xfe30 && r <= 0xfe4f) || (r >= 0xff00 && r <= 0xff60) ||
+			(r >= 0xffe0 && r <= 0xffe6)):
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
 }
