@@ -31,7 +31,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -96,8 +95,7 @@ type Module struct {
 	s *web.Server
 
 	mu      sync.Mutex
-	loaded  map[int]bool             // per-limit definitions loaded on this node
-	depts   map[int64]org.Department // cached department names
+	loaded  map[int]bool // per-limit definitions loaded on this node
 	credits *StoreCredit
 }
 
@@ -118,7 +116,7 @@ func New(d Deps) (*Module, error) {
 	if d.Rules == nil {
 		d.Rules = NewCEL()
 	}
-	m := &Module{d: d, loaded: map[int]bool{}, depts: map[int64]org.Department{}}
+	m := &Module{d: d, loaded: map[int]bool{}}
 	m.credits = &StoreCredit{DB: d.DB, Box: d.Box, Audit: d.Audit, Now: d.Now}
 	if m.d.Credit == nil {
 		m.d.Credit = m.credits
@@ -205,20 +203,7 @@ func (m *Module) Nav(a *auth.Actor) []web.NavLink {
 
 func (m *Module) now() time.Time { return store.Time(m.d.Now()) }
 
-// departmentName returns the name of department id, cached.
+// departmentName returns the name of department id (cached by org).
 func (m *Module) departmentName(ctx context.Context, id int64) string {
-	m.mu.Lock()
-	d, ok := m.depts[id]
-	m.mu.Unlock()
-	if ok {
-		return d.Name
-	}
-	dp, err := m.d.Org.GetDepartment(ctx, id)
-	if err != nil {
-		return "#" + strconv.FormatInt(id, 10)
-	}
-	m.mu.Lock()
-	m.depts[id] = *dp
-	m.mu.Unlock()
-	return dp.Name
+	return m.d.Org.DepartmentName(ctx, id)
 }

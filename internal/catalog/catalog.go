@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/yingshang/yingshang/internal/audit"
@@ -63,9 +62,6 @@ type Deps struct {
 type Module struct {
 	d Deps
 	s *web.Server
-
-	mu    sync.Mutex
-	depts map[int64]*org.Department // cached: departments rarely change
 }
 
 // New returns the module and registers the catalogue's kind with the policy.
@@ -82,7 +78,7 @@ func New(d Deps) (*Module, error) {
 	if err := d.Policy.Register(ObjectKind, Rules()); err != nil {
 		return nil, fmt.Errorf("catalog: %w", err)
 	}
-	return &Module{d: d, depts: map[int64]*org.Department{}}, nil
+	return &Module{d: d}, nil
 }
 
 // Rules is the policy of catalogue items: administrators reach their
@@ -158,22 +154,9 @@ func serveCSS(w http.ResponseWriter, _ *http.Request) {
 	w.Write(stylesheet)
 }
 
-// department returns department id, from a cache filled on first use.
+// department returns department id (cached by org).
 func (m *Module) department(ctx context.Context, id int64) (*org.Department, error) {
-	m.mu.Lock()
-	d, ok := m.depts[id]
-	m.mu.Unlock()
-	if ok {
-		return d, nil
-	}
-	d, err := m.d.Org.GetDepartment(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	m.mu.Lock()
-	m.depts[id] = d
-	m.mu.Unlock()
-	return d, nil
+	return m.d.Org.Department(ctx, id)
 }
 
 // departmentName returns the name of department id, or "#id".

@@ -141,7 +141,6 @@ type Service struct {
 	cache *resultCache
 
 	mu    sync.Mutex
-	depts map[int64]org.Department
 	types map[string]*Type
 }
 
@@ -170,7 +169,7 @@ func NewService(d Deps) (*Service, error) {
 	if err := d.Policy.Register(verificationKind, verificationRules()); err != nil {
 		return nil, fmt.Errorf("certificate: %w", err)
 	}
-	s := &Service{d: d, depts: map[int64]org.Department{}, types: map[string]*Type{}}
+	s := &Service{d: d, types: map[string]*Type{}}
 	if d.CacheTTL > 0 {
 		s.cache = newResultCache(d.CacheTTL, 100_000)
 	}
@@ -207,22 +206,13 @@ func verificationRules() auth.KindRules {
 
 func (s *Service) now() time.Time { return store.Time(s.d.Now()) }
 
-// department returns department id, cached: departments rarely change and
-// verification pages name the issuer on every request.
+// department returns department id (cached by org: verification pages name
+// the issuer on every request).
 func (s *Service) department(ctx context.Context, id int64) (org.Department, error) {
-	s.mu.Lock()
-	d, ok := s.depts[id]
-	s.mu.Unlock()
-	if ok {
-		return d, nil
-	}
-	dp, err := s.d.Org.GetDepartment(ctx, id)
+	dp, err := s.d.Org.Department(ctx, id)
 	if err != nil {
 		return org.Department{}, fmt.Errorf("certificate: department %d: %w", id, err)
 	}
-	s.mu.Lock()
-	s.depts[id] = *dp
-	s.mu.Unlock()
 	return *dp, nil
 }
 

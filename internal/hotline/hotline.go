@@ -16,7 +16,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -102,7 +101,6 @@ type Module struct {
 	dirAt   time.Time
 	ix      *simIndex
 	ixAt    time.Time
-	depts   map[int64]string
 	ixBuild sync.Mutex
 
 	lookups *limiter
@@ -136,7 +134,7 @@ func New(d Deps) (*Module, error) {
 	if c.LookupWindow <= 0 {
 		c.LookupWindow = 10 * time.Minute
 	}
-	m := &Module{d: d, cats: map[string]Category{}, depts: map[int64]string{},
+	m := &Module{d: d, cats: map[string]Category{},
 		lookups: newLimiter(c.LookupLimit, c.LookupWindow)}
 	if d.Policy.Rules(Kind) == nil {
 		if err := d.Policy.Register(Kind, rules()); err != nil {
@@ -184,25 +182,13 @@ func (m *Module) Start(ctx context.Context) error {
 	return m.loadCategories(ctx)
 }
 
-// departmentName returns the name of department id, cached.
+// departmentName returns the name of department id (cached by org), "" for
+// none.
 func (m *Module) departmentName(ctx context.Context, id int64) string {
 	if id == 0 {
 		return ""
 	}
-	m.mu.RLock()
-	name, ok := m.depts[id]
-	m.mu.RUnlock()
-	if ok {
-		return name
-	}
-	d, err := m.d.Org.GetDepartment(ctx, id)
-	if err != nil {
-		return "#" + strconv.FormatInt(id, 10)
-	}
-	m.mu.Lock()
-	m.depts[id] = d.Name
-	m.mu.Unlock()
-	return d.Name
+	return m.d.Org.DepartmentName(ctx, id)
 }
 
 // staffRoles may use the hotline's staff pages.

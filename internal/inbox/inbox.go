@@ -11,8 +11,6 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"strconv"
-	"sync"
 	"time"
 
 	"github.com/yingshang/yingshang/internal/audit"
@@ -44,9 +42,6 @@ type Module struct {
 	d Deps
 	s *web.Server
 
-	mu    sync.Mutex
-	depts map[int64]string // department names, cached: they rarely change
-
 	owned map[string]func(subjectID int64) string // set before serving, read-only after
 }
 
@@ -55,7 +50,7 @@ func New(d Deps) *Module {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Module{d: d, depts: map[int64]string{}, owned: map[string]func(int64) string{}}
+	return &Module{d: d, owned: map[string]func(int64) string{}}
 }
 
 // Own hands the cases of subjectType to the module that owns them: inbox
@@ -132,21 +127,7 @@ func object(in *flow.Instance) auth.Object {
 		DepartmentIDs: in.DepartmentIDs, OwnerUserID: in.OwnerUserID}
 }
 
-// departmentName returns the name of department id, from a cache filled on
-// first use.
+// departmentName returns the name of department id (cached by org).
 func (m *Module) departmentName(ctx context.Context, id int64) string {
-	m.mu.Lock()
-	name, ok := m.depts[id]
-	m.mu.Unlock()
-	if ok {
-		return name
-	}
-	d, err := m.d.Org.GetDepartment(ctx, id)
-	if err != nil {
-		return "#" + strconv.FormatInt(id, 10)
-	}
-	m.mu.Lock()
-	m.depts[id] = d.Name
-	m.mu.Unlock()
-	return d.Name
+	return m.d.Org.DepartmentName(ctx, id)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -141,7 +142,55 @@ func (s *Service) UpdateDepartment(ctx context.Context, tx store.IDB, id int64, 
 	if err != nil {
 		return nil, fmt.Errorf("org: update department %d: %w", id, err)
 	}
+	s.forgetDepartment(id)
 	return d, nil
+}
+
+// departmentTTL bounds how long a department read through Department is
+// served from memory. A change on this node drops it at once; one made on
+// another node shows within this time.
+const departmentTTL = 5 * time.Minute
+
+type cachedDepartment struct {
+	d    Department
+	seen time.Time // monotonic wall time, not the business clock
+}
+
+// Department returns department id like GetDepartment, from a cache: every
+// list page names the departments of its rows, and departments rarely
+// change. The result must not be modified.
+func (s *Service) Department(ctx context.Context, id int64) (*Department, error) {
+	s.mu.Lock()
+	c, ok := s.depts[id]
+	s.mu.Unlock()
+	if ok && time.Since(c.seen) < departmentTTL {
+		return &c.d, nil
+	}
+	d, err := s.GetDepartment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.depts[id] = cachedDepartment{d: *d, seen: time.Now()}
+	s.mu.Unlock()
+	return d, nil
+}
+
+// DepartmentName returns the name of department id, or "#id" when it cannot
+// be read, so a list still renders.
+func (s *Service) DepartmentName(ctx context.Context, id int64) string {
+	d, err := s.Department(ctx, id)
+	if err != nil {
+		return "#" + strconv.FormatInt(id, 10)
+	}
+	return d.Name
+}
+
+// forgetDepartment drops department id from the cache after a change.
+func (s *Service) forgetDepartment(id int64) {
+	s.mu.Lock()
+	delete(s.depts, id)
+	s.mu.Unlock()
 }
 
 // GetDepartment returns the department with id, or ErrNotFound.

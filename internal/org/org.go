@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/yingshang/yingshang/internal/auth"
@@ -96,6 +97,9 @@ type Service struct {
 	// Password is the argon2id cost for new password hashes; zero means
 	// auth.DefaultPasswordParams. Tests lower it.
 	Password auth.PasswordParams
+
+	mu    sync.Mutex
+	depts map[int64]cachedDepartment // see Department
 }
 
 // NewService returns a Service on db, sealing personal numbers with box.
@@ -103,7 +107,7 @@ func NewService(db *store.DB, box *pii.Box, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{db: db, box: box, now: now}
+	return &Service{db: db, box: box, now: now, depts: map[int64]cachedDepartment{}}
 }
 
 func (s *Service) stamp() time.Time { return store.Time(s.now()) }

@@ -440,3 +440,24 @@ func TestStatusAndPassword(t *testing.T) {
 		}
 	})
 }
+
+// Department names are cached for list pages, and a rename shows at once.
+func TestDepartmentCache(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		if got := f.svc.DepartmentName(ctx, f.deptA.ID); got != "福田区市场监督管理局" {
+			t.Fatalf("name %q", got)
+		}
+		name := "福田区市场监督管理局（知识产权局）"
+		if _, err := f.svc.UpdateDepartment(ctx, db, f.deptA.ID, org.DepartmentUpdate{Name: &name}); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.svc.DepartmentName(ctx, f.deptA.ID); got != name {
+			t.Errorf("after rename: %q", got)
+		}
+		if got := f.svc.DepartmentName(ctx, 999999); got != "#999999" {
+			t.Errorf("unknown department: %q", got)
+		}
+	})
+}
