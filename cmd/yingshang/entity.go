@@ -86,4 +86,3 @@ func cmdEntityImport(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	return nil
 }
-

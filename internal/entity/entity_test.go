@@ -142,9 +142,9 @@ func TestImportCSV(t *testing.T) {
 		for n := 1; n <= 50; n++ {
 			b.WriteString(csvRow(n))
 		}
-		b.WriteString(strings.Replace(csvRow(51), "F5211", "Z99", 1))         // row 52: bad industry
-		b.WriteString(strings.Replace(csvRow(52), "2019/5/20", "去年", 1))      // row 53: bad date
-		b.WriteString(csvRow(3))                                              // row 54: repeats row 4
+		b.WriteString(strings.Replace(csvRow(51), "F5211", "Z99", 1))              // row 52: bad industry
+		b.WriteString(strings.Replace(csvRow(52), "2019/5/20", "去年", 1))           // row 53: bad date
+		b.WriteString(csvRow(3))                                                   // row 54: repeats row 4
 		b.WriteString(strings.Replace(csvRow(53), uscc(53), uscc(53)[:17]+"0", 1)) // row 55: bad check character
 		file := b.String()
 
