@@ -41,7 +41,7 @@ func (s *Service) newWriter(ctx context.Context, tx store.Tx, actor int64, sourc
 			return nil
 		}
 		var st *sql.Stmt
-		st, err = tx.PrepareContext(ctx, q)
+		st, err = tx.PrepareContext(ctx, store.Rebind(s.d.DB.Kind(), q))
 		return st
 	}
 	w.get = prep(`SELECT name, type, legal_rep, legal_rep_id_index, address, region_code, industry, capital_yuan, established_on,
