@@ -7,6 +7,7 @@ import (
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/flow"
+	"github.com/yingshang/yingshang/internal/pii"
 	"github.com/yingshang/yingshang/internal/store"
 )
 
@@ -99,6 +100,8 @@ func (m *Module) Duplicates(ctx context.Context, in NewOrder) ([]Duplicate, erro
 			continue
 		}
 		seen[id] = true
+		// Another caller's order: its title shows no personal numbers.
+		c.Title = pii.MaskText(c.Title)
 		out = append(out, c.Duplicate)
 	}
 	return out, nil

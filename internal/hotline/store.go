@@ -66,10 +66,19 @@ func (m *Module) load(ctx context.Context, db store.IDB, id int64) (*Order, erro
 // present prepares o for viewer a: the phone number in full only for the
 // operator who took the call, masked for everyone else; a confidential
 // reporter's name and phone hidden from whoever auth.CanSeeReporter refuses.
+// The free text (title, content, reply, visit note, 110 outcome) shows the
+// personal numbers typed into it (ID, phone, bank card numbers) only to the
+// operator who took the call, the citizen who filed the order and the
+// system; everyone else sees them masked by pii.MaskText.
 func (m *Module) present(a *auth.Actor, o *Order) *Order {
 	phone, err := m.d.Box.Open(o.phoneSealed)
 	if err != nil {
 		phone = ""
+	}
+	if !seesFreeText(a, o) {
+		o.Title, o.Content = pii.MaskText(o.Title), pii.MaskText(o.Content)
+		o.ReplyText, o.VisitNote = pii.MaskText(o.ReplyText), pii.MaskText(o.VisitNote)
+		o.TransferOutcome = pii.MaskText(o.TransferOutcome)
 	}
 	switch {
 	case !auth.CanSeeReporter(a, o.Object()):
@@ -80,6 +89,21 @@ func (m *Module) present(a *auth.Actor, o *Order) *Order {
 		o.CallerPhone = pii.MaskPhone(phone)
 	}
 	return o
+}
+
+// seesFreeText reports whether a reads o's free text as it was written:
+// the operator who took the call, the citizen who filed it, and the system
+// (the 110 transfer, notifications).
+func seesFreeText(a *auth.Actor, o *Order) bool {
+	switch {
+	case a == nil:
+		return false
+	case a.Has(auth.RoleSystem):
+		return true
+	case a.UserID != 0 && (a.UserID == o.TakenBy || a.UserID == o.CallerUserID):
+		return true
+	}
+	return false
 }
 
 // Get returns order id as actor a may see it. An order outside a's scope

@@ -1,0 +1,75 @@
+package hotline_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/yingshang/yingshang/internal/hotline"
+	"github.com/yingshang/yingshang/internal/store"
+	"github.com/yingshang/yingshang/internal/store/storetest"
+)
+
+// TestFreeTextMaskedForOtherStaff: personal numbers typed into an order's
+// text are shown in full to the operator who took the call, masked to every
+// other member of staff, in the service, the order page, the lists and the
+// API, and in the history's comments.
+func TestFreeTextMaskedForOtherStaff(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db, hotline.Config{})
+		ctx := context.Background()
+		n := complaint("13800001111")
+		n.Content = "摊主身份证990103199001011233，他的电话13912345678，江滨路占道经营"
+		o := w.intake(n)
+		must(w.m.Dispatch(ctx, w.a("disp"), o.ID, hotline.DispatchInput{Lead: w.deptB}))
+		must(w.m.SignFor(ctx, w.a("hb"), o.ID))
+		must(w.m.Reply(ctx, w.a("hb"), o.ID, "已联系13912345678，摊位已清理"))
+		const id, phone = "990103199001011233", "13912345678"
+		full := func(s string) bool { return strings.Contains(s, id) && strings.Contains(s, phone) }
+		clean := func(s string) bool { return !strings.Contains(s, id) && !strings.Contains(s, phone) }
+
+		if got := must(w.m.Get(ctx, w.a("op"), o.ID)); !full(got.Content) {
+			t.Errorf("the operator who took the call sees %q", got.Content)
+		}
+		for _, who := range []string{"op2", "disp", "hb", "sup"} {
+			got := must(w.m.Get(ctx, w.a(who), o.ID))
+			if !clean(got.Content+got.Title+got.ReplyText) || !strings.Contains(got.Content, "990***********1233") {
+				t.Errorf("%s sees %q / %q", who, got.Content, got.ReplyText)
+			}
+			hs := must(w.m.History(ctx, w.a(who), o.ID))
+			for _, h := range hs {
+				if !clean(h.Comment) {
+					t.Errorf("%s sees the history comment %q", who, h.Comment)
+				}
+			}
+			list, _ := must2(w.m.List(ctx, w.a(who), hotline.Filter{}))
+			for _, x := range list {
+				if !clean(x.Content + x.Title + x.ReplyText) {
+					t.Errorf("%s lists %q", who, x.Content)
+				}
+			}
+		}
+		sid := strconv.FormatInt(o.ID, 10)
+		for _, user := range []string{"op2", "hbn", "disp"} {
+			c := w.client(t, user)
+			for _, path := range []string{"/hotline/orders/" + sid, "/api/v1/hotline/orders/" + sid, "/api/v1/hotline/orders"} {
+				code, body := w.get(t, c, path)
+				if code != 200 || !clean(body) {
+					t.Errorf("%s GET %s: %d, shows the numbers: %v", user, path, code, !clean(body))
+				}
+			}
+		}
+		c := w.client(t, "opr")
+		if code, body := w.get(t, c, "/hotline/orders/"+sid); code != 200 || !full(body) {
+			t.Errorf("the operator's page: %d, full text %v", code, full(body))
+		}
+	})
+}
+
+func must2[A, B any](a A, b B, err error) (A, B) {
+	if err != nil {
+		panic(err)
+	}
+	return a, b
+}
