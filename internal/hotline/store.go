@@ -145,6 +145,11 @@ type Filter struct {
 	CallerUserID int64
 	From, To     time.Time // created within [From, To)
 	Q            string    // part of the number, title or address
+	// Public keeps only the orders the public may see (Order.Public).
+	Public bool
+	// Open, when set, keeps only open (true) or closed (false) orders as
+	// Order.Open reads them.
+	Open *bool
 	Limit        int       // default 20, at most 500
 	Offset       int
 }
@@ -237,6 +242,16 @@ func (m *Module) List(ctx context.Context, a *auth.Actor, f Filter) ([]Order, in
 		pat := "%" + escapeLike(q) + "%"
 		like := m.d.DB.Like()
 		add("(number "+like+" ? ESCAPE '\\' OR title "+like+" ? ESCAPE '\\' OR address "+like+" ? ESCAPE '\\')", pat, pat, pat)
+	}
+	if f.Public {
+		add("confidential = FALSE AND order_type NOT LIKE 'appeal%' AND status <> ?", StatusTransferred)
+	}
+	if f.Open != nil {
+		open := "(status IN (?, ?, ?, ?) OR (status = ? AND reply_text = ''))"
+		if !*f.Open {
+			open = "NOT " + open
+		}
+		add(open, StatusNew, StatusDispatched, StatusHandling, StatusReplied, StatusMerged)
 	}
 	if f.Overdue {
 		now := store.Time(m.d.Now())
