@@ -145,13 +145,13 @@ type Filter struct {
 	CallerUserID int64
 	From, To     time.Time // created within [From, To)
 	Q            string    // part of the number, title or address
+	Limit        int       // default 20, at most 500
+	Offset       int
 	// Public keeps only the orders the public may see (Order.Public).
 	Public bool
 	// Open, when set, keeps only open (true) or closed (false) orders as
 	// Order.Open reads them.
 	Open *bool
-	Limit        int       // default 20, at most 500
-	Offset       int
 }
 
 // List returns the orders matching f that a may read, newest first, and

@@ -36,7 +36,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-		"strconv"
+	"strconv"
 	"strings"
 	"time"
 
@@ -78,7 +78,7 @@ type Deps struct {
 	// PublicPlaces are the category code prefixes whose addresses the
 	// public may read as given; nil means DefaultPublicPlaces.
 	PublicPlaces []string
-	Now     func() time.Time
+	Now          func() time.Time
 }
 
 // Module is the Open311 endpoint.
