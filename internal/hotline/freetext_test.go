@@ -73,3 +73,31 @@ func must2[A, B any](a A, b B, err error) (A, B) {
 	}
 	return a, b
 }
+
+// TestCallerMustBeCitizenOrEnterprise: an operator may file an order for a
+// citizen's account, never for a missing account or a member of staff.
+func TestCallerMustBeCitizenOrEnterprise(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db, hotline.Config{})
+		before := count(t, db, "hotline_orders")
+		body := func(caller int64) map[string]any {
+			return map[string]any{"channel": "phone", "type": "help", "category_code": "010402",
+				"content": "路灯坏了三天", "caller_phone": "13800005555", "region_code": "990102",
+				"address": "临江区江滨路1号", "caller_user_id": caller}
+		}
+		for name, id := range map[string]int64{"nobody": 999999, "negative": -1, "supervisor": w.a("sup").UserID,
+			"handler": w.a("hb").UserID} {
+			code, resp := w.api(t, "opr", "POST", "/api/v1/hotline/orders", body(id))
+			if code != 422 || !strings.Contains(resp, "caller_user_id") {
+				t.Errorf("caller %s: %d %s", name, code, resp)
+			}
+		}
+		if n := count(t, db, "hotline_orders"); n != before {
+			t.Errorf("%d orders stored after refusals", n-before)
+		}
+		code, resp := w.api(t, "opr", "POST", "/api/v1/hotline/orders", body(w.a("cit1").UserID))
+		if code/100 != 2 {
+			t.Errorf("caller citizen: %d %s", code, resp)
+		}
+	})
+}

@@ -2,11 +2,13 @@ package hotline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/flow"
+	"github.com/yingshang/yingshang/internal/org"
 	"github.com/yingshang/yingshang/internal/pii"
 	"github.com/yingshang/yingshang/internal/store"
 )
@@ -107,6 +109,30 @@ func (m *Module) Duplicates(ctx context.Context, in NewOrder) ([]Duplicate, erro
 	return out, nil
 }
 
+// checkCaller refuses a caller user id that names no active citizen or
+// enterprise account: an order may belong only to the public, so an
+// operator cannot give one to a colleague, an administrator or nobody.
+func (m *Module) checkCaller(ctx context.Context, a *auth.Actor, id int64) error {
+	if id == 0 || (id == a.UserID && a.HasAny(auth.RoleCitizen, auth.RoleEnterprise)) {
+		return nil
+	}
+	bad := &FieldError{Name: "caller_user_id", Message: "来电人账户不存在或不是市民、企业账户 (the caller must be an existing citizen or enterprise account)"}
+	if id < 0 {
+		return bad
+	}
+	u, err := m.d.Org.GetUser(ctx, id)
+	if errors.Is(err, org.ErrNotFound) {
+		return bad
+	}
+	if err != nil {
+		return fmt.Errorf("hotline: intake: caller %d: %w", id, err)
+	}
+	if u.Status != org.StatusActive || !(u.Has(auth.RoleCitizen) || u.Has(auth.RoleEnterprise)) {
+		return bad
+	}
+	return nil
+}
+
 // Intake takes in a work order from any channel: it validates every field
 // (nothing is stored when one is wrong), numbers the order, stores it with
 // the caller's phone encrypted, starts its workflow on the definition of
@@ -120,6 +146,9 @@ func (m *Module) Duplicates(ctx context.Context, in NewOrder) ([]Duplicate, erro
 func (m *Module) Intake(ctx context.Context, a *auth.Actor, in NewOrder) (*IntakeResult, error) {
 	in.normalize()
 	if err := in.validate(m.activeCategory); err != nil {
+		return nil, err
+	}
+	if err := m.checkCaller(ctx, a, in.CallerUserID); err != nil {
 		return nil, err
 	}
 	if err := m.d.Policy.Authorize(a, auth.ActCreate, auth.Object{Kind: Kind, RegionCode: in.RegionCode,
