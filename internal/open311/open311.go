@@ -113,6 +113,15 @@ func New(d Deps) (*Module, error) {
 // Origin or Sec-Fetch-Site headers a browser would add; api_key is the
 // credential.
 func (m *Module) Mount(s *web.Server) error {
+	// Text with control characters is refused by web before any handler;
+	// Open311 clients get the refusal in the spec's error format.
+	s.OnBadText("/open311/", func(w http.ResponseWriter, r *http.Request, field, msg string) {
+		f := "json"
+		if strings.HasSuffix(r.URL.Path, ".xml") {
+			f = "xml"
+		}
+		fail(w, f, http.StatusUnprocessableEntity, field+": "+msg)
+	})
 	s.HandleFunc("GET /open311/{file}", m.discoveryAt)
 	s.HandleFunc("GET "+Prefix+"/{file}", m.get)
 	s.HandleFunc("POST "+Prefix+"/{file}", m.post)
