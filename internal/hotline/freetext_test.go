@@ -21,6 +21,7 @@ func TestFreeTextMaskedForOtherStaff(t *testing.T) {
 		ctx := context.Background()
 		n := complaint("13800001111")
 		n.Content = "摊主身份证990103199001011233，他的电话13912345678，江滨路占道经营"
+		n.Title = "身份证990103199001011233的摊主占道"
 		o := w.intake(n)
 		must(w.m.Dispatch(ctx, w.a("disp"), o.ID, hotline.DispatchInput{Lead: w.deptB}))
 		must(w.m.SignFor(ctx, w.a("hb"), o.ID))
@@ -49,6 +50,11 @@ func TestFreeTextMaskedForOtherStaff(t *testing.T) {
 					t.Errorf("%s lists %q", who, x.Content)
 				}
 			}
+		}
+		// The workflow's title, shown in work lists and supervision.
+		in := must(w.eng.Instance(ctx, o.InstanceID))
+		if !clean(in.Title) {
+			t.Errorf("the workflow instance is titled %q", in.Title)
 		}
 		sid := strconv.FormatInt(o.ID, 10)
 		for _, user := range []string{"op2", "hbn", "disp"} {

@@ -195,9 +195,10 @@ func (m *Module) Intake(ctx context.Context, a *auth.Actor, in NewOrder) (*Intak
 			return fmt.Errorf("hotline: intake: %w", err)
 		}
 		// The workflow's start is the audit entry of the intake (flow.start,
-		// subject hotline_order and the order's id, by the operator).
+		// subject hotline_order and the order's id, by the operator). Its
+		// title shows in every member of staff's work lists: masked.
 		inst, err := m.d.Flow.Start(ctx, tx, flow.StartInput{DefinitionKey: DefinitionKey(in.Type, in.Urgent),
-			SubjectType: Kind, SubjectID: id, Reference: number, Title: in.Title, RegionCode: in.RegionCode,
+			SubjectType: Kind, SubjectID: id, Reference: number, Title: pii.MaskText(in.Title), RegionCode: in.RegionCode,
 			OwnerUserID: in.CallerUserID, Actor: a})
 		if err != nil {
 			return fmt.Errorf("hotline: intake %s: %w", number, err)
