@@ -135,6 +135,10 @@ func (m *Module) applySubmit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if err := web.CheckForm(r); err != nil {
+		m.s.BadText(w, r, err)
+		return
+	}
 	it, err := m.d.Catalog.Published(ctx, r.PathValue("code"))
 	if err != nil {
 		m.fail(w, r, err)
@@ -426,6 +430,10 @@ func (m *Module) actSubmit(w http.ResponseWriter, r *http.Request) {
 		if !m.s.ParseForm(w, r) {
 			return
 		}
+	}
+	if err := web.CheckForm(r); err != nil {
+		m.s.BadText(w, r, err)
+		return
 	}
 	id := pathID(r)
 	f := r.PostForm
