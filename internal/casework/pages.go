@@ -15,6 +15,7 @@ import (
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/catalog"
 	"github.com/yingshang/yingshang/internal/flow"
+	"github.com/yingshang/yingshang/internal/pii"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/web"
 	"github.com/yingshang/yingshang/internal/xlsx"
@@ -313,7 +314,7 @@ func (d viewData) HistoryInputs(in map[string]string) []FieldValue {
 		if !ok {
 			name = k
 		}
-		out = append(out, FieldValue{Key: k, Label: name, Value: maskText(in[k])})
+		out = append(out, FieldValue{Key: k, Label: name, Value: pii.MaskText(in[k])})
 	}
 	return out
 }

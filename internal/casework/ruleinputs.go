@@ -3,7 +3,6 @@ package casework
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,17 +16,6 @@ import (
 // the form, so they are masked before they are written anywhere: values of
 // identity-number and phone fields by their type, and numbers of those
 // shapes inside any other text.
-
-var (
-	idInText     = regexp.MustCompile(`\b[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]\b`)
-	mobileInText = regexp.MustCompile(`\b1[3-9][0-9]{9}\b`)
-)
-
-// maskText masks identity and mobile numbers inside free text.
-func maskText(s string) string {
-	s = idInText.ReplaceAllStringFunc(s, pii.MaskID)
-	return mobileInText.ReplaceAllStringFunc(s, pii.MaskPhone)
-}
 
 // maskRuleInputs returns used (the rule's record of its inputs) with
 // personal numbers masked, as JSON. Form values are found both as
@@ -73,7 +61,7 @@ func maskRuleInputs(fields []catalog.FormField, used any) (string, error) {
 					return pii.MaskPhone(t)
 				}
 			}
-			return maskText(t)
+			return pii.MaskText(t)
 		}
 		return x
 	}
@@ -93,7 +81,7 @@ func RuleInputView(fields []catalog.FormField, recorded string) []FieldValue {
 	}
 	var v map[string]any
 	if err := json.Unmarshal([]byte(recorded), &v); err != nil {
-		return []FieldValue{{Key: "inputs", Label: "规则输入", Value: maskText(recorded)}}
+		return []FieldValue{{Key: "inputs", Label: "规则输入", Value: pii.MaskText(recorded)}}
 	}
 	flat := map[string]any{}
 	for k, x := range v {
@@ -145,7 +133,7 @@ func plainValue(x any) string {
 		if t == "" {
 			return "—"
 		}
-		return maskText(t)
+		return pii.MaskText(t)
 	case []any:
 		parts := make([]string, len(t))
 		for i, e := range t {
@@ -157,6 +145,6 @@ func plainValue(x any) string {
 		return strings.Join(parts, "、")
 	default:
 		b, _ := json.Marshal(t)
-		return maskText(string(b))
+		return pii.MaskText(string(b))
 	}
 }
