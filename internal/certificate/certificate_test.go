@@ -377,6 +377,32 @@ func TestRevokeOnlyByIssuer(t *testing.T) {
 	})
 }
 
+// TestVerifyForm checks the public form behind the home page's "verify a
+// certificate" box: a typed code or a pasted link leads to the certificate's
+// verification page; anything that is not a token is refused with 422.
+func TestVerifyForm(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db)
+		c := w.issueID()
+		anon := &http.Client{}
+		if code, page := w.get(t, anon, "/verify"); code != 200 || !strings.Contains(page, `name="code"`) {
+			t.Fatalf("empty form: %d", code)
+		}
+		for _, typed := range []string{c.Token, " " + c.Token + " ", "https://gov.example/verify/" + c.Token} {
+			code, page := w.get(t, anon, "/verify?code="+url.QueryEscape(typed))
+			if code != 200 || !strings.Contains(page, c.Number) {
+				t.Errorf("code %q: %d, shows the number %v", typed, code, strings.Contains(page, c.Number))
+			}
+		}
+		for _, bad := range []string{"not a code", "AAAA\x00", "/verify/../admin", "\u202eAAAA"} {
+			code, page := w.get(t, anon, "/verify?code="+url.QueryEscape(bad))
+			if code != http.StatusUnprocessableEntity || !strings.Contains(page, `aria-invalid="true"`) {
+				t.Errorf("bad code %q: %d", bad, code)
+			}
+		}
+	})
+}
+
 func TestPublicPageHidesIDNumber(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := setup(t, db)

@@ -53,6 +53,7 @@ func (m *Module) Mount(s *web.Server) error {
 		return fmt.Errorf("certificate: %w", err)
 	}
 	// Public: anyone holding a printed or shown certificate may check it.
+	s.HandleFunc("GET /verify", m.verifyForm)
 	s.HandleFunc("GET /verify/{token}", m.verifyPage)
 	s.HandleFunc("GET /verify/{token}/qr", m.qrCode)
 

@@ -275,13 +275,29 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "ok")
 }
 
+// frontPage is the data of the public home.
+type frontPage struct {
+	// Workspace is the signed-in citizen's or enterprise's own page, empty
+	// for an anonymous visitor.
+	Workspace string
+}
+
+// root is the public front door (门户首页): search the catalogue, apply,
+// reach 12345, look up a request, verify a certificate, read the FAQ and
+// the ranking, sign in. Citizens and enterprises see it too, with a link to
+// their own cases; staff go straight on to their workspace, as the brand
+// link has always taken them.
 func (s *Server) root(w http.ResponseWriter, r *http.Request) {
 	a := auth.FromContext(r.Context())
-	if a == nil {
-		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+	if a.IsStaff() {
+		http.Redirect(w, r, s.HomeFor(a), http.StatusSeeOther)
 		return
 	}
-	http.Redirect(w, r, s.HomeFor(a), http.StatusSeeOther)
+	var d frontPage
+	if a != nil {
+		d.Workspace = s.HomeFor(a)
+	}
+	s.Render(w, r, "web/front.html", d)
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {

@@ -500,10 +500,27 @@ func TestSignOut(t *testing.T) {
 
 func TestRootAndHomes(t *testing.T) {
 	s, fs := newTestServer(t)
-	if w := do(s, httptest.NewRequest("GET", "/", nil)); w.Header().Get("Location") != "/signin" {
-		t.Errorf("anonymous /: Location %q", w.Header().Get("Location"))
+	// Anonymous visitors get the public front door, with the ways in.
+	w := do(s, httptest.NewRequest("GET", "/", nil))
+	if w.Code != http.StatusOK {
+		t.Fatalf("anonymous /: %d, Location %q", w.Code, w.Header().Get("Location"))
 	}
-	w := do(s, signedIn(s, fs, "wang", httptest.NewRequest("GET", "/", nil)))
+	for _, want := range []string{`action="/catalog"`, `name="q"`, `href="/apply"`, `href="tel:12345"`,
+		`action="/hotline/lookup"`, `action="/verify"`, `href="/faq"`, `href="/hotline/ranking"`, `href="/signin"`} {
+		if !strings.Contains(w.Body.String(), want) {
+			t.Errorf("front page lacks %s", want)
+		}
+	}
+	// A citizen sees it too, with the way to their own cases instead of sign-in.
+	fs.tokens["t-citizen-front"] = &auth.Actor{UserID: 7, Name: "张三", Roles: []auth.Role{auth.RoleCitizen}}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(&http.Cookie{Name: SessionCookie, Value: "t-citizen-front"})
+	w = do(s, r)
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `href="/my"`) || strings.Contains(w.Body.String(), `href="/signin"`) {
+		t.Errorf("citizen /: %d, link to /my %v", w.Code, strings.Contains(w.Body.String(), `href="/my"`))
+	}
+	// Staff go on to their workspace.
+	w = do(s, signedIn(s, fs, "wang", httptest.NewRequest("GET", "/", nil)))
 	if w.Header().Get("Location") != "/supervision" {
 		t.Errorf("/ for a supervisor: Location %q", w.Header().Get("Location"))
 	}
