@@ -20,6 +20,7 @@ import (
 	"github.com/yingshang/yingshang/internal/casework"
 	"github.com/yingshang/yingshang/internal/catalog"
 	"github.com/yingshang/yingshang/internal/certificate"
+	"github.com/yingshang/yingshang/internal/cluster"
 	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/hotline"
 	"github.com/yingshang/yingshang/internal/inbox"
@@ -66,6 +67,10 @@ type Config struct {
 	SMSSecret string
 	// PasswordParams overrides the argon2id cost (tests use cheaper ones).
 	PasswordParams *auth.PasswordParams
+	// NoChangeListener keeps Serve from listening for other nodes' changes
+	// (package cluster); the two-node test sets it to show what the
+	// listener is for. Production never does.
+	NoChangeListener bool
 }
 
 // App is a running platform: its database, services and web server.
@@ -89,6 +94,8 @@ type App struct {
 	Casework *casework.Module
 	Notify   *notify.Service
 	Web      *web.Server
+	// Changes hears, on PostgreSQL, which cached rows other nodes changed.
+	Changes *cluster.Listener
 }
 
 // staffHomes are the start pages of staff roles: the hotline's workspaces
@@ -233,6 +240,8 @@ func (a *App) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	a.Changes = cluster.New(a.DB, a.Log)
+	a.listenForChanges()
 	m := a.Web.Metrics()
 	m.GaugeFunc("ys_outbox_pending", "Outbox events not yet delivered.", func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -254,6 +263,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	var wg sync.WaitGroup
 	if a.Config.Workers {
 		a.runWorkers(ctx, &wg)
+	}
+	if !a.Config.NoChangeListener {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.Changes.Run(ctx)
+		}()
 	}
 	var err error
 	if ln != nil {
