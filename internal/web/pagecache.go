@@ -40,6 +40,7 @@ type PageCache struct {
 	pages  map[string]*cachedPage
 	groups map[string]uint64 // generation per group, raised by Forget
 	size   int
+	seq    uint64
 	hits   uint64
 	misses uint64
 }
@@ -51,6 +52,7 @@ type cachedPage struct {
 	etag     string
 	modified time.Time
 	expires  time.Time
+	seq      uint64 // order of storing, for dropping the oldest
 }
 
 // NewPageCache returns a cache holding up to maxBytes of pages. now is the
@@ -176,10 +178,10 @@ func (c *PageCache) put(key string, gen uint64, p *cachedPage) {
 	}
 	for c.size+len(p.body) > c.MaxBytes && len(c.pages) > 0 {
 		var oldest string
-		var at time.Time
+		var at uint64
 		for k, q := range c.pages {
-			if oldest == "" || q.modified.Before(at) {
-				oldest, at = k, q.modified
+			if oldest == "" || q.seq < at {
+				oldest, at = k, q.seq
 			}
 		}
 		c.size -= len(c.pages[oldest].body)
@@ -188,6 +190,8 @@ func (c *PageCache) put(key string, gen uint64, p *cachedPage) {
 	if len(p.body) > c.MaxBytes {
 		return
 	}
+	c.seq++
+	p.seq = c.seq
 	c.pages[key] = p
 	c.size += len(p.body)
 }
