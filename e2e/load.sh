@@ -59,7 +59,9 @@ key=$(sed -n 's/.*Open311 api_key: *//p' "$work/demo.log" | tr -d '[:space:]')
 guide=$(curl -fsS "$base/catalog" | grep -o '/catalog/items/[^"?]*' | head -1)
 jar="$work/cookies"
 curl -fsS -c "$jar" -o /dev/null -H "Origin: $base" --data 'username=zhangsan&password=yingshang-demo' "$base/signin" || true
-verify=$(curl -fsS -b "$jar" "$base/my/certificates" | grep -o '/verify/[A-Za-z0-9_-]*' | grep -v '/qr' | head -1 || true)
+cert=$(curl -fsS -b "$jar" "$base/my/certificates" | grep -o '/certificates/[0-9]*' | head -1 || true)
+verify=""
+[ -n "$cert" ] && verify=$(curl -fsS -b "$jar" "$base$cert" | grep -o '/verify/[A-Za-z0-9_-]*' | head -1 || true)
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
