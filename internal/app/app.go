@@ -251,6 +251,14 @@ func (a *App) build(ctx context.Context) error {
 	a.Changes = cluster.New(a.DB, a.Log)
 	a.listenForChanges()
 	m := a.Web.Metrics()
+	if a.DB.Kind() == store.Postgres {
+		m.GaugeFunc("ys_cluster_listening", "1 while this node hears other nodes' changes (LISTEN/NOTIFY), else 0.", func() float64 {
+			if a.Changes.Listening() {
+				return 1
+			}
+			return 0
+		})
+	}
 	m.GaugeFunc("ys_outbox_pending", "Outbox events not yet delivered.", func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
