@@ -109,6 +109,9 @@ type Server struct {
 	inflight *metrics.Gauge
 	now      func() time.Time
 	cache    *PageCache // nil when disabled
+	// textRefusals answer refused text for endpoints with their own
+	// error format (OnBadText).
+	textRefusals []textRefusal
 }
 
 // New builds a server, registers the core routes and mounts cfg.Modules.
