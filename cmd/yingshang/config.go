@@ -26,6 +26,7 @@ type Config struct {
 	SMSSecret     string // YS_SMS_SECRET: HMAC key shared with the SMS gateway
 	Webhook110    string // YS_WEBHOOK_110: where hotline orders transferred to 110 are posted
 	Webhook110Key string // YS_WEBHOOK_110_SECRET: HMAC key shared with 110
+	PprofAddr     string // YS_PPROF_ADDR: where to serve net/http/pprof; empty: nowhere
 }
 
 // flags registers the configuration flags on fs, with defaults taken from the
@@ -45,6 +46,7 @@ func (c *Config) flags(fs *flag.FlagSet, defaultAddr, defaultDataDir string) {
 	fs.StringVar(&c.SMSSecret, "sms-secret", env("YS_SMS_SECRET", ""), "HMAC key shared with the SMS gateway (env YS_SMS_SECRET)")
 	fs.StringVar(&c.Webhook110, "webhook-110", env("YS_WEBHOOK_110", ""), "URL receiving hotline orders transferred to 110 (env YS_WEBHOOK_110)")
 	fs.StringVar(&c.Webhook110Key, "webhook-110-secret", env("YS_WEBHOOK_110_SECRET", ""), "HMAC key shared with 110 (env YS_WEBHOOK_110_SECRET)")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", env("YS_PPROF_ADDR", ""), "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060, for profiling under load; never expose it (env YS_PPROF_ADDR)")
 	fs.BoolVar(&c.Workers, "workers", env("YS_WORKERS", "true") != "false", "run the timer and outbox workers in this process (env YS_WORKERS)")
 }
 

@@ -84,6 +84,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		return err
 	}
 	defer a.Close()
+	if cfg.PprofAddr != "" {
+		stop, err := servePprof(cfg.PprofAddr, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop()
+	}
 	url := "http://" + displayAddr(ln.Addr())
 	if isDemo {
 		if err := a.Empty(ctx); err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/yingshang/yingshang/internal/casework"
 	"github.com/yingshang/yingshang/internal/catalog"
 	"github.com/yingshang/yingshang/internal/certificate"
+	"github.com/yingshang/yingshang/internal/cluster"
 	"github.com/yingshang/yingshang/internal/credit"
 	"github.com/yingshang/yingshang/internal/entity"
 	"github.com/yingshang/yingshang/internal/flow"
@@ -68,6 +69,10 @@ type Config struct {
 	SMSSecret string
 	// PasswordParams overrides the argon2id cost (tests use cheaper ones).
 	PasswordParams *auth.PasswordParams
+	// NoChangeListener keeps Serve from listening for other nodes' changes
+	// (package cluster); the two-node test sets it to show what the
+	// listener is for. Production never does.
+	NoChangeListener bool
 }
 
 // App is a running platform: its database, services and web server.
@@ -93,6 +98,8 @@ type App struct {
 	Entities *entity.Service
 	Notify   *notify.Service
 	Web      *web.Server
+	// Changes hears, on PostgreSQL, which cached rows other nodes changed.
+	Changes *cluster.Listener
 }
 
 // staffHomes are the start pages of staff roles: the hotline's workspaces
@@ -246,7 +253,17 @@ func (a *App) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	a.Changes = cluster.New(a.DB, a.Log)
+	a.listenForChanges()
 	m := a.Web.Metrics()
+	if a.DB.Kind() == store.Postgres {
+		m.GaugeFunc("ys_cluster_listening", "1 while this node hears other nodes' changes (LISTEN/NOTIFY), else 0.", func() float64 {
+			if a.Changes.Listening() {
+				return 1
+			}
+			return 0
+		})
+	}
 	m.GaugeFunc("ys_outbox_pending", "Outbox events not yet delivered.", func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
@@ -267,6 +284,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	var wg sync.WaitGroup
 	if a.Config.Workers {
 		a.runWorkers(ctx, &wg)
+	}
+	if !a.Config.NoChangeListener {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.Changes.Run(ctx)
+		}()
 	}
 	var err error
 	if ln != nil {

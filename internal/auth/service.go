@@ -515,6 +515,19 @@ func (s *Service) authAPIToken(ctx context.Context, token string) (*Actor, error
 	return a.clone(), nil
 }
 
+// ForgetToken drops API token id from this node's cache, so its next use
+// reads it afresh. The platform calls it when another node reports a change
+// to the token (package cluster); RevokeAPIToken calls it itself.
+func (s *Service) ForgetToken(id int64) { s.tokens.forgetToken(id) }
+
+// ForgetUser drops every remembered API token of user id, after a change to
+// the user's status, roles or departments.
+func (s *Service) ForgetUser(id int64) { s.tokens.forgetUser(id) }
+
+// ForgetTokens drops every remembered API token (when changes may have been
+// missed).
+func (s *Service) ForgetTokens() { s.tokens.forget(func(cachedToken) bool { return true }) }
+
 // loadActor builds the actor of a user from its row, roles and departments.
 // It is read on every request of a session, so role and department changes
 // take effect at once there (for API tokens: within TokenCacheTTL).

@@ -692,3 +692,53 @@ type cookieJar struct{ cookies []*http.Cookie }
 
 func (j *cookieJar) SetCookies(_ *url.URL, cs []*http.Cookie) { j.cookies = append(j.cookies, cs...) }
 func (j *cookieJar) Cookies(*url.URL) []*http.Cookie          { return j.cookies }
+
+// The public verification page is cached for anonymous visitors, but a
+// cached "valid" never outlives the certificate: it turns "expired" on time
+// and "revoked" at once.
+func TestVerifyPageCacheFollowsTheCertificate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db)
+		c := w.issueLicence(w.handlerA)
+		anon := &http.Client{}
+		verdict := func() string {
+			t.Helper()
+			resp, err := anon.Get(w.srv.URL + "/verify/" + c.Token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			for _, v := range []string{"valid", "expired", "revoked", "not_yet_valid"} {
+				if strings.Contains(string(b), "verdict-"+v+`"`) {
+					if resp.Header.Get("ETag") == "" {
+						t.Errorf("%s answer without ETag", v)
+					}
+					return v
+				}
+			}
+			return "status " + resp.Status
+		}
+		if v := verdict(); v != "valid" {
+			t.Fatalf("fresh certificate: %s", v)
+		}
+		if v := verdict(); v != "valid" {
+			t.Fatalf("fresh certificate, again: %s", v)
+		}
+		w.now = w.now.AddDate(5, 0, 1)
+		if v := verdict(); v != "expired" {
+			t.Errorf("past valid_until: %s, want expired", v)
+		}
+		w.now = w.now.AddDate(-5, 0, -1)
+		verdict() // valid again, cached
+		if err := w.tx(func(ctx context.Context, tx store.Tx) error {
+			_, err := w.m.Revoke(ctx, tx, c.ID, "许可被撤销", w.handlerA)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if v := verdict(); v != "revoked" {
+			t.Errorf("after revoke: %s, want revoked", v)
+		}
+	})
+}

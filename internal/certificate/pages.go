@@ -58,6 +58,15 @@ func (m *Module) verifyPage(w http.ResponseWriter, r *http.Request) {
 	if res.Verdict == VerdictForged {
 		status = http.StatusNotFound
 	}
+	if c := res.Certificate; c != nil {
+		// The verdict changes by itself when the certificate becomes
+		// valid or expires: a cached answer must not outlive that.
+		if res.Verdict == VerdictNotYetValid {
+			web.CacheUntil(w, c.ValidFrom)
+		} else if c.ValidUntil != nil {
+			web.CacheUntil(w, *c.ValidUntil)
+		}
+	}
 	m.s.RenderStatus(w, r, status, "certificate/verify.html", verifyData{Result: res, Token: r.PathValue("token")})
 }
 

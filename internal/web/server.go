@@ -86,6 +86,9 @@ type Config struct {
 	// PublicLinks are shown in every page's footer: the pages anyone may
 	// open without signing in (service guide, FAQ, rankings).
 	PublicLinks []NavLink
+	// PageCacheBytes bounds the memory the rendered public pages may take
+	// (see PageCache). Zero means 32 MiB; negative disables the cache.
+	PageCacheBytes int
 }
 
 // Server serves the platform's HTTP interface.
@@ -105,6 +108,7 @@ type Server struct {
 	duration *metrics.Histogram
 	inflight *metrics.Gauge
 	now      func() time.Time
+	cache    *PageCache // nil when disabled
 	// textRefusals answer refused text for endpoints with their own
 	// error format (OnBadText).
 	textRefusals []textRefusal
@@ -143,6 +147,14 @@ func New(cfg Config) (*Server, error) {
 	if s.metrics == nil {
 		s.metrics = metrics.NewRegistry()
 	}
+	if cfg.PageCacheBytes == 0 {
+		cfg.PageCacheBytes = 32 << 20
+	}
+	if cfg.PageCacheBytes > 0 {
+		// Expiry runs on the business clock, which CacheUntil's times
+		// (a certificate's expiry) are on.
+		s.cache = NewPageCache(cfg.PageCacheBytes, s.now)
+	}
 	for _, o := range cfg.TrustedOrigins {
 		if err := s.cop.AddTrustedOrigin(o); err != nil {
 			return nil, fmt.Errorf("web: trusted origin: %w", err)
@@ -174,6 +186,30 @@ func New(cfg Config) (*Server, error) {
 	s.placeholderHomes()
 	s.handler = s.middleware(s.mux)
 	return s, nil
+}
+
+// Public caches h's answers to anonymous visitors in the page cache group
+// for up to ttl (see PageCache). Whatever changes what the group shows must
+// call ForgetPages(group).
+func (s *Server) Public(group string, ttl time.Duration, h http.Handler) http.Handler {
+	if s.cache == nil {
+		return h
+	}
+	return s.cache.Wrap(group, ttl, h)
+}
+
+// ForgetPages drops the cached pages of group on this node.
+func (s *Server) ForgetPages(group string) {
+	if s.cache != nil {
+		s.cache.Forget(group)
+	}
+}
+
+// ForgetAllPages drops every cached page on this node.
+func (s *Server) ForgetAllPages() {
+	if s.cache != nil {
+		s.cache.ForgetAll()
+	}
 }
 
 // Handler returns the server's root handler, with all middleware applied.
