@@ -243,6 +243,9 @@ func TestAdminCreatesDepartmentAndUser(t *testing.T) {
 		if !u.Has(auth.RoleHandler) || len(u.DepartmentIDs) != 1 || u.DepartmentIDs[0] != dept.ID {
 			t.Errorf("stored user = %+v", u)
 		}
+		if _, a, err := f.auth.SignIn(ctx, "zhangsan", "A-long-passw0rd", auth.ClientMeta{}); err != nil || !a.MustChangePassword {
+			t.Errorf("new user's first sign-in = %+v, %v; want a forced password change", a, err)
+		}
 		entries := f.auditEntries("user.create")
 		if len(entries) != 1 || entries[0].ObjectID != strconv.FormatInt(u.ID, 10) {
 			t.Fatalf("user audit entries = %+v", entries)
@@ -677,9 +680,24 @@ func TestRevealAndAccountActions(t *testing.T) {
 		}
 
 		expect(t, f.post(tok, path+"/password", url.Values{"password": {"short"}}), http.StatusUnprocessableEntity)
+		weak := f.post(tok, path+"/password", url.Values{"password": {"Admin@123"}})
+		expect(t, weak, http.StatusUnprocessableEntity)
+		if !strings.Contains(weak.Body.String(), "常见") {
+			t.Error("a common password is refused without saying why")
+		}
+		// The reset lifts a lock the user's address earned and makes the
+		// user change the password at sign-in.
+		lockedOut := auth.ClientMeta{IP: "203.0.113.9"}
+		for range 5 {
+			f.auth.SignIn(ctx, "nsuser", "wrong", lockedOut)
+		}
 		expect(t, f.post(tok, path+"/password", url.Values{"password": {"New-passw0rd-1"}}), http.StatusSeeOther)
-		if _, _, err := f.auth.SignIn(ctx, "nsuser", "New-passw0rd-1", auth.ClientMeta{}); err != nil {
-			t.Errorf("sign in with the reset password: %v", err)
+		_, a, err := f.auth.SignIn(ctx, "nsuser", "New-passw0rd-1", lockedOut)
+		if err != nil {
+			t.Fatalf("sign in with the reset password from the locked address: %v", err)
+		}
+		if !a.MustChangePassword {
+			t.Error("a password the administrator set need not be changed")
 		}
 		expect(t, f.post(tok, path+"/disable", nil), http.StatusSeeOther)
 		if _, _, err := f.auth.SignIn(ctx, "nsuser", "New-passw0rd-1", auth.ClientMeta{}); err == nil {
