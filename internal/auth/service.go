@@ -277,8 +277,12 @@ func (s *Service) failed(ctx context.Context, c *credential, username string, me
 	return refusal
 }
 
-// anonymous is the actor name of entries made before anyone signed in.
-const anonymous = "anonymous"
+// anonymous is the actor name of entries made before anyone signed in;
+// sweeper that of the platform's own housekeeping.
+const (
+	anonymous = "anonymous"
+	sweeper   = "system"
+)
 
 // record appends e to the audit log, if there is one.
 func (s *Service) record(ctx context.Context, tx bun.IDB, e audit.Entry) error {
@@ -599,16 +603,28 @@ func (s *Service) ChangePassword(ctx context.Context, currentToken, current, nex
 }
 
 // DeleteExpired removes sessions past their absolute or idle deadline and
-// returns how many; it also drops sign-in counters no longer needed. A periodic job calls it; Authenticate never accepts an
+// returns how many, in one audit entry (auth.sessions_expired) per sweep
+// that removed any; it also drops sign-in counters no longer needed. A periodic job calls it; Authenticate never accepts an
 // expired session whether or not it has been removed.
 func (s *Service) DeleteExpired(ctx context.Context) (int64, error) {
 	now := store.Time(s.now())
-	res, err := s.db.NewDelete().Model((*sessionRow)(nil)).
-		Where("expires_at <= ? OR last_seen_at <= ?", now, now.Add(-s.opts.IdleTimeout)).Exec(ctx)
+	var n int64
+	err := s.db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		res, err := tx.NewDelete().Model((*sessionRow)(nil)).
+			Where("expires_at <= ? OR last_seen_at <= ?", now, now.Add(-s.opts.IdleTimeout)).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ = res.RowsAffected(); n == 0 {
+			return nil
+		}
+		// One entry per sweep: the sessions ended by their timeouts.
+		return s.record(ctx, tx, audit.Entry{ActorName: sweeper, Action: "auth.sessions_expired",
+			ObjectType: "session", Detail: map[string]int64{"count": n}})
+	})
 	if err != nil {
 		return 0, fmt.Errorf("auth: delete expired sessions: %w", err)
 	}
-	n, _ := res.RowsAffected()
 	if _, err := s.deleteIdleCounters(ctx, now); err != nil {
 		return n, err
 	}

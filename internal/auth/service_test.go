@@ -530,6 +530,10 @@ func TestSessionExpiry(t *testing.T) {
 			if n, err := e.auth.DeleteExpired(context.Background()); err != nil || n != 2 {
 				t.Errorf("DeleteExpired = %d, %v; want 2", n, err)
 			}
+			recs, _, _ := audit.List(context.Background(), e.db, audit.Filter{})
+			if len(recs) == 0 || recs[0].Action != "auth.sessions_expired" || string(recs[0].Detail) != `{"count":2}` {
+				t.Errorf("newest audit entry %+v, want the sweep of 2 sessions", recs[0])
+			}
 			e.refused(t, live, "cleaned up")
 		})
 	})

@@ -650,7 +650,8 @@ func TestOpenAPI(t *testing.T) {
 	if !strings.HasPrefix(doc.OpenAPI, "3.1.") {
 		t.Errorf("openapi = %q, want 3.1.x", doc.OpenAPI)
 	}
-	for _, p := range []string{"/api/v1/sessions", "/api/v1/sessions/current", "/api/v1/me"} {
+	for _, p := range []string{"/api/v1/sessions", "/api/v1/sessions/current", "/api/v1/me",
+		"/api/v1/account/sessions", "/api/v1/account/sessions/{id}", "/api/v1/account/password"} {
 		if _, ok := doc.Paths[p]; !ok {
 			t.Errorf("paths lack %s", p)
 		}
