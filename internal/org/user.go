@@ -44,10 +44,13 @@ type User struct {
 	PhoneMasked     string
 	CitizenIDMasked string
 	Status          Status
-	FailedLogins    int
-	LockedUntil     *time.Time
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// FailedLogins and LockedUntil are the per-account lockout of earlier
+	// versions, no longer set: failed sign-ins are now counted per address
+	// and per (username, address) in signin_throttle (see auth.Throttle).
+	FailedLogins int
+	LockedUntil  *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // Has reports whether the user holds role r.
