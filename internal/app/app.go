@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -44,7 +45,10 @@ type Config struct {
 	DataDir       string
 	SecretKey     string // empty → key file in DataDir
 	SecureCookies bool
-	Workers       bool // run timer and outbox workers in this process
+	// TrustedProxies are the load balancers and proxies whose
+	// X-Forwarded-For names the client (web.ClientIP); empty trusts none.
+	TrustedProxies []netip.Prefix
+	Workers        bool // run timer and outbox workers in this process
 	// RootRegion is the GB/T 2260 code of the region the deployment serves;
 	// its administrators manage platform-wide data (calendar, workflows).
 	// Empty means the top-most stored region.
@@ -174,7 +178,7 @@ func (a *App) build(ctx context.Context) error {
 	a.Audit = audit.New(cfg.Now)
 	a.Flow = flow.New(a.DB, func() flow.Calendar { return a.Calendar.Current() }, a.Audit, cfg.Now)
 	a.Org = org.NewService(a.DB, a.Box, cfg.Now)
-	opts := auth.Options{}
+	opts := auth.Options{Audit: a.Audit}
 	if cfg.PasswordParams != nil {
 		a.Org.Password = *cfg.PasswordParams
 		opts.Password = *cfg.PasswordParams
@@ -247,7 +251,7 @@ func (a *App) build(ctx context.Context) error {
 	modules := []web.Module{work, a.adminModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, o311, a.Notify}
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
-		Modules: modules, SecureCookies: cfg.SecureCookies, Version: cfg.Version,
+		Modules: modules, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Version: cfg.Version,
 		Now: cfg.Now, Homes: staffHomes, PublicLinks: publicLinks,
 	})
 	if err != nil {

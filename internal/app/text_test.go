@@ -37,8 +37,8 @@ func TestControlCharactersRefused(t *testing.T) {
 				return err
 			}
 			for _, u := range []org.NewUser{
-				{Username: "opr", DisplayName: "坐席", Password: "password-123", Roles: []auth.Role{auth.RoleOperator}, RegionCode: demo.CityCode},
-				{Username: "cit", DisplayName: "市民", Password: "password-123", Roles: []auth.Role{auth.RoleCitizen}, RegionCode: demo.CityCode},
+				{Username: "opr", DisplayName: "坐席", Password: "Qiu-shui-2468", Roles: []auth.Role{auth.RoleOperator}, RegionCode: demo.CityCode},
+				{Username: "cit", DisplayName: "市民", Password: "Qiu-shui-2468", Roles: []auth.Role{auth.RoleCitizen}, RegionCode: demo.CityCode},
 			} {
 				if _, err := a.Org.CreateUser(ctx, tx, u); err != nil {
 					return err
@@ -71,7 +71,7 @@ func TestControlCharactersRefused(t *testing.T) {
 			return req
 		}
 		signIn := func(user string) string {
-			code, _, body := do(jsonReq("POST", "/api/v1/sessions", "", map[string]string{"username": user, "password": "password-123"}))
+			code, _, body := do(jsonReq("POST", "/api/v1/sessions", "", map[string]string{"username": user, "password": "Qiu-shui-2468"}))
 			var out struct{ Token string }
 			if code != 201 || json.Unmarshal([]byte(body), &out) != nil {
 				t.Fatalf("sign in %s: %d %s", user, code, body)

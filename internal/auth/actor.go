@@ -50,6 +50,9 @@ type Actor struct {
 	// USCC is the unified social credit code of the enterprise an enterprise
 	// user acts for; empty otherwise.
 	USCC string
+	// MustChangePassword is set while the user's password is one an
+	// administrator set: their sessions may do nothing but change it.
+	MustChangePassword bool
 }
 
 // Has reports whether the actor holds role r.

@@ -69,7 +69,7 @@ func setup(t *testing.T, db *store.DB, index ...*search.Index) *world {
 			{Username: "appr_scj", DisplayName: "审批甲", Roles: []auth.Role{auth.RoleApprover}, RegionCode: "990102", DepartmentIDs: []int64{w.depts["LJ-SCJG"]}},
 			{Username: "appr_cgj", DisplayName: "审批乙", Roles: []auth.Role{auth.RoleApprover}, RegionCode: "990102", DepartmentIDs: []int64{w.depts["LJ-CGJ"]}},
 		} {
-			u.Password = "password-123"
+			u.Password = "Qiu-shui-2468"
 			created, err := orgs.CreateUser(ctx, tx, u)
 			if err != nil {
 				return err
@@ -546,7 +546,7 @@ func TestPublicPagesAndAPI(t *testing.T) {
 func (w *world) client(t *testing.T, username string) *http.Client {
 	t.Helper()
 	c := &http.Client{Jar: &cookieJar{}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp := w.post(t, c, "/signin", url.Values{"username": {username}, "password": {"password-123"}})
+	resp := w.post(t, c, "/signin", url.Values{"username": {username}, "password": {"Qiu-shui-2468"}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign in %s: %d", username, resp.StatusCode)
 	}

@@ -428,7 +428,7 @@ func (m *Module) lookupPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := lookupData{Number: strings.TrimSpace(r.PostForm.Get("number"))}
-	if !m.lookups.allow(clientIP(r), m.d.Now()) {
+	if !m.lookups.allow(web.ClientAddr(r.Context()), m.d.Now()) {
 		d.Error = "hotline.lookup.too_many"
 		m.s.RenderStatus(w, r, http.StatusTooManyRequests, "hotline/lookup.html", d)
 		return

@@ -61,7 +61,7 @@ func setup(t *testing.T, db *store.DB) *env {
 			return err
 		}
 		e.dept = d.ID
-		u, err := orgs.CreateUser(ctx, tx, org.NewUser{Username: "disp", DisplayName: "派单员", Password: "password-123",
+		u, err := orgs.CreateUser(ctx, tx, org.NewUser{Username: "disp", DisplayName: "派单员", Password: "Qiu-shui-2468",
 			Roles: []auth.Role{auth.RoleDispatcher}, RegionCode: "990100"})
 		e.disp = &auth.Actor{UserID: u.ID, Name: u.DisplayName, Roles: []auth.Role{auth.RoleDispatcher}, RegionCode: "990100"}
 		return err

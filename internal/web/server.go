@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"time"
 
@@ -31,13 +32,21 @@ import (
 // (auth.Service satisfies it).
 type Sessions interface {
 	// SignIn checks a username and password and opens a session. It fails
-	// with auth.ErrBadCredentials, auth.ErrLocked or auth.ErrDisabled.
+	// with auth.ErrThrottled, auth.ErrBadCredentials, auth.ErrLocked or
+	// auth.ErrDisabled (the last three answered alike).
 	SignIn(ctx context.Context, username, password string, meta auth.ClientMeta) (token string, a *auth.Actor, err error)
 	// Authenticate returns the actor of a session or API token, or
 	// auth.ErrUnauthenticated.
 	Authenticate(ctx context.Context, token string) (*auth.Actor, error)
 	// SignOut ends the session of token.
-	SignOut(ctx context.Context, token string) error
+	SignOut(ctx context.Context, token string, meta auth.ClientMeta) error
+	// ListSessions returns a user's open sessions, marking currentToken's.
+	ListSessions(ctx context.Context, userID int64, currentToken string) ([]auth.Session, error)
+	// EndSession ends one of the user's sessions, or fails with
+	// auth.ErrNotFound.
+	EndSession(ctx context.Context, userID, sessionID int64, meta auth.ClientMeta) error
+	// ChangePassword changes the password of currentToken's user.
+	ChangePassword(ctx context.Context, currentToken, current, next string, meta auth.ClientMeta) error
 }
 
 // Pinger reports whether the database answers (*store.DB satisfies it).
@@ -67,6 +76,10 @@ type Config struct {
 	// SecureCookies marks cookies Secure even on plain-HTTP requests, for
 	// a server behind a proxy that terminates TLS.
 	SecureCookies bool
+	// TrustedProxies are the proxies and load balancers whose
+	// X-Forwarded-For and X-Real-IP headers name the client (see
+	// ClientIP). Empty trusts none: the client is the direct peer.
+	TrustedProxies []netip.Prefix
 	// TrustedOrigins may send cross-origin unsafe requests (such as
 	// "https://portal.example.gov.cn"). Most deployments need none.
 	TrustedOrigins []string
@@ -289,10 +302,14 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /signin", s.signinPage)
 	s.mux.HandleFunc("POST /signin", s.signinSubmit)
 	s.mux.HandleFunc("POST /signout", s.signout)
+	s.mux.Handle("GET /account", s.RequireActor(http.HandlerFunc(s.accountPage)))
+	s.mux.Handle("POST /account/password", s.RequireActor(http.HandlerFunc(s.accountPassword)))
+	s.mux.Handle("POST /account/sessions/{id}/end", s.RequireActor(http.HandlerFunc(s.accountEndSession)))
 	s.mux.HandleFunc("GET /{$}", s.root)
 	s.mux.HandleFunc("/", s.notFound)
 	s.mux.HandleFunc("/api/", s.notFound)
 	registerCoreAPI(s)
+	registerAccountAPI(s)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
