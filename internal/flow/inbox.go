@@ -34,14 +34,8 @@ type InboxItem struct {
 	OverdueDays int
 }
 
-// Page says where a page of a list ends and how long the list is.
-type Page struct {
-	// Next is the cursor of the next page, zero on the last page.
-	Next store.Cursor
-	// Count is the number of entries of the whole list, counted up to
-	// store.CountBound+1 (more than the bound means "1,000+").
-	Count int
-}
+// Page is store.Page: where a page of a list ends and how long the list is.
+type Page = store.Page
 
 // Inbox returns the open cases on which actor may take an action now,
 // within the actor's scope for the role concerned (department staff: their

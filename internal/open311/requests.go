@@ -160,7 +160,7 @@ func (m *Module) list(w http.ResponseWriter, r *http.Request, f string) {
 			hotline.StatusMerged}
 	}
 	for len(out) < maxRequests {
-		orders, _, err := m.d.Hotline.List(ctx, reader, fl)
+		orders, pg, err := m.d.Hotline.List(ctx, reader, fl)
 		if err != nil {
 			fail(w, f, http.StatusInternalServerError, "internal error")
 			return
@@ -174,10 +174,10 @@ func (m *Module) list(w http.ResponseWriter, r *http.Request, f string) {
 				break
 			}
 		}
-		if len(orders) < fl.Limit {
+		if pg.Next.IsZero() {
 			break
 		}
-		fl.Offset += fl.Limit
+		fl.After = pg.Next
 	}
 	writeRequests(w, f, out)
 }

@@ -92,6 +92,15 @@ func keyset(timeCol, idCol string, c Cursor, op string) (string, []any) {
 	return "(" + timeCol + ", " + idCol + ") " + op + " (?, ?)", []any{Time(c.At), c.ID}
 }
 
+// Page says where a page of a list ends and how long the list is.
+type Page struct {
+	// Next is the cursor of the next page, zero on the last page.
+	Next Cursor
+	// Count is the number of entries of the whole list, counted up to
+	// CountBound+1 (more than the bound means "1,000+").
+	Count int
+}
+
 // CountBound is where a list's count stops: past it a page says "1,000+",
 // since counting a million rows on every view costs what reading them does
 // and tells a person nothing more.
