@@ -85,3 +85,6 @@ CREATE INDEX hotline_orders_instance ON hotline_orders (instance_id);
 -- A lead department's orders newest first, paged by keyset. Undispatched
 -- orders have no entry, so taking in an order does not write it.
 CREATE INDEX hotline_orders_lead_id ON hotline_orders (lead_department_id, id) WHERE lead_department_id <> 0;
+
+-- A department's applications newest first, paged by keyset (id).
+CREATE INDEX casework_applications_department_id ON casework_applications (department_id, id);
