@@ -135,3 +135,25 @@ func syncWaits(ctx context.Context, tx store.IDB, in *Instance, fresh bool) erro
 	_, err := store.Exec(ctx, tx, b.String(), args...)
 	return err
 }
+
+// WaitRow is one row of flow_instance_waits, for bulk loaders.
+type WaitRow struct{ Kind, Role, Ref string }
+
+// ActorRoles returns the ",role1,role2," list stored with an instance in
+// state (the roles of the actions leaving it). Bulk loaders that write
+// instances without the engine (yingshang bench seed) store it.
+func (d *Definition) ActorRoles(state string) string { return d.roleColumn[state] }
+
+// Waits returns the flow_instance_waits rows of in, in state in.State of
+// d, and the due_at they carry: what the engine writes for it. Bulk
+// loaders that write instances without the engine store them.
+func (d *Definition) Waits(in *Instance) ([]WaitRow, time.Time) {
+	c := *in
+	c.actorRoles = d.roleColumn[in.State]
+	ws, due := waitsOf(&c)
+	out := make([]WaitRow, len(ws))
+	for i, w := range ws {
+		out[i] = WaitRow{w.kind, w.role, w.ref}
+	}
+	return out, due
+}
