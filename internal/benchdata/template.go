@@ -121,4 +121,3 @@ func shiftTimes(row []any, d time.Duration) {
 		}
 	}
 }
-
