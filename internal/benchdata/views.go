@@ -147,7 +147,7 @@ loop:
 		case <-ctx.Done():
 			break loop
 		case <-tick.C:
-			peak = max(peak, rss(o.PID))
+			peak = peak.max(rss(o.PID))
 		}
 	}
 	wg.Wait()
@@ -159,28 +159,41 @@ loop:
 	fmt.Fprintf(w, "8 concurrent /supervision for %s: %d requests, median %s, p90 %s", o.Memory, len(lat),
 		ms(quantile(lat, 0.5)), ms(quantile(lat, 0.9)))
 	if o.PID > 0 {
-		fmt.Fprintf(w, "; server RSS %d MB before, %d MB peak", before>>20, peak>>20)
+		fmt.Fprintf(w, "; server RSS %d MB before, %d MB peak (of which its own, RssAnon: %d MB before, %d MB peak)",
+			before.rss>>20, peak.rss>>20, before.anon>>20, peak.anon>>20)
 	}
 	fmt.Fprintln(w)
 	return nil
 }
 
-// rss returns the resident memory of process pid in bytes (0 if unknown).
-func rss(pid int) int64 {
+// memory is a process's resident memory in bytes: all of it (VmRSS), and
+// its own (RssAnon: heap and stacks, without the pages of files it maps,
+// such as SQLite's memory-mapped database, which the kernel may drop).
+type memory struct{ rss, anon int64 }
+
+func (m memory) max(o memory) memory { return memory{max(m.rss, o.rss), max(m.anon, o.anon)} }
+
+// rss reads process pid's memory from /proc (zero if unknown).
+func rss(pid int) memory {
+	var m memory
 	if pid <= 0 {
-		return 0
+		return m
 	}
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
-		return 0
+		return m
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb << 10
+		k, v, _ := strings.Cut(line, ":")
+		kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		switch k {
+		case "VmRSS":
+			m.rss = kb << 10
+		case "RssAnon":
+			m.anon = kb << 10
 		}
 	}
-	return 0
+	return m
 }
 
 // measure GETs u n times and returns each latency and the size of the
