@@ -63,6 +63,14 @@ func TestListScopeAndPages(t *testing.T) {
 		if got, _ := listIDs(t, w.m, w.a("hb"), hotline.Filter{}); !slices.Equal(got, []int64{all[1]}) {
 			t.Errorf("department B (lead) sees %v, want %v", got, []int64{all[1]})
 		}
+		// The handling queue: what waits for the department, soonest
+		// deadline first (the same here: the older order first).
+		if got, n := listIDs(t, w.m, w.a("ha"), hotline.Filter{Waiting: true, Limit: 1}); !slices.Equal(got, []int64{all[3], all[1]}) || n != 2 {
+			t.Errorf("department A's queue = %v (count %d), want %v", got, n, []int64{all[3], all[1]})
+		}
+		if got, _ := listIDs(t, w.m, w.a("disp"), hotline.Filter{Waiting: true}); len(got) != 0 {
+			t.Errorf("a dispatcher's handling queue = %v, want none", got)
+		}
 		must(w.m.SendBack(ctx, w.a("hb"), all[1], "不属于本部门职责"))
 		if got, _ := listIDs(t, w.m, w.a("ha"), hotline.Filter{}); !slices.Equal(got, []int64{all[3]}) {
 			t.Errorf("after send-back department A sees %v, want %v", got, []int64{all[3]})

@@ -45,7 +45,7 @@ func (m *Module) Mount(s *web.Server) error {
 	s.Handle("POST /hotline/intake", s.Require(op, disp)(http.HandlerFunc(m.intakeSubmit)))
 	s.Handle("GET /hotline/intake/suggest", s.Require(op, disp)(http.HandlerFunc(m.suggestFragment)))
 	s.Handle("GET /hotline/dispatch", s.Require(op, disp)(m.queue("dispatch", Filter{Status: []Status{StatusNew, StatusReplied}})))
-	s.Handle("GET /hotline/handling", s.Require(auth.RoleHandler)(m.queue("handling", Filter{Status: []Status{StatusDispatched, StatusHandling}})))
+	s.Handle("GET /hotline/handling", s.Require(auth.RoleHandler)(m.queue("handling", Filter{Waiting: true})))
 	s.Handle("GET /hotline/visits", s.Require(op)(m.queue("visits", Filter{Status: []Status{StatusClosed}})))
 	s.Handle("GET /hotline/overdue", s.Require(auth.RoleSupervisor, auth.RoleAdmin, disp)(m.queue("overdue", Filter{Overdue: true})))
 	s.Handle("GET /hotline/orders", s.Require(staffRoles...)(m.queue("all", Filter{})))

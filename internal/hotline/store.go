@@ -121,6 +121,10 @@ type Filter struct {
 	// Overdue keeps the orders past a running deadline, most overdue first
 	// (read from the workflow's waits index for the caller's region).
 	Overdue      bool
+	// Waiting keeps the orders waiting for the caller's departments'
+	// handlers (to sign for or to answer, as lead or assisting department),
+	// soonest deadline first, read from the workflow's waits index.
+	Waiting      bool
 	CallerUserID int64
 	From, To     time.Time    // created within [From, To)
 	Q            string       // part of the number, title or address
@@ -225,6 +229,9 @@ func (m *Module) List(ctx context.Context, a *auth.Actor, f Filter) ([]Order, st
 		like := m.d.DB.Like()
 		add("(number "+like+" ? ESCAPE '\\' OR title "+like+" ? ESCAPE '\\' OR address "+like+" ? ESCAPE '\\')", pat, pat, pat)
 	}
+	if f.Waiting {
+		return m.listWaiting(ctx, a, conds, args, f)
+	}
 	if f.Overdue {
 		if p := regionPrefix(a.RegionCode); len(a.RegionCode) == 6 {
 			return m.listOverdue(ctx, a, p, arms, conds, args, f)
@@ -321,6 +328,56 @@ func (m *Module) listOverdue(ctx context.Context, a *auth.Actor, prefix string, 
 	}
 	if pg.Count, err = store.CountUpTo(ctx, m.d.DB, "SELECT w.instance_id"+from, wargs...); err != nil {
 		return nil, store.Page{}, fmt.Errorf("hotline: overdue list: %w", err)
+	}
+	return out, pg, nil
+}
+
+// listWaiting is List with f.Waiting: for each of a's departments, the
+// orders whose workflow instance waits for that department's handlers, in
+// deadline order from the waits index, merged; kept when the filters hold.
+func (m *Module) listWaiting(ctx context.Context, a *auth.Actor, conds []string, args []any, f Filter) ([]Order, store.Page, error) {
+	if !a.Has(auth.RoleHandler) || len(a.DepartmentIDs) == 0 {
+		return nil, store.Page{}, nil
+	}
+	arms := func(after store.Cursor, limit int) (string, []any) {
+		var parts []string
+		var uargs []any
+		for i, d := range a.DepartmentIDs {
+			where := "w.kind = 'dept' AND w.role = ? AND w.ref = ? AND w.subject_type = ?"
+			wargs := []any{string(auth.RoleHandler), strconv.FormatInt(d, 10), Kind}
+			for _, c := range conds {
+				where += " AND " + c
+			}
+			wargs = append(wargs, args...)
+			ks, kargs := store.After("w.due_at", "w.instance_id", after)
+			q := "SELECT w.due_at AS w_due, w.instance_id AS w_id FROM flow_instance_waits w"
+			if len(conds) > 0 {
+				q += " JOIN hotline_orders ON hotline_orders.instance_id = w.instance_id"
+			}
+			q += " WHERE " + where + " AND " + ks
+			if limit <= store.CountBound {
+				q += " ORDER BY w.due_at, w.instance_id"
+			}
+			parts = append(parts, "SELECT * FROM ("+q+" LIMIT "+strconv.Itoa(limit)+") AS a"+strconv.Itoa(i))
+			uargs = append(uargs, append(wargs, kargs...)...)
+		}
+		return strings.Join(parts, " UNION "), uargs
+	}
+	u, uargs := arms(f.After, f.Limit+1)
+	var dues []time.Time
+	out, err := m.scanOrders(ctx, a, "SELECT "+qualified("hotline_orders")+", u.w_due FROM ("+u+") AS u"+
+		" JOIN hotline_orders ON hotline_orders.instance_id = u.w_id ORDER BY u.w_due, u.w_id LIMIT "+strconv.Itoa(f.Limit+1), uargs, &dues)
+	if err != nil {
+		return nil, store.Page{}, fmt.Errorf("hotline: waiting list: %w", err)
+	}
+	var pg store.Page
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		pg.Next = store.Cursor{At: dues[f.Limit-1], ID: out[f.Limit-1].InstanceID}
+	}
+	c, cargs := arms(store.Cursor{}, store.CountBound+1)
+	if pg.Count, err = store.CountUpTo(ctx, m.d.DB, "SELECT w_id FROM ("+c+") AS u", cargs...); err != nil {
+		return nil, store.Page{}, fmt.Errorf("hotline: waiting list: %w", err)
 	}
 	return out, pg, nil
 }
