@@ -120,7 +120,7 @@ type Filter struct {
 	Urgent       bool
 	// Overdue keeps the orders past a running deadline, most overdue first
 	// (read from the workflow's waits index for the caller's region).
-	Overdue      bool
+	Overdue bool
 	// Waiting keeps the orders waiting for the caller's departments'
 	// handlers (to sign for or to answer, as lead or assisting department),
 	// soonest deadline first, read from the workflow's waits index.
