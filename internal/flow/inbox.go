@@ -92,13 +92,11 @@ func (e *Engine) Inbox(ctx context.Context, db store.IDB, actor *auth.Actor, q I
 		ks, kargs := store.After("w.due_at", "w.instance_id", after)
 		where += " AND " + ks
 		args = append(args, kargs...)
-		sql := "SELECT w.due_at AS w_due, w.instance_id AS w_id FROM flow_instance_waits w" + join + " WHERE " + where
-		if limit <= store.CountBound {
-			// A count (limit past the bound) needs no order: any
-			// CountBound+1 rows of each arm tell whether the union passes it.
-			sql += " ORDER BY w.due_at, w.instance_id"
-		}
-		return sql + " LIMIT " + strconv.Itoa(limit), args
+		// The order also serves the count: the index is read in its own
+		// order up to the limit, where a planner left free to choose may
+		// gather the whole range (PostgreSQL's bitmap scans) first.
+		return "SELECT w.due_at AS w_due, w.instance_id AS w_id FROM flow_instance_waits w" + join + " WHERE " + where +
+			" ORDER BY w.due_at, w.instance_id LIMIT " + strconv.Itoa(limit), args
 	}
 	var arms []string
 	var args []any
@@ -215,7 +213,8 @@ func (e *Engine) Overdue(ctx context.Context, q OverdueQuery) ([]InboxItem, Page
 		last := items[len(items)-1]
 		pg.Next = store.Cursor{At: waitDue(&last.Instance), ID: last.ID}
 	}
-	if pg.Count, err = store.CountUpTo(ctx, e.db, "SELECT w.instance_id FROM flow_instance_waits w WHERE "+where, args...); err != nil {
+	if pg.Count, err = store.CountUpTo(ctx, e.db, "SELECT w.instance_id FROM flow_instance_waits w WHERE "+where+
+		" ORDER BY w.due_at, w.instance_id", args...); err != nil {
 		return nil, Page{}, fmt.Errorf("flow: overdue: %w", err)
 	}
 	return items, pg, nil

@@ -300,6 +300,12 @@ func (m *Module) listOverdue(ctx context.Context, a *auth.Actor, prefix string, 
 	var scope []string
 	var sargs []any
 	for _, arm := range arms {
+		if arm.cond == "1 = 1" || (arm.cond == "region_code LIKE ?" && arm.args[0] == prefix+"%") {
+			// The whole region's watch entries are in scope: no order
+			// needs checking, and the count reads the waits index alone.
+			scope, sargs = []string{"1 = 1"}, nil
+			break
+		}
 		if arm.from == "hotline_orders" {
 			scope, sargs = append(scope, "("+arm.cond+")"), append(sargs, arm.args...)
 		} else {
@@ -326,7 +332,12 @@ func (m *Module) listOverdue(ctx context.Context, a *auth.Actor, prefix string, 
 		out = out[:f.Limit]
 		pg.Next = store.Cursor{At: dues[f.Limit-1], ID: out[f.Limit-1].InstanceID}
 	}
-	if pg.Count, err = store.CountUpTo(ctx, m.d.DB, "SELECT w.instance_id"+from, wargs...); err != nil {
+	countFrom := from
+	if len(conds) == 0 && scope[0] == "1 = 1" {
+		countFrom = " FROM flow_instance_waits w WHERE w.kind = 'watch' AND w.role = '' AND w.ref = ? AND w.due_at < ? AND w.subject_type = ?"
+		wargs = wargs[:3]
+	}
+	if pg.Count, err = store.CountUpTo(ctx, m.d.DB, "SELECT w.instance_id"+countFrom+" ORDER BY w.due_at, w.instance_id", wargs...); err != nil {
 		return nil, store.Page{}, fmt.Errorf("hotline: overdue list: %w", err)
 	}
 	return out, pg, nil
@@ -354,10 +365,9 @@ func (m *Module) listWaiting(ctx context.Context, a *auth.Actor, conds []string,
 			if len(conds) > 0 {
 				q += " JOIN hotline_orders ON hotline_orders.instance_id = w.instance_id"
 			}
-			q += " WHERE " + where + " AND " + ks
-			if limit <= store.CountBound {
-				q += " ORDER BY w.due_at, w.instance_id"
-			}
+			// Ordered for the count too: the waits index is read in its
+			// order up to the limit (see flow.Engine.Inbox).
+			q += " WHERE " + where + " AND " + ks + " ORDER BY w.due_at, w.instance_id"
 			parts = append(parts, "SELECT * FROM ("+q+" LIMIT "+strconv.Itoa(limit)+") AS a"+strconv.Itoa(i))
 			uargs = append(uargs, append(wargs, kargs...)...)
 		}
