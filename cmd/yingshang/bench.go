@@ -45,6 +45,14 @@ var benchTargets = []benchTarget{
 // other processes on a shared machine hits both alike; the medians and their
 // ratio are reported.
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "seed":
+			return cmdBenchSeed(ctx, args[1:], stdout, stderr)
+		case "views":
+			return cmdBenchViews(ctx, args[1:], stdout, stderr)
+		}
+	}
 	fs := newFlagSet("bench", stderr)
 	dbURL := fs.String("database-url", env("YS_DATABASE_URL", ""), "PostgreSQL URL to benchmark on (a temporary schema is used); default: a temporary SQLite file")
 	rounds := fs.Int("rounds", 5, "rounds of each, alternating baseline and measured")

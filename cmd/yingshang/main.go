@@ -50,6 +50,8 @@ Usage:
   yingshang backup [flags] FILE         consistent copy of a SQLite database
   yingshang entity import [flags] FILE  load a register of businesses (CSV or xlsx)
   yingshang bench [flags]               load benchmarks against a fresh database
+  yingshang bench seed [flags]          fill an empty database with a year of a city's data
+  yingshang bench views [flags]         time every staff list of a running server on it
 
 Run "yingshang COMMAND -h" for the flags of a command.
 `

@@ -7,6 +7,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/web"
 )
 
@@ -35,13 +36,14 @@ type listInput struct {
 	Q      string `query:"q" maxLength:"100"`
 	Status string `query:"status" enum:"submitted,intake_correction,review,correction,decision,approved,rejected,refused,withdrawn,revoked,"`
 	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"20"`
-	Offset int    `query:"offset" minimum:"0" default:"0"`
+	Cursor string `query:"cursor" maxLength:"42" doc:"next_cursor of the page before; empty for the first page"`
 }
 
 type listOutput struct {
 	Body struct {
-		Items []Application `json:"items"`
-		Total int           `json:"total"`
+		Items      []Application `json:"items"`
+		Total      int           `json:"total" doc:"Applications in the whole list, counted up to 1001 (1001 means more than 1000)"`
+		NextCursor string        `json:"next_cursor,omitempty" doc:"Pass as cursor for the next page; absent on the last page"`
 	}
 }
 
@@ -104,12 +106,16 @@ func (m *Module) registerAPI(s *web.Server) {
 		if err != nil {
 			return nil, err
 		}
-		items, total, err := m.List(ctx, a, Query{Q: in.Q, Status: Status(in.Status), Limit: in.Limit, Offset: in.Offset})
+		after, err := store.ParseCursor(in.Cursor)
+		if err != nil {
+			return nil, huma.Error400BadRequest("cursor 无效 (malformed cursor)")
+		}
+		items, pg, err := m.List(ctx, a, Query{Q: in.Q, Status: Status(in.Status), Limit: in.Limit, After: after})
 		if err != nil {
 			return nil, s.Problem(ctx, err)
 		}
 		out := &listOutput{}
-		out.Body.Items, out.Body.Total = items, total
+		out.Body.Items, out.Body.Total, out.Body.NextCursor = items, pg.Count, pg.Next.String()
 		if out.Body.Items == nil {
 			out.Body.Items = []Application{}
 		}

@@ -236,20 +236,26 @@ func (m *Module) listPage(w http.ResponseWriter, r *http.Request) {
 		m.export(w, r, a, q, st)
 		return
 	}
-	rows, total, err := m.List(r.Context(), a, Query{Q: q, Status: st, Limit: pageSize, Offset: web.Offset(r, pageSize)})
+	after, err := web.Cursor(r, "after")
+	if err != nil {
+		m.s.Error(w, r, http.StatusBadRequest, "web.problem.400")
+		return
+	}
+	rows, pg, err := m.List(r.Context(), a, Query{Q: q, Status: st, Limit: pageSize, After: after})
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
 	m.s.Render(w, r, "casework/list.html", listData{Rows: rows, Q: q, Status: string(st), Staff: a.IsStaff(),
-		Pager: web.Paginate(r, total, pageSize)})
+		Pager: web.KeysetPager(r, "after", pg.Count, pg.Next.String())})
 }
 
 // export writes the staff list as an Excel workbook (at most 10 000 rows).
 func (m *Module) export(w http.ResponseWriter, r *http.Request, a *auth.Actor, q string, st Status) {
 	sheet := xlsx.Sheet{Name: "办件", Header: []string{"办件编号", "事项", "申请人", "代办人", "受理地", "状态", "提交时间", "办结时间", "决定", "理由"}}
-	for off := 0; off < 10000; off += 200 {
-		rows, _, err := m.List(r.Context(), a, Query{Q: q, Status: st, Limit: 200, Offset: off})
+	var after store.Cursor
+	for n := 0; n < 10000; n += 200 {
+		rows, pg, err := m.List(r.Context(), a, Query{Q: q, Status: st, Limit: 200, After: after})
 		if err != nil {
 			m.fail(w, r, err)
 			return
@@ -262,7 +268,7 @@ func (m *Module) export(w http.ResponseWriter, r *http.Request, a *auth.Actor, q
 			sheet.Rows = append(sheet.Rows, []any{app.Number, app.ItemName, publicName(app.ApplicantKind, app.ApplicantName),
 				app.AgentName, app.IntakeRegion, app.Status.Name(), app.SubmittedAt, fin, app.Decision, app.DecisionReason})
 		}
-		if len(rows) < 200 {
+		if after = pg.Next; after.IsZero() {
 			break
 		}
 	}

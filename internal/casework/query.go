@@ -33,17 +33,19 @@ func (m *Module) Get(ctx context.Context, a *auth.Actor, id int64) (*Application
 type Query struct {
 	Q      string // part of the number, item name or applicant name
 	Status Status
-	Limit  int // 1–200; 0 means 20
-	Offset int
+	Limit  int          // 1–200; 0 means 20
+	After  store.Cursor // the page after this position (Page.Next of the page before)
 }
 
-// List returns the applications a may see, newest first, with the total:
+// List returns one page of the applications a may see, newest first, and
+// where it ends (a keyset page by id, with a count bounded at
+// store.CountBound):
 // the public their own (an enterprise user all of the enterprise's), a
 // department's staff their departments', clerks and supervisors their
 // region's intake.
-func (m *Module) List(ctx context.Context, a *auth.Actor, q Query) ([]Application, int, error) {
+func (m *Module) List(ctx context.Context, a *auth.Actor, q Query) ([]Application, store.Page, error) {
 	if a == nil {
-		return nil, 0, auth.ErrUnauthenticated
+		return nil, store.Page{}, auth.ErrUnauthenticated
 	}
 	var ors []string
 	var args []any
@@ -66,7 +68,7 @@ func (m *Module) List(ctx context.Context, a *auth.Actor, q Query) ([]Applicatio
 		ors = append(ors, "1 = 1")
 	}
 	if len(ors) == 0 {
-		return nil, 0, nil
+		return nil, store.Page{}, nil
 	}
 	where := "(" + strings.Join(ors, " OR ") + ")"
 	if q.Status != "" {
@@ -84,21 +86,27 @@ func (m *Module) List(ctx context.Context, a *auth.Actor, q Query) ([]Applicatio
 		limit = 20
 	}
 	limit = min(limit, 200)
-	var total int
-	if err := m.d.DB.QueryRowContext(ctx, "SELECT COUNT(*) FROM casework_applications WHERE "+where, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("casework: list: %w", err)
+	var pg store.Page
+	var err error
+	if pg.Count, err = store.CountUpTo(ctx, m.d.DB, "SELECT id FROM casework_applications WHERE "+where, args...); err != nil {
+		return nil, store.Page{}, fmt.Errorf("casework: list: %w", err)
 	}
-	rows, err := m.d.DB.QueryContext(ctx, "SELECT "+appCols+" FROM casework_applications WHERE "+where+
-		" ORDER BY id DESC LIMIT ? OFFSET ?", append(args, limit, max(q.Offset, 0))...)
+	ks, kargs := store.Before("", "id", q.After)
+	rows, err := m.d.DB.QueryContext(ctx, "SELECT "+appCols+" FROM casework_applications WHERE "+where+" AND "+ks+
+		" ORDER BY id DESC LIMIT ?", append(append(args, kargs...), limit+1)...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("casework: list: %w", err)
+		return nil, store.Page{}, fmt.Errorf("casework: list: %w", err)
 	}
 	defer rows.Close()
 	var out []Application
-	for rows.Next() {
+	for n := 0; rows.Next(); n++ {
 		app, err := scanApp(rows)
 		if err != nil {
-			return nil, 0, fmt.Errorf("casework: list: %w", err)
+			return nil, store.Page{}, fmt.Errorf("casework: list: %w", err)
+		}
+		if n == limit {
+			pg.Next = store.Cursor{ID: app.ID + 1} // the page after starts at (and below) this row
+			break
 		}
 		// The policy has the last word on every row.
 		if m.d.Policy.Authorize(a, auth.ActRead, app.object()) != nil {
@@ -106,7 +114,7 @@ func (m *Module) List(ctx context.Context, a *auth.Actor, q Query) ([]Applicatio
 		}
 		out = append(out, *app)
 	}
-	return out, total, rows.Err()
+	return out, pg, rows.Err()
 }
 
 // regionPattern returns a LIKE pattern for the regions within code.

@@ -65,8 +65,8 @@ func TestSeedDemo(t *testing.T) {
 			t.Fatal(err)
 		}
 		all, total, err := m.List(ctx, auth.System(), casework.Query{Limit: 50})
-		if err != nil || total != 6 {
-			t.Fatalf("seeded %d applications: %v", total, err)
+		if err != nil || total.Count != 6 {
+			t.Fatalf("seeded %d applications: %v", total.Count, err)
 		}
 		byStatus := map[casework.Status]int{}
 		instant, shortfall, agent := 0, 0, 0

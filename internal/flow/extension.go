@@ -147,6 +147,9 @@ func (e *Engine) DecideExtension(ctx context.Context, tx store.IDB, xid int64, a
 			return nil, fmt.Errorf("flow: extension %d: %w", xid, ErrConflict)
 		}
 		in.Version++
+		if err := syncWaits(ctx, tx, in, false); err != nil {
+			return nil, fmt.Errorf("flow: extension %d: waits: %w", xid, err)
+		}
 		if err := e.moveTimers(ctx, tx, in.ID, func(t timer) time.Time {
 			return cal.AddWorkingDays(t.fireAt, days)
 		}); err != nil {

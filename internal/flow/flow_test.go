@@ -433,14 +433,14 @@ func TestEscalationLadder(t *testing.T) {
 			t.Errorf("escalation events = %d, want 4", n)
 		}
 		// The overdue case shows in the supervisor's list with its overdue days.
-		items, err := e.eng.Overdue(e.ctx, "440000", 0)
-		if err != nil || len(items) != 1 {
+		items, pg, err := e.eng.Overdue(e.ctx, flow.OverdueQuery{Region: "440000", Until: e.clk.Now()})
+		if err != nil || len(items) != 1 || pg.Count != 1 || !pg.Next.IsZero() {
 			t.Fatalf("overdue = %v, %v", items, err)
 		}
 		if items[0].OverdueDays <= 5 || items[0].TimeLeft >= 0 {
 			t.Errorf("overdue item = %+v", items[0])
 		}
-		if items, _ := e.eng.Overdue(e.ctx, "110000", 0); len(items) != 0 {
+		if items, _, _ := e.eng.Overdue(e.ctx, flow.OverdueQuery{Region: "110000", Until: e.clk.Now()}); len(items) != 0 {
 			t.Errorf("another region's supervisor sees %d overdue cases", len(items))
 		}
 	})
@@ -631,11 +631,11 @@ func TestInboxScope(t *testing.T) {
 		c := e.start("test.hotline")
 		ids := func(a *auth.Actor, q flow.InboxQuery) []int64 {
 			t.Helper()
-			items, total, err := e.eng.Inbox(e.ctx, db, a, q)
+			items, pg, err := e.eng.Inbox(e.ctx, db, a, q)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if total < len(items) {
+			if total := pg.Count; total < len(items) {
 				t.Errorf("total %d < %d items", total, len(items))
 			}
 			var out []int64
@@ -681,13 +681,13 @@ func TestInboxScope(t *testing.T) {
 			t.Errorf("after reassignment department 7 still sees %v", got)
 		}
 		e.clk.Set(cst(2026, 10, 20, 9, 0))
-		items, total, err := e.eng.Inbox(e.ctx, db, otherDept, flow.InboxQuery{Overdue: true})
-		if err != nil || total != 1 || items[0].ID != b.ID || items[0].OverdueDays != 5 { // 10-14 … 10-20
-			t.Errorf("overdue inbox = %+v, %d, %v", items, total, err)
+		items, pg, err := e.eng.Inbox(e.ctx, db, otherDept, flow.InboxQuery{Overdue: true})
+		if err != nil || pg.Count != 1 || items[0].ID != b.ID || items[0].OverdueDays != 5 { // 10-14 … 10-20
+			t.Errorf("overdue inbox = %+v, %d, %v", items, pg.Count, err)
 		}
-		items, total, err = e.eng.Inbox(e.ctx, db, handler, flow.InboxQuery{Overdue: true})
-		if err != nil || total != 0 || len(items) != 0 { // a is paused: not overdue
-			t.Errorf("department 7 overdue inbox = %+v, %d, %v", items, total, err)
+		items, pg, err = e.eng.Inbox(e.ctx, db, handler, flow.InboxQuery{Overdue: true})
+		if err != nil || pg.Count != 0 || len(items) != 0 { // a is paused: not overdue
+			t.Errorf("department 7 overdue inbox = %+v, %d, %v", items, pg.Count, err)
 		}
 	})
 }

@@ -3,6 +3,8 @@ package flow
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,13 +14,13 @@ import (
 
 // InboxQuery narrows and pages an inbox.
 type InboxQuery struct {
-	Limit         int // default 50, at most 500
-	Offset        int
-	Overdue       bool   // only cases past a running deadline
-	DefinitionKey string // optional
-	SubjectType   string // optional
-	State         string // optional
-	Q             string // optional: part of the reference or title
+	Limit         int          // default 50, at most 500
+	After         store.Cursor // the page after this position (Page.Next of the page before)
+	Overdue       bool         // only cases past a running deadline
+	DefinitionKey string       // optional
+	SubjectType   string       // optional
+	State         string       // optional
+	Q             string       // optional: part of the reference or title
 }
 
 // InboxItem is one case waiting for the actor.
@@ -32,73 +34,190 @@ type InboxItem struct {
 	OverdueDays int
 }
 
+// Page is store.Page: where a page of a list ends and how long the list is.
+type Page = store.Page
+
 // Inbox returns the open cases on which actor may take an action now,
 // within the actor's scope for the role concerned (department staff: their
 // departments' cases; regional staff: their region and the regions within
 // it; citizens and enterprises: their own), soonest deadline first and cases
-// without one last, with the total for paging.
-func (e *Engine) Inbox(ctx context.Context, db store.IDB, actor *auth.Actor, q InboxQuery) ([]InboxItem, int, error) {
+// without one last, one page at a time.
+//
+// Each scope the actor holds is one range of the waits index read in
+// deadline order up to the page size; the page is the first entries of
+// their union. A page costs the same whatever the page number and however
+// many cases are open.
+func (e *Engine) Inbox(ctx context.Context, db store.IDB, actor *auth.Actor, q InboxQuery) ([]InboxItem, Page, error) {
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}
 	q.Limit = min(q.Limit, 500)
-	q.Offset = max(q.Offset, 0)
 	now := e.now()
-	where, args := scopeWhere(actor)
-	if where == "" {
-		return nil, 0, nil
+	keys := scopeKeys(actor)
+	if len(keys) == 0 {
+		return nil, Page{}, nil
 	}
-	where = "status <> 'done' AND (" + where + ")"
+	// Filters on the instance join it in each arm; the waits index still
+	// orders the arm.
+	var join string
+	var conds []string
+	var cargs []any
 	if q.Overdue {
-		where += " AND status = 'running' AND (state_due_at < ? OR due_at < ?)"
-		args = append(args, now, now)
+		conds, cargs = append(conds, "w.due_at < ?", "i.status = 'running'"), append(cargs, store.Time(now))
 	}
-	for _, f := range []struct{ col, v string }{{"def_key", q.DefinitionKey}, {"subject_type", q.SubjectType}, {"state", q.State}} {
+	if q.SubjectType != "" {
+		conds, cargs = append(conds, "w.subject_type = ?"), append(cargs, q.SubjectType)
+	}
+	for _, f := range []struct{ col, v string }{{"i.def_key", q.DefinitionKey}, {"i.state", q.State}} {
 		if f.v != "" {
-			where += " AND " + f.col + " = ?"
-			args = append(args, f.v)
+			conds, cargs = append(conds, f.col+" = ?"), append(cargs, f.v)
 		}
 	}
 	if q.Q != "" {
 		like := e.db.Like()
-		where += " AND (reference " + like + " ? ESCAPE '\\' OR title " + like + " ? ESCAPE '\\')"
+		conds = append(conds, "(i.reference "+like+" ? ESCAPE '\\' OR i.title "+like+" ? ESCAPE '\\')")
 		pat := "%" + escapeLike(strings.TrimSpace(q.Q)) + "%"
-		args = append(args, pat, pat)
+		cargs = append(cargs, pat, pat)
 	}
-	var total int
-	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM flow_instances WHERE "+where, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("flow: inbox: %w", err)
+	if q.Overdue || q.DefinitionKey != "" || q.State != "" || q.Q != "" {
+		join = " JOIN flow_instances i ON i.id = w.instance_id"
 	}
-	items, err := e.items(ctx, db, "SELECT "+instanceCols+" FROM flow_instances WHERE "+where+
-		" ORDER BY (state_due_at IS NULL), state_due_at, (due_at IS NULL), due_at, id LIMIT ? OFFSET ?",
-		append(args, q.Limit, q.Offset), now)
+	arm := func(k wait, after store.Cursor, limit int) (string, []any) {
+		where := "w.kind = ? AND w.role = ? AND w.ref = ?"
+		args := []any{k.kind, k.role, k.ref}
+		for _, c := range conds {
+			where += " AND " + c
+		}
+		args = append(args, cargs...)
+		ks, kargs := store.After("w.due_at", "w.instance_id", after)
+		where += " AND " + ks
+		args = append(args, kargs...)
+		// The order also serves the count: the index is read in its own
+		// order up to the limit, where a planner left free to choose may
+		// gather the whole range (PostgreSQL's bitmap scans) first.
+		return "SELECT w.due_at AS w_due, w.instance_id AS w_id FROM flow_instance_waits w" + join + " WHERE " + where +
+			" ORDER BY w.due_at, w.instance_id LIMIT " + strconv.Itoa(limit), args
+	}
+	var arms []string
+	var args []any
+	for _, k := range keys {
+		s, a := arm(k, q.After, q.Limit+1)
+		arms, args = append(arms, "SELECT * FROM ("+s+") AS a"+strconv.Itoa(len(arms))), append(args, a...)
+	}
+	list := strings.Join(arms, " UNION ")
+	items, err := e.items(ctx, db, "SELECT "+instanceCols+" FROM ("+list+") AS u JOIN flow_instances ON id = u.w_id"+
+		" ORDER BY u.w_due, u.w_id LIMIT "+strconv.Itoa(q.Limit+1), args, now)
 	if err != nil {
-		return nil, 0, fmt.Errorf("flow: inbox: %w", err)
+		return nil, Page{}, fmt.Errorf("flow: inbox: %w", err)
 	}
-	return items, total, nil
+	var pg Page
+	if len(items) > q.Limit {
+		items = items[:q.Limit]
+		last := items[len(items)-1]
+		pg.Next = store.Cursor{At: waitDue(&last.Instance), ID: last.ID}
+	}
+	// The count: each scope's entries from the start, up to the bound.
+	arms, args = arms[:0], args[:0]
+	for _, k := range keys {
+		s, a := arm(k, store.Cursor{}, store.CountBound+1)
+		arms, args = append(arms, "SELECT * FROM ("+s+") AS a"+strconv.Itoa(len(arms))), append(args, a...)
+	}
+	if pg.Count, err = store.CountUpTo(ctx, db, "SELECT w_id FROM ("+strings.Join(arms, " UNION ")+") AS u", args...); err != nil {
+		return nil, Page{}, fmt.Errorf("flow: inbox: %w", err)
+	}
+	return items, pg, nil
 }
 
-// maxOverdue bounds the Overdue list; a supervisor facing more pages by region.
-const maxOverdue = 1000
+// waitDue is the due_at of in's wait rows: the nearest deadline, or noDue.
+func waitDue(in *Instance) time.Time {
+	if d := in.nearestDue(); !d.IsZero() {
+		return store.Time(d)
+	}
+	return noDue
+}
 
-// Overdue returns the running cases in region (and the regions within it)
-// that are past a deadline or will be within soonWithin, most overdue first,
-// for supervisors (督办). At most 1000 are returned.
-func (e *Engine) Overdue(ctx context.Context, region string, soonWithin time.Duration) ([]InboxItem, error) {
-	p := regionPrefix(region)
+// scopeKeys returns the wait rows an actor's inbox reads: for each role the
+// actor holds, the rows of that role in the actor's scope for it.
+func scopeKeys(actor *auth.Actor) []wait {
+	if actor == nil {
+		return nil
+	}
+	var keys []wait
+	for _, r := range actor.Roles {
+		role := string(r)
+		switch scopeOf(r) {
+		case scopeAll:
+			keys = append(keys, wait{waitAll, role, ""})
+		case scopeDepartment:
+			for _, d := range actor.DepartmentIDs {
+				keys = append(keys, wait{waitDept, role, strconv.FormatInt(d, 10)})
+			}
+		case scopeRegion:
+			if p := regionPrefix(actor.RegionCode); p != "" {
+				keys = append(keys, wait{waitRegion, role, p})
+			}
+		case scopeOwner:
+			if actor.UserID != 0 {
+				keys = append(keys, wait{waitOwner, role, strconv.FormatInt(actor.UserID, 10)})
+			}
+		}
+	}
+	return dedupWaits(keys)
+}
+
+// OverdueQuery pages the supervisor's view.
+type OverdueQuery struct {
+	Region string // the region (and the regions within it)
+	// Until is the end of the window: cases whose nearest deadline is
+	// before it (now for the overdue ones). From, when set, is its start.
+	From, Until time.Time
+	// SubjectType, when set, keeps only one module's cases.
+	SubjectType string
+	Limit       int          // default 50, at most 500
+	After       store.Cursor // the page after this position
+}
+
+// Overdue returns the running cases in q.Region (and the regions within
+// it) whose nearest deadline falls in [q.From, q.Until), most overdue
+// first, one page at a time, for supervisors (督办). It reads the watch
+// rows of the waits index for the region's prefix: one index range.
+func (e *Engine) Overdue(ctx context.Context, q OverdueQuery) ([]InboxItem, Page, error) {
+	p := regionPrefix(q.Region)
 	if p == "" {
-		return nil, fmt.Errorf("flow: overdue: region %q: %w", region, ErrForbidden)
+		return nil, Page{}, fmt.Errorf("flow: overdue: region %q: %w", q.Region, ErrForbidden)
 	}
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	q.Limit = min(q.Limit, 500)
 	now := e.now()
-	soon := store.Time(now.Add(soonWithin))
-	items, err := e.items(ctx, e.db, "SELECT "+instanceCols+` FROM flow_instances
-		WHERE status = 'running' AND region_code LIKE ? AND (state_due_at < ? OR due_at < ?)
-		ORDER BY (state_due_at IS NULL), state_due_at, (due_at IS NULL), due_at, id LIMIT ?`,
-		[]any{p + "%", soon, soon, maxOverdue}, now)
-	if err != nil {
-		return nil, fmt.Errorf("flow: overdue: %w", err)
+	where := "w.kind = ? AND w.role = '' AND w.ref = ? AND w.due_at < ?"
+	args := []any{waitWatch, p, store.Time(q.Until)}
+	if !q.From.IsZero() {
+		where, args = where+" AND w.due_at >= ?", append(args, store.Time(q.From))
 	}
-	return items, nil
+	if q.SubjectType != "" {
+		where, args = where+" AND w.subject_type = ?", append(args, q.SubjectType)
+	}
+	ks, kargs := store.After("w.due_at", "w.instance_id", q.After)
+	items, err := e.items(ctx, e.db, "SELECT "+instanceCols+` FROM (SELECT w.due_at AS w_due, w.instance_id AS w_id
+		FROM flow_instance_waits w WHERE `+where+" AND "+ks+` ORDER BY w.due_at, w.instance_id LIMIT ?) AS u
+		JOIN flow_instances ON id = u.w_id ORDER BY u.w_due, u.w_id`,
+		append(append(slices.Clone(args), kargs...), q.Limit+1), now)
+	if err != nil {
+		return nil, Page{}, fmt.Errorf("flow: overdue: %w", err)
+	}
+	var pg Page
+	if len(items) > q.Limit {
+		items = items[:q.Limit]
+		last := items[len(items)-1]
+		pg.Next = store.Cursor{At: waitDue(&last.Instance), ID: last.ID}
+	}
+	if pg.Count, err = store.CountUpTo(ctx, e.db, "SELECT w.instance_id FROM flow_instance_waits w WHERE "+where+
+		" ORDER BY w.due_at, w.instance_id", args...); err != nil {
+		return nil, Page{}, fmt.Errorf("flow: overdue: %w", err)
+	}
+	return items, pg, nil
 }
 
 func (e *Engine) items(ctx context.Context, db store.IDB, query string, args []any, now time.Time) ([]InboxItem, error) {
@@ -122,53 +241,6 @@ func (e *Engine) items(ctx context.Context, db store.IDB, query string, args []a
 		out = append(out, it)
 	}
 	return out, rows.Err()
-}
-
-// scopeWhere returns the condition selecting the instances actor may act on
-// in their current state: for each role the actor holds, the role among
-// those of the state's actions, and the instance within that role's scope.
-func scopeWhere(actor *auth.Actor) (string, []any) {
-	if actor == nil {
-		return "", nil
-	}
-	var parts []string
-	var args []any
-	for _, r := range actor.Roles {
-		var cond string
-		var cargs []any
-		switch scopeOf(r) {
-		case scopeAll:
-			cond = "1 = 1"
-		case scopeDepartment:
-			var ors []string
-			for _, d := range actor.DepartmentIDs {
-				ors = append(ors, "department_ids LIKE ?")
-				cargs = append(cargs, store.IDPattern(d))
-			}
-			if len(ors) == 0 {
-				continue
-			}
-			cond = "(" + strings.Join(ors, " OR ") + ")"
-		case scopeRegion:
-			p := regionPrefix(actor.RegionCode)
-			if p == "" {
-				continue
-			}
-			cond, cargs = "region_code LIKE ?", []any{p + "%"}
-		case scopeOwner:
-			if actor.UserID == 0 {
-				continue
-			}
-			// "<> 0" lets the partial index on owner_user_id serve it.
-			cond, cargs = "owner_user_id = ? AND owner_user_id <> 0", []any{actor.UserID}
-		default:
-			continue
-		}
-		parts = append(parts, "(actor_roles LIKE ? AND "+cond+")")
-		args = append(args, "%,"+string(r)+",%")
-		args = append(args, cargs...)
-	}
-	return strings.Join(parts, " OR "), args
 }
 
 // escapeLike quotes the LIKE wildcards in s so user text matches literally.

@@ -199,6 +199,9 @@ func (e *Engine) Start(ctx context.Context, tx store.IDB, si StartInput) (*Insta
 	if err != nil {
 		return nil, fmt.Errorf("flow: start %s: %w", def.Key, err)
 	}
+	if err := syncWaits(ctx, tx, in, true); err != nil {
+		return nil, fmt.Errorf("flow: start %s: waits: %w", def.Key, err)
+	}
 	if err := e.record(ctx, tx, in, "start", "", st.Key, si.Actor, nil, "", now); err != nil {
 		return nil, fmt.Errorf("flow: start %s: %w", def.Key, err)
 	}
@@ -329,6 +332,9 @@ func (e *Engine) Apply(ctx context.Context, tx store.IDB, t Transition) (*Instan
 		return nil, fmt.Errorf("flow: instance %d: %s: %w", in.ID, t.Action, ErrConflict)
 	}
 	in.Version++
+	if err := syncWaits(ctx, tx, in, false); err != nil {
+		return nil, fmt.Errorf("flow: instance %d: %s: waits: %w", in.ID, t.Action, err)
+	}
 	if err := e.applyTimers(ctx, tx, in, ops); err != nil {
 		return nil, fmt.Errorf("flow: instance %d: %s: timers: %w", in.ID, t.Action, err)
 	}
@@ -367,7 +373,12 @@ func (e *Engine) SetDepartments(ctx context.Context, tx store.IDB, id int64, dep
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return fmt.Errorf("flow: instance %d: set departments: %w", id, ErrConflict)
 	}
-	return e.audit(ctx, tx, actor, "flow.set_departments", in, map[string]any{"from": in.DepartmentIDs, "to": depts})
+	from := in.DepartmentIDs
+	in.DepartmentIDs = slices.Clone(depts)
+	if err := syncWaits(ctx, tx, in, false); err != nil {
+		return fmt.Errorf("flow: instance %d: set departments: waits: %w", id, err)
+	}
+	return e.audit(ctx, tx, actor, "flow.set_departments", in, map[string]any{"from": from, "to": depts})
 }
 
 func actorID(a *auth.Actor) int64 {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/flow"
+	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/web"
 )
 
@@ -38,13 +39,14 @@ type listInput struct {
 	To       string   `query:"to" doc:"YYYY-MM-DD (China time), exclusive"`
 	Q        string   `query:"q" maxLength:"100"`
 	Limit    int      `query:"limit" minimum:"1" maximum:"500" default:"20"`
-	Offset   int      `query:"offset" minimum:"0" default:"0"`
+	Cursor   string   `query:"cursor" maxLength:"42" doc:"next_cursor of the page before; empty for the first page"`
 }
 
 type listOutput struct {
 	Body struct {
-		Items []Order `json:"items"`
-		Total int     `json:"total"`
+		Items      []Order `json:"items"`
+		Total      int     `json:"total" doc:"Orders in the whole list, counted up to 1001 (1001 means more than 1000)"`
+		NextCursor string  `json:"next_cursor,omitempty" doc:"Pass as cursor for the next page; absent on the last page"`
 	}
 }
 
@@ -164,14 +166,17 @@ func (m *Module) registerAPI(s *web.Server) {
 	})
 
 	huma.Register(api, op("hotline-list", http.MethodGet, "/orders", "List work orders",
-		"Orders the caller may read, newest first, with filters and paging."),
+		"Orders the caller may read, newest first (most overdue first with overdue), with filters; paged by cursor."),
 		func(ctx context.Context, in *listInput) (*listOutput, error) {
 			a, err := s.Actor(ctx)
 			if err != nil {
 				return nil, err
 			}
 			f := Filter{Type: Type(in.Type), CategoryCode: in.Category, RegionCode: in.Region, DepartmentID: in.Dept,
-				Channel: Channel(in.Channel), Urgent: in.Urgent, Overdue: in.Overdue, Q: in.Q, Limit: in.Limit, Offset: in.Offset}
+				Channel: Channel(in.Channel), Urgent: in.Urgent, Overdue: in.Overdue, Q: in.Q, Limit: in.Limit}
+			if f.After, err = store.ParseCursor(in.Cursor); err != nil {
+				return nil, huma.Error400BadRequest("cursor 无效 (malformed cursor)")
+			}
 			for _, st := range in.Status {
 				f.Status = append(f.Status, Status(st))
 			}
@@ -185,12 +190,12 @@ func (m *Module) registerAPI(s *web.Server) {
 					return nil, fail(ctx, &FieldError{Name: "to", Message: "日期格式须为 YYYY-MM-DD (date must be YYYY-MM-DD)"})
 				}
 			}
-			items, total, err := m.List(ctx, a, f)
+			items, pg, err := m.List(ctx, a, f)
 			if err != nil {
 				return nil, fail(ctx, err)
 			}
 			out := &listOutput{}
-			out.Body.Items, out.Body.Total = items, total
+			out.Body.Items, out.Body.Total, out.Body.NextCursor = items, pg.Count, pg.Next.String()
 			if out.Body.Items == nil {
 				out.Body.Items = []Order{}
 			}

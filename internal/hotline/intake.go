@@ -62,14 +62,14 @@ func (m *Module) Duplicates(ctx context.Context, in NewOrder) ([]Duplicate, erro
 		return rows.Err()
 	}
 	if in.CallerPhone != "" && validPhone(in.CallerPhone) {
-		if err := read("SELECT "+cols+" FROM hotline_orders WHERE caller_phone_idx = ? AND created_at >= ? ORDER BY id DESC LIMIT 20",
+		if err := read("SELECT "+cols+" FROM hotline_orders WHERE caller_phone_idx = ? AND created_at >= ? ORDER BY created_at DESC, id DESC LIMIT 20",
 			m.d.Box.Index(in.CallerPhone), since); err != nil {
 			return nil, fmt.Errorf("hotline: duplicates: %w", err)
 		}
 	}
 	byPhone := len(cands)
 	if in.RegionCode != "" && in.Address != "" {
-		if err := read("SELECT "+cols+" FROM hotline_orders WHERE region_code = ? AND address = ? AND created_at >= ? ORDER BY id DESC LIMIT 50",
+		if err := read("SELECT "+cols+" FROM hotline_orders WHERE region_code = ? AND address = ? AND created_at >= ? ORDER BY created_at DESC, id DESC LIMIT 50",
 			in.RegionCode, in.Address, since); err != nil {
 			return nil, fmt.Errorf("hotline: duplicates: %w", err)
 		}

@@ -45,7 +45,7 @@ func (m *Module) Mount(s *web.Server) error {
 	s.Handle("POST /hotline/intake", s.Require(op, disp)(http.HandlerFunc(m.intakeSubmit)))
 	s.Handle("GET /hotline/intake/suggest", s.Require(op, disp)(http.HandlerFunc(m.suggestFragment)))
 	s.Handle("GET /hotline/dispatch", s.Require(op, disp)(m.queue("dispatch", Filter{Status: []Status{StatusNew, StatusReplied}})))
-	s.Handle("GET /hotline/handling", s.Require(auth.RoleHandler)(m.queue("handling", Filter{Status: []Status{StatusDispatched, StatusHandling}})))
+	s.Handle("GET /hotline/handling", s.Require(auth.RoleHandler)(m.queue("handling", Filter{Waiting: true})))
 	s.Handle("GET /hotline/visits", s.Require(op)(m.queue("visits", Filter{Status: []Status{StatusClosed}})))
 	s.Handle("GET /hotline/overdue", s.Require(auth.RoleSupervisor, auth.RoleAdmin, disp)(m.queue("overdue", Filter{Overdue: true})))
 	s.Handle("GET /hotline/orders", s.Require(staffRoles...)(m.queue("all", Filter{})))
@@ -218,10 +218,7 @@ func (m *Module) suggestFragment(w http.ResponseWriter, r *http.Request) {
 type listData struct {
 	Which  string
 	Orders []Order
-	Total  int
-	Page   int
-	Prev   string
-	Next   string
+	Pager  web.Pager
 	Q      string
 	Status string
 }
@@ -231,39 +228,31 @@ func (m *Module) queue(which string, base Filter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a := auth.FromContext(r.Context())
 		q := r.URL.Query()
-		page, _ := strconv.Atoi(q.Get("page"))
-		page = max(1, min(page, 10000))
 		f := base
 		f.Q = strings.TrimSpace(q.Get("q"))
 		if len([]rune(f.Q)) > 100 {
 			m.s.Error(w, r, http.StatusBadRequest, "")
 			return
 		}
+		var err error
+		if f.After, err = web.Cursor(r, "after"); err != nil {
+			m.s.Error(w, r, http.StatusBadRequest, "web.problem.400")
+			return
+		}
 		if st := q.Get("status"); st != "" {
 			f.Status = []Status{Status(st)}
 		}
-		f.Limit, f.Offset = size, (page-1)*size
+		f.Limit = size
 		if which == "my" {
 			f.CallerUserID = a.UserID
 		}
-		orders, total, err := m.List(r.Context(), a, f)
+		orders, pg, err := m.List(r.Context(), a, f)
 		if err != nil {
 			m.fail(w, r, err)
 			return
 		}
-		d := listData{Which: which, Orders: orders, Total: total, Page: page, Q: f.Q, Status: q.Get("status")}
-		link := func(n int) string {
-			v := r.URL.Query()
-			v.Set("page", strconv.Itoa(n))
-			return r.URL.Path + "?" + v.Encode()
-		}
-		if page > 1 {
-			d.Prev = link(page - 1)
-		}
-		if page*size < total {
-			d.Next = link(page + 1)
-		}
-		m.s.Render(w, r, "hotline/list.html", d)
+		m.s.Render(w, r, "hotline/list.html", listData{Which: which, Orders: orders, Q: f.Q, Status: q.Get("status"),
+			Pager: web.KeysetPager(r, "after", pg.Count, pg.Next.String())})
 	})
 }
 

@@ -213,7 +213,10 @@ func (m *Module) Dispatch(ctx context.Context, a *auth.Actor, id int64, in Dispa
 			_, err := tx.ExecContext(ctx, `UPDATE hotline_orders SET status = ?, lead_department_id = ?,
 				assist_department_ids = ?, dispatched_at = ?, signed_at = NULL, updated_at = ? WHERE id = ?`,
 				StatusDispatched, in.Lead, store.FormatIDs(in.Assist), now, now, o.ID)
-			return err
+			if err != nil {
+				return err
+			}
+			return setAssists(ctx, tx, o.ID, in.Assist)
 		}})
 }
 
@@ -251,8 +254,25 @@ func (m *Module) SendBack(ctx context.Context, a *auth.Actor, id int64, reason s
 			_, err := tx.ExecContext(ctx, `UPDATE hotline_orders SET status = ?, lead_department_id = 0,
 				assist_department_ids = '', dispatched_at = NULL, signed_at = NULL, updated_at = ? WHERE id = ?`,
 				StatusNew, now, o.ID)
-			return err
+			if err != nil {
+				return err
+			}
+			return setAssists(ctx, tx, o.ID, nil)
 		}})
+}
+
+// setAssists replaces the assisting departments' entries of order id
+// (hotline_order_assists, which their handlers' lists read), in tx.
+func setAssists(ctx context.Context, tx store.IDB, id int64, depts []int64) error {
+	if _, err := store.Exec(ctx, tx, "DELETE FROM hotline_order_assists WHERE order_id = ?", id); err != nil {
+		return fmt.Errorf("hotline: order %d: assisting departments: %w", id, err)
+	}
+	for _, d := range depts {
+		if _, err := store.Exec(ctx, tx, "INSERT INTO hotline_order_assists (department_id, order_id) VALUES (?, ?) ON CONFLICT DO NOTHING", d, id); err != nil {
+			return fmt.Errorf("hotline: order %d: assisting departments: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // Reply records the lead department's answer (答复). The orders merged

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -141,12 +142,18 @@ type Filter struct {
 	DepartmentID int64  // lead department
 	Channel      Channel
 	Urgent       bool
-	Overdue      bool // past a running deadline (joins the workflow instance)
+	// Overdue keeps the orders past a running deadline, most overdue first
+	// (read from the workflow's waits index for the caller's region).
+	Overdue bool
+	// Waiting keeps the orders waiting for the caller's departments'
+	// handlers (to sign for or to answer, as lead or assisting department),
+	// soonest deadline first, read from the workflow's waits index.
+	Waiting      bool
 	CallerUserID int64
-	From, To     time.Time // created within [From, To)
-	Q            string    // part of the number, title or address
-	Limit        int       // default 20, at most 500
-	Offset       int
+	From, To     time.Time    // created within [From, To)
+	Q            string       // part of the number, title or address
+	Limit        int          // default 20, at most 500
+	After        store.Cursor // the page after this position (Page.Next of the page before)
 	// Public keeps only the orders the public may see (Order.Public).
 	Public bool
 	// Open, when set, keeps only open (true) or closed (false) orders as
@@ -154,18 +161,30 @@ type Filter struct {
 	Open *bool
 }
 
-// List returns the orders matching f that a may read, newest first, and
-// their number. Citizens and enterprises see only their own; handlers
-// their departments'; hotline staff and supervisors their region's.
-func (m *Module) List(ctx context.Context, a *auth.Actor, f Filter) ([]Order, int, error) {
+// scopeArm is one part of what an actor may read: a source of order ids in
+// id order (the orders table, or a department's assisting entries) and the
+// condition on it.
+type scopeArm struct {
+	from, idCol, cond string
+	args              []any
+}
+
+// List returns one page of the orders matching f that a may read, newest
+// first (most overdue first with f.Overdue), and where the page ends.
+// Citizens and enterprises see only their own; handlers their departments'
+// (lead or assisting); hotline staff and supervisors their region's.
+//
+// Each part of the caller's scope is read in index order up to the page
+// size and the page is the first entries of their union, so a page costs
+// the same whatever its number; the count stops at store.CountBound.
+func (m *Module) List(ctx context.Context, a *auth.Actor, f Filter) ([]Order, store.Page, error) {
 	if a == nil {
-		return nil, 0, auth.ErrUnauthenticated
+		return nil, store.Page{}, auth.ErrUnauthenticated
 	}
 	if f.Limit <= 0 {
 		f.Limit = 20
 	}
 	f.Limit = min(f.Limit, 500)
-	f.Offset = max(f.Offset, 0)
 	var conds []string
 	var args []any
 	add := func(c string, v ...any) { conds = append(conds, c); args = append(args, v...) }
@@ -173,36 +192,32 @@ func (m *Module) List(ctx context.Context, a *auth.Actor, f Filter) ([]Order, in
 	// Scope: the union of what each of a's roles may read. The "<> 0" terms
 	// let the partial indexes on caller_user_id and lead_department_id
 	// (which leave out phone callers and undispatched orders) serve them.
-	var scope []string
-	var scopeArgs []any
+	const orders = "hotline_orders"
+	var arms []scopeArm
 	rs := rules()[auth.ActRead]
 	for _, r := range a.Roles {
 		switch s := rs[r]; {
 		case r == auth.RoleSystem:
-			scope = append(scope, "1 = 1")
+			arms = append(arms, scopeArm{orders, "id", "1 = 1", nil})
 		case s&auth.ScopeRegion != 0 && a.RegionCode != "":
-			scope = append(scope, "region_code LIKE ?")
-			scopeArgs = append(scopeArgs, regionPrefix(a.RegionCode)+"%")
+			arms = append(arms, scopeArm{orders, "id", "region_code LIKE ?", []any{regionPrefix(a.RegionCode) + "%"}})
 		case s&auth.ScopeDepartment != 0:
 			for _, d := range a.DepartmentIDs {
-				scope = append(scope, "(lead_department_id = ? AND lead_department_id <> 0)", "assist_department_ids LIKE ?")
-				scopeArgs = append(scopeArgs, d, "%,"+strconv.FormatInt(d, 10)+",%")
+				arms = append(arms, scopeArm{orders, "id", "lead_department_id = ? AND lead_department_id <> 0", []any{d}},
+					scopeArm{"hotline_order_assists x JOIN hotline_orders ON id = x.order_id", "x.order_id", "x.department_id = ?", []any{d}})
 			}
 		case s&auth.ScopeOwn != 0:
 			if a.UserID != 0 {
-				scope = append(scope, "(caller_user_id = ? AND caller_user_id <> 0)")
-				scopeArgs = append(scopeArgs, a.UserID)
+				arms = append(arms, scopeArm{orders, "id", "caller_user_id = ? AND caller_user_id <> 0", []any{a.UserID}})
 			}
 			if r == auth.RoleEnterprise && a.USCC != "" {
-				scope = append(scope, "(uscc = ? AND order_type LIKE 'appeal%')")
-				scopeArgs = append(scopeArgs, a.USCC)
+				arms = append(arms, scopeArm{orders, "id", "uscc = ? AND order_type LIKE 'appeal%'", []any{a.USCC}})
 			}
 		}
 	}
-	if len(scope) == 0 {
-		return nil, 0, nil
+	if len(arms) == 0 {
+		return nil, store.Page{}, nil
 	}
-	add("("+strings.Join(scope, " OR ")+")", scopeArgs...)
 	if len(f.Status) > 0 {
 		ph := strings.TrimSuffix(strings.Repeat("?, ", len(f.Status)), ", ")
 		vs := make([]any, len(f.Status))
@@ -253,31 +268,212 @@ func (m *Module) List(ctx context.Context, a *auth.Actor, f Filter) ([]Order, in
 		}
 		add(open, StatusNew, StatusDispatched, StatusHandling, StatusReplied, StatusMerged)
 	}
+	if f.Waiting {
+		return m.listWaiting(ctx, a, conds, args, f)
+	}
 	if f.Overdue {
-		now := store.Time(m.d.Now())
-		add(`instance_id IN (SELECT id FROM flow_instances WHERE status = 'running' AND
-			(state_due_at < ? OR due_at < ?))`, now, now)
+		if p := regionPrefix(a.RegionCode); len(a.RegionCode) == 6 {
+			return m.listOverdue(ctx, a, p, arms, conds, args, f)
+		}
+		// No region to read the waits by: the orders whose instance is past
+		// a deadline, by the instance index.
+		add(`EXISTS (SELECT 1 FROM flow_instance_waits w WHERE w.instance_id = hotline_orders.instance_id
+			AND w.kind = 'watch' AND w.due_at < ?)`, store.Time(m.d.Now()))
 	}
-	where := strings.Join(conds, " AND ")
-	var total int
-	if err := m.d.DB.QueryRowContext(ctx, "SELECT COUNT(*) FROM hotline_orders WHERE "+where, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("hotline: list: %w", err)
+	// One arm: ids of the arm, newest first, after the cursor, up to limit.
+	armSQL := func(arm scopeArm, after store.Cursor, limit int) (string, []any) {
+		where := append([]string{arm.cond}, conds...)
+		aargs := append(slices.Clone(arm.args), args...)
+		ks, kargs := store.Before("", arm.idCol, after)
+		where, aargs = append(where, ks), append(aargs, kargs...)
+		order := " ORDER BY " + arm.idCol + " DESC"
+		if limit > store.CountBound {
+			// A count needs no order: any CountBound+1 rows of each arm
+			// tell whether the union passes the bound, and the planner
+			// may then read a covering index instead of the table.
+			order = ""
+		}
+		return "SELECT " + arm.idCol + " AS oid FROM " + arm.from + " WHERE " + strings.Join(where, " AND ") +
+			order + " LIMIT " + strconv.Itoa(limit), aargs
 	}
-	rows, err := m.d.DB.QueryContext(ctx, "SELECT "+orderCols+" FROM hotline_orders WHERE "+where+
-		" ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?", append(args, f.Limit, f.Offset)...)
+	union := func(after store.Cursor, limit int) (string, []any) {
+		var parts []string
+		var uargs []any
+		for i, arm := range arms {
+			s, a := armSQL(arm, after, limit)
+			parts, uargs = append(parts, "SELECT oid FROM ("+s+") AS a"+strconv.Itoa(i)), append(uargs, a...)
+		}
+		return strings.Join(parts, " UNION "), uargs
+	}
+	var q string
+	var qargs []any
+	if len(arms) == 1 {
+		// The common case (staff of a region): one ordered read.
+		s, a := armSQL(arms[0], f.After, f.Limit+1)
+		q, qargs = "SELECT "+qualified("hotline_orders")+" FROM hotline_orders JOIN ("+s+") AS u ON hotline_orders.id = u.oid ORDER BY u.oid DESC", a
+	} else {
+		s, a := union(f.After, f.Limit+1)
+		q, qargs = "SELECT "+qualified("hotline_orders")+" FROM hotline_orders WHERE id IN ("+s+") ORDER BY id DESC LIMIT "+strconv.Itoa(f.Limit+1), a
+	}
+	out, err := m.scanOrders(ctx, a, q, qargs, nil)
 	if err != nil {
-		return nil, 0, fmt.Errorf("hotline: list: %w", err)
+		return nil, store.Page{}, fmt.Errorf("hotline: list: %w", err)
+	}
+	var pg store.Page
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		pg.Next = store.Cursor{ID: out[len(out)-1].ID}
+	}
+	s, ua := union(store.Cursor{}, store.CountBound+1)
+	if pg.Count, err = store.CountUpTo(ctx, m.d.DB, s, ua...); err != nil {
+		return nil, store.Page{}, fmt.Errorf("hotline: list: %w", err)
+	}
+	return out, pg, nil
+}
+
+// listOverdue is List with f.Overdue for a caller of a region: the running
+// orders past a deadline in the region's watch entries of the workflow's
+// waits index, most overdue first, kept when the caller's scope and the
+// filters hold.
+func (m *Module) listOverdue(ctx context.Context, a *auth.Actor, prefix string, arms []scopeArm, conds []string, args []any, f Filter) ([]Order, store.Page, error) {
+	var scope []string
+	var sargs []any
+	for _, arm := range arms {
+		if arm.cond == "1 = 1" || (arm.cond == "region_code LIKE ?" && arm.args[0] == prefix+"%") {
+			// The whole region's watch entries are in scope: no order
+			// needs checking, and the count reads the waits index alone.
+			scope, sargs = []string{"1 = 1"}, nil
+			break
+		}
+		if arm.from == "hotline_orders" {
+			scope, sargs = append(scope, "("+arm.cond+")"), append(sargs, arm.args...)
+		} else {
+			scope, sargs = append(scope, "hotline_orders.id IN (SELECT order_id FROM hotline_order_assists WHERE department_id = ?)"),
+				append(sargs, arm.args...)
+		}
+	}
+	where := "w.kind = 'watch' AND w.role = '' AND w.ref = ? AND w.due_at < ? AND w.subject_type = ? AND (" + strings.Join(scope, " OR ") + ")"
+	wargs := append([]any{prefix, store.Time(m.d.Now()), Kind}, sargs...)
+	for _, c := range conds {
+		where += " AND " + c
+	}
+	wargs = append(wargs, args...)
+	from := " FROM flow_instance_waits w JOIN hotline_orders ON hotline_orders.instance_id = w.instance_id WHERE " + where
+	ks, kargs := store.After("w.due_at", "w.instance_id", f.After)
+	var dues []time.Time
+	out, err := m.scanOrders(ctx, a, "SELECT "+qualified("hotline_orders")+", w.due_at"+from+" AND "+ks+
+		" ORDER BY w.due_at, w.instance_id LIMIT "+strconv.Itoa(f.Limit+1), append(slices.Clone(wargs), kargs...), &dues)
+	if err != nil {
+		return nil, store.Page{}, fmt.Errorf("hotline: overdue list: %w", err)
+	}
+	var pg store.Page
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		pg.Next = store.Cursor{At: dues[f.Limit-1], ID: out[f.Limit-1].InstanceID}
+	}
+	countFrom := from
+	if len(conds) == 0 && scope[0] == "1 = 1" {
+		countFrom = " FROM flow_instance_waits w WHERE w.kind = 'watch' AND w.role = '' AND w.ref = ? AND w.due_at < ? AND w.subject_type = ?"
+		wargs = wargs[:3]
+	}
+	if pg.Count, err = store.CountUpTo(ctx, m.d.DB, "SELECT w.instance_id"+countFrom+" ORDER BY w.due_at, w.instance_id", wargs...); err != nil {
+		return nil, store.Page{}, fmt.Errorf("hotline: overdue list: %w", err)
+	}
+	return out, pg, nil
+}
+
+// listWaiting is List with f.Waiting: for each of a's departments, the
+// orders whose workflow instance waits for that department's handlers, in
+// deadline order from the waits index, merged; kept when the filters hold.
+func (m *Module) listWaiting(ctx context.Context, a *auth.Actor, conds []string, args []any, f Filter) ([]Order, store.Page, error) {
+	if !a.Has(auth.RoleHandler) || len(a.DepartmentIDs) == 0 {
+		return nil, store.Page{}, nil
+	}
+	arms := func(after store.Cursor, limit int) (string, []any) {
+		var parts []string
+		var uargs []any
+		for i, d := range a.DepartmentIDs {
+			where := "w.kind = 'dept' AND w.role = ? AND w.ref = ? AND w.subject_type = ?"
+			wargs := []any{string(auth.RoleHandler), strconv.FormatInt(d, 10), Kind}
+			for _, c := range conds {
+				where += " AND " + c
+			}
+			wargs = append(wargs, args...)
+			ks, kargs := store.After("w.due_at", "w.instance_id", after)
+			q := "SELECT w.due_at AS w_due, w.instance_id AS w_id FROM flow_instance_waits w"
+			if len(conds) > 0 {
+				q += " JOIN hotline_orders ON hotline_orders.instance_id = w.instance_id"
+			}
+			// Ordered for the count too: the waits index is read in its
+			// order up to the limit (see flow.Engine.Inbox).
+			q += " WHERE " + where + " AND " + ks + " ORDER BY w.due_at, w.instance_id"
+			parts = append(parts, "SELECT * FROM ("+q+" LIMIT "+strconv.Itoa(limit)+") AS a"+strconv.Itoa(i))
+			uargs = append(uargs, append(wargs, kargs...)...)
+		}
+		return strings.Join(parts, " UNION "), uargs
+	}
+	u, uargs := arms(f.After, f.Limit+1)
+	var dues []time.Time
+	out, err := m.scanOrders(ctx, a, "SELECT "+qualified("hotline_orders")+", u.w_due FROM ("+u+") AS u"+
+		" JOIN hotline_orders ON hotline_orders.instance_id = u.w_id ORDER BY u.w_due, u.w_id LIMIT "+strconv.Itoa(f.Limit+1), uargs, &dues)
+	if err != nil {
+		return nil, store.Page{}, fmt.Errorf("hotline: waiting list: %w", err)
+	}
+	var pg store.Page
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		pg.Next = store.Cursor{At: dues[f.Limit-1], ID: out[f.Limit-1].InstanceID}
+	}
+	c, cargs := arms(store.Cursor{}, store.CountBound+1)
+	if pg.Count, err = store.CountUpTo(ctx, m.d.DB, "SELECT w_id FROM ("+c+") AS u", cargs...); err != nil {
+		return nil, store.Page{}, fmt.Errorf("hotline: waiting list: %w", err)
+	}
+	return out, pg, nil
+}
+
+// scanOrders runs q and presents each order for a. With dues set, each
+// row carries one more column, a time, appended to *dues.
+func (m *Module) scanOrders(ctx context.Context, a *auth.Actor, q string, args []any, dues *[]time.Time) ([]Order, error) {
+	rows, err := m.d.DB.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []Order
 	for rows.Next() {
-		o, err := scanOrder(rows)
+		var sc scanner = rows
+		var due time.Time
+		if dues != nil {
+			sc = extraScan{rows, &due}
+		}
+		o, err := scanOrder(sc)
 		if err != nil {
-			return nil, 0, fmt.Errorf("hotline: list: %w", err)
+			return nil, err
+		}
+		if dues != nil {
+			*dues = append(*dues, store.Time(due))
 		}
 		out = append(out, *m.present(a, o))
 	}
-	return out, total, rows.Err()
+	return out, rows.Err()
+}
+
+// extraScan scans one more column after those its caller asks for.
+type extraScan struct {
+	r     scanner
+	extra any
+}
+
+func (s extraScan) Scan(dest ...any) error { return s.r.Scan(append(dest, s.extra)...) }
+
+// qualified returns orderCols each prefixed by table, for queries joining
+// tables that share a column name.
+func qualified(table string) string {
+	cols := strings.Split(orderCols, ",")
+	for i, c := range cols {
+		cols[i] = table + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
 }
 
 // regionPrefix returns the prefix of every region code within code.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -20,13 +19,21 @@ type inboxInput struct {
 	Q       string `query:"q" maxLength:"100" doc:"Part of the case number or subject"`
 	Overdue bool   `query:"overdue" doc:"Only cases past a running deadline"`
 	Limit   int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
-	Offset  int    `query:"offset" minimum:"0" default:"0"`
+	Cursor  string `query:"cursor" maxLength:"42" doc:"next_cursor of the page before; empty for the first page"`
 }
 
-// CaseList is one page of cases with the total for paging.
+type overdueInput struct {
+	Soon   bool   `query:"soon" doc:"The cases due within three days instead of the overdue ones"`
+	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
+	Cursor string `query:"cursor" maxLength:"42" doc:"next_cursor of the page before; empty for the first page"`
+}
+
+// CaseList is one page of cases.
 type CaseList struct {
 	Items []Row `json:"items"`
-	Total int   `json:"total"`
+	// Total counts the list up to 1001: a value of 1001 means "more than 1000".
+	Total      int    `json:"total" doc:"Entries in the whole list, counted up to 1001 (1001 means more than 1000)"`
+	NextCursor string `json:"next_cursor,omitempty" doc:"Pass as cursor for the next page; absent on the last page"`
 }
 
 type listOutput struct{ Body CaseList }
@@ -68,31 +75,40 @@ func (m *Module) registerAPI(s *web.Server) {
 		if err != nil {
 			return nil, err
 		}
-		items, total, err := m.d.Flow.Inbox(ctx, m.d.DB, a, flow.InboxQuery{Limit: in.Limit, Offset: in.Offset, Overdue: in.Overdue, Q: in.Q})
+		after, err := store.ParseCursor(in.Cursor)
+		if err != nil {
+			return nil, huma.Error400BadRequest("cursor 无效 (malformed cursor)")
+		}
+		items, pg, err := m.d.Flow.Inbox(ctx, m.d.DB, a, flow.InboxQuery{Limit: in.Limit, After: after, Overdue: in.Overdue, Q: in.Q})
 		if err != nil {
 			return nil, m.apiError(ctx, err)
 		}
-		out := &listOutput{}
-		out.Body.Items, out.Body.Total = m.rows(ctx, i18n.LangFrom(ctx), items), total
-		return out, nil
+		return m.listOutput(ctx, items, pg), nil
 	})
 
 	huma.Register(s.API(), huma.Operation{
 		OperationID: "list-overdue", Method: http.MethodGet, Path: web.APIPrefix + "/supervision/overdue",
-		Summary: "Overdue and due-soon cases", Description: "Running cases in the caller's region past a deadline or due within three days (supervisors and administrators).",
+		Summary: "Overdue and due-soon cases", Description: "Running cases in the caller's region past a deadline (or, with soon, due within three days), most overdue first (supervisors and administrators).",
 		Tags: []string{"inbox"}, Security: web.Secured(), Errors: []int{401, 403},
-	}, func(ctx context.Context, _ *struct{}) (*listOutput, error) {
+	}, func(ctx context.Context, in *overdueInput) (*listOutput, error) {
 		a, err := s.Actor(ctx, auth.RoleSupervisor, auth.RoleAdmin)
 		if err != nil {
 			return nil, err
 		}
-		items, err := m.d.Flow.Overdue(ctx, a.RegionCode, 72*time.Hour)
+		after, err := store.ParseCursor(in.Cursor)
+		if err != nil {
+			return nil, huma.Error400BadRequest("cursor 无效 (malformed cursor)")
+		}
+		now := m.d.Flow.Now()
+		q := flow.OverdueQuery{Region: a.RegionCode, Until: now, Limit: in.Limit, After: after}
+		if in.Soon {
+			q.From, q.Until = now, now.Add(soonWithin)
+		}
+		items, pg, err := m.d.Flow.Overdue(ctx, q)
 		if err != nil {
 			return nil, m.apiError(ctx, err)
 		}
-		out := &listOutput{}
-		out.Body.Items, out.Body.Total = m.rows(ctx, i18n.LangFrom(ctx), items), len(items)
-		return out, nil
+		return m.listOutput(ctx, items, pg), nil
 	})
 
 	huma.Register(s.API(), huma.Operation{
@@ -162,6 +178,13 @@ func (m *Module) caseView(ctx context.Context, a *auth.Actor, id int64) (*CaseVi
 }
 
 // apiError turns workflow errors into problem details with the right status.
+// listOutput is one page of cases as the API answers it.
+func (m *Module) listOutput(ctx context.Context, items []flow.InboxItem, pg flow.Page) *listOutput {
+	out := &listOutput{}
+	out.Body.Items, out.Body.Total, out.Body.NextCursor = m.rows(ctx, i18n.LangFrom(ctx), items), pg.Count, pg.Next.String()
+	return out
+}
+
 func (m *Module) apiError(ctx context.Context, err error) error {
 	var ie *flow.InputError
 	switch {

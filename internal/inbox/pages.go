@@ -36,14 +36,19 @@ func (m *Module) workPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	overdue := r.URL.Query().Get("overdue") == "1"
-	items, total, err := m.d.Flow.Inbox(r.Context(), m.d.DB, a, flow.InboxQuery{
-		Limit: pageSize, Offset: web.Offset(r, pageSize), Overdue: overdue, Q: q})
+	after, err := web.Cursor(r, "after")
+	if err != nil {
+		m.s.Error(w, r, http.StatusBadRequest, "web.problem.400")
+		return
+	}
+	items, pg, err := m.d.Flow.Inbox(r.Context(), m.d.DB, a, flow.InboxQuery{
+		Limit: pageSize, After: after, Overdue: overdue, Q: q})
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
 	m.s.Render(w, r, "inbox/work.html", listData{Rows: m.rows(r.Context(), i18n.LangFrom(r.Context()), items),
-		Pager: web.Paginate(r, total, pageSize), Q: q, Overdue: overdue})
+		Pager: web.KeysetPager(r, "after", pg.Count, pg.Next.String()), Q: q, Overdue: overdue})
 }
 
 // Table is what the "rows" partial renders: the page (for translations)
@@ -60,34 +65,48 @@ func (d listData) Table(p *web.Page) Table { return Table{P: p, Rows: d.Rows, Pa
 // Section returns the overdue or the due-soon list for the "rows" partial.
 func (d supervisionData) Section(p *web.Page, which string) Table {
 	if which == "overdue" {
-		return Table{P: p, Rows: d.Overdue}
+		return Table{P: p, Rows: d.Overdue, Pager: d.OverduePager}
 	}
-	return Table{P: p, Rows: d.Soon}
+	return Table{P: p, Rows: d.Soon, Pager: d.SoonPager}
 }
 
 // supervisionData is what the supervisor's page renders.
 type supervisionData struct {
-	Overdue, Soon []Row
-	Region        string
+	Overdue, Soon           []Row
+	OverduePager, SoonPager web.Pager
+	Region                  string
 }
 
+// soonWithin is how far ahead the supervisor's view looks: cases due
+// within three days are listed as due soon.
+const soonWithin = 72 * time.Hour
+
+// supervisionPage lists the region's overdue cases and those due soon, each
+// list paged by its own cursor ("overdue_after", "soon_after").
 func (m *Module) supervisionPage(w http.ResponseWriter, r *http.Request) {
 	a := auth.FromContext(r.Context())
-	items, err := m.d.Flow.Overdue(r.Context(), a.RegionCode, 72*time.Hour)
+	overAfter, err1 := web.Cursor(r, "overdue_after")
+	soonAfter, err2 := web.Cursor(r, "soon_after")
+	if err1 != nil || err2 != nil {
+		m.s.Error(w, r, http.StatusBadRequest, "web.problem.400")
+		return
+	}
+	now := m.d.Flow.Now()
+	lang := i18n.LangFrom(r.Context())
+	d := supervisionData{Region: a.RegionCode}
+	over, opg, err := m.d.Flow.Overdue(r.Context(), flow.OverdueQuery{Region: a.RegionCode, Until: now, Limit: pageSize, After: overAfter})
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	rows := m.rows(r.Context(), i18n.LangFrom(r.Context()), items)
-	var d supervisionData
-	d.Region = a.RegionCode
-	for _, row := range rows {
-		if row.Urgency == DueOverdue {
-			d.Overdue = append(d.Overdue, row)
-		} else {
-			d.Soon = append(d.Soon, row)
-		}
+	soon, spg, err := m.d.Flow.Overdue(r.Context(), flow.OverdueQuery{Region: a.RegionCode, From: now, Until: now.Add(soonWithin),
+		Limit: pageSize, After: soonAfter})
+	if err != nil {
+		m.fail(w, r, err)
+		return
 	}
+	d.Overdue, d.OverduePager = m.rows(r.Context(), lang, over), web.KeysetPager(r, "overdue_after", opg.Count, opg.Next.String())
+	d.Soon, d.SoonPager = m.rows(r.Context(), lang, soon), web.KeysetPager(r, "soon_after", spg.Count, spg.Next.String())
 	m.s.Render(w, r, "inbox/supervision.html", d)
 }
 

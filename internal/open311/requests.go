@@ -14,6 +14,7 @@ import (
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/hotline"
+	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/pii"
 )
 
@@ -262,27 +263,41 @@ func (m *Module) list(w http.ResponseWriter, r *http.Request, f string) {
 			fl.Open = &wantOpen
 		}
 	}
-	// hotline.List gives at most 500 a call: a page of up to 1000 takes two.
-	const chunk = 500
-	total := 0
-	for got := 0; got < size; {
-		fl.Offset, fl.Limit = (page-1)*size+got, min(chunk, size-got)
-		orders, n, err := m.d.Hotline.List(ctx, reader, fl)
+	// hotline.List pages by keyset, at most 500 a call: skip the pages
+	// before the one asked for (the 90-day window bounds the walk), then
+	// collect up to size orders.
+	skip := (page - 1) * size
+	var count int
+	more := false
+	for len(out) < size {
+		fl.Limit = min(500, size-len(out))
+		if skip > 0 {
+			fl.Limit = min(500, skip)
+		}
+		orders, pg, err := m.d.Hotline.List(ctx, reader, fl)
 		if err != nil {
 			fail(w, f, http.StatusInternalServerError, "internal error")
 			return
 		}
-		total = n
-		for i := range orders {
-			out = append(out, m.view(ctx, &orders[i], ns))
+		count = pg.Count
+		if skip > 0 {
+			skip -= len(orders)
+		} else {
+			for i := range orders {
+				out = append(out, m.view(ctx, &orders[i], ns))
+			}
 		}
-		got += len(orders)
-		if len(orders) < fl.Limit {
+		if pg.Next.IsZero() {
 			break
 		}
+		fl.After = pg.Next
+		more = len(out) >= size
 	}
-	w.Header().Set("X-Total-Count", strconv.Itoa(total))
-	if page*size < total {
+	// The count is exact up to store.CountBound; past it the header is left out.
+	if count <= store.CountBound {
+		w.Header().Set("X-Total-Count", strconv.Itoa(count))
+	}
+	if more {
 		next := *r.URL
 		v := next.Query()
 		v.Set("page", strconv.Itoa(page+1))

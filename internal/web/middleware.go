@@ -104,10 +104,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			}
 			s.requests.Inc(route, r.Method, strconv.Itoa(status))
 			s.duration.Observe(elapsed.Seconds(), route)
-			level := slog.LevelInfo
-			if status >= 500 {
-				level = slog.LevelError
-			}
+			level := requestLevel(r.Method, status)
 			s.log.LogAttrs(r.Context(), level, "http request",
 				slog.String("method", r.Method),
 				slog.String("route", route),
@@ -122,6 +119,20 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), infoKey{}, ri)))
 	})
+}
+
+// requestLevel is the level a request is logged at: successful reads
+// (GET and HEAD answered 2xx or 3xx), the bulk of the traffic, at debug, so
+// that a busy node's log at info holds the writes and the failures and does
+// not grow with every page view; server errors at error.
+func requestLevel(method string, status int) slog.Level {
+	switch {
+	case status >= 500:
+		return slog.LevelError
+	case (method == http.MethodGet || method == http.MethodHead) && status < 400:
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
 }
 
 // routeLabel turns a ServeMux pattern into a metrics label: the path part
