@@ -29,6 +29,7 @@ import (
 	"github.com/yingshang/yingshang/internal/org"
 	"github.com/yingshang/yingshang/internal/outbox"
 	"github.com/yingshang/yingshang/internal/pii"
+	"github.com/yingshang/yingshang/internal/revision"
 	"github.com/yingshang/yingshang/internal/search"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/web"
@@ -75,20 +76,23 @@ type App struct {
 	DB       *store.DB
 	Box      *pii.Box
 	Calendar *calendar.Service
-	Audit    *audit.Log
-	Flow     *flow.Engine
-	Org      *org.Service
-	Auth     *auth.Service
-	Policy   *auth.Policy
-	Outbox   *outbox.Dispatcher
-	Search   *search.Index
-	Catalog  *catalog.Module
-	Certs    *certificate.Module
-	Hotline  *hotline.Module
-	KB       *knowledge.Module
-	Casework *casework.Module
-	Notify   *notify.Service
-	Web      *web.Server
+	// Revisions keeps the earlier versions of the sets administrators
+	// replace as a whole and serves their versions pages.
+	Revisions *revision.Pages
+	Audit     *audit.Log
+	Flow      *flow.Engine
+	Org       *org.Service
+	Auth      *auth.Service
+	Policy    *auth.Policy
+	Outbox    *outbox.Dispatcher
+	Search    *search.Index
+	Catalog   *catalog.Module
+	Certs     *certificate.Module
+	Hotline   *hotline.Module
+	KB        *knowledge.Module
+	Casework  *casework.Module
+	Notify    *notify.Service
+	Web       *web.Server
 }
 
 // staffHomes are the start pages of staff roles: the hotline's workspaces
@@ -172,6 +176,7 @@ func (a *App) build(ctx context.Context) error {
 	a.Policy = auth.NewPolicy()
 	a.Outbox = outbox.NewDispatcher(a.DB, a.Log, cfg.Now)
 
+	a.Revisions = revision.NewPages(a.DB, revision.Store{Now: cfg.Now})
 	a.Search = &search.Index{}
 	work := inbox.New(inbox.Deps{DB: a.DB, Flow: a.Flow, Org: a.Org, Policy: a.Policy, Audit: a.Audit, Now: cfg.Now})
 	if a.Catalog, err = catalog.New(catalog.Deps{DB: a.DB, Org: a.Org, Policy: a.Policy, Audit: a.Audit,
@@ -224,7 +229,7 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.buildNotify(); err != nil {
 		return err
 	}
-	modules := []web.Module{work, a.adminModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, o311, a.Notify}
+	modules := []web.Module{work, a.Revisions, a.adminModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, o311, a.Notify}
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, Version: cfg.Version,
