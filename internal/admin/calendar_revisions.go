@@ -210,8 +210,8 @@ func (c calendarSet) Restore(ctx context.Context, a *auth.Actor, key string, sna
 	return apiError(err)
 }
 
-func (c calendarSet) Title(lang, key string) string {
-	return c.m.s.Bundle().T(lang, "admin.calendar.year_title", i18n.Args{"year": key})
+func (c calendarSet) Title(ctx context.Context, key string) string {
+	return c.m.s.Bundle().T(i18n.LangFrom(ctx), "admin.calendar.year_title", i18n.Args{"year": key})
 }
 
 func (c calendarSet) Link(key string) string { return "/admin/calendar/" + key }

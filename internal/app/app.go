@@ -180,7 +180,7 @@ func (a *App) build(ctx context.Context) error {
 	a.Search = &search.Index{}
 	work := inbox.New(inbox.Deps{DB: a.DB, Flow: a.Flow, Org: a.Org, Policy: a.Policy, Audit: a.Audit, Now: cfg.Now})
 	if a.Catalog, err = catalog.New(catalog.Deps{DB: a.DB, Org: a.Org, Policy: a.Policy, Audit: a.Audit,
-		Search: a.Search, Now: cfg.Now}); err != nil {
+		Search: a.Search, Revisions: a.Revisions, Now: cfg.Now}); err != nil {
 		return err
 	}
 	signer, err := certificate.LoadKey(cfg.CertificateKey, cfg.DataDir)

@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/yingshang/yingshang/internal/auth"
-	"github.com/yingshang/yingshang/internal/i18n"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/web"
 )
@@ -41,8 +40,9 @@ type Set interface {
 	// when base is not the hash of the current content; from names the
 	// revision restored.
 	Restore(ctx context.Context, a *auth.Actor, key string, snapshot json.RawMessage, base string, from int64) error
-	// Title names the set in lang; Link is the page where it is edited.
-	Title(lang, key string) string
+	// Title names the set in the request's language; Link is the page
+	// where it is edited.
+	Title(ctx context.Context, key string) string
 	Link(key string) string
 }
 
@@ -186,7 +186,7 @@ func (p *Pages) listPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	kind := r.PathValue("kind")
-	p.s.Render(w, r, "revision/list.html", listData{Title: s.Title(i18n.LangFrom(ctx), key), Kind: kind, Key: key,
+	p.s.Render(w, r, "revision/list.html", listData{Title: s.Title(ctx, key), Kind: kind, Key: key,
 		Back: s.Link(key), Items: items, Versions: Link(kind, key), Current: h})
 }
 
@@ -225,7 +225,7 @@ func (p *Pages) preview(ctx context.Context, s Set, key string, rev Revision) (P
 		return Preview{}, err
 	}
 	kind := rev.Kind
-	return Preview{Title: s.Title(i18n.LangFrom(ctx), key), Back: s.Link(key), Versions: Link(kind, key),
+	return Preview{Title: s.Title(ctx, key), Back: s.Link(key), Versions: Link(kind, key),
 		Action: Link(kind, key) + "/" + strconv.FormatInt(rev.ID, 10), Fields: url.Values{},
 		Base: hashBytes(raw), Changes: Diff(was, will), Restoring: &rev}, nil
 }
