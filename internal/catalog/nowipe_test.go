@@ -76,7 +76,7 @@ func TestItemCannotBeWiped(t *testing.T) {
 		for _, path := range []string{"/catalog/manage/" + id, "/catalog/manage/" + id + "/materials", "/catalog/manage/" + id + "/fields"} {
 			for _, b := range []struct {
 				name, ct string
-				body []byte
+				body     []byte
 			}{
 				{"empty", "application/x-www-form-urlencoded", nil},
 				{"plain text", "text/plain", []byte("op=delete&n=0")},
