@@ -186,7 +186,7 @@ func (c calendarSet) Current(ctx context.Context, key string) (any, error) {
 	return y, err
 }
 
-func (c calendarSet) Rows(snapshot json.RawMessage) ([]revision.Row, error) {
+func (c calendarSet) Rows(_ context.Context, snapshot json.RawMessage) ([]revision.Row, error) {
 	var y calendar.Year
 	if err := json.Unmarshal(snapshot, &y); err != nil {
 		return nil, fmt.Errorf("admin: calendar snapshot: %w", err)

@@ -49,7 +49,7 @@ func (s itemSet) Current(ctx context.Context, key string) (any, error) {
 
 // Rows flattens a working copy by label, as the versions page of
 // published versions compares them.
-func (s itemSet) Rows(snapshot json.RawMessage) ([]revision.Row, error) {
+func (s itemSet) Rows(_ context.Context, snapshot json.RawMessage) ([]revision.Row, error) {
 	var d Draft
 	if err := json.Unmarshal(snapshot, &d); err != nil {
 		return nil, fmt.Errorf("catalog: item snapshot: %w", err)

@@ -34,7 +34,7 @@ type Set interface {
 	// passes to Replacement.Current.
 	Current(ctx context.Context, key string) (any, error)
 	// Rows flattens a snapshot (or the encoded Current) for the preview.
-	Rows(snapshot json.RawMessage) ([]Row, error)
+	Rows(ctx context.Context, snapshot json.RawMessage) ([]Row, error)
 	// Restore replaces the set with snapshot through the module's own
 	// replacement path (validation, audit, caches), refusing with ErrStale
 	// when base is not the hash of the current content; from names the
@@ -216,11 +216,11 @@ func (p *Pages) preview(ctx context.Context, s Set, key string, rev Revision) (P
 	if err != nil {
 		return Preview{}, fmt.Errorf("revision: encode current: %w", err)
 	}
-	was, err := s.Rows(raw)
+	was, err := s.Rows(ctx, raw)
 	if err != nil {
 		return Preview{}, err
 	}
-	will, err := s.Rows(rev.Snapshot)
+	will, err := s.Rows(ctx, rev.Snapshot)
 	if err != nil {
 		return Preview{}, err
 	}

@@ -106,8 +106,10 @@ type Replacement struct {
 	// against; "" skips the check (an API call without If-Match).
 	Base string
 	// Current is the content stored now, read in the transaction; Next is
-	// what replaces it. Both are encoded as the snapshots.
+	// what replaces it. Both are encoded as the snapshots. When Next is
+	// nil, Read is called after Apply to read the new content.
 	Current, Next any
+	Read          func(ctx context.Context, tx store.IDB) (any, error)
 	// Size is the number of rows of Next, shown in the list of versions.
 	Size int
 	// Apply writes Next in tx.
@@ -127,10 +129,6 @@ func (s Store) Replace(ctx context.Context, tx store.IDB, r Replacement) (Revisi
 	cur, err := json.Marshal(r.Current)
 	if err != nil {
 		return Revision{}, fmt.Errorf("revision: %s %s: encode current: %w", r.Kind, r.Key, err)
-	}
-	next, err := json.Marshal(r.Next)
-	if err != nil {
-		return Revision{}, fmt.Errorf("revision: %s %s: encode next: %w", r.Kind, r.Key, err)
 	}
 	curHash := hashBytes(cur)
 	if r.Base != "" && r.Base != curHash {
@@ -157,6 +155,16 @@ func (s Store) Replace(ctx context.Context, tx store.IDB, r Replacement) (Revisi
 	}
 	if err := r.Apply(ctx, tx); err != nil {
 		return Revision{}, err
+	}
+	nv := r.Next
+	if nv == nil && r.Read != nil {
+		if nv, err = r.Read(ctx, tx); err != nil {
+			return Revision{}, err
+		}
+	}
+	next, err := json.Marshal(nv)
+	if err != nil {
+		return Revision{}, fmt.Errorf("revision: %s %s: encode next: %w", r.Kind, r.Key, err)
 	}
 	reason := r.Reason
 	if reason == "" {
