@@ -85,7 +85,7 @@ func TestConfigCannotBeWiped(t *testing.T) {
 		for _, path := range []string{"/hotline/directory", "/hotline/limits/" + typ, "/hotline/categories", "/hotline/categories/010101"} {
 			for _, b := range []struct {
 				name, ct string
-				body []byte
+				body     []byte
 			}{
 				{"empty", "application/x-www-form-urlencoded", nil},
 				{"plain text", "text/plain", []byte("delete=1&action=deactivate")},
