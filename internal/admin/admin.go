@@ -199,6 +199,7 @@ func (m *Module) routes(s *web.Server) {
 		s.Handle("GET /admin/flows", m.page(m.flowsPage, admin))
 		s.Handle("POST /admin/flows", web.MaxBytes(maxDefinitionBytes+64<<10)(m.page(m.flowUpload, admin)))
 		s.Handle("GET /admin/flows/{key}", m.page(m.flowPage, admin))
+		s.Handle("POST /admin/flows/{key}/restore", m.page(m.flowRestore, admin))
 	}
 
 	s.Handle("GET /admin/audit", m.page(m.auditPage, admin, auth.RoleSupervisor))

@@ -763,6 +763,13 @@ func TestWorkflowDefinitions(t *testing.T) {
 		req.Header.Set("Content-Type", mw.FormDataContentType())
 		req.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: tok})
 		rec = f.serve(req)
+		// The upload is previewed; the confirm carries the definition.
+		expect(t, rec, http.StatusOK)
+		if !strings.Contains(rec.Body.String(), "state new") || !strings.Contains(rec.Body.String(), "action finish") {
+			t.Errorf("the preview does not list the new states:\n%.3000s", rec.Body.String())
+		}
+		base := baseRE.FindStringSubmatch(rec.Body.String())[1]
+		rec = f.post(tok, "/admin/flows", url.Values{"body": {testDefinition}, "base": {base}, "step": {"confirm"}})
 		expect(t, rec, http.StatusSeeOther)
 		if loc := rec.Header().Get("Location"); loc != "/admin/flows/test.simple?version=1" {
 			t.Fatalf("redirect to %q", loc)
