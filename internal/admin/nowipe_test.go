@@ -329,3 +329,57 @@ func TestCalendarAPIDryRunAndIfMatch(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestFlowsCannotBeWiped: bodies without a definition load nothing; a load
+// is previewed and refused when another version came meanwhile; an
+// earlier version is restored as the next one, after its preview.
+func TestFlowsCannotBeWiped(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		tok := f.signIn("cityadmin")
+		versions := func() int {
+			var n int
+			if err := db.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM flow_definitions").Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		for _, b := range badFormBodies("body", testDefinition) {
+			rec := f.raw(tok, http.MethodPost, "/admin/flows", b.contentType, b.body)
+			if rec.Code < 400 || rec.Code >= 500 {
+				t.Errorf("%s: status %d, want 4xx", b.name, rec.Code)
+			}
+		}
+		if n := versions(); n != 0 {
+			t.Fatalf("%d definitions loaded by refused bodies", n)
+		}
+		expect(t, f.confirm(tok, "/admin/flows", url.Values{"body": {testDefinition}}), http.StatusSeeOther)
+		v2 := strings.Replace(testDefinition, `"name": "办结"`, `"name": "办结（新）"`, 1)
+		base := f.preview(tok, "/admin/flows", url.Values{"body": {v2}})
+		// Someone loads another version first.
+		v3 := strings.Replace(testDefinition, `"name": "已办结"`, `"name": "完成"`, 1)
+		expect(t, f.confirm(tok, "/admin/flows", url.Values{"body": {v3}}), http.StatusSeeOther)
+		rec := f.post(tok, "/admin/flows", url.Values{"body": {v2}, "base": {base}, "step": {"confirm"}})
+		expect(t, rec, http.StatusConflict)
+		if n := versions(); n != 2 {
+			t.Fatalf("%d versions after a stale confirm, want 2", n)
+		}
+		// Restore version 1: previewed, refused when stale, then loaded
+		// as version 3.
+		rec = f.post(tok, "/admin/flows/test.simple/restore", url.Values{"version": {"1"}})
+		expect(t, rec, http.StatusOK)
+		if !strings.Contains(rec.Body.String(), "已办结") {
+			t.Error("the restore preview does not show the name coming back")
+		}
+		base = baseRE.FindStringSubmatch(rec.Body.String())[1]
+		expect(t, f.post(tok, "/admin/flows/test.simple/restore", url.Values{"version": {"1"}, "base": {strings.Repeat("0", 64)}, "step": {"confirm"}}), http.StatusConflict)
+		rec = f.post(tok, "/admin/flows/test.simple/restore", url.Values{"version": {"1"}, "base": {base}, "step": {"confirm"}})
+		expect(t, rec, http.StatusSeeOther)
+		if loc := rec.Header().Get("Location"); loc != "/admin/flows/test.simple?version=3" {
+			t.Fatalf("restore redirect to %q", loc)
+		}
+		expect(t, f.post(tok, "/admin/flows/test.simple/restore", url.Values{"version": {"9"}}), http.StatusNotFound)
+		expect(t, f.raw(tok, http.MethodPost, "/admin/flows/test.simple/restore", "text/plain", []byte("version=1")), http.StatusUnsupportedMediaType)
+		expect(t, f.post(f.signIn("ftadmin"), "/admin/flows/test.simple/restore", url.Values{"version": {"1"}}), http.StatusForbidden)
+	})
+}
