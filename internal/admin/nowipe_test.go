@@ -383,3 +383,27 @@ func TestFlowsCannotBeWiped(t *testing.T) {
 		expect(t, f.post(f.signIn("ftadmin"), "/admin/flows/test.simple/restore", url.Values{"version": {"1"}}), http.StatusForbidden)
 	})
 }
+
+// TestUserRolesCannotBeWiped: the user form replaces roles and
+// departments; a body that is not the whole form changes nothing.
+func TestUserRolesCannotBeWiped(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		tok := f.signIn("cityadmin")
+		u := f.users["fthandler"]
+		path := "/admin/users/" + itoa(u.ID)
+		for _, b := range badFormBodies("display_name", "x") {
+			rec := f.raw(tok, http.MethodPost, path, b.contentType, b.body)
+			if rec.Code < 400 || rec.Code >= 500 {
+				t.Errorf("%s: status %d, want 4xx", b.name, rec.Code)
+			}
+		}
+		got, err := f.org.GetUser(context.Background(), u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got.Roles, u.Roles) || !reflect.DeepEqual(got.DepartmentIDs, u.DepartmentIDs) || got.DisplayName != u.DisplayName {
+			t.Fatalf("user changed: %+v", got)
+		}
+	})
+}
