@@ -16,6 +16,7 @@ import (
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/revision"
+	"github.com/yingshang/yingshang/internal/web"
 )
 
 // maxDefinitionBytes bounds an uploaded workflow definition.
@@ -144,6 +145,10 @@ func (m *Module) flowUpload(w http.ResponseWriter, r *http.Request, a *auth.Acto
 		return
 	case err != nil && formErrors(err) == nil:
 		m.s.Error(w, r, http.StatusBadRequest, "")
+		return
+	}
+	if err := web.CheckForm(r); err != nil {
+		m.s.BadText(w, r, err)
 		return
 	}
 	if err == nil {

@@ -53,6 +53,26 @@ type creditStateInput struct {
 
 type stateOutput struct{ Body State }
 
+type checkInput struct {
+	USCC    string `path:"uscc" maxLength:"18"`
+	Purpose string `query:"purpose" maxLength:"40" doc:"commitment, licensing, procurement, honour, subsidy, inspection; a business asking about itself is a self-check"`
+}
+
+type checkOutput struct{ Body CheckResult }
+
+type checksInput struct {
+	USCC   string `path:"uscc" maxLength:"18"`
+	Cursor string `query:"cursor" pattern:"^[0-9]*$" maxLength:"20"`
+	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
+}
+
+type checksOutput struct {
+	Body struct {
+		Items      []CheckEntry `json:"items"`
+		NextCursor string       `json:"next_cursor,omitempty"`
+	}
+}
+
 // Mount registers the module's API operations.
 func (m *Module) Mount(s *web.Server) error {
 	m.s = s
@@ -162,5 +182,43 @@ func (m *Module) registerAPI(s *web.Server) {
 			return nil, s.Problem(ctx, err)
 		}
 		return &stateOutput{Body: *st}, nil
+	})
+	huma.Register(api, huma.Operation{OperationID: "credit-check", Method: http.MethodGet, Path: base + "/check/{uscc}",
+		Summary: "信用核查: may this business get it", Description: "Before deciding, any module or department asks with the " +
+			"purpose; the answer is allow, weigh (decide with the reasons shown) or deny, with the listings behind it. Every " +
+			"check is logged with who asked and why; the business lists them at /credit/checks/{uscc}. A business asking " +
+			"about itself makes a self-check (信用自查).",
+		Tags: tags, Security: web.Secured(), Errors: []int{401, 404, 422},
+	}, func(ctx context.Context, in *checkInput) (*checkOutput, error) {
+		a, err := s.Actor(ctx)
+		if err != nil {
+			return nil, err
+		}
+		res, err := m.Check(ctx, a, in.USCC, in.Purpose)
+		if err != nil {
+			return nil, s.Problem(ctx, err)
+		}
+		return &checkOutput{Body: *res}, nil
+	})
+	huma.Register(api, huma.Operation{OperationID: "list-credit-checks", Method: http.MethodGet, Path: base + "/checks/{uscc}",
+		Summary: "Who checked this business", Description: "Newest first, by cursor. The business sees the departments; staff also the person.",
+		Tags: tags, Security: web.Secured(), Errors: []int{401, 404},
+	}, func(ctx context.Context, in *checksInput) (*checksOutput, error) {
+		a, err := s.Actor(ctx)
+		if err != nil {
+			return nil, err
+		}
+		before, _ := strconv.ParseInt(in.Cursor, 10, 64)
+		list, err := m.Checks(ctx, a, in.USCC, before, in.Limit+1)
+		if err != nil {
+			return nil, s.Problem(ctx, err)
+		}
+		out := &checksOutput{}
+		if len(list) > in.Limit {
+			list = list[:in.Limit]
+			out.Body.NextCursor = strconv.FormatInt(list[len(list)-1].ID, 10)
+		}
+		out.Body.Items = list
+		return out, nil
 	})
 }

@@ -391,3 +391,66 @@ func TestLists(t *testing.T) {
 		}
 	})
 }
+
+// 信用核查: the outcome follows the rules per purpose, every check is
+// logged, and the business sees who checked it.
+func TestCheck(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db)
+		scj := w.client(t, "scjg")
+		var res credit.CheckResult
+		if code, body := w.call(t, scj, "GET", "/api/v1/credit/check/"+bizA+"?purpose=commitment", nil, &res); code != 200 ||
+			res.Outcome != credit.OutcomeAllow || !res.Allowed || len(res.Reasons) != 0 {
+			t.Fatalf("clean business: %d %s", code, body)
+		}
+		// Abnormal for a year: honours denied, a commitment weighed.
+		w.call(t, scj, "POST", "/api/v1/credit/abnormal", map[string]any{"uscc": bizA, "reason": "unreachable", "listed_on": "2025-11-01"}, nil)
+		for purpose, want := range map[string]string{"honour": "deny", "commitment": "weigh", "procurement": "weigh"} {
+			w.call(t, scj, "GET", "/api/v1/credit/check/"+bizA+"?purpose="+purpose, nil, &res)
+			if res.Outcome != want || len(res.Reasons) != 1 || res.Reasons[0].Code != "abnormal" {
+				t.Errorf("%s while abnormal: %+v", purpose, res)
+			}
+		}
+		// Three years abnormal: on the serious list, a commitment is denied.
+		w.call(t, scj, "POST", "/api/v1/credit/abnormal", map[string]any{"uscc": bizB, "reason": "annual_report", "listed_on": "2022-06-30"}, nil)
+		w.call(t, scj, "GET", "/api/v1/credit/check/"+bizB+"?purpose=commitment", nil, &res)
+		if res.Outcome != "deny" || res.Allowed || len(res.Reasons) != 2 {
+			t.Errorf("commitment while serious: %+v", res)
+		}
+		if code, _ := w.call(t, scj, "GET", "/api/v1/credit/check/"+bizB+"?purpose=lottery", nil, nil); code != 422 {
+			t.Errorf("unknown purpose: %d", code)
+		}
+		// The business checks itself and sees who checked it; another
+		// business and citizens may not check it.
+		ent := w.client(t, "ent_b")
+		if code, _ := w.call(t, ent, "GET", "/api/v1/credit/check/"+bizB+"?purpose=honour", nil, &res); code != 200 || res.Purpose != "self" {
+			t.Errorf("self-check: %d %+v", code, res)
+		}
+		for _, who := range []string{"ent_a", "citizen"} {
+			if code, _ := w.call(t, w.client(t, who), "GET", "/api/v1/credit/check/"+bizB+"?purpose=honour", nil, nil); code != 404 {
+				t.Errorf("%s checks another business: %d", who, code)
+			}
+			if code, _ := w.call(t, w.client(t, who), "GET", "/api/v1/credit/checks/"+bizB, nil, nil); code != 404 {
+				t.Errorf("%s lists another business's checks: %d", who, code)
+			}
+		}
+		var page struct {
+			Items []credit.CheckEntry `json:"items"`
+		}
+		if code, _ := w.call(t, ent, "GET", "/api/v1/credit/checks/"+bizB, nil, &page); code != 200 || len(page.Items) != 2 ||
+			page.Items[0].Purpose != "self" || page.Items[1].AskedBy != "临江区市场监督管理局" || page.Items[1].Allowed {
+			t.Errorf("business sees its checks: %d %+v", code, page.Items)
+		}
+		var staff struct {
+			Items []credit.CheckEntry `json:"items"`
+		}
+		w.call(t, scj, "GET", "/api/v1/credit/checks/"+bizB+"?limit=1", nil, &staff)
+		if len(staff.Items) != 1 || staff.Items[0].Purpose != "self" {
+			t.Errorf("staff page: %+v", staff.Items)
+		}
+		w.call(t, scj, "GET", "/api/v1/credit/checks/"+bizB, nil, &staff)
+		if !strings.Contains(staff.Items[1].AskedBy, "孙丽") {
+			t.Errorf("staff see the person who asked: %+v", staff.Items[1])
+		}
+	})
+}

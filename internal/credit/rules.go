@@ -53,9 +53,20 @@ type Rules struct {
 	// for; SeriousTerm how long a listing lasts unless removed earlier.
 	SeriousEarlyRemoval calendar.Period `json:"serious_early_removal"`
 	SeriousTerm         calendar.Period `json:"serious_term"`
+	// Checks says, for each purpose of 信用核查, what a listing means:
+	// "deny" refuses, "weigh" lets the caller decide with the reason shown
+	// (审慎), "allow" ignores it.
+	Checks map[string]CheckRule `json:"checks"`
 	// Kinds says, for each record kind, whether it is public and for how
 	// long (no term: while it is in force).
 	Kinds map[Kind]KindRule `json:"kinds"`
+}
+
+// CheckRule is what the lists mean for one purpose of 信用核查.
+type CheckRule struct {
+	Name     string `json:"name"`
+	Serious  string `json:"serious" enum:"deny,weigh,allow"`
+	Abnormal string `json:"abnormal" enum:"deny,weigh,allow"`
 }
 
 // KindRule is the publication rule of one kind of record.
@@ -109,6 +120,16 @@ func (r *Rules) validate() error {
 	}
 	if r.PublishWithin <= 0 || r.PublishWithinMarket <= 0 || r.WithdrawWithin <= 0 {
 		return fmt.Errorf("credit: rules: publication limits must be positive")
+	}
+	for purpose, c := range r.Checks {
+		for _, v := range []string{c.Serious, c.Abnormal} {
+			if v != "deny" && v != "weigh" && v != "allow" {
+				return fmt.Errorf("credit: rules: check %s: %q is not deny, weigh or allow", purpose, v)
+			}
+		}
+	}
+	if _, ok := r.Checks["self"]; !ok {
+		return fmt.Errorf("credit: rules: the check purpose self is required")
 	}
 	for _, k := range AllKinds {
 		if _, ok := r.Kinds[k]; !ok {

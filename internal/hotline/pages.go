@@ -307,7 +307,7 @@ func (m *Module) renderOrder(w http.ResponseWriter, r *http.Request, status int,
 		m.fail(w, r, err)
 		return
 	}
-	if d.History, err = m.d.Flow.History(ctx, o.InstanceID); err != nil {
+	if d.History, err = m.history(ctx, a, o); err != nil {
 		m.fail(w, r, err)
 		return
 	}
@@ -315,7 +315,7 @@ func (m *Module) renderOrder(w http.ResponseWriter, r *http.Request, status int,
 		m.fail(w, r, err)
 		return
 	}
-	d.Extensions, _ = m.d.Flow.Extensions(ctx, o.InstanceID)
+	d.Extensions, _ = m.extensions(ctx, a, o)
 	d.Merged, _ = m.Merged(ctx, a, id)
 	if d.Errors == nil {
 		d.Errors = map[string]string{}

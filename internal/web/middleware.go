@@ -68,6 +68,7 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 		defer func() { ri.route = r.Pattern }()
 		mux.ServeHTTP(w, r)
 	})
+	h = s.checkText(h)
 	h = s.authenticate(h)
 	h = s.crossOrigin(h)
 	h = s.limitBody(h)

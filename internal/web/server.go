@@ -105,6 +105,9 @@ type Server struct {
 	duration *metrics.Histogram
 	inflight *metrics.Gauge
 	now      func() time.Time
+	// textRefusals answer refused text for endpoints with their own
+	// error format (OnBadText).
+	textRefusals []textRefusal
 }
 
 // New builds a server, registers the core routes and mounts cfg.Modules.
