@@ -111,12 +111,14 @@ func (m *Module) replaceYear(ctx context.Context, a *auth.Actor, y calendar.Year
 	holidays, workdays := countKinds(y.Days)
 	var rev revision.Revision
 	err = m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		cur, _, err := m.storedYear(ctx, tx, y.Year)
-		if err != nil {
-			return err
-		}
+		var cur calendar.Year
 		rev, err = m.d.Revisions.Store().Replace(ctx, tx, revision.Replacement{
-			Kind: revCalendar, Key: strconv.Itoa(y.Year), Base: base, Current: cur, Next: y, Size: len(y.Days),
+			Kind: revCalendar, Key: strconv.Itoa(y.Year), Base: base, Next: y, Size: len(y.Days),
+			ReadCurrent: func(ctx context.Context, tx store.IDB) (any, error) {
+				var err error
+				cur, _, err = m.storedYear(ctx, tx, y.Year)
+				return cur, err
+			},
 			Actor: a, RegionCode: obj.RegionCode, Reason: reason, RestoredFrom: from,
 			Apply: func(ctx context.Context, tx store.IDB) error { return m.d.Calendar.Store.SetYear(ctx, tx, y, a.Name) },
 		})

@@ -199,12 +199,15 @@ func (m *Module) update(ctx context.Context, a *auth.Actor, id int64, d Draft, r
 	row.RegionCode, row.Dirty, row.RowVersion = region, true, rowVersion+1
 	row.UpdatedAt, row.UpdatedBy = m.stamp(), a.UserID
 	err = m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		cur, err := loadWorking(ctx, tx, id)
-		if err != nil {
-			return err
-		}
 		rev, err := m.revs.Replace(ctx, tx, revision.Replacement{Kind: RevisionKind, Key: strconv.FormatInt(id, 10),
-			Base: base, Current: cur.Draft, Next: d, Size: len(d.Materials) + len(d.Fields), Actor: a, RegionCode: region,
+			Base: base, Next: d,
+			ReadCurrent: func(ctx context.Context, tx store.IDB) (any, error) {
+				cur, err := loadWorking(ctx, tx, id)
+				if err != nil {
+					return nil, err
+				}
+				return cur.Draft, nil
+			}, Size: len(d.Materials) + len(d.Fields), Actor: a, RegionCode: region,
 			Reason: reason, RestoredFrom: from,
 			Apply: func(ctx context.Context, tx store.IDB) error {
 				res, err := tx.NewUpdate().Model(&row).WherePK().Where("row_version = ?", rowVersion).Exec(ctx)

@@ -233,11 +233,8 @@ func (m *Module) SaveCategory(ctx context.Context, a *auth.Actor, c Category) er
 // tree before and after as revisions.
 func (m *Module) changeCategories(ctx context.Context, tx store.IDB, a *auth.Actor,
 	apply func(ctx context.Context, tx store.IDB) error) (revision.Revision, error) {
-	cur, err := readCategories(ctx, tx)
-	if err != nil {
-		return revision.Revision{}, err
-	}
-	return m.revs.Replace(ctx, tx, revision.Replacement{Kind: RevisionCategories, Key: categoriesKey, Current: cur,
+	return m.revs.Replace(ctx, tx, revision.Replacement{
+		ReadCurrent: func(ctx context.Context, tx store.IDB) (any, error) { return readCategories(ctx, tx) }, Kind: RevisionCategories, Key: categoriesKey,
 		Actor: a, Apply: apply,
 		Read: func(ctx context.Context, tx store.IDB) (any, error) {
 			cats, err := readCategories(ctx, tx)

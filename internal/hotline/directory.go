@@ -155,11 +155,8 @@ func (m *Module) DeleteDirectoryEntry(ctx context.Context, a *auth.Actor, id int
 // keeping the lines before and after as revisions.
 func (m *Module) replaceDirectory(ctx context.Context, tx store.IDB, a *auth.Actor, region string,
 	apply func(ctx context.Context, tx store.IDB) error) (revision.Revision, error) {
-	cur, err := readDirectory(ctx, tx, region)
-	if err != nil {
-		return revision.Revision{}, err
-	}
-	return m.revs.Replace(ctx, tx, revision.Replacement{Kind: RevisionDirectory, Key: region, Current: cur, Actor: a,
+	return m.revs.Replace(ctx, tx, revision.Replacement{
+		ReadCurrent: func(ctx context.Context, tx store.IDB) (any, error) { return readDirectory(ctx, tx, region) }, Kind: RevisionDirectory, Key: region, Actor: a,
 		RegionCode: region, Apply: apply,
 		Read: func(ctx context.Context, tx store.IDB) (any, error) {
 			lines, err := readDirectory(ctx, tx, region)

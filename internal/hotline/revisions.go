@@ -147,12 +147,8 @@ func (s directorySet) Restore(ctx context.Context, a *auth.Actor, key string, sn
 		return err
 	}
 	err := s.m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		cur, err := readDirectory(ctx, tx, key)
-		if err != nil {
-			return err
-		}
 		rev, err := s.m.revs.Replace(ctx, tx, revision.Replacement{Kind: RevisionDirectory, Key: key, Base: base,
-			Current: cur, Next: lines, Size: len(lines), Actor: a, RegionCode: key, Reason: revision.ReasonRestore, RestoredFrom: from,
+			ReadCurrent: func(ctx context.Context, tx store.IDB) (any, error) { return readDirectory(ctx, tx, key) }, Next: lines, Size: len(lines), Actor: a, RegionCode: key, Reason: revision.ReasonRestore, RestoredFrom: from,
 			Apply: func(ctx context.Context, tx store.IDB) error {
 				if _, err := store.Exec(ctx, tx, "DELETE FROM hotline_directory WHERE region_code = ?", key); err != nil {
 					return err
@@ -280,12 +276,8 @@ func (s categoriesSet) Restore(ctx context.Context, a *auth.Actor, key string, s
 		return fmt.Errorf("hotline: categories snapshot: %w", errors.Join(err, ErrNotFound))
 	}
 	err := s.m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		cur, err := readCategories(ctx, tx)
-		if err != nil {
-			return err
-		}
 		rev, err := s.m.revs.Replace(ctx, tx, revision.Replacement{Kind: RevisionCategories, Key: categoriesKey, Base: base,
-			Current: cur, Size: len(cats), Actor: a, Reason: revision.ReasonRestore, RestoredFrom: from,
+			ReadCurrent: func(ctx context.Context, tx store.IDB) (any, error) { return readCategories(ctx, tx) }, Size: len(cats), Actor: a, Reason: revision.ReasonRestore, RestoredFrom: from,
 			Apply: func(ctx context.Context, tx store.IDB) error {
 				if _, err := store.Exec(ctx, tx, "UPDATE hotline_categories SET active = FALSE"); err != nil {
 					return err

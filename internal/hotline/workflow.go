@@ -240,13 +240,9 @@ func (m *Module) setLimits(ctx context.Context, a *auth.Actor, l Limits, base, r
 		return err
 	}
 	err := m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		cur, err := readLimits(ctx, tx, l.Type)
-		if err != nil {
-			return err
-		}
 		next := Limits{Type: l.Type, SignFor: l.SignFor, UrgentSignFor: l.UrgentSignFor, Handle: l.Handle}
 		rev, err := m.revs.Replace(ctx, tx, revision.Replacement{Kind: RevisionLimits, Key: string(l.Type), Base: base,
-			Current: cur, Next: next, Size: 3, Actor: a, Reason: reason, RestoredFrom: from,
+			ReadCurrent: func(ctx context.Context, tx store.IDB) (any, error) { return readLimits(ctx, tx, l.Type) }, Next: next, Size: 3, Actor: a, Reason: reason, RestoredFrom: from,
 			Apply: func(ctx context.Context, tx store.IDB) error {
 				res, err := store.Exec(ctx, tx, `UPDATE hotline_limits SET sign_n = ?, sign_unit = ?, urgent_sign_n = ?,
 					urgent_sign_unit = ?, handle_n = ?, handle_unit = ?, updated_at = ?, updated_by = ? WHERE order_type = ?`,

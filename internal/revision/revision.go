@@ -21,7 +21,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"time"
+
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/store"
@@ -110,6 +113,11 @@ type Replacement struct {
 	// nil, Read is called after Apply to read the new content.
 	Current, Next any
 	Read          func(ctx context.Context, tx store.IDB) (any, error)
+	// ReadCurrent, when set, reads Current in tx after the set is locked
+	// (on PostgreSQL, whose transactions would otherwise both read the
+	// content before either committed), so that of two replacements
+	// confirmed against the same version one is refused as stale.
+	ReadCurrent func(ctx context.Context, tx store.IDB) (any, error)
 	// Size is the number of rows of Next, shown in the list of versions.
 	Size int
 	// Apply writes Next in tx.
@@ -126,6 +134,20 @@ type Replacement struct {
 // the hash of r.Current, or when another replacement of the same set
 // committed first.
 func (s Store) Replace(ctx context.Context, tx store.IDB, r Replacement) (Revision, error) {
+	if r.ReadCurrent != nil {
+		if tx.Dialect().Name() == dialect.PG {
+			h := fnv.New64a()
+			h.Write([]byte(r.Kind + "\x00" + r.Key))
+			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", int64(h.Sum64())); err != nil {
+				return Revision{}, fmt.Errorf("revision: lock %s %s: %w", r.Kind, r.Key, err)
+			}
+		}
+		c, err := r.ReadCurrent(ctx, tx)
+		if err != nil {
+			return Revision{}, err
+		}
+		r.Current = c
+	}
 	cur, err := json.Marshal(r.Current)
 	if err != nil {
 		return Revision{}, fmt.Errorf("revision: %s %s: encode current: %w", r.Kind, r.Key, err)

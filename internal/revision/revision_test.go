@@ -98,12 +98,13 @@ func TestConcurrentReplace(t *testing.T) {
 			go func() {
 				<-start
 				errs <- db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
-					var cur string
-					if err := tx.QueryRowContext(ctx, "SELECT v FROM t_set WHERE id = 1").Scan(&cur); err != nil {
-						return err
-					}
 					_, err := st.Replace(ctx, tx, revision.Replacement{Kind: "test", Key: "k", Base: h0,
-						Current: set{Rows: []string{cur}}, Next: set{Rows: []string{v}},
+						ReadCurrent: func(ctx context.Context, tx store.IDB) (any, error) {
+							var cur string
+							err := tx.QueryRowContext(ctx, "SELECT v FROM t_set WHERE id = 1").Scan(&cur)
+							return set{Rows: []string{cur}}, err
+						},
+						Next: set{Rows: []string{v}},
 						Apply: func(ctx context.Context, tx store.IDB) error {
 							time.Sleep(50 * time.Millisecond) // hold the transaction open
 							_, err := tx.ExecContext(ctx, "UPDATE t_set SET v = ? WHERE id = 1", v)
