@@ -26,6 +26,7 @@ import (
 	"github.com/yingshang/yingshang/internal/i18n"
 	"github.com/yingshang/yingshang/internal/ids"
 	"github.com/yingshang/yingshang/internal/org"
+	"github.com/yingshang/yingshang/internal/revision"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/web"
 )
@@ -67,6 +68,11 @@ type Deps struct {
 	// and its administrators see the whole audit log. Empty means the
 	// top-most stored region (no parent, lowest level, then lowest code).
 	RootRegion string
+	// Revisions keeps the earlier versions of the sets the console
+	// replaces (calendar years, workflow definitions) and serves their
+	// versions and preview pages. nil means the console makes and mounts
+	// its own.
+	Revisions *revision.Pages
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -76,6 +82,9 @@ type Deps struct {
 type Module struct {
 	d Deps
 	s *web.Server
+	// ownRevisions is set when the console made Deps.Revisions itself and
+	// so mounts it.
+	ownRevisions bool
 
 	rootMu sync.Mutex
 	root   string
@@ -89,7 +98,11 @@ func New(deps Deps) *Module {
 	if deps.Policy == nil {
 		deps.Policy = auth.NewPolicy()
 	}
-	return &Module{d: deps, root: deps.RootRegion}
+	own := deps.Revisions == nil
+	if own {
+		deps.Revisions = revision.NewPages(deps.DB, revision.Store{Now: deps.Now})
+	}
+	return &Module{d: deps, root: deps.RootRegion, ownRevisions: own}
 }
 
 // Nav returns the console's links: all of them for administrators, the
@@ -131,6 +144,12 @@ func (m *Module) Mount(s *web.Server) error {
 	if err := s.AddPages(tpl, "admin"); err != nil {
 		return fmt.Errorf("admin: %w", err)
 	}
+	if m.ownRevisions {
+		if err := m.d.Revisions.Mount(s); err != nil {
+			return fmt.Errorf("admin: %w", err)
+		}
+	}
+	m.d.Revisions.Register(revCalendar, calendarSet{m})
 	m.routes(s)
 	m.registerAPI(s)
 	return nil
@@ -180,6 +199,7 @@ func (m *Module) routes(s *web.Server) {
 		s.Handle("GET /admin/flows", m.page(m.flowsPage, admin))
 		s.Handle("POST /admin/flows", web.MaxBytes(maxDefinitionBytes+64<<10)(m.page(m.flowUpload, admin)))
 		s.Handle("GET /admin/flows/{key}", m.page(m.flowPage, admin))
+		s.Handle("POST /admin/flows/{key}/restore", m.page(m.flowRestore, admin))
 	}
 
 	s.Handle("GET /admin/audit", m.page(m.auditPage, admin, auth.RoleSupervisor))

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -179,6 +180,32 @@ func (f *fixture) api(token, method, path string, body any) *httptest.ResponseRe
 		req.Header.Set("Content-Type", "application/json")
 	}
 	return f.serve(req)
+}
+
+// baseRE finds the version tag a preview's confirm button carries.
+var baseRE = regexp.MustCompile(`name="base" value="([0-9a-f]{64})"`)
+
+// preview posts a set's form and returns the preview's base hash.
+func (f *fixture) preview(token, path string, form url.Values) string {
+	f.t.Helper()
+	rec := f.post(token, path, form)
+	expect(f.t, rec, http.StatusOK)
+	m := baseRE.FindStringSubmatch(rec.Body.String())
+	if m == nil {
+		f.t.Fatalf("the preview of %s has no confirm button:\n%.2000s", path, rec.Body.String())
+	}
+	return m[1]
+}
+
+// confirm previews form, then confirms it as the administrator would.
+func (f *fixture) confirm(token, path string, form url.Values) *httptest.ResponseRecorder {
+	f.t.Helper()
+	base := f.preview(token, path, form)
+	c := url.Values{"base": {base}, "step": {"confirm"}}
+	for k, v := range form {
+		c[k] = v
+	}
+	return f.post(token, path, c)
 }
 
 func (f *fixture) auditEntries(action string) []audit.Record {
@@ -473,7 +500,7 @@ func TestCalendar(t *testing.T) {
 		rec = f.post(tok, "/admin/calendar/2027", url.Values{"days": {good}})
 		expect(t, rec, http.StatusUnprocessableEntity)
 		good = "2027-01-01 holiday 元旦\n2027-02-08..2027-02-12 holiday 春节\n2027-02-06 workday 春节调休\n"
-		rec = f.post(tok, "/admin/calendar/2027", url.Values{"note": {"国务院办公厅通知"}, "days": {good}})
+		rec = f.confirm(tok, "/admin/calendar/2027", url.Values{"note": {"国务院办公厅通知"}, "days": {good}})
 		expect(t, rec, http.StatusSeeOther)
 		y, err := f.cal.Store.GetYear(ctx, db, 2027)
 		if err != nil || len(y.Days) != 7 {
@@ -754,6 +781,13 @@ func TestWorkflowDefinitions(t *testing.T) {
 		req.Header.Set("Content-Type", mw.FormDataContentType())
 		req.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: tok})
 		rec = f.serve(req)
+		// The upload is previewed; the confirm carries the definition.
+		expect(t, rec, http.StatusOK)
+		if !strings.Contains(rec.Body.String(), "state new") || !strings.Contains(rec.Body.String(), "action finish") {
+			t.Errorf("the preview does not list the new states:\n%.3000s", rec.Body.String())
+		}
+		base := baseRE.FindStringSubmatch(rec.Body.String())[1]
+		rec = f.post(tok, "/admin/flows", url.Values{"body": {testDefinition}, "base": {base}, "step": {"confirm"}})
 		expect(t, rec, http.StatusSeeOther)
 		if loc := rec.Header().Get("Location"); loc != "/admin/flows/test.simple?version=1" {
 			t.Fatalf("redirect to %q", loc)

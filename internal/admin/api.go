@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/calendar"
 	"github.com/yingshang/yingshang/internal/org"
+	"github.com/yingshang/yingshang/internal/revision"
 	"github.com/yingshang/yingshang/internal/web"
 )
 
@@ -235,13 +237,29 @@ type yearBody struct {
 	Days []CalendarDay `json:"days"`
 }
 
-type yearOutput struct{ Body yearBody }
+type yearOutput struct {
+	ETag string `header:"ETag" doc:"The year's version tag; send it as If-Match when replacing the year"`
+	Body yearBody
+}
 
 type putYearInput struct {
-	Year int `path:"year" minimum:"1949" maximum:"9999"`
+	Year    int    `path:"year" minimum:"1949" maximum:"9999"`
+	DryRun  bool   `query:"dry_run" doc:"Only compute the changes: nothing is saved"`
+	IfMatch string `header:"If-Match" doc:"The ETag read with the year; when it no longer matches, the replacement is refused with 412"`
+	Body    struct {
+		Note  string        `json:"note,omitempty" maxLength:"500"`
+		Days  []CalendarDay `json:"days" maxItems:"366" doc:"The whole arrangement: days not listed are removed"`
+		Clear bool          `json:"clear,omitempty" doc:"Must be true, with days empty, to remove every special day of the year"`
+	}
+}
+
+type putYearOutput struct {
+	ETag string `header:"ETag"`
 	Body struct {
-		Note string        `json:"note,omitempty" maxLength:"500"`
-		Days []CalendarDay `json:"days" maxItems:"366"`
+		yearBody
+		Changes  []revision.Change `json:"changes" doc:"What the replacement changes (or would, with dry_run)"`
+		Saved    bool              `json:"saved"`
+		Revision int               `json:"revision,omitempty" doc:"The version number kept of the new arrangement"`
 	}
 }
 
@@ -494,12 +512,20 @@ func (m *Module) registerAPI(s *web.Server) {
 		if err != nil {
 			return nil, m.problem(ctx, err)
 		}
-		return &yearOutput{Body: yearBodyOf(y)}, nil
+		h, err := revision.Hash(yearSnapshot(y))
+		if err != nil {
+			return nil, m.problem(ctx, err)
+		}
+		return &yearOutput{ETag: etag(h), Body: yearBodyOf(y)}, nil
 	})
 
 	putYear := op("put-calendar-year", http.MethodPut, "/calendar/years/{year}", "Set a year's holidays and make-up workdays", "calendar")
-	putYear.Description = "Replaces the year's arrangement. Make-up workdays must fall on a Saturday or Sunday; a refused day is named in the problem. Administrators of the deployment's root region only."
-	huma.Register(api, putYear, func(ctx context.Context, in *putYearInput) (*yearOutput, error) {
+	putYear.Description = "Replaces the year's arrangement with days (days not listed are removed; an empty list needs clear: true). " +
+		"Make-up workdays must fall on a Saturday or Sunday; a refused day is named in the problem. With dry_run the changes are returned and nothing is saved. " +
+		"Send the ETag read as If-Match: a year changed meanwhile is refused with 412. The previous arrangement is kept and can be restored. " +
+		"Administrators of the deployment's root region only."
+	putYear.Errors = append(putYear.Errors, http.StatusPreconditionFailed, http.StatusConflict)
+	huma.Register(api, putYear, func(ctx context.Context, in *putYearInput) (*putYearOutput, error) {
 		a, err := admin(ctx)
 		if err != nil {
 			return nil, err
@@ -508,14 +534,44 @@ func (m *Module) registerAPI(s *web.Server) {
 		for _, d := range in.Body.Days {
 			y.Days = append(y.Days, calendar.Day{Date: strings.TrimSpace(d.Date), Kind: calendar.Kind(d.Kind), Name: strings.TrimSpace(d.Name)})
 		}
-		if err := m.setYear(ctx, a, y); err != nil {
+		if err := m.authorizeCalendar(ctx, a); err != nil {
 			return nil, m.problem(ctx, err)
 		}
-		stored, err := m.d.Calendar.Store.GetYear(ctx, m.d.DB, in.Year)
+		if err := errors.Join(y.Validate(), checkClear(y, in.Body.Clear)); err != nil {
+			return nil, m.problem(ctx, err)
+		}
+		cur, _, err := m.storedYear(ctx, m.d.DB, in.Year)
 		if err != nil {
 			return nil, m.problem(ctx, err)
 		}
-		return &yearOutput{Body: yearBodyOf(stored)}, nil
+		base, err := revision.Hash(cur)
+		if err != nil {
+			return nil, m.problem(ctx, err)
+		}
+		match := ifMatch(in.IfMatch)
+		if match != "" && match != base {
+			return nil, huma.Error412PreconditionFailed("the year was changed since it was read; read it again (its ETag) and review the changes")
+		}
+		out := &putYearOutput{}
+		out.Body.Changes = revision.Diff(yearRows(cur), yearRows(yearSnapshot(y)))
+		if in.DryRun {
+			out.ETag = etag(base)
+			out.Body.yearBody = yearBodyOf(cur)
+			return out, nil
+		}
+		rev, err := m.replaceYear(ctx, a, y, base, revision.ReasonSave, 0)
+		if errors.Is(err, revision.ErrStale) {
+			return nil, huma.Error412PreconditionFailed("the year was changed meanwhile; read it again and review the changes")
+		}
+		if err != nil {
+			return nil, m.problem(ctx, err)
+		}
+		stored, _, err := m.storedYear(ctx, m.d.DB, in.Year)
+		if err != nil {
+			return nil, m.problem(ctx, err)
+		}
+		out.ETag, out.Body.yearBody, out.Body.Saved, out.Body.Revision = etag(rev.Hash), yearBodyOf(stored), true, rev.Seq
+		return out, nil
 	})
 
 	huma.Register(api, op("calendar-due", http.MethodGet, "/calendar/due", "Compute a due date in working days", "calendar"),
@@ -587,6 +643,18 @@ func (m *Module) registerAPI(s *web.Server) {
 			out.Body.Intact, out.Body.Checked, out.Body.BrokenAt, out.Body.Reason = v.Intact, v.Checked, v.BrokenAt, v.Reason
 			return out, nil
 		})
+}
+
+// etag quotes a revision hash as an entity tag.
+func etag(hash string) string { return `"` + hash + `"` }
+
+// ifMatch returns the hash an If-Match header names, "" for none or *.
+func ifMatch(h string) string {
+	h = strings.TrimPrefix(strings.TrimSpace(h), "W/")
+	if h == "*" {
+		return ""
+	}
+	return strings.Trim(h, `"`)
 }
 
 func yearBodyOf(y calendar.Year) yearBody {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/calendar"
-	"github.com/yingshang/yingshang/internal/store"
+	"github.com/yingshang/yingshang/internal/revision"
 )
 
 // ParseDays reads the calendar editor's text: one special day per line,
@@ -84,34 +84,6 @@ func FormatDays(days []calendar.Day) string {
 		fmt.Fprintf(&b, "%s %s %s\n", d.Date, d.Kind, d.Name)
 	}
 	return b.String()
-}
-
-// setYear stores a year's arrangement for an administrator of the root
-// region, audited, and makes it current.
-func (m *Module) setYear(ctx context.Context, a *auth.Actor, y calendar.Year) error {
-	obj, err := m.platformObject(ctx, "calendar")
-	if err != nil {
-		return err
-	}
-	if err := m.d.Policy.Authorize(a, auth.ActAdminister, obj); err != nil {
-		return err
-	}
-	if err := y.Validate(); err != nil {
-		return err
-	}
-	holidays, workdays := countKinds(y.Days)
-	err = m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		if err := m.d.Calendar.Store.SetYear(ctx, tx, y, a.Name); err != nil {
-			return err
-		}
-		_, err := m.d.Audit.Append(ctx, tx, entry(a, "calendar.set_year", "calendar", strconv.Itoa(y.Year), obj.RegionCode,
-			map[string]any{"holidays": holidays, "workdays": workdays, "note": y.Note}))
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	return m.d.Calendar.Reload(ctx)
 }
 
 func countKinds(days []calendar.Day) (holidays, workdays int) {
@@ -256,6 +228,7 @@ type calendarYearData struct {
 	Note     string
 	Text     string
 	Errors   map[string]string
+	Versions string // the page of the year's earlier versions
 }
 
 // pathYear reads the {year} path value, or writes a 404.
@@ -291,6 +264,7 @@ func (m *Module) calendarYearPage(w http.ResponseWriter, r *http.Request, a *aut
 		return
 	}
 	d.Note, d.Text = y.Note, FormatDays(y.Days)
+	d.Versions = revision.Link(revCalendar, strconv.Itoa(year))
 	d.Months = months(y)
 	d.Holidays, d.Workdays = countKinds(y.Days)
 	m.render(w, r, http.StatusOK, "admin/calendar_year.html", d)
@@ -311,18 +285,57 @@ func (m *Module) yearInfo(ctx context.Context, d *calendarYearData) error {
 
 func (m *Module) calendarYearSave(w http.ResponseWriter, r *http.Request, a *auth.Actor) {
 	year, ok := m.pathYear(w, r)
-	if !ok || !m.s.ParseForm(w, r) {
+	if !ok {
 		return
 	}
 	ctx := r.Context()
-	note, text := r.Form.Get("note"), r.Form.Get("days")
-	y, err := ParseDays(year, note, text)
-	if err == nil {
-		if err = m.setYear(ctx, a, y); err == nil {
-			m.redirect(w, r, "/admin/calendar/"+strconv.Itoa(year), "admin.flash.calendar_saved")
+	// The form must carry the set: a body without its days field (another
+	// content type, a broken upload) would otherwise read as "no days" and
+	// delete the year's holidays.
+	if err := revision.ParseForm(r, 1<<20, "days"); err != nil {
+		fe := err.(*revision.FormError)
+		if fe.Status != http.StatusUnprocessableEntity {
+			m.s.Error(w, r, fe.Status, "")
 			return
 		}
+		m.calendarYearRefused(w, r, year, "", "", &FieldError{Name: "days", Message: "表单缺少特殊日期字段，未作任何更改 (the form carries no days field; nothing was changed)"})
+		return
 	}
+	f := r.PostForm
+	note, text := f.Get("note"), f.Get("days")
+	y, err := yearFromForm(year, note, text, f.Get("clear") == "1")
+	if err == nil {
+		err = m.authorizeCalendar(ctx, a)
+	}
+	if err != nil {
+		m.calendarYearRefused(w, r, year, note, text, err)
+		return
+	}
+	if f.Get("step") != "confirm" {
+		m.calendarPreview(w, r, http.StatusOK, y, false)
+		return
+	}
+	base := strings.TrimSpace(f.Get("base"))
+	if base == "" {
+		m.calendarYearRefused(w, r, year, note, text, &FieldError{Name: "days", Message: "请先预览更改再确认 (preview the changes before confirming)"})
+		return
+	}
+	_, err = m.replaceYear(ctx, a, y, base, revision.ReasonSave, 0)
+	switch {
+	case err == nil:
+		m.redirect(w, r, "/admin/calendar/"+strconv.Itoa(year), "admin.flash.calendar_saved")
+	case errors.Is(err, revision.ErrStale):
+		m.calendarPreview(w, r, http.StatusConflict, y, true)
+	default:
+		m.calendarYearRefused(w, r, year, note, text, err)
+	}
+}
+
+// calendarYearRefused shows the year page with the refused text in the
+// editor and the errors beside it (422), or the error page for errors
+// that are not about the input.
+func (m *Module) calendarYearRefused(w http.ResponseWriter, r *http.Request, year int, note, text string, err error) {
+	ctx := r.Context()
 	errs := formErrors(err)
 	if errs == nil {
 		m.fail(w, r, err)
@@ -331,21 +344,18 @@ func (m *Module) calendarYearSave(w http.ResponseWriter, r *http.Request, a *aut
 	// Show the stored year in the grid and the rejected text in the
 	// editor, so the administrator fixes the named line.
 	d := &calendarYearData{Year: year, CanEdit: true, Note: note, Text: text, Errors: errs}
-	stored, gerr := m.d.Calendar.Store.GetYear(ctx, m.d.DB, year)
-	switch {
-	case gerr == nil:
-		d.Stored = true
-	case statusOf(gerr) == http.StatusNotFound:
-		stored = calendar.Year{Year: year}
-	default:
+	stored, found, gerr := m.storedYear(ctx, m.d.DB, year)
+	if gerr != nil {
 		m.fail(w, r, gerr)
 		return
 	}
+	d.Stored = found
 	if err := m.yearInfo(ctx, d); err != nil {
 		m.fail(w, r, err)
 		return
 	}
 	d.Months = months(stored)
 	d.Holidays, d.Workdays = countKinds(stored.Days)
+	d.Versions = revision.Link(revCalendar, strconv.Itoa(year))
 	m.render(w, r, http.StatusUnprocessableEntity, "admin/calendar_year.html", d)
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/flow"
+	"github.com/yingshang/yingshang/internal/revision"
 	"github.com/yingshang/yingshang/internal/web"
 )
 
@@ -87,12 +88,14 @@ func (m *Module) flowsPage(w http.ResponseWriter, r *http.Request, a *auth.Actor
 }
 
 // uploadedDefinition reads the definition of an upload form: the file
-// when one was chosen, the text area otherwise.
+// when one was chosen, the text area otherwise. A body that is no form
+// (another content type, a broken upload) is refused with its status; a
+// form with neither is refused as a missing body (422).
 func uploadedDefinition(r *http.Request) ([]byte, error) {
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		if err := r.ParseMultipartForm(maxDefinitionBytes); err != nil {
-			return nil, err
-		}
+	if err := revision.ParseForm(r, maxDefinitionBytes); err != nil {
+		return nil, err
+	}
+	if r.MultipartForm != nil {
 		if f, _, err := r.FormFile("file"); err == nil {
 			defer f.Close()
 			raw, err := io.ReadAll(io.LimitReader(f, maxDefinitionBytes+1))
@@ -103,10 +106,11 @@ func uploadedDefinition(r *http.Request) ([]byte, error) {
 				return raw, nil
 			}
 		}
-	} else if err := r.ParseForm(); err != nil {
-		return nil, err
 	}
-	return []byte(r.Form.Get("body")), nil
+	if _, ok := r.PostForm["body"]; !ok {
+		return nil, &FieldError{Name: "body", Message: "请粘贴或上传流程定义 (paste or upload a definition)"}
+	}
+	return []byte(r.PostForm.Get("body")), nil
 }
 
 // loadDefinition stores a new version for an administrator of the root
@@ -131,19 +135,53 @@ func (m *Module) loadDefinition(ctx context.Context, a *auth.Actor, raw []byte) 
 
 func (m *Module) flowUpload(w http.ResponseWriter, r *http.Request, a *auth.Actor) {
 	raw, err := uploadedDefinition(r)
-	if err != nil {
-		if statusOf(err) == http.StatusRequestEntityTooLarge {
-			m.s.Error(w, r, http.StatusRequestEntityTooLarge, "")
-		} else {
-			m.s.Error(w, r, http.StatusBadRequest, "")
-		}
+	var fe *revision.FormError
+	switch {
+	case errors.As(err, &fe):
+		m.s.Error(w, r, fe.Status, "")
+		return
+	case err != nil && statusOf(err) == http.StatusRequestEntityTooLarge:
+		m.s.Error(w, r, http.StatusRequestEntityTooLarge, "")
+		return
+	case err != nil && formErrors(err) == nil:
+		m.s.Error(w, r, http.StatusBadRequest, "")
 		return
 	}
 	if err := web.CheckForm(r); err != nil {
 		m.s.BadText(w, r, err)
 		return
 	}
-	def, created, err := m.loadDefinition(r.Context(), a, raw)
+	if err == nil {
+		err = m.authorizeFlows(r, a)
+	}
+	var next *flow.Definition
+	if err == nil {
+		// The checks of loadDefinition, without loading: a refused
+		// definition is shown with its problems, a good one previewed.
+		if len(strings.TrimSpace(string(raw))) == 0 || len(raw) > maxDefinitionBytes {
+			_, _, err = m.loadDefinition(r.Context(), a, raw)
+		} else {
+			next, err = flow.Parse(raw)
+		}
+	}
+	if err == nil {
+		base := r.PostForm.Get("base")
+		if r.PostForm.Get("step") != "confirm" || base == "" {
+			m.flowPreview(w, r, http.StatusOK, next, raw, false)
+			return
+		}
+		if _, cur, lerr := m.latestDefinition(r, next.Key); lerr != nil {
+			err = lerr
+		} else if cur != base {
+			m.flowPreview(w, r, http.StatusConflict, next, raw, true)
+			return
+		}
+	}
+	var def *flow.Definition
+	created := false
+	if err == nil {
+		def, created, err = m.loadDefinition(r.Context(), a, raw)
+	}
 	if err == nil {
 		flash := "admin.flash.flow_unchanged"
 		if created {
@@ -184,6 +222,7 @@ type flowData struct {
 	Rules    []ruleView
 	JSON     string
 	CanEdit  bool
+	Latest   bool // the version shown is the latest
 }
 
 func (m *Module) flowPage(w http.ResponseWriter, r *http.Request, a *auth.Actor) {
@@ -208,6 +247,7 @@ func (m *Module) flowPage(w http.ResponseWriter, r *http.Request, a *auth.Actor)
 	}
 	// The engine escapes every text it draws (see flow.Definition.SVG),
 	// so the diagram is safe to embed inline.
+	d.Latest = len(d.Versions) == 0 || d.Versions[0].Version == def.Version
 	d.SVG = template.HTML(def.SVG(lang(r)))
 	for _, rule := range def.Escalation {
 		v := ruleView{Level: rule.Level.Name(), OverdueDays: rule.OverdueDays, On: rule.On}

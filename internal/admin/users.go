@@ -11,6 +11,7 @@ import (
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/ids"
 	"github.com/yingshang/yingshang/internal/org"
+	"github.com/yingshang/yingshang/internal/revision"
 	"github.com/yingshang/yingshang/internal/store"
 )
 
@@ -288,7 +289,13 @@ func (m *Module) userPage(w http.ResponseWriter, r *http.Request, a *auth.Actor)
 
 func (m *Module) userUpdate(w http.ResponseWriter, r *http.Request, a *auth.Actor) {
 	id, ok := m.pathID(w, r, "id")
-	if !ok || !m.s.ParseForm(w, r) {
+	if !ok {
+		return
+	}
+	// The form replaces the user's roles and departments: a body that is
+	// not the whole form must not read as "none".
+	if err := revision.ParseForm(r, 1<<20, "display_name", "region_code"); err != nil {
+		m.s.Error(w, r, err.(*revision.FormError).Status, "")
 		return
 	}
 	cur, err := m.user(r.Context(), a, id)

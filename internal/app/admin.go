@@ -9,5 +9,5 @@ import (
 func (a *App) adminModule() web.Module {
 	return admin.New(admin.Deps{DB: a.DB, Org: a.Org, Auth: a.Auth, Policy: a.Policy,
 		Calendar: a.Calendar, Audit: a.Audit, Flows: a.Flow, RootRegion: a.Config.RootRegion,
-		Now: a.Config.Now})
+		Revisions: a.Revisions, Now: a.Config.Now})
 }

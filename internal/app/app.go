@@ -33,6 +33,7 @@ import (
 	"github.com/yingshang/yingshang/internal/org"
 	"github.com/yingshang/yingshang/internal/outbox"
 	"github.com/yingshang/yingshang/internal/pii"
+	"github.com/yingshang/yingshang/internal/revision"
 	"github.com/yingshang/yingshang/internal/search"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/web"
@@ -86,22 +87,25 @@ type App struct {
 	DB       *store.DB
 	Box      *pii.Box
 	Calendar *calendar.Service
-	Audit    *audit.Log
-	Flow     *flow.Engine
-	Org      *org.Service
-	Auth     *auth.Service
-	Policy   *auth.Policy
-	Outbox   *outbox.Dispatcher
-	Search   *search.Index
-	Catalog  *catalog.Module
-	Certs    *certificate.Module
-	Hotline  *hotline.Module
-	KB       *knowledge.Module
-	Casework *casework.Module
-	Credit   *credit.Module
-	Entities *entity.Service
-	Notify   *notify.Service
-	Web      *web.Server
+	// Revisions keeps the earlier versions of the sets administrators
+	// replace as a whole and serves their versions pages.
+	Revisions *revision.Pages
+	Audit     *audit.Log
+	Flow      *flow.Engine
+	Org       *org.Service
+	Auth      *auth.Service
+	Policy    *auth.Policy
+	Outbox    *outbox.Dispatcher
+	Search    *search.Index
+	Catalog   *catalog.Module
+	Certs     *certificate.Module
+	Hotline   *hotline.Module
+	KB        *knowledge.Module
+	Casework  *casework.Module
+	Credit    *credit.Module
+	Entities  *entity.Service
+	Notify    *notify.Service
+	Web       *web.Server
 	// Changes hears, on PostgreSQL, which cached rows other nodes changed.
 	Changes *cluster.Listener
 }
@@ -187,10 +191,11 @@ func (a *App) build(ctx context.Context) error {
 	a.Policy = auth.NewPolicy()
 	a.Outbox = outbox.NewDispatcher(a.DB, a.Log, cfg.Now)
 
+	a.Revisions = revision.NewPages(a.DB, revision.Store{Now: cfg.Now})
 	a.Search = &search.Index{}
 	work := inbox.New(inbox.Deps{DB: a.DB, Flow: a.Flow, Org: a.Org, Policy: a.Policy, Audit: a.Audit, Now: cfg.Now})
 	if a.Catalog, err = catalog.New(catalog.Deps{DB: a.DB, Org: a.Org, Policy: a.Policy, Audit: a.Audit,
-		Search: a.Search, Now: cfg.Now}); err != nil {
+		Search: a.Search, Revisions: a.Revisions, Now: cfg.Now}); err != nil {
 		return err
 	}
 	signer, err := certificate.LoadKey(cfg.CertificateKey, cfg.DataDir)
@@ -210,9 +215,9 @@ func (a *App) build(ctx context.Context) error {
 	}
 	if a.Hotline, err = hotline.New(hotline.Deps{DB: a.DB, Flow: a.Flow, Org: a.Org, Policy: a.Policy,
 		Audit: a.Audit, Box: a.Box, Calendar: func() flow.Calendar { return a.Calendar.Current() },
-		Knowledge: a.KB,
-		Config:    hotline.Config{Webhook110: cfg.Webhook110, Webhook110Secret: []byte(cfg.Webhook110Secret), BaseURL: cfg.BaseURL},
-		Now:       cfg.Now}); err != nil {
+		Knowledge: a.KB, Revisions: a.Revisions,
+		Config: hotline.Config{Webhook110: cfg.Webhook110, Webhook110Secret: []byte(cfg.Webhook110Secret), BaseURL: cfg.BaseURL},
+		Now:    cfg.Now}); err != nil {
 		return err
 	}
 	if err := a.Hotline.Start(ctx); err != nil {
@@ -248,7 +253,7 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.buildNotify(); err != nil {
 		return err
 	}
-	modules := []web.Module{work, a.adminModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, o311, a.Notify}
+	modules := []web.Module{work, a.Revisions, a.adminModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, o311, a.Notify}
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Version: cfg.Version,

@@ -2,10 +2,13 @@ package catalog
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/web"
 )
 
@@ -39,11 +42,54 @@ type createInput struct {
 }
 
 type updateInput struct {
-	Code string `path:"code" maxLength:"40"`
-	Body struct {
-		Item       Draft `json:"item"`
+	Code   string `path:"code" maxLength:"40"`
+	DryRun bool   `query:"dry_run" doc:"Only compute the changes: nothing is saved"`
+	Body   struct {
+		Item       Draft `json:"item" doc:"The whole working copy: materials and fields must be listed, those left out are removed"`
 		RowVersion int64 `json:"row_version,omitempty" doc:"The row_version read; a stale one is refused with 409"`
+		// Emptying a list must be said, so that a client leaving it out
+		// (or sending null) never removes every material by accident.
+		ClearMaterials bool `json:"clear_materials,omitempty" doc:"Must be true for an empty materials list to remove every material"`
+		ClearFields    bool `json:"clear_fields,omitempty" doc:"Must be true for an empty fields list to remove every form field"`
 	}
+	RawBody []byte
+}
+
+type updateOutput struct {
+	Body struct {
+		Item
+		Changes []Change `json:"changes" doc:"What the update changes (or would, with dry_run), field by field"`
+		Saved   bool     `json:"saved"`
+	}
+}
+
+// checkSets refuses an update whose body leaves out the materials or the
+// fields of the item, or empties one without saying so.
+func checkSets(raw []byte, d *Draft, clearMaterials, clearFields bool) error {
+	var body struct {
+		Item map[string]json.RawMessage `json:"item"`
+	}
+	if err := json.Unmarshal(raw, &body); err != nil {
+		return &FieldError{Path: "item", Message: "请求体不是有效的 JSON (the body is not valid JSON)"}
+	}
+	var p problems
+	for _, c := range []struct {
+		name  string
+		n     int
+		clear bool
+	}{{"materials", len(d.Materials), clearMaterials}, {"fields", len(d.Fields), clearFields}} {
+		v, ok := body.Item[c.name]
+		switch {
+		case !ok || string(v) == "null":
+			p.Add("item."+c.name, "须列出全部%s，未列出的将被删除 (list every one of item.%s: those left out would be removed)",
+				map[string]string{"materials": "材料", "fields": "表单字段"}[c.name], c.name)
+		case c.n == 0 && !c.clear:
+			p.Add("item."+c.name, "列表为空；如确要全部删除，请同时设置 clear_%s (an empty list needs clear_%s: true)", c.name, c.name)
+		case c.n > 0 && c.clear:
+			p.Add("clear_"+c.name, "clear_%s 与非空列表矛盾 (clear_%s contradicts a non-empty list)", c.name, c.name)
+		}
+	}
+	return p.Err()
 }
 
 type publishInput struct {
@@ -143,8 +189,10 @@ func (m *Module) registerAPI(s *web.Server) {
 	huma.Register(api, huma.Operation{
 		OperationID: "update-catalog-item", Method: http.MethodPut, Path: base + "/{code}",
 		Summary: "Replace an item's working copy", Tags: []string{"catalog"}, Security: web.Secured(), Errors: []int{401, 403, 404, 409, 422},
-		Description: "Materials and form fields are replaced as given. The public see the change only after publishing.",
-	}, func(ctx context.Context, in *updateInput) (*itemOutput, error) {
+		Description: "Materials and form fields are replaced as given: both lists must be present (an empty one needs clear_materials or clear_fields). " +
+			"With dry_run the changes are returned and nothing is saved. The working copy replaced is kept as a revision and can be restored. " +
+			"The public see the change only after publishing.",
+	}, func(ctx context.Context, in *updateInput) (*updateOutput, error) {
 		a, err := s.Actor(ctx)
 		if err != nil {
 			return nil, err
@@ -153,11 +201,34 @@ func (m *Module) registerAPI(s *web.Server) {
 		if err != nil {
 			return nil, s.Problem(ctx, err)
 		}
-		it, err := m.Update(ctx, a, id, in.Body.Item, in.Body.RowVersion)
+		old, err := m.Working(ctx, a, id)
 		if err != nil {
 			return nil, s.Problem(ctx, err)
 		}
-		return &itemOutput{Body: it}, nil
+		d := in.Body.Item
+		if err := checkSets(in.RawBody, &d, in.Body.ClearMaterials, in.Body.ClearFields); err != nil {
+			return nil, s.Problem(ctx, err)
+		}
+		out := &updateOutput{}
+		if in.DryRun {
+			if err := m.d.Policy.Authorize(a, auth.ActAct, object(old.RegionCode, old.DepartmentID)); err != nil {
+				return nil, s.Problem(ctx, err)
+			}
+			if in.Body.RowVersion != 0 && in.Body.RowVersion != old.RowVersion {
+				return nil, s.Problem(ctx, fmt.Errorf("%w: item %d changed since it was read", ErrConflict, id))
+			}
+			next := *old
+			next.Draft = d
+			next.DepartmentName = m.departmentName(ctx, d.DepartmentID)
+			out.Body.Item, out.Body.Changes = *old, Diff(old, &next)
+			return out, nil
+		}
+		it, err := m.Update(ctx, a, id, d, in.Body.RowVersion)
+		if err != nil {
+			return nil, s.Problem(ctx, err)
+		}
+		out.Body.Item, out.Body.Changes, out.Body.Saved = *it, Diff(old, it), true
+		return out, nil
 	})
 
 	huma.Register(api, huma.Operation{

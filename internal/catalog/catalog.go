@@ -20,6 +20,7 @@ import (
 	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/org"
+	"github.com/yingshang/yingshang/internal/revision"
 	"github.com/yingshang/yingshang/internal/rules"
 	"github.com/yingshang/yingshang/internal/search"
 	"github.com/yingshang/yingshang/internal/store"
@@ -42,6 +43,10 @@ const ObjectKind = "catalog_item"
 // SearchKind is the kind of the catalogue's documents in the search index.
 const SearchKind = "catalog_item"
 
+// RevisionKind is the revision kind of an item's working copy; the key is
+// the item id.
+const RevisionKind = "catalog.item"
+
 // Deps are the services the module uses.
 type Deps struct {
 	DB     *store.DB
@@ -55,13 +60,17 @@ type Deps struct {
 	// Rules type-checks approval rules; nil means a compiler of its own
 	// with the default limits.
 	Rules *rules.Compiler
-	Now   func() time.Time
+	// Revisions keeps the earlier working copies and serves their
+	// versions pages; nil keeps them without the pages.
+	Revisions *revision.Pages
+	Now       func() time.Time
 }
 
 // Module is the catalogue: its service, pages and API.
 type Module struct {
-	d Deps
-	s *web.Server
+	d    Deps
+	s    *web.Server
+	revs revision.Store
 }
 
 // PageGroup is the page-cache group of the public catalogue pages.
@@ -92,7 +101,11 @@ func New(d Deps) (*Module, error) {
 	if err := d.Policy.Register(ObjectKind, Rules()); err != nil {
 		return nil, fmt.Errorf("catalog: %w", err)
 	}
-	return &Module{d: d}, nil
+	revs := revision.Store{Now: d.Now}
+	if d.Revisions != nil {
+		revs = d.Revisions.Store()
+	}
+	return &Module{d: d, revs: revs}, nil
 }
 
 // Rules is the policy of catalogue items: administrators reach their
@@ -129,6 +142,9 @@ func (m *Module) Mount(s *web.Server) error {
 	}
 	if err := s.AddPages(tpl, "catalog"); err != nil {
 		return fmt.Errorf("catalog: %w", err)
+	}
+	if m.d.Revisions != nil {
+		m.d.Revisions.Register(RevisionKind, itemSet{m})
 	}
 	s.Handle("GET /catalog/assets/catalog.css", http.HandlerFunc(serveCSS))
 	// The public pages are cached for anonymous visitors; publishing and

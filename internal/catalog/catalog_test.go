@@ -19,6 +19,7 @@ import (
 	"github.com/yingshang/yingshang/internal/catalog"
 	"github.com/yingshang/yingshang/internal/org"
 	"github.com/yingshang/yingshang/internal/pii"
+	"github.com/yingshang/yingshang/internal/revision"
 	"github.com/yingshang/yingshang/internal/search"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/store/storetest"
@@ -38,6 +39,17 @@ type world struct {
 }
 
 func setup(t *testing.T, db *store.DB, index ...*search.Index) *world {
+	t.Helper()
+	return setupWith(t, db, nil, index...)
+}
+
+// setupWithRevisions is setup with the versions pages mounted.
+func setupWithRevisions(t *testing.T, db *store.DB) *world {
+	t.Helper()
+	return setupWith(t, db, revision.NewPages(db, revision.Store{}))
+}
+
+func setupWith(t *testing.T, db *store.DB, revs *revision.Pages, index ...*search.Index) *world {
 	t.Helper()
 	ctx := context.Background()
 	now := time.Date(2026, 9, 30, 2, 0, 0, 0, time.UTC)
@@ -82,7 +94,7 @@ func setup(t *testing.T, db *store.DB, index ...*search.Index) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := catalog.Deps{DB: db, Org: orgs, Policy: auth.NewPolicy(), Audit: audit.New(clock), Now: clock}
+	deps := catalog.Deps{DB: db, Org: orgs, Policy: auth.NewPolicy(), Audit: audit.New(clock), Revisions: revs, Now: clock}
 	if len(index) > 0 && index[0] != nil {
 		deps.Search = index[0]
 	}
@@ -91,7 +103,11 @@ func setup(t *testing.T, db *store.DB, index ...*search.Index) *world {
 		t.Fatal(err)
 	}
 	w.m = m
-	s, err := web.New(web.Config{Sessions: sessions, DB: db, Modules: []web.Module{m}, Now: clock})
+	modules := []web.Module{m}
+	if revs != nil {
+		modules = append(modules, revs)
+	}
+	s, err := web.New(web.Config{Sessions: sessions, DB: db, Modules: modules, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -441,7 +457,7 @@ func TestDepartmentScope(t *testing.T) {
 		// Through the pages: the other approver gets 404, nothing changes.
 		c := w.client(t, "appr_cgj")
 		form := url.Values{"code": {d.Code}, "name": {"改名"}, "department_id": {strconv.FormatInt(w.depts["LJ-SCJG"], 10)},
-			"type": {"licensing"}, "legal_limit_days": {"20"}, "promised_limit_days": {"5"}}
+			"type": {"licensing"}, "legal_limit_days": {"20"}, "promised_limit_days": {"5"}, "rule_expr": {""}}
 		if resp := w.post(t, c, "/catalog/manage/"+strconv.FormatInt(it.ID, 10), form); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("page edit by other department: %d, want 404", resp.StatusCode)
 		}

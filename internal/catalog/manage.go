@@ -11,6 +11,7 @@ import (
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/org"
+	"github.com/yingshang/yingshang/internal/revision"
 	"github.com/yingshang/yingshang/internal/web"
 )
 
@@ -58,6 +59,7 @@ type editData struct {
 	CanEdit     bool
 	Flash       string
 	Rule        *ruleView // the rule section; nil on the new-item page
+	Revisions   string    // the page of the working copy's earlier versions; "" when not kept
 }
 
 // formOf renders the basic fields of d as form values.
@@ -184,6 +186,9 @@ func (m *Module) renderEdit(w http.ResponseWriter, r *http.Request, status int, 
 		d.Unpublished = FieldErrors(m.checkRule(r.Context(), &it.Draft, true))
 	}
 	d.Rule = m.ruleView(r.Context(), it, nil, nil)
+	if m.d.Revisions != nil && d.CanEdit {
+		d.Revisions = revision.Link(RevisionKind, strconv.FormatInt(it.ID, 10))
+	}
 	m.fillOptions(r, a, &d)
 	for _, f := range extra {
 		f(&d)
@@ -224,7 +229,7 @@ func (m *Module) save(w http.ResponseWriter, r *http.Request, form url.Values, c
 }
 
 func (m *Module) editSubmit(w http.ResponseWriter, r *http.Request) {
-	if !m.s.ParseForm(w, r) {
+	if !m.parseSetForm(w, r, "code", "name", "department_id", "type", "rule_expr") {
 		return
 	}
 	m.save(w, r, r.PostForm, func(d *Draft) error {
@@ -245,7 +250,7 @@ func index(s string, n int) int {
 }
 
 func (m *Module) materialSubmit(w http.ResponseWriter, r *http.Request) {
-	if !m.s.ParseForm(w, r) {
+	if !m.parseSetForm(w, r, "op") {
 		return
 	}
 	f := r.PostForm
@@ -326,7 +331,7 @@ func (m *Module) fileSubmit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (m *Module) fieldSubmit(w http.ResponseWriter, r *http.Request) {
-	if !m.s.ParseForm(w, r) {
+	if !m.parseSetForm(w, r, "op") {
 		return
 	}
 	f := r.PostForm

@@ -16,6 +16,7 @@ import (
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/org"
 	"github.com/yingshang/yingshang/internal/outbox"
+	"github.com/yingshang/yingshang/internal/revision"
 	"github.com/yingshang/yingshang/internal/store"
 )
 
@@ -159,7 +160,17 @@ func (m *Module) idOf(ctx context.Context, code string) (int64, error) {
 // ErrConflict. The code may change only while the item was never
 // published. Changing the rule's expression raises its version. The public
 // keep seeing the last published version until Publish.
+//
+// The working copy found and the new one are kept as revisions (kind
+// RevisionKind, key the item id), so an edit can be undone.
 func (m *Module) Update(ctx context.Context, a *auth.Actor, id int64, d Draft, rowVersion int64) (*Item, error) {
+	return m.update(ctx, a, id, d, rowVersion, "", revision.ReasonSave, 0)
+}
+
+// update is Update refusing with revision.ErrStale when base is set and
+// is not the hash of the stored working copy; reason and from say why the
+// revision is recorded.
+func (m *Module) update(ctx context.Context, a *auth.Actor, id int64, d Draft, rowVersion int64, base, reason string, from int64) (*Item, error) {
 	old, err := m.readable(ctx, m.d.DB, a, id)
 	if err != nil {
 		return nil, err
@@ -188,22 +199,36 @@ func (m *Module) Update(ctx context.Context, a *auth.Actor, id int64, d Draft, r
 	row.RegionCode, row.Dirty, row.RowVersion = region, true, rowVersion+1
 	row.UpdatedAt, row.UpdatedBy = m.stamp(), a.UserID
 	err = m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		res, err := tx.NewUpdate().Model(&row).WherePK().Where("row_version = ?", rowVersion).Exec(ctx)
+		rev, err := m.revs.Replace(ctx, tx, revision.Replacement{Kind: RevisionKind, Key: strconv.FormatInt(id, 10),
+			Base: base, Next: d,
+			ReadCurrent: func(ctx context.Context, tx store.IDB) (any, error) {
+				cur, err := loadWorking(ctx, tx, id)
+				if err != nil {
+					return nil, err
+				}
+				return cur.Draft, nil
+			}, Size: len(d.Materials) + len(d.Fields), Actor: a, RegionCode: region,
+			Reason: reason, RestoredFrom: from,
+			Apply: func(ctx context.Context, tx store.IDB) error {
+				res, err := tx.NewUpdate().Model(&row).WherePK().Where("row_version = ?", rowVersion).Exec(ctx)
+				if err != nil {
+					if store.IsUniqueViolation(err) {
+						return fmt.Errorf("%w: code %s", ErrConflict, d.Code)
+					}
+					return fmt.Errorf("catalog: update %d: %w", id, err)
+				}
+				if n, _ := res.RowsAffected(); n != 1 {
+					return fmt.Errorf("%w: item %d changed since it was read", ErrConflict, id)
+				}
+				return saveChildren(ctx, tx, id, &d)
+			}})
 		if err != nil {
-			if store.IsUniqueViolation(err) {
-				return fmt.Errorf("%w: code %s", ErrConflict, d.Code)
-			}
-			return fmt.Errorf("catalog: update %d: %w", id, err)
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return fmt.Errorf("%w: item %d changed since it was read", ErrConflict, id)
-		}
-		if err := saveChildren(ctx, tx, id, &d); err != nil {
 			return err
 		}
 		_, err = m.d.Audit.Append(ctx, tx, audit.Entry{ActorID: a.UserID, ActorName: a.Name, Action: "catalog.update",
 			ObjectType: ObjectKind, ObjectID: strconv.FormatInt(id, 10), RegionCode: region,
-			Detail: map[string]any{"code": d.Code}})
+			Detail: map[string]any{"code": d.Code, "revision": rev.Seq, "reason": rev.Reason, "restored_from": from,
+				"materials": len(d.Materials), "fields": len(d.Fields)}})
 		return err
 	})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/revision"
 	"github.com/yingshang/yingshang/internal/store"
 )
 
@@ -213,18 +214,34 @@ func (m *Module) SaveCategory(ctx context.Context, a *auth.Actor, c Category) er
 		return err
 	}
 	err := m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO hotline_categories (code, parent_code, name, name_en, active)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en,
-			active = excluded.active`, c.Code, parentOf(c.Code), c.Name, c.NameEn, c.Active)
+		rev, err := m.changeCategories(ctx, tx, a, func(ctx context.Context, tx store.IDB) error {
+			_, err := store.Exec(ctx, tx, `INSERT INTO hotline_categories (code, parent_code, name, name_en, active)
+				VALUES (?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en,
+				active = excluded.active`, c.Code, parentOf(c.Code), c.Name, c.NameEn, c.Active)
+			return err
+		})
 		if err != nil {
 			return err
 		}
 		_, err = m.d.Audit.Append(ctx, tx, audit.Entry{ActorID: a.UserID, ActorName: a.Name, Action: "hotline.save_category",
-			ObjectType: "hotline_category", ObjectID: c.Code, Detail: c})
+			ObjectType: "hotline_category", ObjectID: c.Code, Detail: map[string]any{"category": c, "revision": rev.Seq}})
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("hotline: save category %s: %w", c.Code, err)
 	}
 	return m.loadCategories(ctx)
+}
+
+// changeCategories runs apply, a change to the tree, in tx, keeping the
+// tree before and after as revisions.
+func (m *Module) changeCategories(ctx context.Context, tx store.IDB, a *auth.Actor,
+	apply func(ctx context.Context, tx store.IDB) error) (revision.Revision, error) {
+	return m.revs.Replace(ctx, tx, revision.Replacement{
+		ReadCurrent: func(ctx context.Context, tx store.IDB) (any, error) { return readCategories(ctx, tx) }, Kind: RevisionCategories, Key: categoriesKey,
+		Actor: a, Apply: apply,
+		Read: func(ctx context.Context, tx store.IDB) (any, error) {
+			cats, err := readCategories(ctx, tx)
+			return cats, err
+		}})
 }

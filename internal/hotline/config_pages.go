@@ -28,6 +28,11 @@ import (
 
 // mountConfig registers the configuration pages.
 func (m *Module) mountConfig(s *web.Server) {
+	if m.d.Revisions != nil {
+		m.d.Revisions.Register(RevisionDirectory, directorySet{m})
+		m.d.Revisions.Register(RevisionLimits, limitsSet{m})
+		m.d.Revisions.Register(RevisionCategories, categoriesSet{m})
+	}
 	admin := s.Require(auth.RoleAdmin)
 	readCats := s.Require(auth.RoleAdmin, auth.RoleDispatcher)
 	readLimits := s.Require(auth.RoleAdmin, auth.RoleDispatcher, auth.RoleSupervisor)
@@ -272,7 +277,12 @@ func (m *Module) nextCode(parent Category) string {
 }
 
 func (m *Module) categoryAdd(w http.ResponseWriter, r *http.Request) {
-	if !m.s.ParseForm(w, r) {
+	missing, ok := m.configForm(w, r, "parent", "code", "name")
+	if !ok {
+		return
+	}
+	if missing != nil {
+		m.renderCategories(w, r, http.StatusUnprocessableEntity, categoriesData{Errors: missing, Form: r.PostForm})
 		return
 	}
 	ctx := r.Context()
@@ -347,7 +357,12 @@ func (m *Module) renderCategory(w http.ResponseWriter, r *http.Request, status i
 }
 
 func (m *Module) categoryChange(w http.ResponseWriter, r *http.Request) {
-	if !m.s.ParseForm(w, r) {
+	missing, ok := m.configForm(w, r, "action")
+	if !ok {
+		return
+	}
+	if missing != nil {
+		m.renderCategory(w, r, http.StatusUnprocessableEntity, categoriesData{Errors: missing, Form: r.PostForm})
 		return
 	}
 	ctx := r.Context()
@@ -431,14 +446,20 @@ func (m *Module) deactivateCategory(ctx context.Context, a *auth.Actor, code str
 		}
 	}
 	err = m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		for _, x := range codes {
-			if _, err := tx.ExecContext(ctx, "UPDATE hotline_categories SET active = FALSE WHERE code = ?", x); err != nil {
-				return err
+		rev, err := m.changeCategories(ctx, tx, a, func(ctx context.Context, tx store.IDB) error {
+			for _, x := range codes {
+				if _, err := store.Exec(ctx, tx, "UPDATE hotline_categories SET active = FALSE WHERE code = ?", x); err != nil {
+					return err
+				}
 			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		_, err := m.d.Audit.Append(ctx, tx, audit.Entry{ActorID: a.UserID, ActorName: a.Name, Action: "hotline.deactivate_category",
+		_, err = m.d.Audit.Append(ctx, tx, audit.Entry{ActorID: a.UserID, ActorName: a.Name, Action: "hotline.deactivate_category",
 			ObjectType: "hotline_category", ObjectID: code,
-			Detail: map[string]any{"codes": codes, "open_orders": n}})
+			Detail: map[string]any{"codes": codes, "open_orders": n, "revision": rev.Seq}})
 		return err
 	})
 	if err != nil {
@@ -615,7 +636,12 @@ func parseLimits(t Type, f url.Values) (Limits, error) {
 }
 
 func (m *Module) limitsSubmit(w http.ResponseWriter, r *http.Request) {
-	if !m.s.ParseForm(w, r) {
+	missing, ok := m.configForm(w, r, "sign_for_n", "sign_for_unit", "urgent_sign_for_n", "urgent_sign_for_unit", "handle_n", "handle_unit")
+	if !ok {
+		return
+	}
+	if missing != nil {
+		m.renderLimitsEdit(w, r, http.StatusUnprocessableEntity, r.PostForm, missing)
 		return
 	}
 	ctx := r.Context()

@@ -11,6 +11,7 @@ import (
 	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/ids"
+	"github.com/yingshang/yingshang/internal/revision"
 	"github.com/yingshang/yingshang/internal/store"
 )
 
@@ -89,16 +90,20 @@ func (m *Module) SaveDirectoryEntry(ctx context.Context, a *auth.Actor, e Direct
 		return fmt.Errorf("hotline: directory: %w", auth.ErrForbidden)
 	}
 	err := m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		now := store.Time(m.d.Now())
-		_, err := tx.ExecContext(ctx, `INSERT INTO hotline_directory (category_code, region_code, department_id, note, updated_at)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT (category_code, region_code) DO UPDATE SET
-			department_id = excluded.department_id, note = excluded.note, updated_at = excluded.updated_at`,
-			e.CategoryCode, e.RegionCode, e.DepartmentID, e.Note, now)
+		rev, err := m.replaceDirectory(ctx, tx, a, e.RegionCode, func(ctx context.Context, tx store.IDB) error {
+			now := store.Time(m.d.Now())
+			_, err := store.Exec(ctx, tx, `INSERT INTO hotline_directory (category_code, region_code, department_id, note, updated_at)
+				VALUES (?, ?, ?, ?, ?) ON CONFLICT (category_code, region_code) DO UPDATE SET
+				department_id = excluded.department_id, note = excluded.note, updated_at = excluded.updated_at`,
+				e.CategoryCode, e.RegionCode, e.DepartmentID, e.Note, now)
+			return err
+		})
 		if err != nil {
 			return err
 		}
 		_, err = m.d.Audit.Append(ctx, tx, audit.Entry{ActorID: a.UserID, ActorName: a.Name, Action: "hotline.directory_save",
-			ObjectType: "hotline_directory", ObjectID: e.CategoryCode + "@" + e.RegionCode, RegionCode: e.RegionCode, Detail: e})
+			ObjectType: "hotline_directory", ObjectID: e.CategoryCode + "@" + e.RegionCode, RegionCode: e.RegionCode,
+			Detail: map[string]any{"entry": e, "revision": rev.Seq}})
 		return err
 	})
 	if err != nil {
@@ -125,11 +130,16 @@ func (m *Module) DeleteDirectoryEntry(ctx context.Context, a *auth.Actor, id int
 		return ErrNotFound
 	}
 	err = m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM hotline_directory WHERE id = ?", id); err != nil {
+		rev, err := m.replaceDirectory(ctx, tx, a, region, func(ctx context.Context, tx store.IDB) error {
+			_, err := store.Exec(ctx, tx, "DELETE FROM hotline_directory WHERE id = ?", id)
+			return err
+		})
+		if err != nil {
 			return err
 		}
-		_, err := m.d.Audit.Append(ctx, tx, audit.Entry{ActorID: a.UserID, ActorName: a.Name, Action: "hotline.directory_delete",
-			ObjectType: "hotline_directory", ObjectID: fmt.Sprint(id), RegionCode: region})
+		_, err = m.d.Audit.Append(ctx, tx, audit.Entry{ActorID: a.UserID, ActorName: a.Name, Action: "hotline.directory_delete",
+			ObjectType: "hotline_directory", ObjectID: fmt.Sprint(id), RegionCode: region,
+			Detail: map[string]any{"revision": rev.Seq}})
 		return err
 	})
 	if err != nil {
@@ -139,6 +149,19 @@ func (m *Module) DeleteDirectoryEntry(ctx context.Context, a *auth.Actor, id int
 	m.dirAt = time.Time{}
 	m.mu.Unlock()
 	return nil
+}
+
+// replaceDirectory runs apply, a change to the lines of region, in tx,
+// keeping the lines before and after as revisions.
+func (m *Module) replaceDirectory(ctx context.Context, tx store.IDB, a *auth.Actor, region string,
+	apply func(ctx context.Context, tx store.IDB) error) (revision.Revision, error) {
+	return m.revs.Replace(ctx, tx, revision.Replacement{
+		ReadCurrent: func(ctx context.Context, tx store.IDB) (any, error) { return readDirectory(ctx, tx, region) }, Kind: RevisionDirectory, Key: region, Actor: a,
+		RegionCode: region, Apply: apply,
+		Read: func(ctx context.Context, tx store.IDB) (any, error) {
+			lines, err := readDirectory(ctx, tx, region)
+			return lines, err
+		}})
 }
 
 // directory returns the cached directory, reading it again when stale.

@@ -24,6 +24,7 @@ import (
 	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/org"
 	"github.com/yingshang/yingshang/internal/pii"
+	"github.com/yingshang/yingshang/internal/revision"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/web"
 )
@@ -86,14 +87,19 @@ type Deps struct {
 	Calendar func() flow.Calendar // the working-day calendar (for SeedDemo's own engine)
 	// Knowledge, when set, offers knowledge-base answers at intake.
 	Knowledge Knowledge
+	// Revisions keeps the earlier versions of the directory, the limits
+	// and the category tree and serves their versions pages; nil keeps
+	// them without the pages.
+	Revisions *revision.Pages
 	Config    Config
 	Now       func() time.Time
 }
 
 // Module is the hotline service and its pages and API.
 type Module struct {
-	d Deps
-	s *web.Server
+	d    Deps
+	s    *web.Server
+	revs revision.Store
 
 	mu      sync.RWMutex
 	cats    map[string]Category
@@ -134,7 +140,11 @@ func New(d Deps) (*Module, error) {
 	if c.LookupWindow <= 0 {
 		c.LookupWindow = 10 * time.Minute
 	}
-	m := &Module{d: d, cats: map[string]Category{},
+	revs := revision.Store{Now: d.Now}
+	if d.Revisions != nil {
+		revs = d.Revisions.Store()
+	}
+	m := &Module{d: d, revs: revs, cats: map[string]Category{},
 		lookups: newLimiter(c.LookupLimit, c.LookupWindow)}
 	if d.Policy.Rules(Kind) == nil {
 		if err := d.Policy.Register(Kind, rules()); err != nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/yingshang/yingshang/internal/org"
 	"github.com/yingshang/yingshang/internal/outbox"
 	"github.com/yingshang/yingshang/internal/pii"
+	"github.com/yingshang/yingshang/internal/revision"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/store/storetest"
 	"github.com/yingshang/yingshang/internal/web"
@@ -109,8 +110,9 @@ func setup(t testing.TB, db *store.DB, cfg hotline.Config) *world {
 		t.Fatal(err)
 	}
 	policy := auth.NewPolicy()
+	revs := revision.NewPages(db, revision.Store{Now: w.clock})
 	m, err := hotline.New(hotline.Deps{DB: db, Flow: w.eng, Org: orgs, Policy: policy, Audit: log, Box: box,
-		Calendar: func() flow.Calendar { return cal }, Config: cfg, Now: w.clock})
+		Calendar: func() flow.Calendar { return cal }, Revisions: revs, Config: cfg, Now: w.clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +120,7 @@ func setup(t testing.TB, db *store.DB, cfg hotline.Config) *world {
 		t.Fatal(err)
 	}
 	w.m, w.auth = m, sessions
-	s, err := web.New(web.Config{Sessions: sessions, DB: db, Modules: []web.Module{m}, Now: w.clock})
+	s, err := web.New(web.Config{Sessions: sessions, DB: db, Modules: []web.Module{m, revs}, Now: w.clock})
 	if err != nil {
 		t.Fatal(err)
 	}

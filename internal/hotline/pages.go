@@ -485,6 +485,9 @@ type directoryData struct {
 	Depts      []deptOption
 	Errors     map[string]string
 	Form       url.Values
+	// CanRestore shows the links to each region's earlier versions
+	// (administrators).
+	CanRestore bool
 }
 
 func (m *Module) directoryPage(w http.ResponseWriter, r *http.Request) {
@@ -493,20 +496,34 @@ func (m *Module) directoryPage(w http.ResponseWriter, r *http.Request) {
 	d := directoryData{Errors: map[string]string{}, Form: url.Values{}}
 	status := http.StatusOK
 	if r.Method == http.MethodPost {
-		if !m.s.ParseForm(w, r) {
+		missing, ok := m.configForm(w, r)
+		if !ok {
 			return
 		}
 		d.Form = r.PostForm
+		// The delete buttons and the add form post here: a body that is
+		// neither changes nothing.
+		if _, del := r.PostForm["delete"]; !del {
+			for _, f := range []string{"category_code", "region_code", "department_id"} {
+				if _, has := r.PostForm[f]; !has {
+					missing = map[string]string{f: "表单不完整，未作任何更改 (the form is incomplete; nothing was changed)"}
+				}
+			}
+		}
 		var err error
 		if del := r.PostForm.Get("delete"); del != "" {
 			id, _ := strconv.ParseInt(del, 10, 64)
 			err = m.DeleteDirectoryEntry(ctx, a, id)
-		} else {
+		} else if _, has := r.PostForm["delete"]; has {
+			err = ErrNotFound
+		} else if missing == nil {
 			dept, _ := strconv.ParseInt(r.PostForm.Get("department_id"), 10, 64)
 			err = m.SaveDirectoryEntry(ctx, a, DirectoryEntry{CategoryCode: r.PostForm.Get("category_code"),
 				RegionCode: r.PostForm.Get("region_code"), DepartmentID: dept, Note: r.PostForm.Get("note")})
 		}
-		if fes := FieldErrors(err); len(fes) > 0 {
+		if missing != nil {
+			d.Errors, status = missing, http.StatusUnprocessableEntity
+		} else if fes := FieldErrors(err); len(fes) > 0 {
 			for _, fe := range fes {
 				d.Errors[fe.Name] = fe.Message
 			}
@@ -529,5 +546,6 @@ func (m *Module) directoryPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Categories = m.Categories()
 	d.Depts = m.departments(ctx)
+	d.CanRestore = a.Has(auth.RoleAdmin) && m.d.Revisions != nil
 	m.s.RenderStatus(w, r, status, "hotline/directory.html", d)
 }

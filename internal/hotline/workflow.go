@@ -11,6 +11,7 @@ import (
 	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/flow"
+	"github.com/yingshang/yingshang/internal/revision"
 	"github.com/yingshang/yingshang/internal/store"
 )
 
@@ -218,7 +219,15 @@ func (m *Module) LoadDefinitions(ctx context.Context) error {
 // SetLimits changes the limits of one type (administrators) and loads the
 // derived definitions as new versions: orders taken from now on run on the
 // new limits, running ones keep theirs.
+//
+// The limits before and after are kept as revisions.
 func (m *Module) SetLimits(ctx context.Context, a *auth.Actor, l Limits) error {
+	return m.setLimits(ctx, a, l, "", revision.ReasonSave, 0)
+}
+
+// setLimits is SetLimits refusing with revision.ErrStale when base is set
+// and is not the hash of the stored limits.
+func (m *Module) setLimits(ctx context.Context, a *auth.Actor, l Limits, base, reason string, from int64) error {
 	if err := m.d.Policy.Authorize(a, auth.ActAdminister, auth.Object{Kind: Kind, RegionCode: m.region(a)}); err != nil {
 		return err
 	}
@@ -231,18 +240,28 @@ func (m *Module) SetLimits(ctx context.Context, a *auth.Actor, l Limits) error {
 		return err
 	}
 	err := m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE hotline_limits SET sign_n = ?, sign_unit = ?, urgent_sign_n = ?,
-			urgent_sign_unit = ?, handle_n = ?, handle_unit = ?, updated_at = ?, updated_by = ? WHERE order_type = ?`,
-			l.SignFor.N, l.SignFor.Unit, l.UrgentSignFor.N, l.UrgentSignFor.Unit, l.Handle.N, l.Handle.Unit,
-			store.Time(m.d.Now()), a.UserID, l.Type)
+		next := Limits{Type: l.Type, SignFor: l.SignFor, UrgentSignFor: l.UrgentSignFor, Handle: l.Handle}
+		rev, err := m.revs.Replace(ctx, tx, revision.Replacement{Kind: RevisionLimits, Key: string(l.Type), Base: base,
+			ReadCurrent: func(ctx context.Context, tx store.IDB) (any, error) { return readLimits(ctx, tx, l.Type) }, Next: next, Size: 3, Actor: a, Reason: reason, RestoredFrom: from,
+			Apply: func(ctx context.Context, tx store.IDB) error {
+				res, err := store.Exec(ctx, tx, `UPDATE hotline_limits SET sign_n = ?, sign_unit = ?, urgent_sign_n = ?,
+					urgent_sign_unit = ?, handle_n = ?, handle_unit = ?, updated_at = ?, updated_by = ? WHERE order_type = ?`,
+					l.SignFor.N, l.SignFor.Unit, l.UrgentSignFor.N, l.UrgentSignFor.Unit, l.Handle.N, l.Handle.Unit,
+					store.Time(m.d.Now()), a.UserID, l.Type)
+				if err != nil {
+					return err
+				}
+				if n, _ := res.RowsAffected(); n != 1 {
+					return sql.ErrNoRows
+				}
+				return nil
+			}})
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return sql.ErrNoRows
-		}
 		_, err = m.d.Audit.Append(ctx, tx, audit.Entry{ActorID: a.UserID, ActorName: a.Name, Action: "hotline.set_limits",
-			ObjectType: "hotline_limits", ObjectID: string(l.Type), Detail: l})
+			ObjectType: "hotline_limits", ObjectID: string(l.Type),
+			Detail: map[string]any{"limits": next, "revision": rev.Seq, "reason": rev.Reason, "restored_from": from}})
 		return err
 	})
 	if err != nil {
