@@ -114,7 +114,7 @@ func TestInclusionVectors(t *testing.T) {
 		if err != nil || fmt.Sprint(got) != fmt.Sprint(hashes(t, v.path)) {
 			t.Errorf("path of leaf %d in %d: %v %v, want %v", v.leaf, v.size, got, err, v.path)
 		}
-		root := hashes(t, roots[v.size-1 : v.size])[0]
+		root := hashes(t, roots[v.size-1:v.size])[0]
 		if err := merkle.VerifyInclusion(uint64(v.leaf-1), uint64(v.size), ls[v.leaf-1], got, root); err != nil {
 			t.Errorf("verify leaf %d in %d: %v", v.leaf, v.size, err)
 		}
@@ -128,7 +128,7 @@ func TestConsistencyVectors(t *testing.T) {
 		if err != nil || fmt.Sprint(got) != fmt.Sprint(hashes(t, v.path)) {
 			t.Errorf("proof %d→%d: %v %v, want %v", v.size1, v.size2, got, err, v.path)
 		}
-		r1, r2 := hashes(t, roots[v.size1-1 : v.size1])[0], hashes(t, roots[v.size2-1 : v.size2])[0]
+		r1, r2 := hashes(t, roots[v.size1-1:v.size1])[0], hashes(t, roots[v.size2-1:v.size2])[0]
 		if err := merkle.VerifyConsistency(uint64(v.size1), uint64(v.size2), r1, r2, got); err != nil {
 			t.Errorf("verify %d→%d: %v", v.size1, v.size2, err)
 		}
