@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/yingshang/yingshang/internal/audit"
+	"github.com/yingshang/yingshang/internal/audit/audittest"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/store/storetest"
 )
@@ -145,6 +146,7 @@ func TestVerify(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
 				appendN(t, db, audit.New(clock()), n)
+				audittest.DropGuards(t, db)
 				tt.tamper(t, db)
 				if tt.want != 0 {
 					wantBroken(t, db, tt.want)
