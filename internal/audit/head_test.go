@@ -443,9 +443,11 @@ func TestConsistencyProofs(t *testing.T) {
 		_, other, _ := ed25519.GenerateKey(nil)
 		forged, _ := audit.SignHead(other, 10, merkle.EmptyRoot(), t0)
 		bad := map[string]func() error{
-			"heads swapped":   func() error { return p.Check(s.heads[2], s.heads[0], s.keys) },
-			"wrong old head":  func() error { return p.Check(s.heads[1], nil, s.keys) },
-			"forged new head": func() error { return p.Check(nil, forged, audit.NewKeys(s.signer.PublicKey(), other.Public().(ed25519.PublicKey))) },
+			"heads swapped":  func() error { return p.Check(s.heads[2], s.heads[0], s.keys) },
+			"wrong old head": func() error { return p.Check(s.heads[1], nil, s.keys) },
+			"forged new head": func() error {
+				return p.Check(nil, forged, audit.NewKeys(s.signer.PublicKey(), other.Public().(ed25519.PublicKey)))
+			},
 			"path altered": func() error {
 				q := *p
 				q.Path = append([]string(nil), p.Path...)
