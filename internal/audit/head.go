@@ -381,3 +381,16 @@ func VerifySigned(ctx context.Context, db store.IDB, keys Keys, sources ...HeadS
 	sum.Entries, err = VerifyHeads(ctx, db, all)
 	return sum, err
 }
+
+// PublicKey is the published form of a key that signs tree heads, as
+// GET /audit/key serves it and `yingshang audit key` prints it.
+type PublicKey struct {
+	KeyID     string `json:"key_id" doc:"The id tree heads name in key_id"`
+	Algorithm string `json:"algorithm" doc:"Always Ed25519"`
+	PublicKey string `json:"public_key" doc:"The 32-byte Ed25519 public key, base64"`
+}
+
+// PublicKeyOf returns the published form of pub.
+func PublicKeyOf(pub ed25519.PublicKey) PublicKey {
+	return PublicKey{KeyID: edkey.ID(pub), Algorithm: "Ed25519", PublicKey: base64.StdEncoding.EncodeToString(pub)}
+}
