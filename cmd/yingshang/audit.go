@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -144,6 +145,7 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 			from = append(from, fmt.Sprintf("%d from %s", k, name))
 		}
 	}
+	sort.Strings(from)
 	if n == 0 {
 		fmt.Fprintf(stdout, "audit chain intact: %d entries verified; no signed tree head: a cut of the newest entries cannot be seen (run yingshang audit sign)\n", sum.Entries)
 		return nil

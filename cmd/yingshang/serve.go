@@ -91,6 +91,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 			ln.Close()
 			return fmt.Errorf("demo: %w", err)
 		}
+		// Heads signed over an earlier demo database would not match this
+		// empty one.
+		if err := os.Remove(filepath.Join(cfg.DataDir, audit.HeadFileName)); err != nil && !os.IsNotExist(err) {
+			ln.Close()
+			return fmt.Errorf("demo: reset: %w", err)
+		}
 		seeded, err := a.SeedDemo(ctx, time.Now())
 		if err != nil {
 			ln.Close()

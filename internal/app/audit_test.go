@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/yingshang/yingshang/internal/app"
 	"github.com/yingshang/yingshang/internal/audit"
@@ -121,6 +122,46 @@ func TestAuditHeadsPublished(t *testing.T) {
 		for _, p := range []string{`"/audit/heads"`, `"/audit/key"`} {
 			if !strings.Contains(string(b), p) {
 				t.Errorf("OpenAPI document lacks %s", p)
+			}
+		}
+	})
+}
+
+// With workers on, a node signs the tree head at its interval once the log
+// grows, without waiting for the stop.
+func TestAuditHeadsAtInterval(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a, err := app.WithDB(ctx, db, app.Config{DataDir: t.TempDir(), Workers: true,
+			AuditHeadInterval: 20 * time.Millisecond, PasswordParams: &auth.TestPasswordParams})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sctx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- a.Serve(sctx, ln) }()
+		defer func() { cancel(); <-done }()
+		if err := db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			_, err := a.Audit.Append(ctx, tx, audit.Entry{Action: "test.entry", ObjectType: "test"})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		n, _, _ := audit.Head(ctx, db)
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			h, err := audit.LatestHead(ctx, db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h != nil && h.TreeSize == n {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no head of size %d signed while serving (latest %+v)", n, h)
 			}
 		}
 	})
