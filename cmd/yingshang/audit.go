@@ -125,6 +125,21 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 		sources = append(sources, audit.HeadSource{Name: "--head", Heads: hs})
 	}
+	if len(keys) == 0 {
+		stored, err := audit.AllHeads(ctx, db)
+		if err != nil {
+			return err
+		}
+		given := len(stored)
+		for _, src := range sources {
+			given += len(src.Heads)
+		}
+		if given > 0 {
+			fmt.Fprintf(stderr, "audit verify: %d signed tree heads to check but no key: %s is missing; give --audit-key or --trust-key\n",
+				given, auditKeyPath(&cfg))
+			return exitCode(2)
+		}
+	}
 	sum, err := audit.VerifySigned(ctx, db, keys, sources...)
 	var broken *audit.BrokenError
 	switch {
