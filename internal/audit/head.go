@@ -21,7 +21,7 @@ import (
 	"github.com/yingshang/yingshang/internal/store"
 )
 
-// The entries are also the leaves of a Merkle tree with the hashing of
+// The tree: the entries are the leaves of a Merkle tree with the hashing of
 // RFC 6962 (package merkle): leaf i is entry seq i+1, and its leaf data
 // is the 32 bytes of the entry's chain hash, which covers every field of
 // the entry and the hash before it. The node signs the tree's head (its
