@@ -261,6 +261,14 @@ func TestSigner(t *testing.T) {
 		if err != nil || len(fromFile) != 3 {
 			t.Fatalf("head file: %d heads, %v", len(fromFile), err)
 		}
+		// A line cut short (a forger editing the file, a torn write) is
+		// an error naming the line.
+		damaged := filepath.Join(t.TempDir(), "damaged.jsonl")
+		b, _ := os.ReadFile(s.file)
+		os.WriteFile(damaged, b[:len(b)-20], 0o600)
+		if _, err := audit.ReadHeadFile(damaged); err == nil || !strings.Contains(err.Error(), "line 3") {
+			t.Errorf("damaged head file: err %v, want one naming line 3", err)
+		}
 		stored, err := audit.AllHeads(ctx, db)
 		if err != nil || len(stored) != 3 {
 			t.Fatalf("stored heads: %d, %v", len(stored), err)
