@@ -9,6 +9,7 @@ import (
 	"github.com/yingshang/yingshang/internal/casework"
 	"github.com/yingshang/yingshang/internal/catalog"
 	"github.com/yingshang/yingshang/internal/certificate"
+	"github.com/yingshang/yingshang/internal/credit"
 	"github.com/yingshang/yingshang/internal/demo"
 	"github.com/yingshang/yingshang/internal/hotline"
 	"github.com/yingshang/yingshang/internal/knowledge"
@@ -59,6 +60,9 @@ func (a *App) SeedDemo(ctx context.Context, now time.Time) (*demo.Seeded, error)
 	}
 	if err := casework.SeedBundleDemo(ctx, a.Casework, seeded.Users); err != nil {
 		return nil, fmt.Errorf("demo: bundles: %w", err)
+	}
+	if err := credit.SeedDemo(ctx, a.Credit, seeded.Departments); err != nil {
+		return nil, fmt.Errorf("demo: credit: %w", err)
 	}
 	if err := knowledge.SeedDemo(ctx, a.KB, seeded.Departments); err != nil {
 		return nil, fmt.Errorf("demo: knowledge base: %w", err)
