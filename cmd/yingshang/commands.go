@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/calendar"
 	"github.com/yingshang/yingshang/internal/store"
 )
@@ -166,35 +165,5 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("backup: %w", err)
 	}
 	fmt.Fprintf(stdout, "backed up to %s\n", dest)
-	return nil
-}
-
-// cmdAuditVerify recomputes the audit hash chain. It exits with status 1 and
-// names the first broken entry when any row was edited, reordered or deleted.
-func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var cfg Config
-	fs := newFlagSet("audit verify", stderr)
-	cfg.flags(fs, ":8080", "data")
-	if _, err := parseArgs(fs, args); err != nil {
-		return exitCode(2)
-	}
-	if cfg.DatabaseURL == "" && !fileExists(cfg.databaseURL()) {
-		return fmt.Errorf("audit verify: no database at %s", cfg.databaseURL())
-	}
-	db, err := store.Open(ctx, cfg.databaseURL())
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	n, err := audit.Verify(ctx, db)
-	var broken *audit.BrokenError
-	if errors.As(err, &broken) {
-		fmt.Fprintf(stdout, "audit chain BROKEN at entry %d: %s (%d entries checked before it)\n", broken.Seq, broken.Reason, n)
-		return exitCode(1)
-	}
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "audit chain intact: %d entries verified\n", n)
 	return nil
 }

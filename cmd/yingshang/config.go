@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/yingshang/yingshang/internal/web"
 )
@@ -13,25 +14,27 @@ import (
 // Config is the program's configuration. Every flag can also be set by the
 // environment variable named beside it, so containers need no arguments.
 type Config struct {
-	DatabaseURL   string // YS_DATABASE_URL; empty → SQLite file in DataDir
-	Addr          string // YS_ADDR
-	DataDir       string // YS_DATA_DIR
-	SecretKey     string // YS_SECRET_KEY; empty → key file in DataDir
-	LogLevel      string // YS_LOG_LEVEL: debug, info, warn, error
-	LogFormat     string // YS_LOG_FORMAT: text or json
-	SecureCookies bool   // YS_SECURE_COOKIES: mark cookies Secure (behind TLS)
-	// TrustedProxies is YS_TRUSTED_PROXIES: CIDR list of the load
-	// balancers whose X-Forwarded-For names the client.
-	TrustedProxies string
-	Workers        bool   // YS_WORKERS: run timer and outbox workers in this node
-	RootRegion     string // YS_ROOT_REGION: region code the deployment serves
-	BaseURL        string // YS_BASE_URL: public address, for QR codes and links
-	CertKey        string // YS_CERT_KEY: hex seed of the e-certificate signing key
-	SMSURL         string // YS_SMS_URL: SMS gateway for notifications
-	SMSSecret      string // YS_SMS_SECRET: HMAC key shared with the SMS gateway
-	Webhook110     string // YS_WEBHOOK_110: where hotline orders transferred to 110 are posted
-	Webhook110Key  string // YS_WEBHOOK_110_SECRET: HMAC key shared with 110
-	PprofAddr      string // YS_PPROF_ADDR: where to serve net/http/pprof; empty: nowhere
+	DatabaseURL    string        // YS_DATABASE_URL; empty → SQLite file in DataDir
+	Addr           string        // YS_ADDR
+	DataDir        string        // YS_DATA_DIR
+	SecretKey      string        // YS_SECRET_KEY; empty → key file in DataDir
+	LogLevel       string        // YS_LOG_LEVEL: debug, info, warn, error
+	LogFormat      string        // YS_LOG_FORMAT: text or json
+	SecureCookies  bool          // YS_SECURE_COOKIES: mark cookies Secure (behind TLS)
+	Workers        bool          // YS_WORKERS: run timer and outbox workers in this node
+	RootRegion     string        // YS_ROOT_REGION: region code the deployment serves
+	BaseURL        string        // YS_BASE_URL: public address, for QR codes and links
+	CertKey        string        // YS_CERT_KEY: hex seed of the e-certificate signing key
+	AuditKey       string        // YS_AUDIT_KEY: hex seed of the key signing audit tree heads
+	AuditInterval  time.Duration // YS_AUDIT_HEAD_INTERVAL: how often a grown audit tree is signed
+	SMSURL         string        // YS_SMS_URL: SMS gateway for notifications
+	SMSSecret      string        // YS_SMS_SECRET: HMAC key shared with the SMS gateway
+	Webhook110     string        // YS_WEBHOOK_110: where hotline orders transferred to 110 are posted
+	Webhook110Key  string        // YS_WEBHOOK_110_SECRET: HMAC key shared with 110
+	TrustedProxies string        // YS_TRUSTED_PROXIES: CIDR list of load balancers whose X-Forwarded-For names the client
+	PprofAddr      string        // YS_PPROF_ADDR: where to serve net/http/pprof; empty: nowhere
+
+	envErr error // an environment variable that could not be read
 }
 
 // flags registers the configuration flags on fs, with defaults taken from the
@@ -48,6 +51,12 @@ func (c *Config) flags(fs *flag.FlagSet, defaultAddr, defaultDataDir string) {
 	fs.StringVar(&c.RootRegion, "root-region", env("YS_ROOT_REGION", ""), "GB/T 2260 code of the region this deployment serves; its administrators manage the calendar and workflows (env YS_ROOT_REGION; default: the top-most region stored)")
 	fs.StringVar(&c.BaseURL, "base-url", env("YS_BASE_URL", ""), "public address of the platform, written into QR codes and links (env YS_BASE_URL)")
 	fs.StringVar(&c.CertKey, "cert-key", env("YS_CERT_KEY", ""), "hex seed of the Ed25519 key signing e-certificates (env YS_CERT_KEY; default: a key file generated in DATA-DIR)")
+	fs.StringVar(&c.AuditKey, "audit-key", env("YS_AUDIT_KEY", ""), "hex seed of the Ed25519 key signing audit tree heads (env YS_AUDIT_KEY; default: a key file generated in DATA-DIR)")
+	interval, err := time.ParseDuration(env("YS_AUDIT_HEAD_INTERVAL", "10m"))
+	if err != nil {
+		c.envErr = fmt.Errorf("YS_AUDIT_HEAD_INTERVAL: %w", err)
+	}
+	fs.DurationVar(&c.AuditInterval, "audit-head-interval", interval, "how often the audit tree head is signed when the log grew; 0 signs only on stop and on demand (env YS_AUDIT_HEAD_INTERVAL)")
 	fs.StringVar(&c.SMSURL, "sms-url", env("YS_SMS_URL", ""), "SMS gateway URL for notifications; empty logs SMS instead (env YS_SMS_URL)")
 	fs.StringVar(&c.SMSSecret, "sms-secret", env("YS_SMS_SECRET", ""), "HMAC key shared with the SMS gateway (env YS_SMS_SECRET)")
 	fs.StringVar(&c.Webhook110, "webhook-110", env("YS_WEBHOOK_110", ""), "URL receiving hotline orders transferred to 110 (env YS_WEBHOOK_110)")
@@ -66,6 +75,12 @@ func (c *Config) databaseURL() string {
 }
 
 func (c *Config) validate() error {
+	if c.envErr != nil {
+		return c.envErr
+	}
+	if c.AuditInterval < 0 {
+		return fmt.Errorf("audit head interval %s: want 0 or more", c.AuditInterval)
+	}
 	if _, err := web.ParseTrustedProxies(c.TrustedProxies); err != nil {
 		return err
 	}

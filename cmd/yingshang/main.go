@@ -3,7 +3,12 @@
 //	yingshang serve              run the platform
 //	yingshang demo               fresh demo database with demo data, then serve
 //	yingshang migrate            apply database migrations
-//	yingshang audit verify       check the audit hash chain
+//	yingshang audit verify       check the audit chain and tree against signed heads
+//	yingshang audit sign         sign the audit tree head now
+//	yingshang audit prove SEQ    inclusion proof of an audit entry
+//	yingshang audit consistency  consistency proof between two tree heads
+//	yingshang audit check-proof  check a proof offline with the public key
+//	yingshang audit key          the public key signing tree heads
 //	yingshang calendar due D N   end of the N-th working day after date D
 //	yingshang backup FILE        consistent copy of a SQLite database
 //	yingshang bench              load benchmarks
@@ -45,7 +50,13 @@ Usage:
   yingshang serve [flags]               run the platform
   yingshang demo [flags]                fresh demo database with demo data, then serve
   yingshang migrate [flags]             apply database migrations and exit
-  yingshang audit verify [flags]        check the audit hash chain
+  yingshang audit verify [flags]        check the audit chain and tree against signed heads
+  yingshang audit sign [flags]          sign the audit tree head now
+  yingshang audit prove SEQ [--size N]  inclusion proof of an audit entry (JSON)
+  yingshang audit consistency OLD [NEW] consistency proof between two tree sizes (JSON)
+  yingshang audit check-proof --key KEY PROOF
+                                        check a proof offline: proof, head and public key only
+  yingshang audit key [flags]           the public key that signs audit tree heads
   yingshang calendar due DATE N [flags] end of the N-th working day after DATE
   yingshang backup [flags] FILE         consistent copy of a SQLite database
   yingshang entity import [flags] FILE  load a register of businesses (CSV or xlsx)
@@ -72,11 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "migrate":
 		return cmdMigrate(ctx, rest, stdout, stderr)
 	case "audit":
-		if len(rest) == 0 || rest[0] != "verify" {
-			fmt.Fprintln(stderr, "usage: yingshang audit verify [flags]")
-			return exitCode(2)
-		}
-		return cmdAuditVerify(ctx, rest[1:], stdout, stderr)
+		return cmdAudit(ctx, rest, stdout, stderr)
 	case "calendar":
 		if len(rest) == 0 || rest[0] != "due" {
 			fmt.Fprintln(stderr, "usage: yingshang calendar due DATE N [flags]")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/yingshang/yingshang/internal/app"
+	"github.com/yingshang/yingshang/internal/audit/audittest"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/store"
 )
@@ -73,6 +74,7 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	audittest.DropGuards(t, db)
 	if _, err := db.ExecContext(ctx, "UPDATE audit_log SET actor_name = 'someone else' WHERE seq = 3"); err != nil {
 		t.Fatal(err)
 	}

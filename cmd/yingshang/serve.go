@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/yingshang/yingshang/internal/app"
+	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/demo"
 	"github.com/yingshang/yingshang/internal/web"
@@ -78,7 +79,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 	}
 	a, err := app.New(ctx, app.Config{DatabaseURL: cfg.databaseURL(), Addr: cfg.Addr, DataDir: cfg.DataDir,
 		SecretKey: cfg.SecretKey, SecureCookies: cfg.SecureCookies, TrustedProxies: proxies, Workers: cfg.Workers, RootRegion: cfg.RootRegion,
-		BaseURL: cfg.BaseURL, CertificateKey: cfg.CertKey, SMSURL: cfg.SMSURL, SMSSecret: cfg.SMSSecret,
+		BaseURL: cfg.BaseURL, CertificateKey: cfg.CertKey, AuditKey: cfg.AuditKey, AuditHeadInterval: cfg.AuditInterval, SMSURL: cfg.SMSURL, SMSSecret: cfg.SMSSecret,
 		Webhook110: cfg.Webhook110, Webhook110Secret: cfg.Webhook110Key,
 		Logger: log, Version: version})
 	if err != nil {
@@ -100,6 +101,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 			ln.Close()
 			return fmt.Errorf("demo: %w", err)
 		}
+		// Heads signed over an earlier demo database would not match this
+		// empty one.
+		if err := os.Remove(filepath.Join(cfg.DataDir, audit.HeadFileName)); err != nil && !os.IsNotExist(err) {
+			ln.Close()
+			return fmt.Errorf("demo: reset: %w", err)
+		}
 		seeded, err := a.SeedDemo(ctx, time.Now())
 		if err != nil {
 			ln.Close()
@@ -115,13 +122,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 }
 
 // freshDemoDir removes the demo database of an earlier run so every demo
-// starts from the same state. Only the database files go; the directory's
-// key file stays.
+// starts from the same state. The database files go, and with them the
+// audit tree heads signed over the old database (they would no longer
+// match); the directory's key files stay.
 func freshDemoDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	for _, f := range []string{"yingshang.db", "yingshang.db-wal", "yingshang.db-shm"} {
+	for _, f := range []string{"yingshang.db", "yingshang.db-wal", "yingshang.db-shm", audit.HeadFileName} {
 		if err := os.Remove(filepath.Join(dir, f)); err != nil && !os.IsNotExist(err) {
 			return fmt.Errorf("demo: reset: %w", err)
 		}

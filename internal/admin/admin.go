@@ -60,6 +60,9 @@ type Deps struct {
 	Policy   *auth.Policy
 	Calendar *calendar.Service
 	Audit    *audit.Log
+	// Heads signs the audit tree heads; when set, verifying the audit log
+	// also checks it against every signed head (database and head file).
+	Heads *audit.HeadSigner
 	// Flows is the workflow engine; nil hides the workflow pages.
 	Flows Flows
 	// RootRegion is the GB/T 2260 code of the region the deployment

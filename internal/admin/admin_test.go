@@ -3,12 +3,15 @@ package admin_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -17,6 +20,7 @@ import (
 
 	"github.com/yingshang/yingshang/internal/admin"
 	"github.com/yingshang/yingshang/internal/audit"
+	"github.com/yingshang/yingshang/internal/audit/audittest"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/calendar"
 	"github.com/yingshang/yingshang/internal/flow"
@@ -55,6 +59,7 @@ type fixture struct {
 	deptFT *org.Department
 	deptNS *org.Department
 	users  map[string]*org.User
+	heads  *audit.HeadSigner
 }
 
 // now is in November 2026: next year's calendar is not entered yet.
@@ -112,8 +117,10 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 		f.users[u.Username] = created
 	}
 
+	_, key, _ := ed25519.GenerateKey(nil)
+	f.heads = &audit.HeadSigner{DB: db, Key: key, File: filepath.Join(t.TempDir(), audit.HeadFileName), Now: clock}
 	mod := admin.New(admin.Deps{DB: db, Org: f.org, Auth: f.auth, Policy: auth.NewPolicy(), Calendar: f.cal,
-		Audit: log, Flows: engine, Now: clock})
+		Audit: log, Heads: f.heads, Flows: engine, Now: clock})
 	f.bundle = i18n.New()
 	srv, err := web.New(web.Config{Sessions: f.auth, DB: db, Bundle: f.bundle, Modules: []web.Module{mod}, Now: clock})
 	if err != nil {
@@ -541,6 +548,39 @@ func TestCalendar(t *testing.T) {
 			t.Errorf("years = %+v", years)
 		}
 		expect(t, f.get(tok, "/admin/calendar?from=2027-13-01&days=x"), http.StatusUnprocessableEntity)
+	})
+}
+
+// The console's verify checks the record against the signed tree heads:
+// once a head covers the newest entry, deleting it and moving the chain's
+// head back is reported, naming the entry.
+func TestAuditVerifyAgainstSignedHeads(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		tok := f.signIn("cityadmin")
+		for _, code := range []string{"FT-A", "FT-B"} {
+			expect(t, f.post(tok, "/admin/departments", url.Values{"code": {code}, "name": {"部门" + code}, "region_code": {"440304"}}), http.StatusSeeOther)
+		}
+		h, _, err := f.heads.Sign(ctx)
+		if err != nil || h == nil {
+			t.Fatalf("Sign: %v %v", h, err)
+		}
+		audittest.DropGuards(t, db)
+		var prev string
+		if err := db.QueryRowContext(ctx, "SELECT hash FROM audit_log WHERE seq = ?", h.TreeSize-1).Scan(&prev); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{"DELETE FROM audit_log WHERE seq = ?", "UPDATE audit_head SET seq = ? - 1, hash = '" + prev + "'"} {
+			if _, err := db.ExecContext(ctx, q, h.TreeSize); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rec := f.post(tok, "/admin/audit/verify", nil)
+		expect(t, rec, http.StatusOK)
+		if body := rec.Body.String(); !strings.Contains(body, `class="verify-bad"`) || !strings.Contains(body, fmt.Sprintf("第 %d 条", h.TreeSize)) {
+			t.Errorf("verify after a cut does not name entry %d:\n%s", h.TreeSize, body)
+		}
 	})
 }
 

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"io/fs"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -151,18 +153,36 @@ func (m *Module) renderAudit(w http.ResponseWriter, r *http.Request, a *auth.Act
 	m.render(w, r, status, "admin/audit.html", d)
 }
 
-// verifyChain recomputes the whole chain for a reader of the audit log.
+// verifyChain recomputes the whole chain for a reader of the audit log
+// and, when the module has the head signer, checks it against the signed
+// tree heads in the database and in the node's head file.
 func (m *Module) verifyChain(ctx context.Context, a *auth.Actor) (*verifyResult, error) {
 	if _, err := m.auditScope(ctx, a); err != nil {
 		return nil, err
 	}
-	checked, err := audit.Verify(ctx, m.d.DB)
+	var checked int64
+	var err error
+	if h := m.d.Heads; h != nil {
+		var sources []audit.HeadSource
+		if hs, ferr := audit.ReadHeadFile(h.File); ferr == nil {
+			sources = append(sources, audit.HeadSource{Name: filepath.Base(h.File), Heads: hs})
+		} else if !errors.Is(ferr, fs.ErrNotExist) {
+			return &verifyResult{Reason: ferr.Error()}, nil
+		}
+		var sum audit.Summary
+		sum, err = audit.VerifySigned(ctx, m.d.DB, audit.NewKeys(h.PublicKey()), sources...)
+		checked = sum.Entries
+	} else {
+		checked, err = audit.Verify(ctx, m.d.DB)
+	}
 	var be *audit.BrokenError
 	switch {
 	case err == nil:
 		return &verifyResult{Intact: true, Checked: checked}, nil
 	case errors.As(err, &be):
 		return &verifyResult{Checked: checked, BrokenAt: be.Seq, Reason: be.Reason}, nil
+	case errors.Is(err, audit.ErrBadHead):
+		return &verifyResult{Checked: checked, Reason: err.Error()}, nil
 	}
 	return nil, err
 }

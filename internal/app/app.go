@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/yingshang/yingshang/internal/certificate"
 	"github.com/yingshang/yingshang/internal/cluster"
 	"github.com/yingshang/yingshang/internal/credit"
+	"github.com/yingshang/yingshang/internal/edkey"
 	"github.com/yingshang/yingshang/internal/entity"
 	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/hotline"
@@ -64,6 +66,13 @@ type Config struct {
 	// CertificateKey is the hex seed of the Ed25519 key signing e-certificates;
 	// empty → a key file generated in DataDir.
 	CertificateKey string
+	// AuditKey is the hex seed of the Ed25519 key signing audit tree
+	// heads; empty → a key file generated in DataDir.
+	AuditKey string
+	// AuditHeadInterval is how often the audit tree head is signed when
+	// the log has grown (by the workers); 0 signs only when the node stops
+	// and on demand.
+	AuditHeadInterval time.Duration
 	// Webhook110 and Webhook110Secret configure the hotline's transfer of
 	// orders to 110; empty disables the outbound call.
 	Webhook110       string
@@ -91,6 +100,7 @@ type App struct {
 	// replace as a whole and serves their versions pages.
 	Revisions *revision.Pages
 	Audit     *audit.Log
+	Heads     *audit.HeadSigner
 	Flow      *flow.Engine
 	Org       *org.Service
 	Auth      *auth.Service
@@ -180,6 +190,11 @@ func (a *App) build(ctx context.Context) error {
 		return fmt.Errorf("calendar: %w", err)
 	}
 	a.Audit = audit.New(cfg.Now)
+	auditKey, err := edkey.Load(cfg.AuditKey, filepath.Join(cfg.DataDir, audit.KeyFileName), true)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	a.Heads = &audit.HeadSigner{DB: a.DB, Key: auditKey, File: filepath.Join(cfg.DataDir, audit.HeadFileName), Now: cfg.Now}
 	a.Flow = flow.New(a.DB, func() flow.Calendar { return a.Calendar.Current() }, a.Audit, cfg.Now)
 	a.Org = org.NewService(a.DB, a.Box, cfg.Now)
 	opts := auth.Options{Audit: a.Audit}
@@ -253,7 +268,7 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.buildNotify(); err != nil {
 		return err
 	}
-	modules := []web.Module{work, a.Revisions, a.adminModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, o311, a.Notify}
+	modules := []web.Module{work, a.Revisions, a.adminModule(), a.auditModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, o311, a.Notify}
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Version: cfg.Version,
@@ -309,7 +324,40 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	cancel()
 	wg.Wait()
+	// The last head covers everything this node recorded before it
+	// stopped, so a cut made while it is down shows.
+	sctx, stop := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	a.signHead(sctx)
+	stop()
 	return err
+}
+
+// signHead signs the audit tree head if the log grew, and logs the outcome.
+func (a *App) signHead(ctx context.Context) {
+	h, grew, err := a.Heads.Sign(ctx)
+	switch {
+	case err != nil:
+		a.Log.Error("audit tree head not signed", "err", err)
+	case grew:
+		a.Log.Info("audit tree head signed", "tree_size", h.TreeSize, "root", h.RootHash)
+	}
+}
+
+// signHeads signs the audit tree head every interval while the log grows.
+func (a *App) signHeads(ctx context.Context) error {
+	if a.Config.AuditHeadInterval <= 0 {
+		return nil
+	}
+	t := time.NewTicker(a.Config.AuditHeadInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			a.signHead(ctx)
+		}
+	}
 }
 
 // runWorkers starts the background loops. Each is safe to run on every
@@ -323,6 +371,7 @@ func (a *App) runWorkers(ctx context.Context, wg *sync.WaitGroup) {
 		{"outbox", func(ctx context.Context) error { return a.Outbox.Run(ctx, 2*time.Second) }},
 		{"shortfall sweep", func(ctx context.Context) error { return a.Casework.Run(ctx, time.Minute) }},
 		{"housekeeping", a.housekeeping},
+		{"audit tree heads", a.signHeads},
 	}
 	for _, l := range loops {
 		wg.Add(1)

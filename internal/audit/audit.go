@@ -29,9 +29,13 @@
 // through AppendNow, an entry is written at once as before.
 //
 // The chain shows edits, deletions and reordering done with plain SQL. It
-// cannot, on its own, stop someone with write access who recomputes every
-// hash after a change; publishing the head (see Head) somewhere outside the
-// database closes that gap.
+// cannot, on its own, show a cut of the newest entries or a rewrite by
+// someone with write access who recomputes every hash and the head. So the
+// entries are also the leaves of an RFC 6962 Merkle tree whose heads the
+// node signs with a key kept outside the database (HeadSigner, TreeHead),
+// keeps in a file beside the data and publishes; VerifySigned checks the
+// record against them, and InclusionProof and ConsistencyProof let anyone
+// check an entry, or that the log only grew, without the database.
 package audit
 
 import (

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/yingshang/yingshang/internal/audit"
+	"github.com/yingshang/yingshang/internal/audit/audittest"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/store/storetest"
 )
@@ -145,6 +146,7 @@ func TestVerify(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
 				appendN(t, db, audit.New(clock()), n)
+				audittest.DropGuards(t, db)
 				tt.tamper(t, db)
 				if tt.want != 0 {
 					wantBroken(t, db, tt.want)
@@ -483,6 +485,40 @@ func BenchmarkAppend(b *testing.B) {
 			}
 		}
 	}
+	// unguarded is the baseline without the append-only triggers of
+	// migration 0017, to show what the guards cost an append.
+	unguarded := func(db *store.DB) *store.DB { audittest.DropGuards(b, db); return db }
 	b.Run("sqlite", func(b *testing.B) { run(b, storetest.OpenSQLite(b)) })
+	b.Run("sqlite-unguarded", func(b *testing.B) { run(b, unguarded(storetest.OpenSQLite(b))) })
 	b.Run("postgres", func(b *testing.B) { run(b, storetest.OpenPostgres(b)) })
+	b.Run("postgres-unguarded", func(b *testing.B) { run(b, unguarded(storetest.OpenPostgres(b))) })
+}
+
+// BenchmarkGuardCost measures what the append-only triggers cost without
+// the commit's fsync dominating: each operation is one transaction of 20
+// entries written at once, each advancing the chain's head (which the
+// audit_head trigger checks). The -unguarded runs drop the triggers first.
+func BenchmarkGuardCost(b *testing.B) {
+	run := func(b *testing.B, db *store.DB) {
+		ctx := context.Background()
+		l := audit.New(time.Now)
+		e := audit.Entry{ActorID: 7, ActorName: "张三", Action: "flow.transition", ObjectType: "flow_instance", ObjectID: "42"}
+		for b.Loop() {
+			if err := db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+				for range 20 {
+					if _, err := l.AppendNow(ctx, tx, e); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	unguarded := func(db *store.DB) *store.DB { audittest.DropGuards(b, db); return db }
+	b.Run("sqlite", func(b *testing.B) { run(b, storetest.OpenSQLite(b)) })
+	b.Run("sqlite-unguarded", func(b *testing.B) { run(b, unguarded(storetest.OpenSQLite(b))) })
+	b.Run("postgres", func(b *testing.B) { run(b, storetest.OpenPostgres(b)) })
+	b.Run("postgres-unguarded", func(b *testing.B) { run(b, unguarded(storetest.OpenPostgres(b))) })
 }

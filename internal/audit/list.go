@@ -24,6 +24,7 @@ var ErrInvalidFilter = errors.New("audit: invalid filter")
 
 // Filter selects entries for List. Zero fields do not filter.
 type Filter struct {
+	Seq        int64  // only the entry with this sequence number; 0 means any
 	ActorID    int64  // entries by this user; 0 means any actor
 	Action     string // exact action, or a prefix ending in ".*" ("flow.*")
 	ObjectType string
@@ -67,6 +68,9 @@ func List(ctx context.Context, db store.IDB, f Filter) ([]Record, int, error) {
 	}
 	var rows []row
 	q := db.NewSelect().Model(&rows)
+	if f.Seq != 0 {
+		q = q.Where("seq = ?", f.Seq)
+	}
 	if f.ActorID != 0 {
 		q = q.Where("actor_id = ?", f.ActorID)
 	}

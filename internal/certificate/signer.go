@@ -2,17 +2,15 @@ package certificate
 
 import (
 	"crypto/ed25519"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/yingshang/yingshang/internal/edkey"
 )
 
 // Signer signs the canonical payload of a certificate. The platform signs
@@ -57,10 +55,7 @@ func NewEd25519Signer(priv ed25519.PrivateKey) *Ed25519Signer {
 
 // KeyIDOf derives a key id from a public key: the first eight bytes of its
 // SHA-256, in hex, so the same key always has the same id.
-func KeyIDOf(pub ed25519.PublicKey) string {
-	sum := sha256.Sum256(pub)
-	return "ed25519-" + hex.EncodeToString(sum[:8])
-}
+func KeyIDOf(pub ed25519.PublicKey) string { return edkey.ID(pub) }
 
 // KeyID returns the key id.
 func (s *Ed25519Signer) KeyID() string { return s.id }
@@ -80,51 +75,13 @@ func (s *Ed25519Signer) PublicKey() ed25519.PublicKey { return s.priv.Public().(
 // LoadKey returns the signing key. A non-empty seed (64 hex characters, as
 // from configuration) is used as is; otherwise the key is read from
 // KeyFileName in dataDir, which is created with a fresh key (mode 0600) on
-// first start.
+// first start (see package edkey, which loads the audit key the same way).
 func LoadKey(seed, dataDir string) (*Ed25519Signer, error) {
-	if seed != "" {
-		return signerFromHex(seed, "configuration")
-	}
-	path := filepath.Join(dataDir, KeyFileName)
-	b, err := os.ReadFile(path)
-	if err == nil {
-		return signerFromHex(strings.TrimSpace(string(b)), path)
-	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("certificate: read signing key: %w", err)
-	}
-	raw := make([]byte, ed25519.SeedSize)
-	if _, err := rand.Read(raw); err != nil {
-		return nil, fmt.Errorf("certificate: generate signing key: %w", err)
-	}
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+	priv, err := edkey.Load(seed, filepath.Join(dataDir, KeyFileName), true)
+	if err != nil {
 		return nil, fmt.Errorf("certificate: %w", err)
 	}
-	// O_EXCL: two nodes starting together on one data directory must not
-	// overwrite each other's key.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		return LoadKey("", dataDir)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("certificate: write signing key: %w", err)
-	}
-	if _, err := f.WriteString(hex.EncodeToString(raw) + "\n"); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("certificate: write signing key: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return nil, fmt.Errorf("certificate: write signing key: %w", err)
-	}
-	return NewEd25519Signer(ed25519.NewKeyFromSeed(raw)), nil
-}
-
-func signerFromHex(s, from string) (*Ed25519Signer, error) {
-	raw, err := hex.DecodeString(s)
-	if err != nil || len(raw) != ed25519.SeedSize {
-		return nil, fmt.Errorf("certificate: signing key from %s must be %d hex-encoded bytes", from, ed25519.SeedSize)
-	}
-	return NewEd25519Signer(ed25519.NewKeyFromSeed(raw)), nil
+	return NewEd25519Signer(priv), nil
 }
 
 // KeyRing verifies signatures by any of its public keys: the current key
@@ -189,14 +146,11 @@ func (r *KeyRing) AddEncoded(list string) error {
 		if item == "" {
 			continue
 		}
-		raw, err := base64.StdEncoding.DecodeString(item)
+		pub, err := edkey.ParsePublic(item)
 		if err != nil {
-			raw, err = base64.RawURLEncoding.DecodeString(item)
+			return fmt.Errorf("certificate: retired key: %w", err)
 		}
-		if err != nil || len(raw) != ed25519.PublicKeySize {
-			return fmt.Errorf("certificate: retired key %q is not a base64 Ed25519 public key", item)
-		}
-		r.Add(ed25519.PublicKey(raw))
+		r.Add(pub)
 	}
 	return nil
 }
