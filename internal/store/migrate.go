@@ -64,7 +64,9 @@ func Migrations(kind Kind) ([]Migration, error) {
 
 // Migrate applies every embedded migration not yet applied, each in its own
 // transaction, and returns how many it applied. On PostgreSQL an advisory
-// lock keeps nodes that start together from migrating twice.
+// lock keeps nodes that start together from migrating twice; it is taken
+// per schema, so deployments (and test runs) in other schemas of the same
+// database do not wait for each other.
 func (db *DB) Migrate(ctx context.Context) (int, error) {
 	ms, err := Migrations(db.kind)
 	if err != nil {
@@ -76,10 +78,10 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	}
 	defer conn.Close()
 	if db.kind == Postgres {
-		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(7428190)"); err != nil {
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(7428190, hashtext(current_schema()))"); err != nil {
 			return 0, fmt.Errorf("migrate: lock: %w", err)
 		}
-		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(7428190)")
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(7428190, hashtext(current_schema()))")
 	}
 	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY,
