@@ -46,7 +46,7 @@ func runDemo(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	var out, errOut syncBuffer
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, append([]string{"demo", "--addr", "127.0.0.1:0"}, args...), &out, &errOut) }()
-	deadline := time.After(2 * time.Minute)
+	deadline := time.After(6 * time.Minute) // seeding on a shared, busy PostgreSQL is slow
 	for !strings.Contains(out.String(), "Ctrl+C") {
 		select {
 		case err := <-done:
