@@ -27,7 +27,7 @@ var securedBy = []map[string][]string{{"bearer": {}}, {"cookie": {}}}
 // caller; set it on a huma.Operation so the OpenAPI document says so.
 func Secured() []map[string][]string { return securedBy }
 
-func newAPI(mux *http.ServeMux, version string) huma.API {
+func newAPI(mux humago.Mux, version string) huma.API {
 	cfg := huma.DefaultConfig("营商 yingshang API", version)
 	cfg.Components.Schemas = huma.NewMapRegistry("#/components/schemas/", schemaName)
 	cfg.Info.Description = "营商环境数字化平台接口。Errors are RFC 9457 problem details (application/problem+json)."

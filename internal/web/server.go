@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -93,6 +94,7 @@ type Server struct {
 	cfg      Config
 	log      *slog.Logger
 	mux      *http.ServeMux
+	routes   *routeList
 	api      huma.API
 	bundle   *i18n.Bundle
 	metrics  *metrics.Registry
@@ -122,6 +124,7 @@ func New(cfg Config) (*Server, error) {
 		cfg:     cfg,
 		log:     cfg.Logger,
 		mux:     http.NewServeMux(),
+		routes:  &routeList{},
 		bundle:  cfg.Bundle,
 		metrics: cfg.Metrics,
 		cop:     http.NewCrossOriginProtection(),
@@ -158,8 +161,8 @@ func New(cfg Config) (*Server, error) {
 	if err := s.initTemplates(); err != nil {
 		return nil, err
 	}
-	s.api = newAPI(s.mux, cfg.Version)
-	s.routes()
+	s.api = newAPI(recordingMux{s.mux, s.routes}, cfg.Version)
+	s.coreRoutes()
 	for _, m := range cfg.Modules {
 		if err := m.Mount(s); err != nil {
 			return nil, fmt.Errorf("web: mount module: %w", err)
@@ -192,12 +195,40 @@ func (s *Server) Logger() *slog.Logger { return s.log }
 // Handle registers h for pattern (http.ServeMux syntax, such as
 // "GET /hotline/orders/{id}") behind the server's middleware. Wrap h with
 // RequireActor or Require to restrict it.
-func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+func (s *Server) Handle(pattern string, h http.Handler) {
+	s.mux.Handle(pattern, h)
+	s.routes.add(pattern)
+}
 
 // HandleFunc is Handle for a function.
 func (s *Server) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
-	s.mux.HandleFunc(pattern, h)
+	s.Handle(pattern, http.HandlerFunc(h))
 }
+
+// Routes returns every registered pattern (pages, API operations, the
+// core's own routes) in registration order, such as "GET /hotline/orders/{id}"
+// or "/" for the catch-all. Tests walk them to check that no route is left
+// without authorisation.
+func (s *Server) Routes() []string { return slices.Clone(s.routes.patterns) }
+
+// routeList records the patterns registered on the mux.
+type routeList struct{ patterns []string }
+
+func (l *routeList) add(pattern string) { l.patterns = append(l.patterns, pattern) }
+
+// recordingMux is the mux as huma sees it: every operation it registers is
+// also recorded, so Routes lists the API too.
+type recordingMux struct {
+	mux    *http.ServeMux
+	routes *routeList
+}
+
+func (m recordingMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.mux.HandleFunc(pattern, h)
+	m.routes.add(pattern)
+}
+
+func (m recordingMux) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.mux.ServeHTTP(w, r) }
 
 // ListenAndServe serves on cfg.Addr until ctx ends, then stops accepting
 // connections and waits up to cfg.ShutdownTimeout for in-flight requests.
@@ -242,17 +273,17 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// routes registers the platform's own routes.
-func (s *Server) routes() {
-	s.mux.Handle("GET /static/", staticHandler())
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.Handle("GET /metrics", s.metrics.Handler())
-	s.mux.HandleFunc("GET /signin", s.signinPage)
-	s.mux.HandleFunc("POST /signin", s.signinSubmit)
-	s.mux.HandleFunc("POST /signout", s.signout)
-	s.mux.HandleFunc("GET /{$}", s.root)
-	s.mux.HandleFunc("/", s.notFound)
-	s.mux.HandleFunc("/api/", s.notFound)
+// coreRoutes registers the platform's own routes.
+func (s *Server) coreRoutes() {
+	s.Handle("GET /static/", staticHandler())
+	s.HandleFunc("GET /healthz", s.healthz)
+	s.Handle("GET /metrics", s.metrics.Handler())
+	s.HandleFunc("GET /signin", s.signinPage)
+	s.HandleFunc("POST /signin", s.signinSubmit)
+	s.HandleFunc("POST /signout", s.signout)
+	s.HandleFunc("GET /{$}", s.root)
+	s.HandleFunc("/", s.notFound)
+	s.HandleFunc("/api/", s.notFound)
 	registerCoreAPI(s)
 }
 
@@ -299,7 +330,7 @@ func (s *Server) placeholderHomes() {
 		if pattern != "/" && pattern != "" {
 			continue
 		}
-		s.mux.Handle("GET "+path, s.RequireActor(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.Handle("GET "+path, s.RequireActor(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			s.Render(w, r, "web/home.html", nil)
 		})))
 	}
