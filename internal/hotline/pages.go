@@ -211,7 +211,7 @@ func (m *Module) suggestFragment(w http.ResponseWriter, r *http.Request) {
 		m.fail(w, r, err)
 		return
 	}
-	m.s.RenderFragment(w, r, "hotline/intake.html", "suggestions", items)
+	m.s.RenderFragment(w, r, "hotline/intake.html", "suggest_fragment", items)
 }
 
 // listData is what the queue pages render.

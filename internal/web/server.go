@@ -10,6 +10,7 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -60,9 +61,15 @@ type Config struct {
 	// Bundle holds the messages; modules add their catalogs to it. Nil
 	// creates one with the core catalogs.
 	Bundle *i18n.Bundle
-	// Metrics receives the HTTP metrics and is served at /metrics. Nil
-	// creates a registry.
+	// Metrics receives the HTTP metrics. Nil creates a registry. It is
+	// served by MetricsHandler (on a listen address of its own) and, on the
+	// main address, at /metrics only to requests carrying MetricsToken.
 	Metrics *metrics.Registry
+	// MetricsToken, when set, lets a scraper read /metrics on the main
+	// address with "Authorization: Bearer <token>". Empty: /metrics is
+	// not served there (404), since the figures describe the deployment
+	// to anyone who can read them.
+	MetricsToken string
 	// Modules are mounted, in order, by New.
 	Modules []Module
 	// SecureCookies marks cookies Secure even on plain-HTTP requests, for
@@ -189,6 +196,30 @@ func (s *Server) Bundle() *i18n.Bundle { return s.bundle }
 // Metrics returns the registry served at /metrics.
 func (s *Server) Metrics() *metrics.Registry { return s.metrics }
 
+// MetricsHandler serves the metrics without any check, for a listen
+// address of their own (--metrics-addr) that only scrapers can reach.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	return mux
+}
+
+// metricsBehindToken serves the metrics on the main address to requests
+// bearing Config.MetricsToken, and answers 404 to everyone else (and to
+// everyone when no token is configured), as for any unknown page.
+func (s *Server) metricsBehindToken() http.Handler {
+	want := []byte(s.cfg.MetricsToken)
+	h := s.metrics.Handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, _ := bearer(r)
+		if len(want) == 0 || subtle.ConstantTimeCompare([]byte(got), want) != 1 {
+			s.notFound(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
 // Logger returns the server's logger.
 func (s *Server) Logger() *slog.Logger { return s.log }
 
@@ -277,7 +308,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 func (s *Server) coreRoutes() {
 	s.Handle("GET /static/", staticHandler())
 	s.HandleFunc("GET /healthz", s.healthz)
-	s.Handle("GET /metrics", s.metrics.Handler())
+	s.Handle("GET /metrics", s.metricsBehindToken())
 	s.HandleFunc("GET /signin", s.signinPage)
 	s.HandleFunc("POST /signin", s.signinSubmit)
 	s.HandleFunc("POST /signout", s.signout)

@@ -635,7 +635,8 @@ func TestMetricsCountRequests(t *testing.T) {
 	s, _ := newTestServer(t)
 	do(s, httptest.NewRequest("GET", "/t/open", nil))
 	do(s, httptest.NewRequest("GET", "/no/such/page/123", nil))
-	w := do(s, httptest.NewRequest("GET", "/metrics", nil))
+	w := httptest.NewRecorder()
+	s.MetricsHandler().ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
 	body := w.Body.String()
 	for _, want := range []string{
 		`ys_http_requests_total{route="/t/open",method="GET",status="200"} 1`,
@@ -645,6 +646,35 @@ func TestMetricsCountRequests(t *testing.T) {
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q:\n%s", want, body)
+		}
+	}
+}
+
+// The metrics describe the deployment (routes, load, pool): on the main
+// address only a scraper holding the token reads them; without a token
+// configured they are not there at all.
+func TestMetricsNeedToken(t *testing.T) {
+	for _, tc := range []struct {
+		token, sent string
+		want        int
+	}{
+		{"", "", http.StatusNotFound},
+		{"", "anything", http.StatusNotFound},
+		{"s3cret-scrape", "", http.StatusNotFound},
+		{"s3cret-scrape", "s3cret-scrapf", http.StatusNotFound},
+		{"s3cret-scrape", "s3cret-scrape", http.StatusOK},
+	} {
+		s, err := New(Config{MetricsToken: tc.token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest("GET", "/metrics", nil)
+		if tc.sent != "" {
+			r.Header.Set("Authorization", "Bearer "+tc.sent)
+		}
+		w := do(s, r)
+		if w.Code != tc.want || (tc.want == http.StatusOK) != strings.Contains(w.Body.String(), "ys_http_requests_total") {
+			t.Errorf("token %q, sent %q: %d, want %d", tc.token, tc.sent, w.Code, tc.want)
 		}
 	}
 }
