@@ -10,7 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strconv"
+	"net/http"
 	"sync"
 	"time"
 
@@ -64,6 +64,12 @@ type Config struct {
 	// sent through; empty logs SMS instead of sending.
 	SMSURL    string
 	SMSSecret string
+	// MetricsAddr, when set, is a listen address of its own serving
+	// /metrics to scrapers (keep it off the public network).
+	MetricsAddr string
+	// MetricsToken, when set, also serves /metrics on Addr to requests
+	// with "Authorization: Bearer <token>"; empty keeps it off Addr.
+	MetricsToken string
 	// PasswordParams overrides the argon2id cost (tests use cheaper ones).
 	PasswordParams *auth.PasswordParams
 }
@@ -204,7 +210,7 @@ func (a *App) build(ctx context.Context) error {
 		return fmt.Errorf("hotline: %w", err)
 	}
 	a.Outbox.Subscribe(hotline.TopicTransfer110, a.Hotline.Deliver110)
-	work.Own(hotline.Kind, func(id int64) string { return "/hotline/orders/" + strconv.FormatInt(id, 10) })
+	work.Own(a.Hotline)
 	if a.Casework, err = casework.New(casework.Deps{DB: a.DB, Flow: a.Flow, Org: a.Org, Policy: a.Policy,
 		Audit: a.Audit, Catalog: a.Catalog, Certs: a.Certs.Service, Box: a.Box,
 		Calendar: a.Calendar.Current, Now: cfg.Now}); err != nil {
@@ -213,9 +219,8 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.Casework.LoadDefinitions(ctx); err != nil {
 		return fmt.Errorf("casework: %w", err)
 	}
-	applicationPage := func(id int64) string { return "/applications/" + strconv.FormatInt(id, 10) }
-	work.Own(casework.SubjectType, applicationPage)
-	work.Own(casework.SubjectVerification, applicationPage)
+	work.Own(a.Casework)
+	work.Own(a.Certs.Service)
 	o311, err := open311.New(open311.Deps{Hotline: a.Hotline, Auth: a.Auth, Org: a.Org, CityRegion: cfg.RootRegion,
 		BaseURL: cfg.BaseURL, Now: cfg.Now})
 	if err != nil {
@@ -228,7 +233,7 @@ func (a *App) build(ctx context.Context) error {
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, Version: cfg.Version,
-		Now: cfg.Now, Homes: staffHomes, PublicLinks: publicLinks,
+		Now: cfg.Now, Homes: staffHomes, PublicLinks: publicLinks, MetricsToken: cfg.MetricsToken,
 	})
 	if err != nil {
 		return err
@@ -255,6 +260,19 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if a.Config.Workers {
 		a.runWorkers(ctx, &wg)
 	}
+	if a.Config.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", a.Config.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("metrics: listen on %s: %w", a.Config.MetricsAddr, err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := a.serveMetrics(ctx, mln); err != nil {
+				a.Log.Error("metrics server stopped", "err", err)
+			}
+		}()
+	}
 	var err error
 	if ln != nil {
 		err = a.Web.Serve(ctx, ln)
@@ -264,6 +282,23 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	cancel()
 	wg.Wait()
 	return err
+}
+
+// serveMetrics serves /metrics on ln until ctx ends.
+func (a *App) serveMetrics(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{Handler: a.Web.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(sctx)
+	}()
+	a.Log.Info("metrics listening", "addr", ln.Addr().String())
+	if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
 
 // runWorkers starts the background loops. Each is safe to run on every

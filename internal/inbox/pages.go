@@ -169,7 +169,7 @@ func (m *Module) loadCase(ctx context.Context, a *auth.Actor, idText string) (*f
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := m.d.Policy.Authorize(a, auth.ActRead, object(in)); err != nil {
+	if err := m.authorize(ctx, a, auth.ActRead, in); err != nil {
 		return nil, nil, flow.ErrNotFound
 	}
 	def, err := m.d.Flow.Definition(ctx, in.DefinitionKey, in.DefinitionVersion)
@@ -221,7 +221,7 @@ func (m *Module) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 		}
 		d.History = append(d.History, hr)
 	}
-	if in.Status != flow.StatusDone && m.d.Policy.Authorize(a, auth.ActAct, object(in)) == nil {
+	if in.Status != flow.StatusDone && m.authorize(ctx, a, auth.ActAct, in) == nil {
 		for _, act := range def.ActionsFrom(in.State) {
 			if !act.Allows(a.Roles) {
 				continue
@@ -248,7 +248,7 @@ func (m *Module) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 		if x.Status == flow.ExtensionPending {
 			d.CanExtend = false
 			ev.CanDecide = def.Extension != nil && hasAny(a, def.Extension.GrantRoles) &&
-				m.d.Policy.Authorize(a, auth.ActAct, object(in)) == nil
+				m.authorize(ctx, a, auth.ActAct, in) == nil
 		}
 		d.Extensions = append(d.Extensions, ev)
 	}
