@@ -68,7 +68,7 @@ func (m *Module) Mount(s *web.Server) error {
 func (m *Module) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch status := web.StatusOf(err); status {
 	case http.StatusInternalServerError:
-		m.s.Logger().ErrorContext(r.Context(), "hotline", "err", err, "path", r.URL.Path)
+		m.s.Logger().ErrorContext(r.Context(), "hotline", "err", err, "route", r.Pattern)
 		m.s.Error(w, r, status, "")
 	default:
 		m.s.Error(w, r, status, "")

@@ -406,7 +406,7 @@ func (m *Module) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, flow.ErrForbidden), errors.Is(err, auth.ErrForbidden):
 		m.s.Error(w, r, http.StatusForbidden, "web.problem.403")
 	default:
-		m.s.Logger().ErrorContext(r.Context(), "inbox", "err", err, "path", r.URL.Path)
+		m.s.Logger().ErrorContext(r.Context(), "inbox", "err", err, "route", r.Pattern)
 		m.s.Error(w, r, http.StatusInternalServerError, "web.problem.500")
 	}
 }

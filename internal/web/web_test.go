@@ -1,10 +1,12 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -743,5 +745,31 @@ func TestNavCounts(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("nav items %+v: no count on /messages", items)
+	}
+}
+
+// The access log names the route pattern, not the path: paths such as a
+// satisfaction survey's /hotline/visit/{token} carry bearer tokens.
+func TestAccessLogOmitsPathTokens(t *testing.T) {
+	var logged bytes.Buffer
+	s, err := New(Config{Logger: slog.New(slog.NewTextHandler(&logged, nil)), Modules: []Module{ModuleFunc(func(s *Server) error {
+		s.Handle("GET /t/visit/{token}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+		return nil
+	})}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const token = "Zq7bearer-secret-9xk"
+	for _, path := range []string{"/t/visit/" + token, "/no-such/" + token} {
+		if w := do(s, httptest.NewRequest("GET", path, nil)); w.Code == 0 {
+			t.Fatal("no answer")
+		}
+	}
+	out := logged.String()
+	if strings.Contains(out, token) {
+		t.Errorf("the log holds the token:\n%s", out)
+	}
+	if !strings.Contains(out, "route=/t/visit/{token}") || !strings.Contains(out, "route=/ status=404") {
+		t.Errorf("the log does not name the routes:\n%s", out)
 	}
 }
