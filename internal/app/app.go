@@ -8,9 +8,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -127,7 +130,37 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	if cfg.DataDir != "" {
+		if err := PrivateDataDir(cfg.DataDir); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return a, nil
+}
+
+// PrivateDataDir makes everything under dir readable by the owner only:
+// directories 0700, files 0600. The data directory holds the SQLite
+// database and its -wal and -shm files, the key files and backups, all of
+// them personal data or the keys to it; an installation made before this
+// rule (files 0644) is tightened at start.
+func PrivateDataDir(dir string) error {
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir():
+			return os.Chmod(path, 0o700)
+		case d.Type().IsRegular():
+			return os.Chmod(path, 0o600)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("data directory %s: %w", dir, err)
+	}
+	return nil
 }
 
 // WithDB builds the platform on an open database (tests pass one per
