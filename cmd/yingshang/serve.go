@@ -48,15 +48,26 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 	}
 	log := newLogger(&cfg, stderr)
 	if isDemo {
-		if cfg.DatabaseURL != "" {
-			return fmt.Errorf("demo: runs on a fresh SQLite database in --data-dir; do not give --database-url")
-		}
-		if err := freshDemoDir(cfg.DataDir); err != nil {
-			return err
+		if cfg.DatabaseURL == "" {
+			if err := freshDemoDir(cfg.DataDir); err != nil {
+				return err
+			}
+		} else if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return fmt.Errorf("demo: %w", err)
 		}
 		if cfg.RootRegion == "" {
 			cfg.RootRegion = demo.CityCode
 		}
+		// The console keeps the account table readable: it shows warnings
+		// and errors; the whole log goes to a file in the data directory.
+		f, err := os.OpenFile(filepath.Join(cfg.DataDir, "demo.log"), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+		if err != nil {
+			return fmt.Errorf("demo: log file: %w", err)
+		}
+		defer f.Close()
+		console := cfg
+		console.LogLevel = "warn"
+		log = slog.New(slog.NewMultiHandler(newLogger(&console, stderr).Handler(), newLogger(&cfg, f).Handler()))
 	}
 	// Listen before building so a busy port fails fast, before any work.
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -76,6 +87,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 	defer a.Close()
 	url := "http://" + displayAddr(ln.Addr())
 	if isDemo {
+		if err := a.Empty(ctx); err != nil {
+			ln.Close()
+			return fmt.Errorf("demo: %w", err)
+		}
 		seeded, err := a.SeedDemo(ctx, time.Now())
 		if err != nil {
 			ln.Close()
@@ -108,7 +123,7 @@ func freshDemoDir(dir string) error {
 func printDemo(w io.Writer, url, dir string, s *demo.Seeded, home func(auth.Role) string) {
 	fmt.Fprintf(w, "\n营商 yingshang 演示 / demo — 云澜市 (fictional city)\n\n")
 	fmt.Fprintf(w, "  地址 / address:   %s\n", url)
-	fmt.Fprintf(w, "  数据 / data:      %s\n", dir)
+	fmt.Fprintf(w, "  数据 / data:      %s  (日志 / log: %s)\n", dir, filepath.Join(dir, "demo.log"))
 	fmt.Fprintf(w, "  密码 / password:  %s  (every demo account)\n\n", demo.Password)
 	rows := [][]string{{"用户名 username", "角色 role", "姓名 name", "说明 note", "首页 home"}}
 	for _, acc := range s.Accounts {

@@ -23,6 +23,7 @@ import (
 	"github.com/yingshang/yingshang/internal/casework"
 	"github.com/yingshang/yingshang/internal/catalog"
 	"github.com/yingshang/yingshang/internal/certificate"
+	"github.com/yingshang/yingshang/internal/credit"
 	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/hotline"
 	"github.com/yingshang/yingshang/internal/inbox"
@@ -96,6 +97,7 @@ type App struct {
 	Hotline  *hotline.Module
 	KB       *knowledge.Module
 	Casework *casework.Module
+	Credit   *credit.Module
 	Notify   *notify.Service
 	Web      *web.Server
 }
@@ -244,8 +246,14 @@ func (a *App) build(ctx context.Context) error {
 	}
 	a.Outbox.Subscribe(hotline.TopicTransfer110, a.Hotline.Deliver110)
 	work.Own(a.Hotline)
+	if a.Credit, err = credit.New(credit.Deps{DB: a.DB, Org: a.Org, Policy: a.Policy, Audit: a.Audit,
+		Calendar: a.Calendar.Current, Now: cfg.Now}); err != nil {
+		return err
+	}
+	caseCredit := &casework.StoreCredit{DB: a.DB, Box: a.Box, Audit: a.Audit, Now: cfg.Now}
 	if a.Casework, err = casework.New(casework.Deps{DB: a.DB, Flow: a.Flow, Org: a.Org, Policy: a.Policy,
 		Audit: a.Audit, Catalog: a.Catalog, Certs: a.Certs.Service, Box: a.Box,
+		Credit: creditChecker{StoreCredit: caseCredit, credit: a.Credit, now: cfg.Now}, Recorder: caseCredit,
 		Calendar: a.Calendar.Current, Now: cfg.Now}); err != nil {
 		return err
 	}
@@ -262,7 +270,7 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.buildNotify(); err != nil {
 		return err
 	}
-	modules := []web.Module{work, a.adminModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, o311, a.Notify}
+	modules := []web.Module{work, a.adminModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Credit, o311, a.Notify}
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, Version: cfg.Version,

@@ -2,17 +2,36 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/yingshang/yingshang/internal/casework"
 	"github.com/yingshang/yingshang/internal/catalog"
 	"github.com/yingshang/yingshang/internal/certificate"
+	"github.com/yingshang/yingshang/internal/credit"
 	"github.com/yingshang/yingshang/internal/demo"
 	"github.com/yingshang/yingshang/internal/hotline"
 	"github.com/yingshang/yingshang/internal/knowledge"
 	"github.com/yingshang/yingshang/internal/open311"
 )
+
+// ErrNotEmpty is returned by Empty for a database that already holds
+// people: the demo writes its city only into an empty database, so that it
+// never mixes with, or is mistaken for, a city's real data.
+var ErrNotEmpty = errors.New("the database already holds data; the demo needs an empty database (SQLite: a new --data-dir; PostgreSQL: a new database)")
+
+// Empty reports, as ErrNotEmpty, whether the database holds any account.
+func (a *App) Empty(ctx context.Context) error {
+	var n int
+	if err := a.DB.QueryRowContext(ctx, "SELECT COUNT(*) FROM users").Scan(&n); err != nil {
+		return fmt.Errorf("demo: check the database is empty: %w", err)
+	}
+	if n > 0 {
+		return ErrNotEmpty
+	}
+	return nil
+}
 
 // SeedDemo fills an empty database with the demo city 云澜市: the
 // organisation and accounts, cases in progress as of now, and each module's
@@ -30,6 +49,9 @@ func (a *App) SeedDemo(ctx context.Context, now time.Time) (*demo.Seeded, error)
 	if err := catalog.SeedDemo(ctx, a.Catalog, seeded.Departments); err != nil {
 		return nil, fmt.Errorf("demo: catalogue: %w", err)
 	}
+	if err := catalog.SeedEventItems(ctx, a.Catalog, seeded.Departments); err != nil {
+		return nil, fmt.Errorf("demo: catalogue: %w", err)
+	}
 	if err := certificate.SeedDemo(ctx, a.Certs, seeded.Departments, seeded.Users, demo.EnterpriseUSCC(), demo.CitizenID()); err != nil {
 		return nil, fmt.Errorf("demo: certificates: %w", err)
 	}
@@ -38,6 +60,9 @@ func (a *App) SeedDemo(ctx context.Context, now time.Time) (*demo.Seeded, error)
 	}
 	if err := casework.SeedBundleDemo(ctx, a.Casework, seeded.Users); err != nil {
 		return nil, fmt.Errorf("demo: bundles: %w", err)
+	}
+	if err := credit.SeedDemo(ctx, a.Credit, seeded.Departments); err != nil {
+		return nil, fmt.Errorf("demo: credit: %w", err)
 	}
 	if err := knowledge.SeedDemo(ctx, a.KB, seeded.Departments); err != nil {
 		return nil, fmt.Errorf("demo: knowledge base: %w", err)

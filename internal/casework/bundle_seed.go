@@ -23,6 +23,28 @@ const (
 // 容缺 — the city health commission has no staff accounts in the demo.
 const demoPublicSiteRule = `form.area <= 500.0 && credit.class == "A"`
 
+// eventBundles are the national 高效办成一件事 key matters the demo city
+// offers beyond 开办餐饮店, over catalog.SeedEventItems.
+var eventBundles = []BundleSpec{
+	{Code: "YJS-QYXXBG", Name: "企业信息变更",
+		Description: "企业名称、住所、法定代表人等登记信息变更后，一次申请同步变更税务、社会保险和住房公积金登记信息，营业执照只需提供一次。",
+		Items:       []string{catalog.ItemEnterpriseChange, catalog.ItemTaxChange, catalog.ItemSocialChange, catalog.ItemFundChange}},
+	{Code: "YJS-KBYSQY", Name: "开办运输企业",
+		Description: "开办道路货物运输企业：企业设立登记、道路货物运输经营许可、印章刻制、发票领用、社会保险和住房公积金缴存登记，一表申请、并联办理。",
+		Items: []string{catalog.ItemEnterpriseSetup, catalog.ItemRoadFreightLicence, catalog.ItemSeal, catalog.ItemInvoice,
+			catalog.ItemSocialRegister, catalog.ItemFundRegister}},
+	{Code: "YJS-XSECS", Name: "新生儿出生",
+		Description: "新生儿出生医学证明、预防接种证、户口登记、医保参保和社会保障卡申领，监护人一次提交，出生医学证明在各部门间共享。",
+		Items: []string{catalog.ItemBirthCertificate, catalog.ItemVaccination, catalog.ItemHousehold, catalog.ItemMedicalNewborn,
+			catalog.ItemSocialCardNewborn}},
+	{Code: "YJS-TX", Name: "退休",
+		Description: "职工退休时一次申请养老保险待遇、职工医保退休人员待遇核定和住房公积金退休提取。",
+		Items:       []string{catalog.ItemPension, catalog.ItemMedicalRetire, catalog.ItemFundRetire}},
+	{Code: "YJS-JYZTZX", Name: "经营主体注销登记",
+		Description: "企业注销时一次申请清税证明、社会保险注销和企业注销登记，营业执照只需提供一次。",
+		Items:       []string{catalog.ItemTaxClearance, catalog.ItemSocialDereg, catalog.ItemEnterpriseDereg}},
+}
+
 // SeedBundleDemo fills the demo city's bundles and cross-region handling
 // through the service, after SeedDemo (and catalog.SeedDemo,
 // certificate.SeedDemo, LoadDefinitions):
@@ -35,7 +57,10 @@ const demoPublicSiteRule = `form.area <= 500.0 && credit.class == "A"`
 //     promised (容缺), 个体工商户设立登记 and 公共场所卫生许可 are approved at
 //     once by their rules and 食品经营许可 goes through 容缺 to 临江区市场监管局;
 //   - the 青山区 window (clerk_qs) takes in 个体工商户设立登记, owned by
-//     临江区, for 王五 (跨域通办, 帮办代办) and forwards it; 临江区市场监管局 reviews it.
+//     临江区, for 王五 (跨域通办, 帮办代办) and forwards it; 临江区市场监管局 reviews it;
+//   - it publishes the other key matters of eventBundles (企业信息变更,
+//     开办运输企业, 新生儿出生, 退休, 经营主体注销登记), whose items
+//     catalog.SeedEventItems created.
 //
 // users maps demo usernames to ids (demo.Seeded.Users: clerk_qs is used).
 func SeedBundleDemo(ctx context.Context, m *Module, users map[string]int64) error {
@@ -69,6 +94,14 @@ func SeedBundleDemo(ctx context.Context, m *Module, users map[string]int64) erro
 	}
 	if _, err := m.SetBundleStatus(ctx, sys, DemoBundle, BundlePublished); err != nil {
 		return fmt.Errorf("casework: demo bundle: %w", err)
+	}
+	for _, spec := range eventBundles {
+		if _, err := m.SaveBundle(ctx, sys, spec); err != nil {
+			return fmt.Errorf("casework: demo bundle %s: %w", spec.Code, err)
+		}
+		if _, err := m.SetBundleStatus(ctx, sys, spec.Code, BundlePublished); err != nil {
+			return fmt.Errorf("casework: demo bundle %s: %w", spec.Code, err)
+		}
 	}
 
 	// 跨域通办: 青山区 takes in a 临江区 item.

@@ -54,6 +54,9 @@ func TestSeedBundleDemo(t *testing.T) {
 		if err := catalog.SeedDemo(ctx, cat, seeded.Departments); err != nil {
 			t.Fatal(err)
 		}
+		if err := catalog.SeedEventItems(ctx, cat, seeded.Departments); err != nil {
+			t.Fatal(err)
+		}
 		if err := certificate.SeedDemo(ctx, certs, seeded.Departments, seeded.Users, demo.EnterpriseUSCC(), demo.CitizenID()); err != nil {
 			t.Fatal(err)
 		}
@@ -119,6 +122,56 @@ func TestSeedBundleDemo(t *testing.T) {
 		list, err := m.CrossRegionApps(ctx, &auth.Actor{UserID: qs.ID, Roles: qs.Roles, RegionCode: qs.RegionCode}, 10)
 		if err != nil || len(list) != 1 || list[0].Status != casework.StatusReview || list[0].IntakeRegion != "990103" {
 			t.Errorf("cross-region demo: %v %v", list, err)
+		}
+
+		// The national key matters: published, each shared material and
+		// field asked once.
+		saved := map[string]int{"YJS-QYXXBG": 3, "YJS-KBYSQY": 3, "YJS-XSECS": 6, "YJS-TX": 2, "YJS-JYZTZX": 2}
+		for code, want := range saved {
+			b, mg, err := m.BundleGuide(ctx, code)
+			if err != nil || mg == nil {
+				t.Errorf("bundle %s: %v", code, err)
+				continue
+			}
+			if mg.Saved() != want {
+				t.Errorf("%s (%s): %d materials saved, want %d", code, b.Name, mg.Saved(), want)
+			}
+		}
+		_, mg, err = m.BundleGuide(ctx, "YJS-QYXXBG")
+		if err != nil {
+			t.Fatal(err)
+		}
+		change := casework.BundleInput{BundleCode: "YJS-QYXXBG", EnterpriseName: "云澜味道餐饮有限公司",
+			Form: map[string]string{"uscc": demo.EnterpriseUSCC(), "change_items": "住所",
+				"change_detail": "由临江区滨江路88号变更为临江区江滨街道幸福里20号"}}
+		var keys []string
+		for _, mm := range mg.Materials {
+			keys = append(keys, mm.Key)
+			g := casework.BundleMaterialInput{Key: mm.Key}
+			switch {
+			case mm.Key == "cert:CT-YYZZ":
+				g.Consent = true
+			case mm.Class != catalog.ClassOptional:
+				g.File = upload(mm.Name() + ".pdf")
+			}
+			change.Materials = append(change.Materials, g)
+		}
+		if n := strings.Count(strings.Join(keys, " "), "cert:CT-YYZZ"); n != 1 || len(mg.Fields) != 3 {
+			t.Errorf("企业信息变更 merged: licence asked %d times, %d fields", n, len(mg.Fields))
+		}
+		cb, err := m.SubmitBundle(ctx, ent, change)
+		if err != nil {
+			t.Fatal(err)
+		}
+		depts := map[int64]bool{}
+		for _, c := range cb.Children {
+			depts[c.DepartmentID] = true
+			if c.Form["change_items"] != "住所" {
+				t.Errorf("%s did not get the shared field: %v", c.ItemCode, c.Form)
+			}
+		}
+		if len(cb.Children) != 4 || len(depts) != 4 {
+			t.Errorf("企业信息变更 split into %d applications for %d departments", len(cb.Children), len(depts))
 		}
 	})
 }

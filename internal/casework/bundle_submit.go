@@ -348,12 +348,11 @@ func (m *Module) GetBundleApplication(ctx context.Context, a *auth.Actor, id int
 	return b, nil
 }
 
-// BundleApplications lists the bundle applications a made or (for a window
-// clerk) took in, newest first, with the total. Children are not loaded.
-func (m *Module) BundleApplications(ctx context.Context, a *auth.Actor, limit, offset int) ([]BundleApplication, int, error) {
-	if a == nil {
-		return nil, 0, auth.ErrUnauthenticated
-	}
+// bundleAppsScope returns the condition selecting the bundle applications
+// a may list: those they made (as a person, or for their enterprise), and
+// for window clerks, supervisors and administrators those taken in within
+// their region. Empty when a may list none.
+func bundleAppsScope(a *auth.Actor) (string, []any) {
 	var ors []string
 	var args []any
 	if a.HasAny(auth.RoleCitizen, auth.RoleEnterprise) && a.UserID != 0 {
@@ -366,30 +365,65 @@ func (m *Module) BundleApplications(ctx context.Context, a *auth.Actor, limit, o
 		ors, args = append(ors, "intake_region LIKE ?"), append(args, regionPattern(a.RegionCode))
 	}
 	if len(ors) == 0 {
+		return "", nil
+	}
+	return "(" + strings.Join(ors, " OR ") + ")", args
+}
+
+// BundleApplications lists the bundle applications a made or (for a window
+// clerk) took in, newest first, with the total. Children are not loaded.
+func (m *Module) BundleApplications(ctx context.Context, a *auth.Actor, limit, offset int) ([]BundleApplication, int, error) {
+	if a == nil {
+		return nil, 0, auth.ErrUnauthenticated
+	}
+	where, args := bundleAppsScope(a)
+	if where == "" {
 		return nil, 0, nil
 	}
-	where := strings.Join(ors, " OR ")
 	var total int
 	if err := m.d.DB.QueryRowContext(ctx, "SELECT COUNT(*) FROM casework_bundle_applications WHERE "+where,
 		args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("casework: bundle applications: %w", err)
 	}
 	limit = min(max(limit, 1), 200)
-	rows, err := m.d.DB.QueryContext(ctx, "SELECT "+bundleAppCols+" FROM casework_bundle_applications WHERE "+where+
+	out, err := m.queryBundleApps(ctx, "SELECT "+bundleAppCols+" FROM casework_bundle_applications WHERE "+where+
 		" ORDER BY id DESC LIMIT ? OFFSET ?", append(args, limit, max(offset, 0))...)
+	return out, total, err
+}
+
+// BundleApplicationsAfter lists, as BundleApplications, at most limit
+// bundle applications older than the one with id after (0: from the
+// newest): a keyset page, as cheap at the thousandth page as at the first.
+func (m *Module) BundleApplicationsAfter(ctx context.Context, a *auth.Actor, after int64, limit int) ([]BundleApplication, error) {
+	if a == nil {
+		return nil, auth.ErrUnauthenticated
+	}
+	where, args := bundleAppsScope(a)
+	if where == "" {
+		return nil, nil
+	}
+	if after > 0 {
+		where, args = where+" AND id < ?", append(args, after)
+	}
+	return m.queryBundleApps(ctx, "SELECT "+bundleAppCols+" FROM casework_bundle_applications WHERE "+where+
+		" ORDER BY id DESC LIMIT ?", append(args, min(max(limit, 1), 201))...)
+}
+
+func (m *Module) queryBundleApps(ctx context.Context, query string, args ...any) ([]BundleApplication, error) {
+	rows, err := m.d.DB.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("casework: bundle applications: %w", err)
+		return nil, fmt.Errorf("casework: bundle applications: %w", err)
 	}
 	defer rows.Close()
 	var out []BundleApplication
 	for rows.Next() {
 		b, err := scanBundleApp(rows)
 		if err != nil {
-			return nil, 0, fmt.Errorf("casework: bundle applications: %w", err)
+			return nil, fmt.Errorf("casework: bundle applications: %w", err)
 		}
 		out = append(out, *b)
 	}
-	return out, total, rows.Err()
+	return out, rows.Err()
 }
 
 // BundleOf returns the id of the bundle application application id belongs

@@ -172,6 +172,7 @@ func (m *Module) Mount(s *web.Server) error {
 	m.crossRoutes(s)
 	m.figureRoutes(s)
 	m.registerAPI(s)
+	m.registerBundleAPI(s)
 	return nil
 }
 

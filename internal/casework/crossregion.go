@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -12,6 +13,7 @@ import (
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/ids"
+	"github.com/yingshang/yingshang/internal/outbox"
 	"github.com/yingshang/yingshang/internal/store"
 )
 
@@ -47,6 +49,11 @@ type Crossing struct {
 	IdentityChecked      bool      `json:"identity_checked"`
 	Note                 string    `json:"note,omitempty"`
 	ForwardedAt          time.Time `json:"forwarded_at"`
+	// AcknowledgedAt is when the owning department signed for the
+	// forwarded application (签收); zero until then.
+	AcknowledgedAt     time.Time `json:"acknowledged_at,omitzero"`
+	AcknowledgedBy     int64     `json:"-"`
+	AcknowledgedByName string    `json:"acknowledged_by_name,omitempty"`
 }
 
 // ForwardInput is the receiving clerk's check and forwarding.
@@ -161,11 +168,13 @@ func (m *Module) Crossing(ctx context.Context, a *auth.Actor, id int64) (*Crossi
 		return nil, err
 	}
 	var c Crossing
+	var ack sql.NullTime
 	err := m.d.DB.QueryRowContext(ctx, `SELECT application_id, received_region, received_department_id, received_by,
-		received_by_name, owning_region, owning_department_id, form_checked, identity_checked, note, forwarded_at
+		received_by_name, owning_region, owning_department_id, form_checked, identity_checked, note, forwarded_at,
+		acknowledged_at, acknowledged_by, acknowledged_by_name
 		FROM casework_cross_region WHERE application_id = ?`, id).Scan(&c.ApplicationID, &c.ReceivedRegion,
 		&c.ReceivedDepartmentID, &c.ReceivedBy, &c.ReceivedByName, &c.OwningRegion, &c.OwningDepartmentID,
-		&c.FormChecked, &c.IdentityChecked, &c.Note, &c.ForwardedAt)
+		&c.FormChecked, &c.IdentityChecked, &c.Note, &c.ForwardedAt, &ack, &c.AcknowledgedBy, &c.AcknowledgedByName)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -173,7 +182,54 @@ func (m *Module) Crossing(ctx context.Context, a *auth.Actor, id int64) (*Crossi
 		return nil, fmt.Errorf("casework: crossing %d: %w", id, err)
 	}
 	c.ForwardedAt = c.ForwardedAt.UTC()
+	if ack.Valid {
+		c.AcknowledgedAt = ack.Time.UTC()
+	}
 	return &c, nil
+}
+
+// Acknowledge records that the owning department signed for a forwarded
+// cross-region application (签收), so the receiving window sees that it
+// arrived and the owner's list no longer shows it as waiting. Only the
+// handlers and approvers of the owning department may, once, after the
+// forwarding; an audit entry and an outbox event are written with it.
+func (m *Module) Acknowledge(ctx context.Context, a *auth.Actor, id int64) (*Crossing, error) {
+	if a == nil {
+		return nil, auth.ErrUnauthenticated
+	}
+	app, err := m.Get(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	if !IsCrossRegion(app) {
+		return nil, ErrNotFound
+	}
+	if !a.HasAny(auth.RoleHandler, auth.RoleApprover) || !slices.Contains(a.DepartmentIDs, app.DepartmentID) {
+		return nil, ErrForbidden
+	}
+	now := m.now()
+	err = m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE casework_cross_region SET acknowledged_at = ?, acknowledged_by = ?,
+			acknowledged_by_name = ? WHERE application_id = ? AND acknowledged_at IS NULL`, now, a.UserID, actorName(a), id)
+		if err != nil {
+			return fmt.Errorf("casework: acknowledge %d: %w", id, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("casework: acknowledge %d: %w", id, err)
+		} else if n == 0 {
+			// Not forwarded yet, or already signed for.
+			return ErrState
+		}
+		if _, err := m.d.Audit.Append(ctx, tx, auditEntry(a, "casework.cross_region.acknowledge", "casework_application",
+			id, app.RegionCode, map[string]any{"number": app.Number, "received_region": app.IntakeRegion})); err != nil {
+			return fmt.Errorf("casework: acknowledge %d: %w", id, err)
+		}
+		return outbox.Add(ctx, tx, now, TopicChanged, m.event(app, "acknowledge"))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m.Crossing(ctx, a, id)
 }
 
 // CrossRegionApps lists the cross-region applications a may see: for a

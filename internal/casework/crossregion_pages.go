@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/ids"
@@ -19,6 +20,7 @@ func (m *Module) crossRoutes(s *web.Server) {
 	s.Handle("GET /cross-region", req(http.HandlerFunc(m.crossListPage)))
 	s.Handle("GET /cross-region/{id}", req(http.HandlerFunc(m.crossPage)))
 	s.Handle("POST /cross-region/{id}", req(http.HandlerFunc(m.crossSubmit)))
+	s.Handle("POST /cross-region/{id}/acknowledge", req(http.HandlerFunc(m.crossAcknowledge)))
 }
 
 // crossRow is one cross-region application in the list.
@@ -83,9 +85,11 @@ type crossData struct {
 	Department string
 	Crossing   *Crossing
 	CanForward bool
-	Form       url.Values
-	Problems   []*FieldError
-	Error      string
+	// CanAcknowledge: the owning department's staff may sign for it.
+	CanAcknowledge bool
+	Form           url.Values
+	Problems       []*FieldError
+	Error          string
 }
 
 // StatusName is for the templates.
@@ -127,6 +131,8 @@ func (m *Module) renderCross(w http.ResponseWriter, r *http.Request, status int,
 	}
 	d.CanForward = d.Crossing == nil && app.Status == StatusSubmitted && a.Has(auth.RoleClerk) &&
 		ids.RegionContains(a.RegionCode, app.IntakeRegion)
+	d.CanAcknowledge = d.Crossing != nil && d.Crossing.AcknowledgedAt.IsZero() &&
+		a.HasAny(auth.RoleHandler, auth.RoleApprover) && slices.Contains(a.DepartmentIDs, app.DepartmentID)
 	m.s.RenderStatus(w, r, status, "casework/cross_forward.html", d)
 }
 
@@ -147,6 +153,21 @@ func (m *Module) crossSubmit(w http.ResponseWriter, r *http.Request) {
 	case http.StatusOK:
 	case http.StatusConflict:
 		m.renderCross(w, r, http.StatusConflict, crossData{Form: f, Error: "casework.error.state"})
+		return
+	default:
+		m.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/cross-region/"+r.PathValue("id")+"?ok=1", http.StatusSeeOther)
+}
+
+func (m *Module) crossAcknowledge(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	_, err := m.Acknowledge(ctx, auth.FromContext(ctx), pathID(r))
+	switch web.StatusOf(err) {
+	case http.StatusOK:
+	case http.StatusConflict:
+		m.renderCross(w, r, http.StatusConflict, crossData{Form: url.Values{}, Error: "casework.error.state"})
 		return
 	default:
 		m.fail(w, r, err)
