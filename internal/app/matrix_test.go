@@ -15,6 +15,7 @@ import (
 
 	"github.com/yingshang/yingshang/internal/app"
 	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/calendar"
 	"github.com/yingshang/yingshang/internal/casework"
 	"github.com/yingshang/yingshang/internal/certificate"
 	"github.com/yingshang/yingshang/internal/demo"
@@ -43,6 +44,7 @@ var publicRoutes = map[string]bool{
 	"POST /hotline/visit/{token}": true, "GET /hotline/ranking": true, "GET /api/v1/hotline/ranking": true,
 	"GET /knowledge/suggest": true, "GET /api/v1/knowledge/suggest": true,
 	"GET /faq": true, "GET /faq/{id}": true, "GET /api/v1/knowledge/faq": true, "GET /api/v1/knowledge/faq/{id}": true,
+	"GET /api/v1/bundles": true, "GET /api/v1/bundles/{code}": true,
 	"GET /bundles": true, "GET /bundles/{code}": true, "GET /apply": true, "GET /apply/{code}": true,
 	"GET /open311/v2/{file}": true, "POST /open311/v2/{file}": true, "GET /open311/v2/services/{file}": true,
 	"GET /open311/v2/requests/{file}": true, "GET /open311/v2/tokens/{file}": true,
@@ -271,6 +273,32 @@ var wildcards = map[string]wildcard{
 		},
 	},
 
+	"records/{id}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), kind, region_code FROM credit_records ORDER BY id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.Credit.GetRecord(m.ctx, a, id(c), calendar.DateOf(time.Now()))
+			return err == nil
+		},
+	},
+	"abnormal/{id}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), 'a', '' FROM credit_abnormal ORDER BY id")
+		},
+		// Only the listing department removes a listing.
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			var dept int64
+			if err := m.a.DB.QueryRowContext(m.ctx, "SELECT department_id FROM credit_abnormal WHERE id = ?", id(c)).Scan(&dept); err != nil {
+				panic(err)
+			}
+			return a.InDepartment(dept)
+		},
+	},
+	"entities/{uscc}": businesses,
+	"check/{uscc}":    businesses,
+	"checks/{uscc}":   businesses,
+
 	// Wildcards without a scope of their own.
 	"schemas/{schema}":    free("CaseworkApplication"),
 	"extensions/{ext}":    free("1"),
@@ -307,6 +335,23 @@ var applications = wildcard{
 		return err == nil
 	},
 }
+
+// businesses are the enterprises with credit information, and one more
+// (valid, unknown); a business's credit state is the credit module's to
+// show.
+var businesses = wildcard{
+	candidates: func(m *matrix) []candidate {
+		cs := m.rows("SELECT DISTINCT uscc, 'b', '' FROM credit_records")
+		return append(cs, candidate{value: demo.EnterpriseUSCC(), group: "b"}, candidate{value: otherUSCC, group: "b"})
+	},
+	readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+		_, err := m.a.Credit.StateOf(m.ctx, a, c.value, calendar.Date{})
+		return err == nil
+	},
+}
+
+// otherUSCC is a valid code of a business the demo does not know.
+var otherUSCC = "91990103MA01YL9B0" + string(ids.USCCCheck("91990103MA01YL9B0"))
 
 var articles = wildcard{
 	candidates: func(m *matrix) []candidate {
