@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/yingshang/yingshang/internal/app"
 	"github.com/yingshang/yingshang/internal/auth"
@@ -62,6 +65,8 @@ type matrix struct {
 	// resolved caches outOfScope by caller and wildcard key: several
 	// routes name the same objects.
 	resolved map[string][]string
+	// bodies holds the JSON body sent to each API write, by route.
+	bodies map[string]string
 }
 
 // candidate is an object a wildcard may name.
@@ -477,7 +482,7 @@ func (m *matrix) do(t *testing.T, token string, p probe) (int, string) {
 	var ctype string
 	if p.method != "GET" {
 		if strings.HasPrefix(p.path, "/api/") {
-			body, ctype = strings.NewReader("{}"), "application/json"
+			body, ctype = strings.NewReader(m.bodies[p.method+" "+routePath(p.route)]), "application/json"
 		} else {
 			body, ctype = strings.NewReader("x=1"), "application/x-www-form-urlencoded"
 		}
@@ -563,6 +568,15 @@ func TestRouteMatrix(t *testing.T) {
 		if len(routes) < 100 {
 			t.Fatalf("only %d routes registered", len(routes))
 		}
+		m.bodies = map[string]string{}
+		for _, r := range routes {
+			method, path, _ := strings.Cut(r, " ")
+			if strings.HasPrefix(path, "/api/") {
+				m.bodies[r] = exampleBody(a.Web.API(), method, path)
+				// A GET on a write's path sends no body; the map is
+				// read for writes only.
+			}
+		}
 		type job struct {
 			who   string
 			anon  bool
@@ -592,6 +606,8 @@ func TestRouteMatrix(t *testing.T) {
 		// A few requests at a time: the walk is bound by database round
 		// trips, not by the test's CPU.
 		var wg sync.WaitGroup
+		var mu sync.Mutex
+		writes := map[int]int{} // API writes by status, to see how far bodies get
 		next := make(chan job)
 		for range 4 {
 			wg.Add(1)
@@ -600,6 +616,11 @@ func TestRouteMatrix(t *testing.T) {
 				for j := range next {
 					p, who := j.p, j.who
 					status, loc := m.do(t, j.token, p)
+					if p.method != "GET" && strings.HasPrefix(p.path, "/api/") {
+						mu.Lock()
+						writes[status]++
+						mu.Unlock()
+					}
 					switch {
 					case status >= 500:
 						t.Errorf("%s %s %s (%s): %d", who, p.method, p.path, p.route, status)
@@ -620,6 +641,93 @@ func TestRouteMatrix(t *testing.T) {
 		}
 		close(next)
 		wg.Wait()
+		t.Logf("API writes by status: %v", writes)
 		t.Logf("%d routes, %d requests by %d callers in %v", len(routes), n, len(users), time.Since(start).Round(time.Millisecond))
 	})
+}
+
+// exampleBody returns a JSON body for the API operation method path that
+// passes the document's own validation (required fields with the least
+// value their schema allows), so that the walk reaches the operation's
+// authorisation instead of stopping at a 422; "{}" without a schema.
+func exampleBody(api huma.API, method, path string) string {
+	item := api.OpenAPI().Paths[path]
+	if item == nil {
+		return "{}"
+	}
+	var op *huma.Operation
+	switch method {
+	case http.MethodPost:
+		op = item.Post
+	case http.MethodPut:
+		op = item.Put
+	case http.MethodPatch:
+		op = item.Patch
+	case http.MethodDelete:
+		op = item.Delete
+	}
+	if op == nil || op.RequestBody == nil || op.RequestBody.Content["application/json"] == nil {
+		return "{}"
+	}
+	v := example(api.OpenAPI().Components.Schemas, op.RequestBody.Content["application/json"].Schema, 0)
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
+}
+
+func example(reg huma.Registry, s *huma.Schema, depth int) any {
+	if s == nil || depth > 6 {
+		return nil
+	}
+	if s.Ref != "" {
+		return example(reg, reg.SchemaFromRef(s.Ref), depth+1)
+	}
+	if len(s.Enum) > 0 {
+		return s.Enum[0]
+	}
+	if len(s.OneOf) > 0 {
+		return example(reg, s.OneOf[0], depth+1)
+	}
+	if len(s.AnyOf) > 0 {
+		return example(reg, s.AnyOf[0], depth+1)
+	}
+	switch s.Type {
+	case "string":
+		switch s.Format {
+		case "date":
+			return "2026-10-09"
+		case "date-time":
+			return "2026-10-09T10:00:00+08:00"
+		}
+		n := 1
+		if s.MinLength != nil && *s.MinLength > n {
+			n = *s.MinLength
+		}
+		return strings.Repeat("测", n)
+	case "integer", "number":
+		if s.Minimum != nil && *s.Minimum > 1 {
+			return *s.Minimum
+		}
+		return 1
+	case "boolean":
+		return false
+	case "array":
+		out := []any{}
+		if s.MinItems != nil {
+			for range *s.MinItems {
+				out = append(out, example(reg, s.Items, depth+1))
+			}
+		}
+		return out
+	}
+	obj := map[string]any{}
+	for _, name := range s.Required {
+		if name == "$schema" {
+			continue
+		}
+		obj[name] = example(reg, s.Properties[name], depth+1)
+	}
+	return obj
 }
