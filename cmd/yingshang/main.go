@@ -48,6 +48,7 @@ Usage:
   yingshang audit verify [flags]        check the audit hash chain
   yingshang calendar due DATE N [flags] end of the N-th working day after DATE
   yingshang backup [flags] FILE         consistent copy of a SQLite database
+  yingshang entity import [flags] FILE  load a register of businesses (CSV or xlsx)
   yingshang bench [flags]               load benchmarks against a fresh database
 
 Run "yingshang COMMAND -h" for the flags of a command.
@@ -82,6 +83,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdCalendarDue(ctx, rest[1:], stdout, stderr)
 	case "backup":
 		return cmdBackup(ctx, rest, stdout, stderr)
+	case "entity":
+		if len(rest) == 0 || rest[0] != "import" {
+			fmt.Fprintln(stderr, "usage: yingshang entity import [flags] FILE")
+			return exitCode(2)
+		}
+		return cmdEntityImport(ctx, rest[1:], stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":

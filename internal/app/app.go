@@ -24,6 +24,7 @@ import (
 	"github.com/yingshang/yingshang/internal/catalog"
 	"github.com/yingshang/yingshang/internal/certificate"
 	"github.com/yingshang/yingshang/internal/credit"
+	"github.com/yingshang/yingshang/internal/entity"
 	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/hotline"
 	"github.com/yingshang/yingshang/internal/inbox"
@@ -98,6 +99,7 @@ type App struct {
 	KB       *knowledge.Module
 	Casework *casework.Module
 	Credit   *credit.Module
+	Entities *entity.Service
 	Notify   *notify.Service
 	Web      *web.Server
 }
@@ -246,6 +248,9 @@ func (a *App) build(ctx context.Context) error {
 	}
 	a.Outbox.Subscribe(hotline.TopicTransfer110, a.Hotline.Deliver110)
 	work.Own(a.Hotline)
+	if a.Entities, err = entity.New(entity.Deps{DB: a.DB, Box: a.Box, Policy: a.Policy, Now: cfg.Now}); err != nil {
+		return err
+	}
 	if a.Credit, err = credit.New(credit.Deps{DB: a.DB, Org: a.Org, Policy: a.Policy, Audit: a.Audit,
 		Calendar: a.Calendar.Current, Now: cfg.Now}); err != nil {
 		return err
@@ -270,7 +275,7 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.buildNotify(); err != nil {
 		return err
 	}
-	modules := []web.Module{work, a.adminModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Credit, o311, a.Notify}
+	modules := []web.Module{work, a.adminModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, o311, a.Notify}
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, Version: cfg.Version,
