@@ -6,7 +6,7 @@ import { chromium } from 'playwright-core';
 
 const base = process.env.YS_BASE_URL;
 const shots = process.env.YS_SHOTS || '/tmp';
-const password = 'yingshang-demo';
+const password = 'Yunlan@2026';
 let browser;
 
 before(async () => {
@@ -76,7 +76,43 @@ test('a wrong password is refused without saying whether the user exists', async
   await page.getByLabel('用户名').fill('handler_scj');
   await page.getByLabel('密码').fill('wrong-password');
   await page.getByRole('button', { name: '登录' }).click();
-  await page.getByText('用户名或密码不正确。').waitFor();
+  const alert = page.getByRole('alert');
+  await alert.getByText('用户名或密码不正确').waitFor();
+  const known = await alert.textContent();
   assert.equal(new URL(page.url()).pathname, '/signin');
+  // An unknown username gets the very same message.
+  await page.getByLabel('用户名').fill('no_such_user');
+  await page.getByLabel('密码').fill('wrong-password');
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.getByLabel('用户名').and(page.locator('[value="no_such_user"]')).waitFor();
+  assert.equal(await page.getByRole('alert').textContent(), known);
+  await context.close();
+});
+
+test('on a phone, a citizen sees and ends their sessions on the account page', async () => {
+  const other = await signIn('zhangsan'); // a second device
+  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 }, isMobile: true });
+  const page = await context.newPage();
+  await page.goto(base + '/signin');
+  await page.getByLabel('用户名').fill('zhangsan');
+  await page.getByLabel('密码').fill(password);
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: '登录' }).click()]);
+  await page.getByRole('link', { name: '张三' }).click();
+  await page.getByRole('heading', { name: '我的账号' }).waitFor();
+  const sessions = page.locator('li.session');
+  assert.ok(await sessions.count() >= 2, 'both sessions are listed');
+  assert.equal(await page.locator('li.session.current').count(), 1, 'exactly one session is marked current');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `the account page scrolls sideways by ${overflow}px at 390px`);
+  const box = await page.getByRole('button', { name: '修改密码' }).boundingBox();
+  assert.ok(box.height >= 44, 'the submit button is touch-sized');
+  await page.screenshot({ path: `${shots}/account-390.png`, fullPage: true });
+  // End the other device's session: it is signed out there.
+  await Promise.all([page.waitForNavigation(),
+    page.locator('li.session:not(.current)').first().getByRole('button', { name: '结束此登录' }).click()]);
+  await page.getByText('已结束该登录').waitFor();
+  await other.page.goto(base + '/my');
+  await other.page.waitForURL(/\/signin/);
+  await other.context.close();
   await context.close();
 });

@@ -12,7 +12,7 @@ import { chromium } from 'playwright-core';
 
 const base = process.env.YS_BASE_URL;
 const shots = process.env.YS_SHOTS || '/tmp';
-const password = 'yingshang-demo';
+const password = 'Yunlan@2026';
 let browser;
 
 // A tiny valid PDF, generated here.

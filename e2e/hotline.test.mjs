@@ -25,7 +25,7 @@ async function as(username, fn) {
   const page = await context.newPage();
   await page.goto(base + '/signin');
   await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill('yingshang-demo');
+  await page.getByLabel('密码').fill('Yunlan@2026');
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: '登录' }).click()]);
   try {
     return await fn(page);

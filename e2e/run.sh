@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the browser tests: builds yingshang, starts the demo on a free local
 # port with a fresh data directory, and drives headless Debian Chromium with
-# playwright-core. Installs Chromium (apt) and playwright-core (npm) if missing.
+# playwright-core: every *.test.mjs, among them the phone-width tests
+# (phone-*.test.mjs, helpers in phone.mjs). Installs Chromium (apt) and
+# playwright-core (npm) if missing.
 set -euo pipefail
 cd "$(dirname "$0")"
 

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/yingshang/yingshang/internal/web"
 )
 
 // Config is the program's configuration. Every flag can also be set by the
@@ -18,16 +20,20 @@ type Config struct {
 	LogLevel      string // YS_LOG_LEVEL: debug, info, warn, error
 	LogFormat     string // YS_LOG_FORMAT: text or json
 	SecureCookies bool   // YS_SECURE_COOKIES: mark cookies Secure (behind TLS)
-	Workers       bool   // YS_WORKERS: run timer and outbox workers in this node
-	RootRegion    string // YS_ROOT_REGION: region code the deployment serves
-	BaseURL       string // YS_BASE_URL: public address, for QR codes and links
-	CertKey       string // YS_CERT_KEY: hex seed of the e-certificate signing key
-	SMSURL        string // YS_SMS_URL: SMS gateway for notifications
-	SMSSecret     string // YS_SMS_SECRET: HMAC key shared with the SMS gateway
-	Webhook110    string // YS_WEBHOOK_110: where hotline orders transferred to 110 are posted
-	Webhook110Key string // YS_WEBHOOK_110_SECRET: HMAC key shared with 110
-	MetricsAddr   string // YS_METRICS_ADDR: listen address serving only /metrics
-	MetricsToken  string // YS_METRICS_TOKEN: bearer token for /metrics on the main address
+	// TrustedProxies is YS_TRUSTED_PROXIES: CIDR list of the load
+	// balancers whose X-Forwarded-For names the client.
+	TrustedProxies string
+	Workers        bool   // YS_WORKERS: run timer and outbox workers in this node
+	RootRegion     string // YS_ROOT_REGION: region code the deployment serves
+	BaseURL        string // YS_BASE_URL: public address, for QR codes and links
+	CertKey        string // YS_CERT_KEY: hex seed of the e-certificate signing key
+	SMSURL         string // YS_SMS_URL: SMS gateway for notifications
+	SMSSecret      string // YS_SMS_SECRET: HMAC key shared with the SMS gateway
+	Webhook110     string // YS_WEBHOOK_110: where hotline orders transferred to 110 are posted
+	Webhook110Key  string // YS_WEBHOOK_110_SECRET: HMAC key shared with 110
+	PprofAddr      string // YS_PPROF_ADDR: where to serve net/http/pprof; empty: nowhere
+	MetricsAddr    string // YS_METRICS_ADDR: listen address serving only /metrics
+	MetricsToken   string // YS_METRICS_TOKEN: bearer token for /metrics on the main address
 }
 
 // flags registers the configuration flags on fs, with defaults taken from the
@@ -40,6 +46,7 @@ func (c *Config) flags(fs *flag.FlagSet, defaultAddr, defaultDataDir string) {
 	fs.StringVar(&c.LogLevel, "log-level", env("YS_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env YS_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("YS_LOG_FORMAT", "text"), "log format: text or json (env YS_LOG_FORMAT)")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", env("YS_SECURE_COOKIES", "") == "true", "mark cookies Secure; set when served over HTTPS (env YS_SECURE_COOKIES)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("YS_TRUSTED_PROXIES", ""), "comma-separated CIDR list of load balancers and proxies whose X-Forwarded-For / X-Real-IP name the client; empty trusts none (env YS_TRUSTED_PROXIES)")
 	fs.StringVar(&c.RootRegion, "root-region", env("YS_ROOT_REGION", ""), "GB/T 2260 code of the region this deployment serves; its administrators manage the calendar and workflows (env YS_ROOT_REGION; default: the top-most region stored)")
 	fs.StringVar(&c.BaseURL, "base-url", env("YS_BASE_URL", ""), "public address of the platform, written into QR codes and links (env YS_BASE_URL)")
 	fs.StringVar(&c.CertKey, "cert-key", env("YS_CERT_KEY", ""), "hex seed of the Ed25519 key signing e-certificates (env YS_CERT_KEY; default: a key file generated in DATA-DIR)")
@@ -49,6 +56,7 @@ func (c *Config) flags(fs *flag.FlagSet, defaultAddr, defaultDataDir string) {
 	fs.StringVar(&c.Webhook110Key, "webhook-110-secret", env("YS_WEBHOOK_110_SECRET", ""), "HMAC key shared with 110 (env YS_WEBHOOK_110_SECRET)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("YS_METRICS_ADDR", ""), "listen address serving only /metrics, for scrapers; keep it private (env YS_METRICS_ADDR; default: none)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", env("YS_METRICS_TOKEN", ""), "bearer token letting scrapers read /metrics on the main address (env YS_METRICS_TOKEN; default: /metrics not served there)")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", env("YS_PPROF_ADDR", ""), "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060, for profiling under load; never expose it (env YS_PPROF_ADDR)")
 	fs.BoolVar(&c.Workers, "workers", env("YS_WORKERS", "true") != "false", "run the timer and outbox workers in this process (env YS_WORKERS)")
 }
 
@@ -62,6 +70,9 @@ func (c *Config) databaseURL() string {
 }
 
 func (c *Config) validate() error {
+	if _, err := web.ParseTrustedProxies(c.TrustedProxies); err != nil {
+		return err
+	}
 	switch strings.ToLower(c.LogFormat) {
 	case "text", "json":
 	default:

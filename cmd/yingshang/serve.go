@@ -14,6 +14,7 @@ import (
 	"github.com/yingshang/yingshang/internal/app"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/demo"
+	"github.com/yingshang/yingshang/internal/web"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -69,13 +70,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		console.LogLevel = "warn"
 		log = slog.New(slog.NewMultiHandler(newLogger(&console, stderr).Handler(), newLogger(&cfg, f).Handler()))
 	}
+	proxies, _ := web.ParseTrustedProxies(cfg.TrustedProxies) // checked by validate
 	// Listen before building so a busy port fails fast, before any work.
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (choose another with --addr)", cfg.Addr, err)
 	}
 	a, err := app.New(ctx, app.Config{DatabaseURL: cfg.databaseURL(), Addr: cfg.Addr, DataDir: cfg.DataDir,
-		SecretKey: cfg.SecretKey, SecureCookies: cfg.SecureCookies, Workers: cfg.Workers, RootRegion: cfg.RootRegion,
+		SecretKey: cfg.SecretKey, SecureCookies: cfg.SecureCookies, TrustedProxies: proxies, Workers: cfg.Workers, RootRegion: cfg.RootRegion,
 		BaseURL: cfg.BaseURL, CertificateKey: cfg.CertKey, SMSURL: cfg.SMSURL, SMSSecret: cfg.SMSSecret,
 		Webhook110: cfg.Webhook110, Webhook110Secret: cfg.Webhook110Key,
 		MetricsAddr: cfg.MetricsAddr, MetricsToken: cfg.MetricsToken,
@@ -85,6 +87,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		return err
 	}
 	defer a.Close()
+	if cfg.PprofAddr != "" {
+		stop, err := servePprof(cfg.PprofAddr, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop()
+	}
 	url := "http://" + displayAddr(ln.Addr())
 	if isDemo {
 		if err := a.Empty(ctx); err != nil {

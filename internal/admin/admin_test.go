@@ -28,7 +28,7 @@ import (
 	"github.com/yingshang/yingshang/internal/web"
 )
 
-const password = "password-123"
+const password = "Qiu-shui-2468"
 
 var (
 	testCitizenID = "44030519900307123" + string(ids.CitizenIDCheck("44030519900307123"))
@@ -231,7 +231,7 @@ func TestAdminCreatesDepartmentAndUser(t *testing.T) {
 		}
 
 		rec = f.post(tok, "/admin/users", url.Values{
-			"username": {"zhangsan"}, "password": {"a-long-password"}, "display_name": {"张三"},
+			"username": {"zhangsan"}, "password": {"A-long-passw0rd"}, "display_name": {"张三"},
 			"roles": {"department_handler"}, "region_code": {"440304"},
 			"department_ids": {strconv.FormatInt(dept.ID, 10)}, "phone": {"13800138000"},
 		})
@@ -242,6 +242,9 @@ func TestAdminCreatesDepartmentAndUser(t *testing.T) {
 		}
 		if !u.Has(auth.RoleHandler) || len(u.DepartmentIDs) != 1 || u.DepartmentIDs[0] != dept.ID {
 			t.Errorf("stored user = %+v", u)
+		}
+		if _, a, err := f.auth.SignIn(ctx, "zhangsan", "A-long-passw0rd", auth.ClientMeta{}); err != nil || !a.MustChangePassword {
+			t.Errorf("new user's first sign-in = %+v, %v; want a forced password change", a, err)
 		}
 		entries := f.auditEntries("user.create")
 		if len(entries) != 1 || entries[0].ObjectID != strconv.FormatInt(u.ID, 10) {
@@ -263,7 +266,7 @@ func TestAdminCreatesDepartmentAndUser(t *testing.T) {
 			t.Error("department still active after PATCH active=false")
 		}
 		rec = f.api(tok, http.MethodPost, "/api/v1/admin/users", map[string]any{
-			"username": "lisi", "password": "a-long-password", "display_name": "李四",
+			"username": "lisi", "password": "A-long-passw0rd", "display_name": "李四",
 			"roles": []string{"enterprise"}, "region_code": "440304", "uscc": testUSCC})
 		expect(t, rec, http.StatusCreated)
 		if n := len(f.auditEntries("department.*")); n != 3 {
@@ -300,7 +303,7 @@ func TestInvalidUserRefused(t *testing.T) {
 		}
 
 		rec = f.api(tok, http.MethodPost, "/api/v1/admin/users", map[string]any{
-			"username": "wangwu", "password": "a-long-password", "display_name": "王五",
+			"username": "wangwu", "password": "A-long-passw0rd", "display_name": "王五",
 			"roles": []string{"citizen"}, "region_code": "440304", "citizen_id": "440305199003071230"})
 		expect(t, rec, http.StatusUnprocessableEntity)
 		var prob struct {
@@ -677,12 +680,27 @@ func TestRevealAndAccountActions(t *testing.T) {
 		}
 
 		expect(t, f.post(tok, path+"/password", url.Values{"password": {"short"}}), http.StatusUnprocessableEntity)
-		expect(t, f.post(tok, path+"/password", url.Values{"password": {"new-password-1"}}), http.StatusSeeOther)
-		if _, _, err := f.auth.SignIn(ctx, "nsuser", "new-password-1", auth.ClientMeta{}); err != nil {
-			t.Errorf("sign in with the reset password: %v", err)
+		weak := f.post(tok, path+"/password", url.Values{"password": {"Admin@123"}})
+		expect(t, weak, http.StatusUnprocessableEntity)
+		if !strings.Contains(weak.Body.String(), "常见") {
+			t.Error("a common password is refused without saying why")
+		}
+		// The reset lifts a lock the user's address earned and makes the
+		// user change the password at sign-in.
+		lockedOut := auth.ClientMeta{IP: "203.0.113.9"}
+		for range 5 {
+			f.auth.SignIn(ctx, "nsuser", "wrong", lockedOut)
+		}
+		expect(t, f.post(tok, path+"/password", url.Values{"password": {"New-passw0rd-1"}}), http.StatusSeeOther)
+		_, a, err := f.auth.SignIn(ctx, "nsuser", "New-passw0rd-1", lockedOut)
+		if err != nil {
+			t.Fatalf("sign in with the reset password from the locked address: %v", err)
+		}
+		if !a.MustChangePassword {
+			t.Error("a password the administrator set need not be changed")
 		}
 		expect(t, f.post(tok, path+"/disable", nil), http.StatusSeeOther)
-		if _, _, err := f.auth.SignIn(ctx, "nsuser", "new-password-1", auth.ClientMeta{}); err == nil {
+		if _, _, err := f.auth.SignIn(ctx, "nsuser", "New-passw0rd-1", auth.ClientMeta{}); err == nil {
 			t.Error("a disabled user signed in")
 		}
 		expect(t, f.post(tok, path+"/enable", nil), http.StatusSeeOther)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/flow"
+	"github.com/yingshang/yingshang/internal/web"
 )
 
 // maxDefinitionBytes bounds an uploaded workflow definition.
@@ -136,6 +137,10 @@ func (m *Module) flowUpload(w http.ResponseWriter, r *http.Request, a *auth.Acto
 		} else {
 			m.s.Error(w, r, http.StatusBadRequest, "")
 		}
+		return
+	}
+	if err := web.CheckForm(r); err != nil {
+		m.s.BadText(w, r, err)
 		return
 	}
 	def, created, err := m.loadDefinition(r.Context(), a, raw)

@@ -241,8 +241,10 @@ func (m *Module) checkAssign(ctx context.Context, a *auth.Actor, region string, 
 }
 
 // createUser adds a user within the actor's region, audited. The audit
-// detail never holds the personal numbers or the password.
+// detail never holds the personal numbers or the password. The password is
+// the administrator's choice, so the user must change it at first sign-in.
 func (m *Module) createUser(ctx context.Context, a *auth.Actor, in org.NewUser) (*org.User, error) {
+	in.ChangeAtSignIn = true
 	if err := m.checkAssign(ctx, a, strings.TrimSpace(in.RegionCode), in.DepartmentIDs); err != nil {
 		return nil, err
 	}
@@ -431,6 +433,11 @@ func (m *Module) setUserStatus(ctx context.Context, a *auth.Actor, id int64, sta
 		if err := change(ctx, tx, id); err != nil {
 			return err
 		}
+		if status == org.StatusActive && m.d.Auth != nil {
+			if err := m.d.Auth.ClearFailures(ctx, tx, u.Username); err != nil {
+				return err
+			}
+		}
 		_, err := m.d.Audit.Append(ctx, tx, entry(a, action, "user", strconv.FormatInt(id, 10), u.RegionCode,
 			map[string]any{"username": u.Username}))
 		return err
@@ -456,14 +463,7 @@ func (m *Module) userPassword(w http.ResponseWriter, r *http.Request, a *auth.Ac
 		m.fail(w, r, err)
 		return
 	}
-	err = m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		if err := m.d.Org.SetPassword(ctx, tx, id, r.Form.Get("password")); err != nil {
-			return err
-		}
-		_, err := m.d.Audit.Append(ctx, tx, entry(a, "user.reset_password", "user", strconv.FormatInt(id, 10),
-			u.RegionCode, map[string]any{"username": u.Username}))
-		return err
-	})
+	err = m.resetPassword(ctx, a, u, r.Form.Get("password"))
 	if err == nil {
 		m.redirect(w, r, "/admin/users/"+strconv.FormatInt(id, 10), "admin.flash.password_reset")
 		return
@@ -473,6 +473,25 @@ func (m *Module) userPassword(w http.ResponseWriter, r *http.Request, a *auth.Ac
 		return
 	}
 	m.fail(w, r, err)
+}
+
+// resetPassword sets a user's password to one the administrator chose,
+// which the user must change at their next sign-in, and forgets the failed
+// sign-ins counted against the account (its locks included). Audited.
+func (m *Module) resetPassword(ctx context.Context, a *auth.Actor, u *org.User, password string) error {
+	return m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := m.d.Org.SetPassword(ctx, tx, u.ID, password, true); err != nil {
+			return err
+		}
+		if m.d.Auth != nil {
+			if err := m.d.Auth.ClearFailures(ctx, tx, u.Username); err != nil {
+				return err
+			}
+		}
+		_, err := m.d.Audit.Append(ctx, tx, entry(a, "user.reset_password", "user", strconv.FormatInt(u.ID, 10),
+			u.RegionCode, map[string]any{"username": u.Username, "change_at_sign_in": true}))
+		return err
+	})
 }
 
 // userReveal shows a user's full numbers once, to an administrator of the

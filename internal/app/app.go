@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
@@ -23,6 +24,7 @@ import (
 	"github.com/yingshang/yingshang/internal/casework"
 	"github.com/yingshang/yingshang/internal/catalog"
 	"github.com/yingshang/yingshang/internal/certificate"
+	"github.com/yingshang/yingshang/internal/cluster"
 	"github.com/yingshang/yingshang/internal/credit"
 	"github.com/yingshang/yingshang/internal/entity"
 	"github.com/yingshang/yingshang/internal/flow"
@@ -46,7 +48,10 @@ type Config struct {
 	DataDir       string
 	SecretKey     string // empty → key file in DataDir
 	SecureCookies bool
-	Workers       bool // run timer and outbox workers in this process
+	// TrustedProxies are the load balancers and proxies whose
+	// X-Forwarded-For names the client (web.ClientIP); empty trusts none.
+	TrustedProxies []netip.Prefix
+	Workers        bool // run timer and outbox workers in this process
 	// RootRegion is the GB/T 2260 code of the region the deployment serves;
 	// its administrators manage platform-wide data (calendar, workflows).
 	// Empty means the top-most stored region.
@@ -77,6 +82,10 @@ type Config struct {
 	MetricsToken string
 	// PasswordParams overrides the argon2id cost (tests use cheaper ones).
 	PasswordParams *auth.PasswordParams
+	// NoChangeListener keeps Serve from listening for other nodes' changes
+	// (package cluster); the two-node test sets it to show what the
+	// listener is for. Production never does.
+	NoChangeListener bool
 }
 
 // App is a running platform: its database, services and web server.
@@ -102,6 +111,8 @@ type App struct {
 	Entities *entity.Service
 	Notify   *notify.Service
 	Web      *web.Server
+	// Changes hears, on PostgreSQL, which cached rows other nodes changed.
+	Changes *cluster.Listener
 }
 
 // staffHomes are the start pages of staff roles: the hotline's workspaces
@@ -206,7 +217,7 @@ func (a *App) build(ctx context.Context) error {
 	a.Audit = audit.New(cfg.Now)
 	a.Flow = flow.New(a.DB, func() flow.Calendar { return a.Calendar.Current() }, a.Audit, cfg.Now)
 	a.Org = org.NewService(a.DB, a.Box, cfg.Now)
-	opts := auth.Options{}
+	opts := auth.Options{Audit: a.Audit}
 	if cfg.PasswordParams != nil {
 		a.Org.Password = *cfg.PasswordParams
 		opts.Password = *cfg.PasswordParams
@@ -278,13 +289,23 @@ func (a *App) build(ctx context.Context) error {
 	modules := []web.Module{work, a.adminModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, o311, a.Notify}
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
-		Modules: modules, SecureCookies: cfg.SecureCookies, Version: cfg.Version,
+		Modules: modules, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Version: cfg.Version,
 		Now: cfg.Now, Homes: staffHomes, PublicLinks: publicLinks, MetricsToken: cfg.MetricsToken,
 	})
 	if err != nil {
 		return err
 	}
+	a.Changes = cluster.New(a.DB, a.Log)
+	a.listenForChanges()
 	m := a.Web.Metrics()
+	if a.DB.Kind() == store.Postgres {
+		m.GaugeFunc("ys_cluster_listening", "1 while this node hears other nodes' changes (LISTEN/NOTIFY), else 0.", func() float64 {
+			if a.Changes.Listening() {
+				return 1
+			}
+			return 0
+		})
+	}
 	m.GaugeFunc("ys_outbox_pending", "Outbox events not yet delivered.", func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
@@ -317,6 +338,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			if err := a.serveMetrics(ctx, mln); err != nil {
 				a.Log.Error("metrics server stopped", "err", err)
 			}
+		}()
+	}
+	if !a.Config.NoChangeListener {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.Changes.Run(ctx)
 		}()
 	}
 	var err error

@@ -50,6 +50,9 @@ type Actor struct {
 	// USCC is the unified social credit code of the enterprise an enterprise
 	// user acts for; empty otherwise.
 	USCC string
+	// MustChangePassword is set while the user's password is one an
+	// administrator set: their sessions may do nothing but change it.
+	MustChangePassword bool
 }
 
 // Has reports whether the actor holds role r.
@@ -83,10 +86,14 @@ func (a *Actor) IsStaff() bool {
 	return false
 }
 
+// SystemName is how the platform's own actions are signed where people read
+// them (histories, decisions, the audit log): 系统（自动）, not a person.
+const SystemName = "系统（自动）"
+
 // System returns the actor the platform uses for its own actions, such as
 // firing escalations or deciding by rule. It is never stored as a user.
 func System() *Actor {
-	return &Actor{Name: "system", Roles: []Role{RoleSystem}}
+	return &Actor{Name: SystemName, Roles: []Role{RoleSystem}}
 }
 
 type ctxKey struct{}

@@ -7,22 +7,48 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 )
 
-// Password length limits. The minimum follows common guidance for
-// user-chosen passwords; the maximum only bounds the work one request can
-// cause.
+// Password length limits. The minimum follows the level-3 (等级保护)
+// expectation of eight characters; the maximum only bounds the work one
+// request can cause.
 const (
 	MinPasswordLength = 8
 	MaxPasswordLength = 256
 )
 
-// ErrWeakPassword is returned for a password shorter than MinPasswordLength
-// (or longer than MaxPasswordLength).
-var ErrWeakPassword = errors.New("auth: password must be 8 to 256 characters (密码须为8至256个字符)")
+// ErrWeakPassword matches (errors.Is) every *WeakPasswordError: a password
+// that CheckPassword refuses.
+var ErrWeakPassword = errors.New("auth: password does not meet the rules (密码不符合要求)")
+
+// WeakPasswordError says which rule a new password breaks. Code names the
+// rule ("length", "kinds", "username", "common") for callers that show
+// their own message; Text is a bilingual message for those that do not.
+type WeakPasswordError struct {
+	Code string
+	Text string
+}
+
+func (e *WeakPasswordError) Error() string { return "auth: " + e.Text }
+
+// Is makes every WeakPasswordError match ErrWeakPassword.
+func (e *WeakPasswordError) Is(target error) bool { return target == ErrWeakPassword }
+
+// The rules CheckPassword applies, as errors.
+var (
+	ErrPasswordLength = &WeakPasswordError{Code: "length",
+		Text: "密码须为8至256个字符 (password must be 8 to 256 characters)"}
+	ErrPasswordKinds = &WeakPasswordError{Code: "kinds",
+		Text: "密码须包含大写字母、小写字母、数字、符号中的至少三类 (password must mix three of: upper-case letters, lower-case letters, digits, symbols)"}
+	ErrPasswordUsername = &WeakPasswordError{Code: "username",
+		Text: "密码不得包含用户名 (password must not contain the username)"}
+	ErrPasswordCommon = &WeakPasswordError{Code: "common",
+		Text: "密码过于常见，容易被猜中 (password is too common)"}
+)
 
 // PasswordParams are the argon2id cost parameters used for new hashes.
 // Existing hashes keep the parameters they were made with (they are part of
@@ -56,20 +82,56 @@ func (p PasswordParams) orDefault() PasswordParams {
 	return p
 }
 
-// CheckPassword reports whether password is acceptable as a new password.
-func CheckPassword(password string) error {
+// CheckPassword reports whether password is acceptable as a new password
+// for the account username: MinPasswordLength to MaxPasswordLength
+// characters, at least three of the four kinds (upper-case letters,
+// lower-case letters, digits, anything else), not containing the username
+// (in any case), and not a common password (see isCommon). It returns one
+// of the ErrPassword… errors, the first rule broken.
+func CheckPassword(password, username string) error {
 	n := utf8.RuneCountInString(password)
 	if n < MinPasswordLength || len(password) > MaxPasswordLength {
-		return ErrWeakPassword
+		return ErrPasswordLength
+	}
+	if passwordKinds(password) < 3 {
+		return ErrPasswordKinds
+	}
+	lower := strings.ToLower(password)
+	if u := strings.ToLower(strings.TrimSpace(username)); u != "" && strings.Contains(lower, u) {
+		return ErrPasswordUsername
+	}
+	if isCommon(lower) {
+		return ErrPasswordCommon
 	}
 	return nil
 }
 
-// HashPassword checks password and returns its argon2id hash in the PHC
+// passwordKinds counts the kinds of character in p: upper-case letters,
+// lower-case letters, digits and others (symbols, spaces, and letters
+// without case such as Chinese characters).
+func passwordKinds(p string) int {
+	var upper, lower, digit, other int
+	for _, r := range p {
+		switch {
+		case unicode.IsUpper(r):
+			upper = 1
+		case unicode.IsLower(r):
+			lower = 1
+		case unicode.IsDigit(r):
+			digit = 1
+		default:
+			other = 1
+		}
+	}
+	return upper + lower + digit + other
+}
+
+// HashPassword checks password (CheckPassword, for the account username)
+// and returns its argon2id hash in the PHC
 // string format: $argon2id$v=19$m=65536,t=2,p=2$salt$hash (unpadded
 // standard base64). Zero params mean DefaultPasswordParams.
-func HashPassword(password string, p PasswordParams) (string, error) {
-	if err := CheckPassword(password); err != nil {
+func HashPassword(password, username string, p PasswordParams) (string, error) {
+	if err := CheckPassword(password, username); err != nil {
 		return "", err
 	}
 	return hashPassword(password, p.orDefault()), nil

@@ -10,22 +10,33 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
+	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/store"
 )
 
 // Sign-in errors. ErrBadCredentials is the same for an unknown user and a
-// wrong password so that the answer does not reveal which usernames exist.
+// wrong password so that the answer does not reveal which usernames exist;
+// callers answer ErrLocked the same way (see SignIn).
 var (
 	ErrBadCredentials = errors.New("auth: wrong username or password (用户名或密码错误)")
-	ErrLocked         = errors.New("auth: account locked after repeated failures, try again later (账号已临时锁定，请稍后再试)")
+	ErrLocked         = errors.New("auth: too many failed sign-ins from this address, locked for a while (失败次数过多，已暂时锁定)")
 	ErrDisabled       = errors.New("auth: account disabled (账号已停用)")
 	ErrNotFound       = errors.New("auth: not found")
+	// ErrWrongPassword refuses a password change whose current password
+	// is wrong.
+	ErrWrongPassword = errors.New("auth: current password is wrong (当前密码不正确)")
+	// ErrSamePassword refuses a password change to the current password.
+	ErrSamePassword = &WeakPasswordError{Code: "same",
+		Text: "新密码不能与当前密码相同 (the new password must differ from the current one)"}
 )
 
 // Token prefixes. API tokens carry a recognisable prefix so that secret
@@ -38,10 +49,14 @@ const (
 // Options tune sign-in and sessions. Zero fields take the defaults noted.
 type Options struct {
 	Password        PasswordParams // argon2id cost; DefaultPasswordParams
-	MaxFailures     int            // consecutive failures before lockout; 5
-	Lockout         time.Duration  // how long a lockout lasts; 15 min
+	MaxFailures     int            // failures from one address that lock a username there; 5
+	Lockout         time.Duration  // how long such a lock lasts; 15 min
+	Throttle        Throttle       // per-address and per-username slowing
 	IdleTimeout     time.Duration  // session ends after this long unused; 30 min
 	AbsoluteTimeout time.Duration  // session ends this long after sign-in; 12 h
+	// Audit records sign-ins, failures, lockouts, sign-outs, ended
+	// sessions and password changes; nil records nothing (tests).
+	Audit *audit.Log
 }
 
 func (o Options) withDefaults() Options {
@@ -52,6 +67,7 @@ func (o Options) withDefaults() Options {
 	if o.Lockout <= 0 {
 		o.Lockout = 15 * time.Minute
 	}
+	o.Throttle = o.Throttle.withDefaults()
 	if o.IdleTimeout <= 0 {
 		o.IdleTimeout = 30 * time.Minute
 	}
@@ -62,7 +78,7 @@ func (o Options) withDefaults() Options {
 }
 
 // ClientMeta describes the client signing in, kept with the session so a
-// user can review where they are signed in.
+// user can review where they are signed in, and recorded in the audit log.
 type ClientMeta struct {
 	IP        string
 	UserAgent string
@@ -70,12 +86,13 @@ type ClientMeta struct {
 
 // Service signs users in and out and turns tokens back into actors. It reads
 // the users table that package org maintains (the credential columns
-// password_hash, auth_epoch, status, failed_logins and locked_until are
-// auth's to interpret) and owns the sessions and api_tokens tables.
+// password_hash, auth_epoch, status and password_change_required are
+// auth's to interpret) and owns the sessions, api_tokens and
+// signin_throttle tables.
 //
 // Sign-in state is written by the service itself, not in a caller's
 // transaction: a failed attempt must be counted even though the request
-// fails. Callers that audit sign-ins append the entry afterwards.
+// fails. The service also writes the audit entries of sign-in events.
 //
 // The actor of an API token is remembered for up to TokenCacheTTL, so that
 // an integration posting many requests costs no query per request. Revoking
@@ -107,111 +124,195 @@ func (s *Service) Options() Options { return s.opts }
 
 // credential is the part of a user row sign-in needs.
 type credential struct {
-	ID           int64      `bun:"id"`
-	PasswordHash string     `bun:"password_hash"`
-	AuthEpoch    int64      `bun:"auth_epoch"`
-	Status       string     `bun:"status"`
-	LockedUntil  *time.Time `bun:"locked_until"`
+	ID           int64  `bun:"id"`
+	Username     string `bun:"username"`
+	DisplayName  string `bun:"display_name"`
+	RegionCode   string `bun:"region_code"`
+	PasswordHash string `bun:"password_hash"`
+	AuthEpoch    int64  `bun:"auth_epoch"`
+	Status       string `bun:"status"`
 }
 
 // StatusDisabled is the users.status value of a disabled account.
 const StatusDisabled = "disabled"
 
+// plausibleUsername reports whether an account could have username: no
+// control characters, valid UTF-8, at most 128 bytes. Others are not
+// looked up (PostgreSQL refuses a NUL byte in text) and fail as unknown.
+func plausibleUsername(username string) bool {
+	if len(username) > 128 || !utf8.ValidString(username) {
+		return false
+	}
+	for _, r := range username {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// normalizeUsername folds a username the way accounts store it.
+func normalizeUsername(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
 // SignIn checks username and password and opens a session, returning its
-// token (to be set as a cookie) and the actor. It fails with
-// ErrBadCredentials, ErrLocked (after Options.MaxFailures consecutive
-// failures, for Options.Lockout, even with the right password) or
-// ErrDisabled (only once the password is right, so that a guess learns
-// nothing about the account).
+// token (to be set as a cookie) and the actor. Attempts are throttled as
+// Throttle describes. It fails with
+//
+//   - a *ThrottledError (ErrThrottled) before checking anything, when the
+//     client address or the username must wait;
+//   - ErrLocked when this address failed Options.MaxFailures times for the
+//     username within Options.Lockout, even with the right password;
+//   - ErrBadCredentials for an unknown user or a wrong password;
+//   - ErrDisabled, only once the password is right.
+//
+// Callers should answer ErrLocked, ErrBadCredentials and ErrDisabled alike:
+// an unknown username costs the same password hash and database work as a
+// known one, so neither answer nor timing tells which exist. Each outcome
+// but throttling is audited, with the client's address and, for failures,
+// the username attempted (never the password).
 func (s *Service) SignIn(ctx context.Context, username, password string, meta ClientMeta) (string, *Actor, error) {
-	username = strings.ToLower(strings.TrimSpace(username))
-	var c credential
-	err := s.db.NewSelect().Table("users").
-		Column("id", "password_hash", "auth_epoch", "status", "locked_until").
-		Where("username = ?", username).Scan(ctx, &c)
-	if errors.Is(err, sql.ErrNoRows) {
-		VerifyPassword(s.dummy, password)
-		return "", nil, ErrBadCredentials
-	}
-	if err != nil {
-		return "", nil, fmt.Errorf("auth: sign in: %w", err)
-	}
+	username = normalizeUsername(username)
 	now := store.Time(s.now())
-	if c.LockedUntil != nil && now.Before(*c.LockedUntil) {
+	keys := keysFor(username, meta.IP)
+	st, err := s.throttleState(ctx, keys, now)
+	if err != nil {
+		return "", nil, err
+	}
+	if w := st.wait(s.opts, now); w > 0 {
+		return "", nil, &ThrottledError{RetryAfter: w}
+	}
+	got, w, err := s.reserve(ctx, keys, st, now)
+	if err != nil {
+		return "", nil, err
+	}
+	if w > 0 {
+		return "", nil, &ThrottledError{RetryAfter: w}
+	}
+	var c credential
+	found := false
+	if plausibleUsername(username) {
+		err = s.db.NewSelect().Table("users").
+			Column("id", "username", "display_name", "region_code", "password_hash", "auth_epoch", "status").
+			Where("username = ?", username).Scan(ctx, &c)
+		found = err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return "", nil, fmt.Errorf("auth: sign in: %w", err)
+		}
+	}
+	if st.locked(s.opts, false) || got.locked(s.opts, true) {
 		VerifyPassword(s.dummy, password)
-		return "", nil, ErrLocked
+		return "", nil, s.failed(ctx, &c, username, meta, "locked", ErrLocked, nil)
 	}
 	ok := false
-	if c.PasswordHash != "" {
+	if found && c.PasswordHash != "" {
 		ok, _ = VerifyPassword(c.PasswordHash, password)
 	} else {
-		VerifyPassword(s.dummy, password) // no password set: external sign-in only
+		VerifyPassword(s.dummy, password) // unknown, or external sign-in only
 	}
 	if !ok {
-		locked, err := s.recordFailure(ctx, c.ID, now)
-		if err != nil {
-			return "", nil, err
+		var lockout *time.Time
+		if got.pair.n == s.opts.MaxFailures {
+			until := now.Add(s.opts.Lockout)
+			lockout = &until
 		}
-		if locked {
-			return "", nil, ErrLocked
-		}
-		return "", nil, ErrBadCredentials
+		return "", nil, s.failed(ctx, &c, username, meta, "bad_credentials", ErrBadCredentials, lockout)
 	}
 	if c.Status == StatusDisabled {
-		return "", nil, ErrDisabled
+		return "", nil, s.failed(ctx, &c, username, meta, "disabled", ErrDisabled, nil)
 	}
 	var token string
 	var actor *Actor
 	err = s.db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		q := tx.NewUpdate().Table("users").
-			Set("failed_logins = 0").Set("locked_until = NULL").
-			Where("id = ?", c.ID).
-			Where("(locked_until IS NULL OR locked_until <= ?)", now)
 		if needsRehash(c.PasswordHash, s.opts.Password) {
-			q = q.Set("password_hash = ?", hashPassword(password, s.opts.Password))
+			if _, err := tx.NewUpdate().Table("users").
+				Set("password_hash = ?", hashPassword(password, s.opts.Password)).
+				Where("id = ?", c.ID).Exec(ctx); err != nil {
+				return err
+			}
 		}
-		res, err := q.Exec(ctx)
-		if err != nil {
+		if err := forgive(ctx, tx, keys, now); err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrLocked // locked by a concurrent attempt
+		var err error
+		if token, actor, err = s.startSession(ctx, tx, c.ID, c.AuthEpoch, now, meta); err != nil {
+			return err
 		}
-		token, actor, err = s.startSession(ctx, tx, c.ID, c.AuthEpoch, now, meta)
-		return err
+		return s.record(ctx, tx, audit.Entry{ActorID: c.ID, ActorName: c.DisplayName, Action: "auth.signin",
+			ObjectType: "user", ObjectID: strconv.FormatInt(c.ID, 10), RegionCode: c.RegionCode,
+			Detail: clientDetail(meta, nil)})
 	})
 	if err != nil {
-		if errors.Is(err, ErrLocked) {
-			return "", nil, err
-		}
 		return "", nil, fmt.Errorf("auth: sign in: %w", err)
 	}
 	return token, actor, nil
 }
 
-// recordFailure counts one failed attempt and locks the account when the
-// count reaches the limit, reporting whether it did.
-func (s *Service) recordFailure(ctx context.Context, userID int64, now time.Time) (bool, error) {
-	locked := false
+// failed audits a refused sign-in (and the lockout it caused, if lockout
+// is set) and returns refusal, or the error of writing the record.
+func (s *Service) failed(ctx context.Context, c *credential, username string, meta ClientMeta, reason string, refusal error, lockout *time.Time) error {
+	if s.opts.Audit == nil {
+		return refusal
+	}
+	obj, region := "", ""
+	if c.ID != 0 {
+		obj, region = strconv.FormatInt(c.ID, 10), c.RegionCode
+	}
+	detail := clientDetail(meta, map[string]any{"username": printable(username, 64), "reason": reason})
 	err := s.db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		var n int
-		if err := tx.NewRaw("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins",
-			userID).Scan(ctx, &n); err != nil {
+		if err := s.record(ctx, tx, audit.Entry{ActorName: anonymous, Action: "auth.signin_failed",
+			ObjectType: "user", ObjectID: obj, RegionCode: region, Detail: detail}); err != nil {
 			return err
 		}
-		if n < s.opts.MaxFailures {
+		if lockout == nil {
 			return nil
 		}
-		locked = true
-		_, err := tx.NewUpdate().Table("users").
-			Set("failed_logins = 0").Set("locked_until = ?", now.Add(s.opts.Lockout)).
-			Where("id = ?", userID).Exec(ctx)
-		return err
+		return s.record(ctx, tx, audit.Entry{ActorName: anonymous, Action: "auth.lockout",
+			ObjectType: "user", ObjectID: obj, RegionCode: region,
+			Detail: clientDetail(meta, map[string]any{"username": printable(username, 64),
+				"until": lockout.UTC().Format(time.RFC3339)})})
 	})
 	if err != nil {
-		return false, fmt.Errorf("auth: record failed sign-in: %w", err)
+		return fmt.Errorf("auth: record failed sign-in: %w", err)
 	}
-	return locked, nil
+	return refusal
+}
+
+// anonymous is the actor name of entries made before anyone signed in;
+// sweeper that of the platform's own housekeeping.
+const (
+	anonymous = "anonymous"
+	sweeper   = "system"
+)
+
+// record appends e to the audit log, if there is one.
+func (s *Service) record(ctx context.Context, tx bun.IDB, e audit.Entry) error {
+	if s.opts.Audit == nil {
+		return nil
+	}
+	_, err := s.opts.Audit.Append(ctx, tx, e)
+	return err
+}
+
+// clientDetail is the detail of a sign-in entry: the client's address and
+// user agent, with extra fields.
+func clientDetail(meta ClientMeta, extra map[string]any) map[string]any {
+	d := map[string]any{"client": printable(meta.IP, 64), "user_agent": printable(meta.UserAgent, 128)}
+	for k, v := range extra {
+		d[k] = v
+	}
+	return d
+}
+
+// printable shortens s to n characters and replaces control characters,
+// so that what an anonymous client typed is recorded as harmless text.
+func printable(s string, n int) string {
+	s = truncate(s, n)
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError || unicode.Is(unicode.Bidi_Control, r) {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
 }
 
 // StartSession opens a session for a user whose identity was established
@@ -328,13 +429,54 @@ func (s *Service) authSession(ctx context.Context, token string) (*Actor, error)
 	return a, nil
 }
 
-// SignOut ends the session token names. Ending an unknown or already ended
-// session is not an error.
-func (s *Service) SignOut(ctx context.Context, token string) error {
-	if _, err := s.db.NewDelete().Model((*sessionRow)(nil)).Where("token_hash = ?", hashToken(token)).Exec(ctx); err != nil {
+// SignOut ends the session token names, audited as the session's user.
+// Ending an unknown or already ended session is not an error.
+func (s *Service) SignOut(ctx context.Context, token string, meta ClientMeta) error {
+	err := s.db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		var row sessionRow
+		err := tx.NewSelect().Model(&row).Where("token_hash = ?", hashToken(token)).Scan(ctx)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return s.endSession(ctx, tx, row.UserID, row.ID, "auth.signout", meta)
+	})
+	if err != nil {
 		return fmt.Errorf("auth: sign out: %w", err)
 	}
 	return nil
+}
+
+// EndSession ends one of a user's own sessions (from their list of
+// sessions), audited. A session that is not the user's is ErrNotFound.
+func (s *Service) EndSession(ctx context.Context, userID, sessionID int64, meta ClientMeta) error {
+	err := s.db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		return s.endSession(ctx, tx, userID, sessionID, "auth.session_end", meta)
+	})
+	if err != nil {
+		return fmt.Errorf("auth: end session %d: %w", sessionID, err)
+	}
+	return nil
+}
+
+func (s *Service) endSession(ctx context.Context, tx bun.IDB, userID, sessionID int64, action string, meta ClientMeta) error {
+	res, err := tx.NewDelete().Model((*sessionRow)(nil)).Where("id = ? AND user_id = ?", sessionID, userID).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	var c credential
+	if err := tx.NewSelect().Table("users").Column("id", "display_name", "region_code").
+		Where("id = ?", userID).Scan(ctx, &c); err != nil {
+		return err
+	}
+	return s.record(ctx, tx, audit.Entry{ActorID: userID, ActorName: c.DisplayName, Action: action,
+		ObjectType: "session", ObjectID: strconv.FormatInt(sessionID, 10), RegionCode: c.RegionCode,
+		Detail: clientDetail(meta, nil)})
 }
 
 // SignOutUser ends every session of a user, for "sign out everywhere" and
@@ -353,43 +495,139 @@ func (s *Service) SignOutUser(ctx context.Context, userID int64) error {
 
 // Session is one open session, as a user reviews them.
 type Session struct {
-	ID         int64
-	IP         string
-	UserAgent  string
-	CreatedAt  time.Time
-	LastSeenAt time.Time
-	ExpiresAt  time.Time
+	ID         int64     `json:"id"`
+	IP         string    `json:"client_address"`
+	UserAgent  string    `json:"user_agent"`
+	CreatedAt  time.Time `json:"created_at"`
+	LastSeenAt time.Time `json:"last_seen_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	// Current marks the session the listing was asked for with.
+	Current bool `json:"current"`
 }
 
-// ListSessions returns a user's open sessions, newest first.
-func (s *Service) ListSessions(ctx context.Context, userID int64) ([]Session, error) {
+// ListSessions returns a user's open sessions, newest first, marking the
+// one currentToken opened (if any).
+func (s *Service) ListSessions(ctx context.Context, userID int64, currentToken string) ([]Session, error) {
 	var rows []sessionRow
 	if err := s.db.NewSelect().Model(&rows).Where("user_id = ?", userID).Order("id DESC").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("auth: list sessions: %w", err)
 	}
 	out := make([]Session, 0, len(rows))
 	now := s.now()
+	current := ""
+	if currentToken != "" {
+		current = hashToken(currentToken)
+	}
 	for _, r := range rows {
 		if !now.Before(r.ExpiresAt) || !now.Before(r.LastSeenAt.Add(s.opts.IdleTimeout)) {
 			continue
 		}
 		out = append(out, Session{ID: r.ID, IP: r.IP, UserAgent: r.UserAgent,
-			CreatedAt: r.CreatedAt, LastSeenAt: r.LastSeenAt, ExpiresAt: r.ExpiresAt})
+			CreatedAt: r.CreatedAt, LastSeenAt: r.LastSeenAt, ExpiresAt: r.ExpiresAt,
+			Current: current != "" && r.TokenHash == current})
 	}
 	return out, nil
 }
 
+// ChangePassword changes the password of the user whose session
+// currentToken is, after checking their current password (a wrong one
+// counts as a failed sign-in from meta's address, and is throttled alike).
+// The new password must pass CheckPassword and differ from the current
+// one. The user's other sessions end; the current one stays valid, and a
+// pending forced change (a password set by an administrator) is done.
+// Audited as auth.password_change.
+func (s *Service) ChangePassword(ctx context.Context, currentToken, current, next string, meta ClientMeta) error {
+	var sess sessionRow
+	err := s.db.NewSelect().Model(&sess).Where("token_hash = ?", hashToken(currentToken)).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrUnauthenticated
+	}
+	if err != nil {
+		return fmt.Errorf("auth: change password: %w", err)
+	}
+	var c credential
+	if err := s.db.NewSelect().Table("users").
+		Column("id", "username", "display_name", "region_code", "password_hash", "auth_epoch", "status").
+		Where("id = ?", sess.UserID).Scan(ctx, &c); err != nil {
+		return fmt.Errorf("auth: change password: %w", err)
+	}
+	now := store.Time(s.now())
+	keys := keysFor(c.Username, meta.IP)
+	st, err := s.throttleState(ctx, keys, now)
+	if err != nil {
+		return err
+	}
+	if w := st.wait(s.opts, now); w > 0 {
+		return &ThrottledError{RetryAfter: w}
+	}
+	ok := false
+	if c.PasswordHash != "" {
+		ok, _ = VerifyPassword(c.PasswordHash, current)
+	}
+	if !ok {
+		if _, _, err := s.reserve(ctx, keys, st, now); err != nil {
+			return err
+		}
+		return ErrWrongPassword
+	}
+	if current == next {
+		return ErrSamePassword
+	}
+	if err := CheckPassword(next, c.Username); err != nil {
+		return err
+	}
+	hash := hashPassword(next, s.opts.Password)
+	err = s.db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		var epoch int64
+		if err := tx.NewRaw(`UPDATE users SET password_hash = ?, password_change_required = FALSE,
+	auth_epoch = auth_epoch + 1, updated_at = ? WHERE id = ? RETURNING auth_epoch`,
+			hash, now, c.ID).Scan(ctx, &epoch); err != nil {
+			return err
+		}
+		if _, err := tx.NewUpdate().Model((*sessionRow)(nil)).Set("auth_epoch = ?", epoch).
+			Where("id = ?", sess.ID).Exec(ctx); err != nil {
+			return err
+		}
+		if _, err := tx.NewDelete().Model((*sessionRow)(nil)).
+			Where("user_id = ? AND id <> ?", c.ID, sess.ID).Exec(ctx); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, audit.Entry{ActorID: c.ID, ActorName: c.DisplayName, Action: "auth.password_change",
+			ObjectType: "user", ObjectID: strconv.FormatInt(c.ID, 10), RegionCode: c.RegionCode,
+			Detail: clientDetail(meta, nil)})
+	})
+	if err != nil {
+		return fmt.Errorf("auth: change password: %w", err)
+	}
+	return nil
+}
+
 // DeleteExpired removes sessions past their absolute or idle deadline and
-// returns how many. A periodic job calls it; Authenticate never accepts an
+// returns how many, in one audit entry (auth.sessions_expired) per sweep
+// that removed any; it also drops sign-in counters no longer needed. A periodic job calls it; Authenticate never accepts an
 // expired session whether or not it has been removed.
 func (s *Service) DeleteExpired(ctx context.Context) (int64, error) {
 	now := store.Time(s.now())
-	res, err := s.db.NewDelete().Model((*sessionRow)(nil)).
-		Where("expires_at <= ? OR last_seen_at <= ?", now, now.Add(-s.opts.IdleTimeout)).Exec(ctx)
+	var n int64
+	err := s.db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		res, err := tx.NewDelete().Model((*sessionRow)(nil)).
+			Where("expires_at <= ? OR last_seen_at <= ?", now, now.Add(-s.opts.IdleTimeout)).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ = res.RowsAffected(); n == 0 {
+			return nil
+		}
+		// One entry per sweep: the sessions ended by their timeouts.
+		return s.record(ctx, tx, audit.Entry{ActorName: sweeper, Action: "auth.sessions_expired",
+			ObjectType: "session", Detail: map[string]int64{"count": n}})
+	})
 	if err != nil {
 		return 0, fmt.Errorf("auth: delete expired sessions: %w", err)
 	}
-	n, _ := res.RowsAffected()
+	if _, err := s.deleteIdleCounters(ctx, now); err != nil {
+		return n, err
+	}
 	return n, nil
 }
 
@@ -515,6 +753,19 @@ func (s *Service) authAPIToken(ctx context.Context, token string) (*Actor, error
 	return a.clone(), nil
 }
 
+// ForgetToken drops API token id from this node's cache, so its next use
+// reads it afresh. The platform calls it when another node reports a change
+// to the token (package cluster); RevokeAPIToken calls it itself.
+func (s *Service) ForgetToken(id int64) { s.tokens.forgetToken(id) }
+
+// ForgetUser drops every remembered API token of user id, after a change to
+// the user's status, roles or departments.
+func (s *Service) ForgetUser(id int64) { s.tokens.forgetUser(id) }
+
+// ForgetTokens drops every remembered API token (when changes may have been
+// missed).
+func (s *Service) ForgetTokens() { s.tokens.forget(func(cachedToken) bool { return true }) }
+
 // loadActor builds the actor of a user from its row, roles and departments.
 // It is read on every request of a session, so role and department changes
 // take effect at once there (for API tokens: within TokenCacheTTL).
@@ -523,12 +774,14 @@ func loadActor(ctx context.Context, db bun.IDB, userID int64) (*Actor, error) {
 		DisplayName string `bun:"display_name"`
 		RegionCode  string `bun:"region_code"`
 		USCC        string `bun:"uscc"`
+		MustChange  bool   `bun:"password_change_required"`
 	}
-	if err := db.NewSelect().Table("users").Column("display_name", "region_code", "uscc").
+	if err := db.NewSelect().Table("users").Column("display_name", "region_code", "uscc", "password_change_required").
 		Where("id = ?", userID).Scan(ctx, &u); err != nil {
 		return nil, fmt.Errorf("load user %d: %w", userID, err)
 	}
-	a := &Actor{UserID: userID, Name: u.DisplayName, RegionCode: u.RegionCode, USCC: u.USCC}
+	a := &Actor{UserID: userID, Name: u.DisplayName, RegionCode: u.RegionCode, USCC: u.USCC,
+		MustChangePassword: u.MustChange}
 	var roles []string
 	if err := db.NewSelect().Table("user_roles").Column("role").Where("user_id = ?", userID).
 		Order("role").Scan(ctx, &roles); err != nil {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/ids"
 	"github.com/yingshang/yingshang/internal/org"
@@ -35,12 +37,12 @@ type env struct {
 	clock *clock
 	org   *org.Service
 	auth  *auth.Service
-	user  *org.User // handler "wangwu" in departments A and B, password "correct horse"
+	user  *org.User // handler "wangwu" in departments A and B, password "Correct horse 1"
 	deptA int64
 	deptB int64
 }
 
-const password = "correct horse"
+const password = "Correct horse 1"
 
 func newEnv(t *testing.T, db *store.DB) *env {
 	t.Helper()
@@ -70,7 +72,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := auth.NewService(db, c.Now, auth.Options{Password: auth.TestPasswordParams})
+	s := auth.NewService(db, c.Now, auth.Options{Password: auth.TestPasswordParams, Audit: audit.New(c.Now)})
 	return &env{db: db, clock: c, org: o, auth: s, user: u, deptA: a.ID, deptB: b.ID}
 }
 
@@ -165,64 +167,331 @@ func TestEnterpriseActor(t *testing.T) {
 	})
 }
 
-func TestLockout(t *testing.T) {
+// A username is locked only for the address that failed: the rightful
+// user, from their own address, signs in while an attacker is locked out,
+// and the lock answers like a wrong password.
+func TestLockoutPerAddress(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		ctx := context.Background()
-		signIn := func(pw string) error {
-			_, _, err := e.auth.SignIn(ctx, "wangwu", pw, auth.ClientMeta{})
+		attacker := auth.ClientMeta{IP: "203.0.113.9"}
+		owner := auth.ClientMeta{IP: "198.51.100.20"}
+		signIn := func(pw string, m auth.ClientMeta) error {
+			_, _, err := e.auth.SignIn(ctx, "wangwu", pw, m)
 			return err
 		}
-		// A success resets the count: four failures, a success, four more
-		// failures do not lock.
+		// A success resets the pair's count: four failures, a success,
+		// four more failures do not lock.
 		for range 4 {
-			if err := signIn("wrong"); !errors.Is(err, auth.ErrBadCredentials) {
+			if err := signIn("wrong", owner); !errors.Is(err, auth.ErrBadCredentials) {
 				t.Fatalf("failure: %v", err)
 			}
 		}
-		if err := signIn(password); err != nil {
+		if err := signIn(password, owner); err != nil {
 			t.Fatalf("success after 4 failures: %v", err)
 		}
 		for i := 1; i <= 5; i++ {
-			err := signIn("wrong")
-			want := auth.ErrBadCredentials
-			if i == 5 {
-				want = auth.ErrLocked
-			}
-			if !errors.Is(err, want) {
-				t.Fatalf("failure %d: err = %v, want %v", i, err, want)
+			if err := signIn("wrong", attacker); !errors.Is(err, auth.ErrBadCredentials) {
+				t.Fatalf("attacker failure %d: %v", i, err)
 			}
 		}
-		if err := signIn(password); !errors.Is(err, auth.ErrLocked) {
-			t.Fatalf("right password while locked: %v", err)
+		if err := signIn(password, attacker); !errors.Is(err, auth.ErrLocked) {
+			t.Fatalf("right password from the locked address: %v", err)
 		}
-		if u, _ := e.org.GetUser(ctx, e.user.ID); u.LockedUntil == nil {
-			t.Error("user shows no lock")
+		if err := signIn(password, owner); err != nil {
+			t.Fatalf("owner locked out by another address: %v", err)
+		}
+		// An IPv6 attacker is one address per /64.
+		v6 := func(host string) auth.ClientMeta { return auth.ClientMeta{IP: "2001:db8:1:2::" + host} }
+		for i := range 5 {
+			signIn("wrong", v6(strconv.Itoa(i+1)))
+		}
+		if err := signIn(password, v6("99")); !errors.Is(err, auth.ErrLocked) {
+			t.Errorf("another address of the same /64: %v, want ErrLocked", err)
 		}
 		e.clock.Add(14 * time.Minute)
-		if err := signIn(password); !errors.Is(err, auth.ErrLocked) {
+		if err := signIn(password, attacker); !errors.Is(err, auth.ErrLocked) {
 			t.Fatalf("after 14 minutes: %v", err)
 		}
-		e.clock.Add(time.Minute)
-		if err := signIn(password); err != nil {
-			t.Fatalf("after 15 minutes: %v", err)
+		e.clock.Add(15 * time.Minute)
+		if err := signIn(password, attacker); err != nil {
+			t.Fatalf("15 minutes after the last try: %v", err)
 		}
-		// The count starts again from zero.
-		for range 4 {
-			signIn("wrong")
-		}
-		if err := signIn(password); err != nil {
-			t.Fatalf("4 failures after unlock locked the account: %v", err)
-		}
-		// An administrator's password reset clears a lockout.
+		// An administrator's reset (ClearFailures) lifts a lock at once.
+		// (An hour on, so that the username's own count, which by now
+		// slows new addresses, has lapsed.)
+		e.clock.Add(time.Hour)
+		attacker = auth.ClientMeta{IP: "203.0.113.10"}
 		for range 5 {
-			signIn("wrong")
+			signIn("wrong", attacker)
 		}
-		if err := e.org.SetPassword(ctx, db, e.user.ID, "a new password"); err != nil {
+		if err := signIn(password, attacker); !errors.Is(err, auth.ErrLocked) {
+			t.Fatalf("before reset: %v, want ErrLocked", err)
+		}
+		if err := db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			if err := e.org.SetPassword(ctx, tx, e.user.ID, "A new passw0rd", true); err != nil {
+				return err
+			}
+			return e.auth.ClearFailures(ctx, tx, "WangWu")
+		}); err != nil {
 			t.Fatal(err)
 		}
-		if err := signIn("a new password"); err != nil {
+		if err := signIn("A new passw0rd", attacker); err != nil {
 			t.Fatalf("after reset: %v", err)
+		}
+	})
+}
+
+// One address failing against many usernames is slowed down with
+// exponential waits (429 with Retry-After at the web layer), before any
+// password is checked; known and unknown usernames count alike.
+func TestThrottleByAddress(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		scanner := auth.ClientMeta{IP: "203.0.113.50"}
+		for i := range 10 {
+			user := "nobody" + strconv.Itoa(i)
+			if i%2 == 0 {
+				user = "wangwu"
+			}
+			if _, _, err := e.auth.SignIn(ctx, user, "wrong", scanner); !errors.Is(err, auth.ErrBadCredentials) {
+				t.Fatalf("free failure %d: %v", i+1, err)
+			}
+		}
+		retry := func(why string) time.Duration {
+			t.Helper()
+			_, _, err := e.auth.SignIn(ctx, "someone", "wrong", scanner)
+			var th *auth.ThrottledError
+			if !errors.As(err, &th) || !errors.Is(err, auth.ErrThrottled) {
+				t.Fatalf("%s: err = %v, want ThrottledError", why, err)
+			}
+			return th.RetryAfter
+		}
+		if d := retry("11th attempt at once"); d != time.Second {
+			t.Errorf("first wait = %v, want 1s", d)
+		}
+		// The right password does not pass while throttled.
+		if _, _, err := e.auth.SignIn(ctx, "wangwu", password, scanner); !errors.Is(err, auth.ErrThrottled) {
+			t.Errorf("right password while throttled: %v", err)
+		}
+		waits := []time.Duration{}
+		for range 4 {
+			e.clock.Add(retry("before the wait"))
+			if _, _, err := e.auth.SignIn(ctx, "someone", "wrong", scanner); !errors.Is(err, auth.ErrBadCredentials) {
+				t.Fatalf("after the wait: %v", err)
+			}
+			waits = append(waits, retry("after another failure"))
+		}
+		if !slices.Equal(waits, []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second}) {
+			t.Errorf("waits = %v, want doubling", waits)
+		}
+		// Other addresses are not slowed, and the owner signs in.
+		if _, _, err := e.auth.SignIn(ctx, "wangwu", password, auth.ClientMeta{IP: "198.51.100.20"}); err != nil {
+			t.Errorf("owner from another address: %v", err)
+		}
+		// The address is forgiven after an hour without failures.
+		e.clock.Add(time.Hour)
+		if _, _, err := e.auth.SignIn(ctx, "someone", "wrong", scanner); !errors.Is(err, auth.ErrBadCredentials) {
+			t.Errorf("an hour later: %v", err)
+		}
+	})
+}
+
+// Many addresses against one username slow it down but never lock it: the
+// wait is capped, and an address that signed in as the user before is not
+// slowed at all. An unknown username behaves the same.
+func TestThrottleByUsername(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		home := auth.ClientMeta{IP: "198.51.100.20"}
+		if _, _, err := e.auth.SignIn(ctx, "wangwu", password, home); err != nil {
+			t.Fatal(err)
+		}
+		for _, user := range []string{"wangwu", "nobody"} {
+			for i := range 20 {
+				bot := auth.ClientMeta{IP: "203.0.113." + strconv.Itoa(i+1)}
+				if _, _, err := e.auth.SignIn(ctx, user, "wrong", bot); !errors.Is(err, auth.ErrBadCredentials) {
+					t.Fatalf("%s: failure %d: %v", user, i+1, err)
+				}
+			}
+			_, _, err := e.auth.SignIn(ctx, user, "wrong", auth.ClientMeta{IP: "192.0.2.77"})
+			var th *auth.ThrottledError
+			if !errors.As(err, &th) || th.RetryAfter != time.Second {
+				t.Errorf("%s: 21st failure from a new address: %v, want a 1s wait", user, err)
+			}
+		}
+		if _, _, err := e.auth.SignIn(ctx, "wangwu", password, home); err != nil {
+			t.Errorf("known address slowed by others' failures: %v", err)
+		}
+		// The wait is capped at a minute, then a new address may try.
+		for i := range 30 {
+			e.clock.Add(time.Minute)
+			e.auth.SignIn(ctx, "wangwu", "wrong", auth.ClientMeta{IP: "203.0.114." + strconv.Itoa(i+1)})
+		}
+		_, _, err := e.auth.SignIn(ctx, "wangwu", password, auth.ClientMeta{IP: "192.0.2.78"})
+		var th *auth.ThrottledError
+		if !errors.As(err, &th) || th.RetryAfter > time.Minute {
+			t.Fatalf("new address after 50 failures: %v, want a wait of at most a minute", err)
+		}
+		e.clock.Add(th.RetryAfter)
+		if _, _, err := e.auth.SignIn(ctx, "wangwu", password, auth.ClientMeta{IP: "192.0.2.78"}); err != nil {
+			t.Errorf("after the capped wait: %v", err)
+		}
+	})
+}
+
+// Concurrent attempts from one address each see the ones before them: a
+// burst cannot slip more guesses past the lock than the limit.
+func TestLockoutConcurrent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		m := auth.ClientMeta{IP: "203.0.113.9"}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		bad := 0
+		for range 12 {
+			wg.Go(func() {
+				_, _, err := e.auth.SignIn(ctx, "wangwu", "wrong", m)
+				if errors.Is(err, auth.ErrBadCredentials) {
+					mu.Lock()
+					bad++
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if bad > 5 {
+			t.Errorf("%d attempts checked the password, want at most 5", bad)
+		}
+		if _, _, err := e.auth.SignIn(ctx, "wangwu", password, m); err == nil {
+			t.Error("right password after the burst signed in")
+		}
+	})
+}
+
+// Every sign-in event is an audit entry naming the client; failures name
+// the username tried, never the password.
+func TestSignInAudit(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		m := auth.ClientMeta{IP: "203.0.113.9", UserAgent: "Mozilla/5.0 test"}
+		tok, _, err := e.auth.SignIn(ctx, "wangwu", password, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.auth.SignIn(ctx, "nobody\x00", "s3cret-Guess!", m)
+		for range 5 {
+			e.auth.SignIn(ctx, "wangwu", "s3cret-Guess!", m)
+		}
+		if err := e.auth.SignOut(ctx, tok, m); err != nil {
+			t.Fatal(err)
+		}
+		recs, _, err := audit.List(ctx, db, audit.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var actions []string
+		for i := len(recs) - 1; i >= 0; i-- {
+			r := recs[i]
+			if !strings.HasPrefix(r.Action, "auth.") {
+				continue
+			}
+			actions = append(actions, r.Action)
+			d := string(r.Detail)
+			if strings.Contains(d, "s3cret") || strings.Contains(d, password) {
+				t.Errorf("%s detail holds a password: %s", r.Action, d)
+			}
+			if !strings.Contains(d, `"client":"203.0.113.9"`) {
+				t.Errorf("%s detail lacks the client address: %s", r.Action, d)
+			}
+		}
+		want := []string{"auth.signin", "auth.signin_failed",
+			"auth.signin_failed", "auth.signin_failed", "auth.signin_failed", "auth.signin_failed",
+			"auth.signin_failed", "auth.lockout", "auth.signout"}
+		if !slices.Equal(actions, want) {
+			t.Errorf("actions = %v, want %v", actions, want)
+		}
+		var unknown audit.Record
+		for _, r := range recs {
+			if r.Action == "auth.signin_failed" && strings.Contains(string(r.Detail), "nobody") {
+				unknown = r
+			}
+		}
+		if !strings.Contains(string(unknown.Detail), "\"username\":\"nobody\uFFFD\"") || unknown.ActorID != 0 {
+			t.Errorf("unknown user's failure = %+v, want the username tried, control character replaced", unknown)
+		}
+		if _, err := audit.Verify(ctx, db); err != nil {
+			t.Errorf("chain: %v", err)
+		}
+	})
+}
+
+// A password set by an administrator marks the actor until its holder
+// changes it; the change checks the current password and the rules, keeps
+// the current session and ends the others, and is audited.
+func TestChangePassword(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		if err := e.org.SetPassword(ctx, db, e.user.ID, "Temp-2026-go", true); err != nil {
+			t.Fatal(err)
+		}
+		m := auth.ClientMeta{IP: "198.51.100.20"}
+		cur, a, err := e.auth.SignIn(ctx, "wangwu", "Temp-2026-go", m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, _, _ := e.auth.SignIn(ctx, "wangwu", "Temp-2026-go", m)
+		if !a.MustChangePassword || !e.mustAuth(t, cur).MustChangePassword {
+			t.Error("admin-set password: actor not marked")
+		}
+		for _, tc := range []struct {
+			current, next string
+			want          error
+		}{
+			{"wrong", "Brand-new-9", auth.ErrWrongPassword},
+			{"Temp-2026-go", "Temp-2026-go", auth.ErrSamePassword},
+			{"Temp-2026-go", "short1A", auth.ErrPasswordLength},
+			{"Temp-2026-go", "Wangwu-2026", auth.ErrPasswordUsername},
+			{"Temp-2026-go", "Admin@123", auth.ErrPasswordCommon},
+		} {
+			if err := e.auth.ChangePassword(ctx, cur, tc.current, tc.next, m); !errors.Is(err, tc.want) {
+				t.Errorf("ChangePassword(%q, %q) = %v, want %v", tc.current, tc.next, err, tc.want)
+			}
+		}
+		if err := e.auth.ChangePassword(ctx, cur, "Temp-2026-go", "Brand-new-9", m); err != nil {
+			t.Fatal(err)
+		}
+		if a := e.mustAuth(t, cur); a.MustChangePassword {
+			t.Error("still marked after the change")
+		}
+		e.refused(t, other, "other session after a password change")
+		if _, _, err := e.auth.SignIn(ctx, "wangwu", "Brand-new-9", m); err != nil {
+			t.Errorf("sign in with the new password: %v", err)
+		}
+		recs, _, _ := audit.List(ctx, db, audit.Filter{})
+		n := 0
+		for _, r := range recs {
+			if r.Action == "auth.password_change" && r.ActorID == e.user.ID {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d auth.password_change entries, want 1", n)
+		}
+		// A wrong current password counts as a failed sign-in: five lock
+		// the address out of changing (and signing in).
+		for range 5 {
+			if err := e.auth.ChangePassword(ctx, cur, "wrong", "Brand-new-10", m); !errors.Is(err, auth.ErrWrongPassword) {
+				t.Fatalf("wrong current password: %v", err)
+			}
+		}
+		if _, _, err := e.auth.SignIn(ctx, "wangwu", "Brand-new-9", m); !errors.Is(err, auth.ErrLocked) {
+			t.Errorf("after five wrong current passwords: %v, want ErrLocked", err)
 		}
 	})
 }
@@ -261,6 +530,10 @@ func TestSessionExpiry(t *testing.T) {
 			if n, err := e.auth.DeleteExpired(context.Background()); err != nil || n != 2 {
 				t.Errorf("DeleteExpired = %d, %v; want 2", n, err)
 			}
+			recs, _, _ := audit.List(context.Background(), e.db, audit.Filter{})
+			if len(recs) == 0 || recs[0].Action != "auth.sessions_expired" || string(recs[0].Detail) != `{"count":2}` {
+				t.Errorf("newest audit entry %+v, want the sweep of 2 sessions", recs[0])
+			}
 			e.refused(t, live, "cleaned up")
 		})
 	})
@@ -271,24 +544,37 @@ func TestSignOut(t *testing.T) {
 		e := newEnv(t, db)
 		ctx := context.Background()
 		tok1, tok2 := e.signIn(t), e.signIn(t)
-		if ss, err := e.auth.ListSessions(ctx, e.user.ID); err != nil || len(ss) != 2 || ss[0].IP != "192.0.2.1" {
-			t.Errorf("ListSessions = %+v, %v", ss, err)
+		ss, err := e.auth.ListSessions(ctx, e.user.ID, tok2)
+		if err != nil || len(ss) != 2 || ss[0].IP != "192.0.2.1" || !ss[0].Current || ss[1].Current {
+			t.Errorf("ListSessions = %+v, %v; want two, the newest current", ss, err)
 		}
-		if err := e.auth.SignOut(ctx, tok1); err != nil {
+		if err := e.auth.SignOut(ctx, tok1, auth.ClientMeta{}); err != nil {
 			t.Fatal(err)
 		}
 		e.refused(t, tok1, "signed out")
 		e.mustAuth(t, tok2)
-		if err := e.auth.SignOut(ctx, tok1); err != nil {
+		if err := e.auth.SignOut(ctx, tok1, auth.ClientMeta{}); err != nil {
 			t.Errorf("second sign-out: %v", err)
 		}
+		// A user ends one of their sessions; another's is not theirs.
+		tok4 := e.signIn(t)
+		ss, _ = e.auth.ListSessions(ctx, e.user.ID, "")
+		if err := e.auth.EndSession(ctx, e.user.ID+1, ss[0].ID, auth.ClientMeta{}); !errors.Is(err, auth.ErrNotFound) {
+			t.Errorf("ending another user's session: %v, want ErrNotFound", err)
+		}
+		e.mustAuth(t, tok4)
+		if err := e.auth.EndSession(ctx, e.user.ID, ss[0].ID, auth.ClientMeta{}); err != nil {
+			t.Fatal(err)
+		}
+		e.refused(t, tok4, "ended from the list")
+		e.mustAuth(t, tok2)
 		if err := e.auth.SignOutUser(ctx, e.user.ID); err != nil {
 			t.Fatal(err)
 		}
 		e.refused(t, tok2, "signed out everywhere")
 		// A password change ends the sessions opened before it.
 		tok3 := e.signIn(t)
-		if err := e.org.SetPassword(ctx, db, e.user.ID, "another password"); err != nil {
+		if err := e.org.SetPassword(ctx, db, e.user.ID, "Another passw0rd", false); err != nil {
 			t.Fatal(err)
 		}
 		e.refused(t, tok3, "after password change")

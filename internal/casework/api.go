@@ -19,6 +19,8 @@ type View struct {
 	Due        string       `json:"due,omitempty" doc:"RFC 3339 overall deadline"`
 	Paused     bool         `json:"paused" doc:"The clock is paused (补正)"`
 	Missing    []string     `json:"missing" doc:"Promised materials not yet supplied"`
+	// RuleInputList is what an instant-approval rule read, by label, masked.
+	RuleInputList []FieldValue `json:"rule_input_list,omitempty"`
 }
 
 type viewOutput struct{ Body View }
@@ -203,6 +205,7 @@ func (m *Module) view(ctx context.Context, app *Application) (*View, error) {
 	v := &View{Application: *app, Missing: []string{}}
 	if it, err := m.d.Catalog.Version(ctx, app.ItemCode, app.ItemVersion); err == nil {
 		v.FormValues = m.formView(it.Fields, app.Form)
+		v.RuleInputList = RuleInputView(it.Fields, app.RuleInputs)
 	}
 	for _, mt := range app.Materials {
 		if mt.Missing() {

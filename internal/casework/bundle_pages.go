@@ -170,6 +170,10 @@ func (m *Module) bundleApplySubmit(w http.ResponseWriter, r *http.Request) {
 	if r.PostForm == nil && !m.s.ParseForm(w, r) {
 		return
 	}
+	if err := web.CheckForm(r); err != nil {
+		m.s.BadText(w, r, err)
+		return
+	}
 	_, mg, err := m.BundleGuide(ctx, r.PathValue("code"))
 	if err != nil {
 		m.fail(w, r, err)

@@ -113,7 +113,7 @@ func setupWith(t testing.TB, db *store.DB, rules casework.RuleEvaluator) *world 
 			{Username: "ent", DisplayName: "云澜味道 李娜", Roles: []auth.Role{auth.RoleEnterprise}, RegionCode: "990102", USCC: uscc},
 		}
 		for _, u := range users {
-			u.Password = "password-123"
+			u.Password = "Qiu-shui-2468"
 			created, err := orgs.CreateUser(ctx, tx, u)
 			if err != nil {
 				return err
@@ -574,7 +574,7 @@ func TestInstantApproval(t *testing.T) {
 		}
 		app := must(t)(w.m.Submit(ctx, w.a("ent"), sign("6")))
 		if app.Status != casework.StatusApproved || app.CertificateID == 0 || app.RuleVersion != 1 ||
-			!strings.Contains(app.RuleInputs, `"form.area":6`) || app.DecidedByName != "system" {
+			!strings.Contains(app.RuleInputs, `"form.area":6`) || app.DecidedByName != auth.SystemName {
 			t.Fatalf("instant: %+v", app)
 		}
 		hist, _ := w.eng.History(ctx, app.InstanceID)
@@ -585,7 +585,7 @@ func TestInstantApproval(t *testing.T) {
 				t.Errorf("history inputs: %v", h.Inputs)
 			}
 		}
-		if strings.Join(acts, " ") != "start/云澜味道 李娜 accept/system instant_approve/system" {
+		if strings.Join(acts, " ") != "start/云澜味道 李娜 accept/系统（自动） instant_approve/系统（自动）" {
 			t.Errorf("history: %v", acts)
 		}
 		recs, _, _ := audit.List(ctx, db, audit.Filter{Action: "casework.instant_approve"})

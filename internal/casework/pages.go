@@ -8,12 +8,14 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/catalog"
 	"github.com/yingshang/yingshang/internal/flow"
+	"github.com/yingshang/yingshang/internal/pii"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/web"
 	"github.com/yingshang/yingshang/internal/xlsx"
@@ -133,6 +135,10 @@ func (m *Module) applySubmit(w http.ResponseWriter, r *http.Request) {
 			m.s.Error(w, r, http.StatusBadRequest, "")
 			return
 		}
+	}
+	if err := web.CheckForm(r); err != nil {
+		m.s.BadText(w, r, err)
+		return
 	}
 	it, err := m.d.Catalog.Published(ctx, r.PathValue("code"))
 	if err != nil {
@@ -280,10 +286,38 @@ type viewData struct {
 	Department string
 	CertToken  string
 	Paused     bool
+	ruleFields []catalog.FormField // the item version's fields, naming rule inputs
 }
 
 // StatusName is for the templates.
 func (viewData) StatusName(s Status) string { return s.Name() }
+
+// historyInputNames name the inputs the application's workflow records.
+var historyInputNames = map[string]string{"rule_version": "规则版本", "materials": "补正材料", "due": "补交期限",
+	"reason": "理由", "opinion": "意见", "result": "结果"}
+
+// HistoryInputs lists a history entry's inputs for people: the rule's
+// inputs as labelled, masked values, the others under their names.
+func (d viewData) HistoryInputs(in map[string]string) []FieldValue {
+	var out []FieldValue
+	keys := make([]string, 0, len(in))
+	for k := range in {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if k == "rule_inputs" {
+			out = append(out, RuleInputView(d.ruleFields, in[k])...)
+			continue
+		}
+		name, ok := historyInputNames[k]
+		if !ok {
+			name = k
+		}
+		out = append(out, FieldValue{Key: k, Label: name, Value: pii.MaskText(in[k])})
+	}
+	return out
+}
 
 // ActionName names a history action in Chinese.
 func (d viewData) ActionName(key string) string {
@@ -335,6 +369,9 @@ func (m *Module) renderView(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	}
 	d.Department = m.departmentName(ctx, app.DepartmentID)
+	if it, err := m.d.Catalog.Version(ctx, app.ItemCode, app.ItemVersion); err == nil {
+		d.ruleFields = it.Fields
+	}
 	if d.Instance, err = m.d.Flow.Instance(ctx, app.InstanceID); err == nil {
 		d.Def, _ = m.d.Flow.Definition(ctx, d.Instance.DefinitionKey, d.Instance.DefinitionVersion)
 		d.Paused = d.Instance.Status == flow.StatusPaused
@@ -394,6 +431,10 @@ func (m *Module) actSubmit(w http.ResponseWriter, r *http.Request) {
 		if !m.s.ParseForm(w, r) {
 			return
 		}
+	}
+	if err := web.CheckForm(r); err != nil {
+		m.s.BadText(w, r, err)
+		return
 	}
 	id := pathID(r)
 	f := r.PostForm

@@ -44,7 +44,7 @@ func (s *site) client(t *testing.T, user string) *http.Client {
 	t.Helper()
 	c := &http.Client{Jar: &cookieJar{}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp := s.do(t, c, "POST", "/signin", "application/x-www-form-urlencoded",
-		strings.NewReader(url.Values{"username": {user}, "password": {"password-123"}}.Encode()))
+		strings.NewReader(url.Values{"username": {user}, "password": {"Qiu-shui-2468"}}.Encode()))
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign in %s: %d", user, resp.StatusCode)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -585,18 +584,18 @@ func (m *Module) write(ctx context.Context, tx store.Tx, a *auth.Actor, it *cata
 // certificate, in tx, recording the rule version and the inputs it read.
 func (m *Module) instantApprove(ctx context.Context, tx store.Tx, it *catalog.Item, app *Application, out RuleOutcome) error {
 	sys := auth.System()
-	used, err := json.Marshal(out.Used)
+	used, err := maskRuleInputs(it.Fields, out.Used)
 	if err != nil {
-		return fmt.Errorf("casework: rule inputs: %w", err)
+		return err
 	}
 	if _, err := m.d.Flow.Do(ctx, tx, app.InstanceID, "accept", sys, nil, "自动受理（秒批）"); err != nil {
 		return err
 	}
 	if _, err := m.d.Flow.Do(ctx, tx, app.InstanceID, "instant_approve", sys, map[string]string{
-		"rule_version": fmt.Sprint(it.Rule.Version), "rule_inputs": string(used)}, "规则判定符合条件，系统自动准予"); err != nil {
+		"rule_version": fmt.Sprint(it.Rule.Version), "rule_inputs": used}, "规则判定符合条件，系统自动准予"); err != nil {
 		return err
 	}
-	app.RuleVersion, app.RuleInputs = it.Rule.Version, string(used)
+	app.RuleVersion, app.RuleInputs = it.Rule.Version, used
 	return m.approveApp(ctx, tx, sys, it, app, "符合秒批规则（第"+fmt.Sprint(it.Rule.Version)+"版）", nil)
 }
 

@@ -91,7 +91,7 @@ func (m *Module) withdrawLapsed(ctx context.Context, id int64, now time.Time) (b
 			app.ShortfallDue.In(cst).Format("2006-01-02") + " 前补齐，按撤回申请处理"
 		err = m.apply(ctx, tx, auth.System(), app, step{action: "withdraw", comment: reason,
 			change: func(_ context.Context, _ store.Tx, app *Application, _ *flow.Instance) error {
-				app.Decision, app.DecisionReason, app.DecidedAt, app.DecidedByName = "withdrawn", reason, now, "system"
+				app.Decision, app.DecisionReason, app.DecidedAt, app.DecidedByName = "withdrawn", reason, now, auth.SystemName
 				return nil
 			}})
 		if errors.Is(err, flow.ErrConflict) || errors.Is(err, flow.ErrFinished) {

@@ -64,6 +64,20 @@ type Module struct {
 	s *web.Server
 }
 
+// PageGroup is the page-cache group of the public catalogue pages.
+const PageGroup = "catalog"
+
+// pageTTL bounds how long a cached public page lives; changes made through
+// the module, or reported by other nodes, drop the pages at once.
+const pageTTL = 10 * time.Minute
+
+// forgetPages drops this node's cached public catalogue pages.
+func (m *Module) forgetPages() {
+	if m.s != nil {
+		m.s.ForgetPages(PageGroup)
+	}
+}
+
 // New returns the module and registers the catalogue's kind with the policy.
 func New(d Deps) (*Module, error) {
 	if d.DB == nil || d.Org == nil || d.Policy == nil || d.Audit == nil {
@@ -117,9 +131,11 @@ func (m *Module) Mount(s *web.Server) error {
 		return fmt.Errorf("catalog: %w", err)
 	}
 	s.Handle("GET /catalog/assets/catalog.css", http.HandlerFunc(serveCSS))
-	s.HandleFunc("GET /catalog", m.listPage)
-	s.HandleFunc("GET /catalog/items/{code}", m.guidePage)
-	s.HandleFunc("GET /catalog/items/{code}/notice", m.noticePage)
+	// The public pages are cached for anonymous visitors; publishing and
+	// withdrawing drop them (forgetPages).
+	s.Handle("GET /catalog", s.Public(PageGroup, pageTTL, http.HandlerFunc(m.listPage)))
+	s.Handle("GET /catalog/items/{code}", s.Public(PageGroup, pageTTL, http.HandlerFunc(m.guidePage)))
+	s.Handle("GET /catalog/items/{code}/notice", s.Public(PageGroup, pageTTL, http.HandlerFunc(m.noticePage)))
 	s.HandleFunc("GET /catalog/files/{sha}", m.serveFile)
 	staff := s.Require(staffRoles...)
 	s.Handle("GET /catalog/manage", staff(http.HandlerFunc(m.manageList)))

@@ -69,7 +69,7 @@ func setup(t *testing.T, db *store.DB, index ...*search.Index) *world {
 			{Username: "appr_scj", DisplayName: "审批甲", Roles: []auth.Role{auth.RoleApprover}, RegionCode: "990102", DepartmentIDs: []int64{w.depts["LJ-SCJG"]}},
 			{Username: "appr_cgj", DisplayName: "审批乙", Roles: []auth.Role{auth.RoleApprover}, RegionCode: "990102", DepartmentIDs: []int64{w.depts["LJ-CGJ"]}},
 		} {
-			u.Password = "password-123"
+			u.Password = "Qiu-shui-2468"
 			created, err := orgs.CreateUser(ctx, tx, u)
 			if err != nil {
 				return err
@@ -546,7 +546,7 @@ func TestPublicPagesAndAPI(t *testing.T) {
 func (w *world) client(t *testing.T, username string) *http.Client {
 	t.Helper()
 	c := &http.Client{Jar: &cookieJar{}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp := w.post(t, c, "/signin", url.Values{"username": {username}, "password": {"password-123"}})
+	resp := w.post(t, c, "/signin", url.Values{"username": {username}, "password": {"Qiu-shui-2468"}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign in %s: %d", username, resp.StatusCode)
 	}
@@ -581,3 +581,71 @@ type cookieJar struct{ cookies []*http.Cookie }
 
 func (j *cookieJar) SetCookies(_ *url.URL, cs []*http.Cookie) { j.cookies = append(j.cookies, cs...) }
 func (j *cookieJar) Cookies(*url.URL) []*http.Cookie          { return j.cookies }
+
+// The public pages are cached for anonymous visitors (a repeat answers 304
+// to its ETag), and publishing a new version or withdrawing the item shows
+// at once: the cached pages are dropped.
+func TestPublicPagesFollowPublishing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db)
+		ctx := context.Background()
+		a := w.actors["admin"]
+		d := w.food()
+		it, err := w.m.Create(ctx, a, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.m.Publish(ctx, a, it.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		anon := http.DefaultClient
+		guide := "/catalog/items/" + it.Code
+		for _, p := range []string{"/catalog", guide} {
+			if code, body := w.get(t, anon, p); code != 200 || !strings.Contains(body, "小餐饮登记") {
+				t.Fatalf("%s: %d, name shown: %v", p, code, strings.Contains(body, "小餐饮登记"))
+			}
+		}
+		req, _ := http.NewRequest("GET", w.srv.URL+guide, nil)
+		resp, err := anon.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		etag := resp.Header.Get("ETag")
+		req.Header.Set("If-None-Match", etag)
+		if resp, err = anon.Do(req); err != nil || resp.StatusCode != http.StatusNotModified {
+			t.Fatalf("conditional GET of the guide: %v %v", resp.StatusCode, err)
+		}
+		resp.Body.Close()
+
+		cur, _ := w.m.Working(ctx, a, it.ID)
+		d.Name = "小餐饮经营登记"
+		if _, err := w.m.Update(ctx, a, it.ID, d, cur.RowVersion); err != nil {
+			t.Fatal(err)
+		}
+		if _, body := w.get(t, anon, guide); !strings.Contains(body, "小餐饮登记") {
+			t.Error("an unpublished edit changed the public guide")
+		}
+		if _, err := w.m.Publish(ctx, a, it.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		if resp, err = anon.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("guide with the old ETag after publishing: %v %v", resp.StatusCode, err)
+		}
+		resp.Body.Close()
+		for _, p := range []string{"/catalog", guide} {
+			if _, body := w.get(t, anon, p); !strings.Contains(body, "小餐饮经营登记") {
+				t.Errorf("%s does not show the published name", p)
+			}
+		}
+		if err := w.m.Withdraw(ctx, a, it.ID, "停止实施"); err != nil {
+			t.Fatal(err)
+		}
+		if code, _ := w.get(t, anon, guide); code != http.StatusNotFound {
+			t.Errorf("withdrawn guide: %d, want 404", code)
+		}
+		if _, body := w.get(t, anon, "/catalog"); strings.Contains(body, "小餐饮经营登记") {
+			t.Error("withdrawn item still in the cached list")
+		}
+	})
+}

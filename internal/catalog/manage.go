@@ -282,6 +282,10 @@ func (m *Module) fileSubmit(w http.ResponseWriter, r *http.Request) {
 		m.s.Error(w, r, http.StatusBadRequest, "")
 		return
 	}
+	if err := web.CheckForm(r); err != nil {
+		m.s.BadText(w, r, err)
+		return
+	}
 	file, hdr, err := r.FormFile("file")
 	if err != nil {
 		m.renderEdit(w, r, http.StatusUnprocessableEntity, nil, []*FieldError{{Path: "file", Message: "请选择文件 (choose a file)"}})

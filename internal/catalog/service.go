@@ -296,6 +296,7 @@ func (m *Module) Publish(ctx context.Context, a *auth.Actor, id int64, rowVersio
 	if err != nil {
 		return nil, err
 	}
+	m.forgetPages()
 	return snap, nil
 }
 
@@ -320,6 +321,7 @@ func (m *Module) Withdraw(ctx context.Context, a *auth.Actor, id int64, reason s
 	if Status(r.Status) != StatusPublished {
 		return fmt.Errorf("%w: %s is %s", ErrState, r.Code, r.Status)
 	}
+	defer m.forgetPages()
 	return m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		now := m.stamp()
 		res, err := tx.NewUpdate().Model((*itemRow)(nil)).

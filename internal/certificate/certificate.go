@@ -142,6 +142,10 @@ type Service struct {
 
 	mu    sync.Mutex
 	types map[string]*Type
+
+	// forgotten runs after Forget: the module drops its cached
+	// verification pages.
+	forgotten func()
 }
 
 // NewService checks d and returns the service. It registers the

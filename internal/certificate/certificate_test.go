@@ -85,7 +85,7 @@ func setup(t testing.TB, db *store.DB) *world {
 			{Username: "ent", DisplayName: "云澜味道 李娜", Roles: []auth.Role{auth.RoleEnterprise}, RegionCode: "990102", USCC: uscc},
 		}
 		for _, u := range users {
-			u.Password = "password-123"
+			u.Password = "Qiu-shui-2468"
 			created, err := orgs.CreateUser(ctx, tx, u)
 			if err != nil {
 				return err
@@ -377,6 +377,32 @@ func TestRevokeOnlyByIssuer(t *testing.T) {
 	})
 }
 
+// TestVerifyForm checks the public form behind the home page's "verify a
+// certificate" box: a typed code or a pasted link leads to the certificate's
+// verification page; anything that is not a token is refused with 422.
+func TestVerifyForm(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db)
+		c := w.issueID()
+		anon := &http.Client{}
+		if code, page := w.get(t, anon, "/verify"); code != 200 || !strings.Contains(page, `name="code"`) {
+			t.Fatalf("empty form: %d", code)
+		}
+		for _, typed := range []string{c.Token, " " + c.Token + " ", "https://gov.example/verify/" + c.Token} {
+			code, page := w.get(t, anon, "/verify?code="+url.QueryEscape(typed))
+			if code != 200 || !strings.Contains(page, c.Number) {
+				t.Errorf("code %q: %d, shows the number %v", typed, code, strings.Contains(page, c.Number))
+			}
+		}
+		for _, bad := range []string{"not a code", "AAAA\x00", "/verify/../admin", "\u202eAAAA"} {
+			code, page := w.get(t, anon, "/verify?code="+url.QueryEscape(bad))
+			if code != http.StatusUnprocessableEntity || !strings.Contains(page, `aria-invalid="true"`) {
+				t.Errorf("bad code %q: %d", bad, code)
+			}
+		}
+	})
+}
+
 func TestPublicPageHidesIDNumber(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := setup(t, db)
@@ -631,7 +657,7 @@ func (w *world) client(t *testing.T, username string) *http.Client {
 	t.Helper()
 	jar := &cookieJar{}
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp := w.post(t, c, "/signin", url.Values{"username": {username}, "password": {"password-123"}})
+	resp := w.post(t, c, "/signin", url.Values{"username": {username}, "password": {"Qiu-shui-2468"}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign in %s: %d", username, resp.StatusCode)
 	}
@@ -666,3 +692,53 @@ type cookieJar struct{ cookies []*http.Cookie }
 
 func (j *cookieJar) SetCookies(_ *url.URL, cs []*http.Cookie) { j.cookies = append(j.cookies, cs...) }
 func (j *cookieJar) Cookies(*url.URL) []*http.Cookie          { return j.cookies }
+
+// The public verification page is cached for anonymous visitors, but a
+// cached "valid" never outlives the certificate: it turns "expired" on time
+// and "revoked" at once.
+func TestVerifyPageCacheFollowsTheCertificate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db)
+		c := w.issueLicence(w.handlerA)
+		anon := &http.Client{}
+		verdict := func() string {
+			t.Helper()
+			resp, err := anon.Get(w.srv.URL + "/verify/" + c.Token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			for _, v := range []string{"valid", "expired", "revoked", "not_yet_valid"} {
+				if strings.Contains(string(b), "verdict-"+v+`"`) {
+					if resp.Header.Get("ETag") == "" {
+						t.Errorf("%s answer without ETag", v)
+					}
+					return v
+				}
+			}
+			return "status " + resp.Status
+		}
+		if v := verdict(); v != "valid" {
+			t.Fatalf("fresh certificate: %s", v)
+		}
+		if v := verdict(); v != "valid" {
+			t.Fatalf("fresh certificate, again: %s", v)
+		}
+		w.now = w.now.AddDate(5, 0, 1)
+		if v := verdict(); v != "expired" {
+			t.Errorf("past valid_until: %s, want expired", v)
+		}
+		w.now = w.now.AddDate(-5, 0, -1)
+		verdict() // valid again, cached
+		if err := w.tx(func(ctx context.Context, tx store.Tx) error {
+			_, err := w.m.Revoke(ctx, tx, c.ID, "许可被撤销", w.handlerA)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if v := verdict(); v != "revoked" {
+			t.Errorf("after revoke: %s, want revoked", v)
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"time"
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/web"
@@ -32,6 +33,13 @@ func New(d Deps) (*Module, error) {
 	return &Module{Service: svc}, nil
 }
 
+// PageGroup is the page-cache group of the public verification pages.
+const PageGroup = "verify"
+
+// pageTTL bounds how long a cached verification page lives (it shows when
+// the check was made).
+const pageTTL = time.Minute
+
 // staffRoles may open the issuing department's pages.
 var staffRoles = []auth.Role{auth.RoleHandler, auth.RoleApprover, auth.RoleClerk}
 
@@ -53,7 +61,11 @@ func (m *Module) Mount(s *web.Server) error {
 		return fmt.Errorf("certificate: %w", err)
 	}
 	// Public: anyone holding a printed or shown certificate may check it.
-	s.HandleFunc("GET /verify/{token}", m.verifyPage)
+	s.HandleFunc("GET /verify", m.verifyForm)
+	// Answers to anonymous visitors are cached; a revocation (Forget) drops
+	// them, and a "valid" answer is kept only until the certificate expires.
+	m.forgotten = func() { s.ForgetPages(PageGroup) }
+	s.Handle("GET /verify/{token}", s.Public(PageGroup, pageTTL, http.HandlerFunc(m.verifyPage)))
 	s.HandleFunc("GET /verify/{token}/qr", m.qrCode)
 
 	holders := s.Require(auth.RoleCitizen, auth.RoleEnterprise)

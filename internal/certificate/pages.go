@@ -17,10 +17,35 @@ import (
 
 const pageSize = 20
 
-// verifyData is what the public verification page renders.
+// verifyData is what the public verification page renders: a result, or
+// the form for a typed code with its error key.
 type verifyData struct {
 	Result *Result
 	Token  string
+	Code   string
+	Error  string
+}
+
+// verifyForm is the public page where someone types the code printed under
+// a certificate's QR code, or pastes the whole link, to check it. A code
+// that is a token goes on to its verification page; anything else is
+// refused with 422 and the form again, which changes nothing.
+func (m *Module) verifyForm(w http.ResponseWriter, r *http.Request) {
+	code := strings.TrimSpace(r.URL.Query().Get("code"))
+	if code == "" {
+		m.s.Render(w, r, "certificate/verify.html", verifyData{})
+		return
+	}
+	tok := code
+	if i := strings.LastIndex(tok, "/verify/"); i >= 0 {
+		tok = strings.TrimSuffix(tok[i+len("/verify/"):], "/")
+	}
+	if _, _, err := parseToken(tok); err != nil {
+		m.s.RenderStatus(w, r, http.StatusUnprocessableEntity, "certificate/verify.html",
+			verifyData{Code: code, Error: "certificate.verify.bad_code"})
+		return
+	}
+	http.Redirect(w, r, "/verify/"+tok, http.StatusSeeOther)
 }
 
 func (m *Module) verifyPage(w http.ResponseWriter, r *http.Request) {
@@ -32,6 +57,15 @@ func (m *Module) verifyPage(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusOK
 	if res.Verdict == VerdictForged {
 		status = http.StatusNotFound
+	}
+	if c := res.Certificate; c != nil {
+		// The verdict changes by itself when the certificate becomes
+		// valid or expires: a cached answer must not outlive that.
+		if res.Verdict == VerdictNotYetValid {
+			web.CacheUntil(w, c.ValidFrom)
+		} else if c.ValidUntil != nil {
+			web.CacheUntil(w, *c.ValidUntil)
+		}
 	}
 	m.s.RenderStatus(w, r, status, "certificate/verify.html", verifyData{Result: res, Token: r.PathValue("token")})
 }

@@ -286,6 +286,33 @@ func (s *Service) Forget(id int64) {
 	if s.cache != nil {
 		s.cache.forget(id)
 	}
+	if s.forgotten != nil {
+		s.forgotten()
+	}
+}
+
+// ForgetAll drops every certificate and type from this node's caches (when
+// changes may have been missed).
+func (s *Service) ForgetAll() {
+	if s.cache != nil {
+		s.cache.forget(0)
+	}
+	if s.forgotten != nil {
+		s.forgotten()
+	}
+	s.ForgetType("")
+}
+
+// ForgetType drops certificate type code from this node's cache; the empty
+// code drops every type.
+func (s *Service) ForgetType(code string) {
+	s.mu.Lock()
+	if code == "" {
+		clear(s.types)
+	} else {
+		delete(s.types, code)
+	}
+	s.mu.Unlock()
 }
 
 // get reads certificate id with its holder number masked.

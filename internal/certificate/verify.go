@@ -69,7 +69,7 @@ func (s *Service) Verify(ctx context.Context, token string) (*Result, error) {
 	if err != nil {
 		return res, nil
 	}
-	k, ok := s.cache.get(id, now)
+	k, gen, ok := s.cache.get(id, now)
 	if !ok {
 		k, err = s.learn(ctx, id, now)
 		if errors.Is(err, ErrNotFound) {
@@ -78,7 +78,7 @@ func (s *Service) Verify(ctx context.Context, token string) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.cache.put(id, k)
+		s.cache.put(id, k, gen)
 	}
 	if !k.genuine || !checkMatches(check, k.check) {
 		return res, nil
@@ -161,41 +161,57 @@ type resultCache struct {
 	max int
 	mu  sync.RWMutex
 	m   map[int64]*known
+	// gen counts forget calls: a result read from the database is kept
+	// only if nothing was forgotten since the read began, so a request
+	// racing with a revocation cannot put the old state back.
+	gen uint64
 }
 
 func newResultCache(ttl time.Duration, max int) *resultCache {
 	return &resultCache{ttl: ttl, max: max, m: map[int64]*known{}}
 }
 
-func (c *resultCache) get(id int64, now time.Time) (*known, bool) {
+// get returns the result remembered for id, or the generation to pass to
+// put after reading it afresh.
+func (c *resultCache) get(id int64, now time.Time) (*known, uint64, bool) {
 	if c == nil {
-		return nil, false
+		return nil, 0, false
 	}
 	c.mu.RLock()
 	k, ok := c.m[id]
+	gen := c.gen
 	c.mu.RUnlock()
 	if !ok || now.Sub(k.at) >= c.ttl || now.Before(k.at) {
-		return nil, false
+		return nil, gen, false
 	}
-	return k, true
+	return k, gen, true
 }
 
-func (c *resultCache) put(id int64, k *known) {
+func (c *resultCache) put(id int64, k *known, gen uint64) {
 	if c == nil {
 		return
 	}
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
 	if len(c.m) >= c.max {
 		// Dropping everything is crude but bounded; the database
 		// answers until the cache fills again.
 		clear(c.m)
 	}
 	c.m[id] = k
-	c.mu.Unlock()
 }
 
+// forget drops id; id 0 drops everything.
 func (c *resultCache) forget(id int64) {
 	c.mu.Lock()
-	delete(c.m, id)
+	c.gen++
+	if id == 0 {
+		clear(c.m)
+	} else {
+		delete(c.m, id)
+	}
 	c.mu.Unlock()
 }

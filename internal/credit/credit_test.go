@@ -77,7 +77,7 @@ func setup(t *testing.T, db *store.DB) *world {
 			{Username: "ent_b", DisplayName: "乙公司", Roles: []auth.Role{auth.RoleEnterprise}, RegionCode: "990102", USCC: bizB},
 			{Username: "citizen", DisplayName: "张三", Roles: []auth.Role{auth.RoleCitizen}, RegionCode: "990102"},
 		} {
-			u.Password = "password-123"
+			u.Password = "Qiu-shui-2468"
 			if _, err := orgs.CreateUser(ctx, tx, u); err != nil {
 				return err
 			}
@@ -114,7 +114,7 @@ func (w *world) client(t *testing.T, user string) *http.Client {
 		return c
 	}
 	req, _ := http.NewRequest("POST", w.srv.URL+"/signin",
-		strings.NewReader(url.Values{"username": {user}, "password": {"password-123"}}.Encode()))
+		strings.NewReader(url.Values{"username": {user}, "password": {"Qiu-shui-2468"}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", w.srv.URL)
 	resp, err := c.Do(req)

@@ -68,12 +68,9 @@ func datePtr(d calendar.Date) *string {
 	return &s
 }
 
-// ctrl reports text with control characters other than newline and tab.
-func ctrl(s string) bool {
-	return strings.ContainsFunc(s, func(r rune) bool {
-		return (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
-	})
-}
+// ctrl reports text that valid.Text refuses: control characters, bidi
+// overrides, invalid UTF-8.
+func ctrl(s string) bool { return valid.Text("", s) != nil }
 
 // check validates in, returning the parsed dates.
 func (m *Module) check(in *RecordInput) (decided, published, withdrawn calendar.Date, err error) {

@@ -3,8 +3,10 @@ package demo
 import "github.com/yingshang/yingshang/internal/auth"
 
 // Password is the password of every demo account. The demo prints it; it is
-// never used outside a demo database.
-const Password = "yingshang-demo"
+// never used outside a demo database. It passes auth.CheckPassword like any
+// other; the demo accounts are not asked to change it at first sign-in
+// (seeded passwords are not an administrator's choice for a person).
+const Password = "Yunlan@2026"
 
 // The fictional province and city of the demo. Code 99 is not assigned to
 // any real province in GB/T 2260, so demo data can never be mistaken for a

@@ -144,13 +144,9 @@ func object(uscc, region string) auth.Object {
 	return auth.Object{Kind: ObjectKind, RegionCode: region, OwnerUSCC: uscc}
 }
 
-// ctrl reports control characters other than newline and tab, and bidi
-// overrides.
-func ctrl(s string) bool {
-	return strings.ContainsFunc(s, func(r rune) bool {
-		return (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
-	})
-}
+// ctrl reports text that valid.Text refuses: control characters, bidi
+// overrides, invalid UTF-8.
+func ctrl(s string) bool { return valid.Text("", s) != nil }
 
 // check validates and normalises in, returning every problem at once.
 func check(in *Input, today calendar.Date) error {

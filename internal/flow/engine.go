@@ -186,6 +186,20 @@ func (e *Engine) remember(d *Definition, newest bool) {
 	e.mu.Unlock()
 }
 
+// ForgetLatest makes the engine read the latest version of definition key
+// again on its next use; the empty key forgets every key's latest version.
+// Stored versions never change, so they stay cached. The platform calls it
+// when another node loads a definition (package cluster).
+func (e *Engine) ForgetLatest(key string) {
+	e.mu.Lock()
+	if key == "" {
+		clear(e.latest)
+	} else {
+		delete(e.latest, key)
+	}
+	e.mu.Unlock()
+}
+
 // Definition returns version of the definition key; version 0 means the
 // latest.
 func (e *Engine) Definition(ctx context.Context, key string, version int) (*Definition, error) {

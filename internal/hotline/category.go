@@ -120,6 +120,10 @@ func (m *Module) seedCategories(ctx context.Context) error {
 	})
 }
 
+// ReloadCategories reads the category tree again. The platform calls it
+// when another node changes a category (package cluster).
+func (m *Module) ReloadCategories(ctx context.Context) error { return m.loadCategories(ctx) }
+
 // loadCategories refreshes the in-memory tree that intake validates against.
 func (m *Module) loadCategories(ctx context.Context) error {
 	rows, err := m.d.DB.QueryContext(ctx, "SELECT code, parent_code, name, name_en, active FROM hotline_categories ORDER BY code")

@@ -28,7 +28,7 @@ func addAdmins(t *testing.T, w *world) {
 			{Username: "adm", DisplayName: "市管理员", Roles: []auth.Role{auth.RoleAdmin}, RegionCode: "990100"},
 			{Username: "dadm", DisplayName: "区管理员", Roles: []auth.Role{auth.RoleAdmin}, RegionCode: "990102"},
 		} {
-			u.Password = "password-123"
+			u.Password = "Qiu-shui-2468"
 			if _, err := orgs.CreateUser(ctx, tx, u); err != nil {
 				return err
 			}

@@ -300,6 +300,15 @@ func (m *Module) index(ctx context.Context) (*simIndex, error) {
 	return ix, nil
 }
 
+// ForgetDirectory makes the next suggestion read the dispatch directory
+// again. The platform calls it when another node changes the directory
+// (package cluster); this node's own edits drop it themselves.
+func (m *Module) ForgetDirectory() {
+	m.mu.Lock()
+	m.dirAt = time.Time{}
+	m.mu.Unlock()
+}
+
 // RefreshIndex drops the cached similarity index so the next suggestion
 // reads the handled orders again (after a bulk load, for instance).
 func (m *Module) RefreshIndex() {

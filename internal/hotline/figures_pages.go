@@ -4,6 +4,7 @@ import (
 	"context"
 	"html/template"
 	"net/http"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -18,7 +19,9 @@ func (m *Module) mountFigures(s *web.Server) {
 	staff := s.Require(auth.RoleSupervisor, auth.RoleDispatcher, auth.RoleAdmin)
 	s.Handle("GET /hotline/figures", staff(http.HandlerFunc(m.figuresPage)))
 	s.Handle("GET /hotline/figures/export.xlsx", staff(http.HandlerFunc(m.figuresExport)))
-	s.Handle("GET /hotline/ranking", http.HandlerFunc(m.rankingPage))
+	// The public ranking is cached for anonymous visitors for a minute: it
+	// counts every order, so no single change drops it.
+	s.Handle("GET /hotline/ranking", s.Public(RankingPageGroup, time.Minute, http.HandlerFunc(m.rankingPage)))
 	m.registerFiguresAPI(s)
 }
 
@@ -74,6 +77,9 @@ func (m *Module) figuresPage(w http.ResponseWriter, r *http.Request) {
 		d.Trend)
 	m.s.Render(w, r, "hotline/figures.html", d)
 }
+
+// RankingPageGroup is the page-cache group of the public ranking.
+const RankingPageGroup = "ranking"
 
 // rankingData is what the public ranking renders.
 type rankingData struct {

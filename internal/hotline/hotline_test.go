@@ -95,7 +95,7 @@ func setup(t testing.TB, db *store.DB, cfg hotline.Config) *world {
 			{Username: "sup", DisplayName: "督办", Roles: []auth.Role{auth.RoleSupervisor}, RegionCode: "990100"},
 		}
 		for _, u := range users {
-			u.Password = "password-123"
+			u.Password = "Qiu-shui-2468"
 			created, err := orgs.CreateUser(ctx, tx, u)
 			if err != nil {
 				return err
@@ -609,7 +609,7 @@ func (j *cookieJar) Cookies(*url.URL) []*http.Cookie          { return j.cookies
 func (w *world) client(t *testing.T, username string) *http.Client {
 	t.Helper()
 	c := &http.Client{Jar: &cookieJar{}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	if code, _ := w.postForm(t, c, "/signin", url.Values{"username": {username}, "password": {"password-123"}}); code != http.StatusSeeOther {
+	if code, _ := w.postForm(t, c, "/signin", url.Values{"username": {username}, "password": {"Qiu-shui-2468"}}); code != http.StatusSeeOther {
 		t.Fatalf("sign in %s: %d", username, code)
 	}
 	return c

@@ -2,11 +2,14 @@ package hotline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/flow"
+	"github.com/yingshang/yingshang/internal/org"
+	"github.com/yingshang/yingshang/internal/pii"
 	"github.com/yingshang/yingshang/internal/store"
 )
 
@@ -99,9 +102,35 @@ func (m *Module) Duplicates(ctx context.Context, in NewOrder) ([]Duplicate, erro
 			continue
 		}
 		seen[id] = true
+		// Another caller's order: its title shows no personal numbers.
+		c.Title = pii.MaskText(c.Title)
 		out = append(out, c.Duplicate)
 	}
 	return out, nil
+}
+
+// checkCaller refuses a caller user id that names no active citizen or
+// enterprise account: an order may belong only to the public, so an
+// operator cannot give one to a colleague, an administrator or nobody.
+func (m *Module) checkCaller(ctx context.Context, a *auth.Actor, id int64) error {
+	if id == 0 || (id == a.UserID && a.HasAny(auth.RoleCitizen, auth.RoleEnterprise)) {
+		return nil
+	}
+	bad := &FieldError{Name: "caller_user_id", Message: "来电人账户不存在或不是市民、企业账户 (the caller must be an existing citizen or enterprise account)"}
+	if id < 0 {
+		return bad
+	}
+	u, err := m.d.Org.GetUser(ctx, id)
+	if errors.Is(err, org.ErrNotFound) {
+		return bad
+	}
+	if err != nil {
+		return fmt.Errorf("hotline: intake: caller %d: %w", id, err)
+	}
+	if u.Status != org.StatusActive || !(u.Has(auth.RoleCitizen) || u.Has(auth.RoleEnterprise)) {
+		return bad
+	}
+	return nil
 }
 
 // Intake takes in a work order from any channel: it validates every field
@@ -117,6 +146,9 @@ func (m *Module) Duplicates(ctx context.Context, in NewOrder) ([]Duplicate, erro
 func (m *Module) Intake(ctx context.Context, a *auth.Actor, in NewOrder) (*IntakeResult, error) {
 	in.normalize()
 	if err := in.validate(m.activeCategory); err != nil {
+		return nil, err
+	}
+	if err := m.checkCaller(ctx, a, in.CallerUserID); err != nil {
 		return nil, err
 	}
 	if err := m.d.Policy.Authorize(a, auth.ActCreate, auth.Object{Kind: Kind, RegionCode: in.RegionCode,
@@ -163,9 +195,10 @@ func (m *Module) Intake(ctx context.Context, a *auth.Actor, in NewOrder) (*Intak
 			return fmt.Errorf("hotline: intake: %w", err)
 		}
 		// The workflow's start is the audit entry of the intake (flow.start,
-		// subject hotline_order and the order's id, by the operator).
+		// subject hotline_order and the order's id, by the operator). Its
+		// title shows in every member of staff's work lists: masked.
 		inst, err := m.d.Flow.Start(ctx, tx, flow.StartInput{DefinitionKey: DefinitionKey(in.Type, in.Urgent),
-			SubjectType: Kind, SubjectID: id, Reference: number, Title: in.Title, RegionCode: in.RegionCode,
+			SubjectType: Kind, SubjectID: id, Reference: number, Title: pii.MaskText(in.Title), RegionCode: in.RegionCode,
 			OwnerUserID: in.CallerUserID, Actor: a})
 		if err != nil {
 			return fmt.Errorf("hotline: intake %s: %w", number, err)

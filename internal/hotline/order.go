@@ -172,6 +172,14 @@ func (o *Order) Open() bool {
 	return false
 }
 
+// Public reports whether the public may see the order at all (Open311's
+// GET, public listings): never a confidential one, an enterprise appeal
+// (the enterprise's affairs) or one transferred to the police. Filter.Public
+// is the same rule in SQL.
+func (o *Order) Public() bool {
+	return !o.Confidential && !o.Type.Appeal() && o.Status != StatusTransferred
+}
+
 // Departments returns the lead then the assisting departments.
 func (o *Order) Departments() []int64 {
 	if o.LeadDept == 0 {

@@ -307,7 +307,7 @@ func (m *Module) renderOrder(w http.ResponseWriter, r *http.Request, status int,
 		m.fail(w, r, err)
 		return
 	}
-	if d.History, err = m.d.Flow.History(ctx, o.InstanceID); err != nil {
+	if d.History, err = m.history(ctx, a, o); err != nil {
 		m.fail(w, r, err)
 		return
 	}
@@ -315,7 +315,7 @@ func (m *Module) renderOrder(w http.ResponseWriter, r *http.Request, status int,
 		m.fail(w, r, err)
 		return
 	}
-	d.Extensions, _ = m.d.Flow.Extensions(ctx, o.InstanceID)
+	d.Extensions, _ = m.extensions(ctx, a, o)
 	d.Merged, _ = m.Merged(ctx, a, id)
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
@@ -428,7 +428,7 @@ func (m *Module) lookupPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := lookupData{Number: strings.TrimSpace(r.PostForm.Get("number"))}
-	if !m.lookups.allow(clientIP(r), m.d.Now()) {
+	if !m.lookups.allow(web.ClientAddr(r.Context()), m.d.Now()) {
 		d.Error = "hotline.lookup.too_many"
 		m.s.RenderStatus(w, r, http.StatusTooManyRequests, "hotline/lookup.html", d)
 		return

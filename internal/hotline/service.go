@@ -13,6 +13,7 @@ import (
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/outbox"
+	"github.com/yingshang/yingshang/internal/pii"
 	"github.com/yingshang/yingshang/internal/store"
 )
 
@@ -452,7 +453,7 @@ func (m *Module) Extensions(ctx context.Context, a *auth.Actor, id int64) ([]flo
 	if err != nil {
 		return nil, err
 	}
-	return m.d.Flow.Extensions(ctx, o.InstanceID)
+	return m.extensions(ctx, a, o)
 }
 
 // Merge merges new order id into master (a duplicate): it ends its own
@@ -522,13 +523,40 @@ func (m *Module) Merged(ctx context.Context, a *auth.Actor, id int64) ([]Order, 
 	return out, nil
 }
 
-// History returns the workflow history of order id.
+// History returns the workflow history of order id, its comments masked
+// as present masks the order's free text.
 func (m *Module) History(ctx context.Context, a *auth.Actor, id int64) ([]flow.HistoryEntry, error) {
 	o, err := m.Get(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}
-	return m.d.Flow.History(ctx, o.InstanceID)
+	return m.history(ctx, a, o)
+}
+
+// history returns the history of o, already read by a: its comments are
+// free text like the content, masked as present masks it.
+func (m *Module) history(ctx context.Context, a *auth.Actor, o *Order) ([]flow.HistoryEntry, error) {
+	hs, err := m.d.Flow.History(ctx, o.InstanceID)
+	if err != nil || seesFreeText(a, o) {
+		return hs, err
+	}
+	for i := range hs {
+		hs[i].Comment = pii.MaskText(hs[i].Comment)
+	}
+	return hs, nil
+}
+
+// extensions returns the extension requests of o, already read by a, their
+// reasons masked as present masks the free text.
+func (m *Module) extensions(ctx context.Context, a *auth.Actor, o *Order) ([]flow.Extension, error) {
+	xs, err := m.d.Flow.Extensions(ctx, o.InstanceID)
+	if err != nil || seesFreeText(a, o) {
+		return xs, err
+	}
+	for i := range xs {
+		xs[i].Reason, xs[i].DecisionReason = pii.MaskText(xs[i].Reason), pii.MaskText(xs[i].DecisionReason)
+	}
+	return xs, nil
 }
 
 // Instance returns the workflow instance of order id (deadlines,

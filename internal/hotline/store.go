@@ -66,10 +66,19 @@ func (m *Module) load(ctx context.Context, db store.IDB, id int64) (*Order, erro
 // present prepares o for viewer a: the phone number in full only for the
 // operator who took the call, masked for everyone else; a confidential
 // reporter's name and phone hidden from whoever auth.CanSeeReporter refuses.
+// The free text (title, content, reply, visit note, 110 outcome) shows the
+// personal numbers typed into it (ID, phone, bank card numbers) only to the
+// operator who took the call, the citizen who filed the order and the
+// system; everyone else sees them masked by pii.MaskText.
 func (m *Module) present(a *auth.Actor, o *Order) *Order {
 	phone, err := m.d.Box.Open(o.phoneSealed)
 	if err != nil {
 		phone = ""
+	}
+	if !seesFreeText(a, o) {
+		o.Title, o.Content = pii.MaskText(o.Title), pii.MaskText(o.Content)
+		o.ReplyText, o.VisitNote = pii.MaskText(o.ReplyText), pii.MaskText(o.VisitNote)
+		o.TransferOutcome = pii.MaskText(o.TransferOutcome)
 	}
 	switch {
 	case !auth.CanSeeReporter(a, o.Object()):
@@ -80,6 +89,21 @@ func (m *Module) present(a *auth.Actor, o *Order) *Order {
 		o.CallerPhone = pii.MaskPhone(phone)
 	}
 	return o
+}
+
+// seesFreeText reports whether a reads o's free text as it was written:
+// the operator who took the call, the citizen who filed it, and the system
+// (the 110 transfer, notifications).
+func seesFreeText(a *auth.Actor, o *Order) bool {
+	switch {
+	case a == nil:
+		return false
+	case a.Has(auth.RoleSystem):
+		return true
+	case a.UserID != 0 && (a.UserID == o.TakenBy || a.UserID == o.CallerUserID):
+		return true
+	}
+	return false
 }
 
 // Get returns order id as actor a may see it. An order outside a's scope
@@ -123,6 +147,11 @@ type Filter struct {
 	Q            string    // part of the number, title or address
 	Limit        int       // default 20, at most 500
 	Offset       int
+	// Public keeps only the orders the public may see (Order.Public).
+	Public bool
+	// Open, when set, keeps only open (true) or closed (false) orders as
+	// Order.Open reads them.
+	Open *bool
 }
 
 // List returns the orders matching f that a may read, newest first, and
@@ -213,6 +242,16 @@ func (m *Module) List(ctx context.Context, a *auth.Actor, f Filter) ([]Order, in
 		pat := "%" + escapeLike(q) + "%"
 		like := m.d.DB.Like()
 		add("(number "+like+" ? ESCAPE '\\' OR title "+like+" ? ESCAPE '\\' OR address "+like+" ? ESCAPE '\\')", pat, pat, pat)
+	}
+	if f.Public {
+		add("confidential = FALSE AND order_type NOT LIKE 'appeal%' AND status <> ?", StatusTransferred)
+	}
+	if f.Open != nil {
+		open := "(status IN (?, ?, ?, ?) OR (status = ? AND reply_text = ''))"
+		if !*f.Open {
+			open = "NOT " + open
+		}
+		add(open, StatusNew, StatusDispatched, StatusHandling, StatusReplied, StatusMerged)
 	}
 	if f.Overdue {
 		now := store.Time(m.d.Now())

@@ -3,7 +3,6 @@ package hotline
 import (
 	"context"
 	"crypto/hmac"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -117,12 +116,4 @@ func (l *limiter) allow(key string, now time.Time) bool {
 	}
 	l.seen[key] = append(keep, now)
 	return true
-}
-
-func clientIP(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		host = host[:i]
-	}
-	return host
 }

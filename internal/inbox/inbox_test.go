@@ -88,7 +88,7 @@ func setup(t *testing.T, db *store.DB) *world {
 		}
 		ids := map[string]int64{}
 		for _, u := range users {
-			u.Password = "password-123"
+			u.Password = "Qiu-shui-2468"
 			created, err := orgs.CreateUser(ctx, tx, u)
 			if err != nil {
 				return err
@@ -129,7 +129,7 @@ func (w *world) client(t *testing.T, username string) *http.Client {
 	t.Helper()
 	jar := &cookieJar{}
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp := w.post(t, c, "/signin", url.Values{"username": {username}, "password": {"password-123"}})
+	resp := w.post(t, c, "/signin", url.Values{"username": {username}, "password": {"Qiu-shui-2468"}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign in %s: %d", username, resp.StatusCode)
 	}

@@ -60,6 +60,20 @@ type Module struct {
 	s *web.Server
 }
 
+// PageGroup is the page-cache group of the public FAQ pages.
+const PageGroup = "faq"
+
+// pageTTL bounds how long a cached FAQ page lives; changes made through the
+// module, or reported by other nodes, drop the pages at once.
+const pageTTL = 10 * time.Minute
+
+// forgetPages drops this node's cached FAQ pages.
+func (m *Module) forgetPages() {
+	if m.s != nil {
+		m.s.ForgetPages(PageGroup)
+	}
+}
+
 // New returns the module and registers the article kind with the policy.
 func New(d Deps) (*Module, error) {
 	if d.DB == nil || d.Org == nil || d.Policy == nil || d.Audit == nil {
@@ -120,7 +134,10 @@ func (m *Module) Mount(s *web.Server) error {
 	}
 	// Public: the FAQ and the typing-time suggestions (they show only
 	// published, valid answers, which are public anyway).
-	s.HandleFunc("GET /faq", m.faqPage)
+	// The FAQ list is cached for anonymous visitors; publishing and
+	// archiving drop it (forgetPages). An article's page is not: opening
+	// it counts a view.
+	s.Handle("GET /faq", s.Public(PageGroup, pageTTL, http.HandlerFunc(m.faqPage)))
 	s.HandleFunc("GET /faq/{id}", m.faqArticlePage)
 	s.HandleFunc("GET /knowledge/suggest", m.suggestFragment)
 

@@ -77,7 +77,7 @@ func newWorld(t testing.TB, db *store.DB, seed bool) *world {
 			{Username: "citizen", DisplayName: "张三", Roles: []auth.Role{auth.RoleCitizen}, RegionCode: "990102"},
 		}
 		for _, u := range users {
-			u.Password = "password-123"
+			u.Password = "Qiu-shui-2468"
 			if _, err := orgs.CreateUser(ctx, tx, u); err != nil {
 				return err
 			}
@@ -119,7 +119,7 @@ func (w *world) id(t *testing.T, title string) int64 {
 func (w *world) client(t *testing.T, username string) *http.Client {
 	t.Helper()
 	c := &http.Client{Jar: &cookieJar{}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	if resp := w.post(t, c, "/signin", url.Values{"username": {username}, "password": {"password-123"}}); resp.StatusCode != http.StatusSeeOther {
+	if resp := w.post(t, c, "/signin", url.Values{"username": {username}, "password": {"Qiu-shui-2468"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign in %s: %d", username, resp.StatusCode)
 	}
 	return c

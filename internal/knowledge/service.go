@@ -154,6 +154,7 @@ func (m *Module) Publish(ctx context.Context, a *auth.Actor, id, rev int64, note
 	if err != nil {
 		return nil, fmt.Errorf("knowledge: publish %d: %w", id, err)
 	}
+	m.forgetPages()
 	out := v.version()
 	out.DepartmentName = m.departmentName(ctx, out.DepartmentID)
 	return out, nil
@@ -191,6 +192,7 @@ func (m *Module) Archive(ctx context.Context, a *auth.Actor, id, rev int64) (*Ar
 	if err != nil {
 		return nil, fmt.Errorf("knowledge: archive %d: %w", id, err)
 	}
+	m.forgetPages()
 	return m.withNames(ctx, out.article()), nil
 }
 

@@ -138,7 +138,7 @@ func setupWith(t *testing.T, db *store.DB, sender notify.Sender) *world {
 			{Username: "supcity", DisplayName: "市督办", Roles: []auth.Role{auth.RoleSupervisor}, RegionCode: "990100"},
 			{Username: "supqs", DisplayName: "青山督办", Roles: []auth.Role{auth.RoleSupervisor}, RegionCode: "990103"},
 		} {
-			u.Password = "password-123"
+			u.Password = "Qiu-shui-2468"
 			created, err := orgs.CreateUser(ctx, tx, u)
 			if err != nil {
 				return fmt.Errorf("%s: %w", u.Username, err)

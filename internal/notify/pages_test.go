@@ -43,7 +43,7 @@ func (j *jar) Cookies(*url.URL) []*http.Cookie          { return j.cookies }
 func (s *site) client(t *testing.T, username string) *http.Client {
 	t.Helper()
 	c := &http.Client{Jar: &jar{}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	if resp := s.post(t, c, "/signin", url.Values{"username": {username}, "password": {"password-123"}}); resp.StatusCode != http.StatusSeeOther {
+	if resp := s.post(t, c, "/signin", url.Values{"username": {username}, "password": {"Qiu-shui-2468"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign in %s: %d", username, resp.StatusCode)
 	}
 	return c

@@ -26,7 +26,7 @@ func DemoAPIKey(ctx context.Context, db *store.DB, orgs *org.Service, sessions *
 	var userID int64
 	err := db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		u, err := orgs.CreateUser(ctx, tx, org.NewUser{Username: DemoUsername, DisplayName: "Open311接入客户端",
-			Password: hex.EncodeToString(pw), Roles: []auth.Role{auth.RoleOperator}, RegionCode: regionCode})
+			Password: "O311-" + hex.EncodeToString(pw), Roles: []auth.Role{auth.RoleOperator}, RegionCode: regionCode})
 		if err != nil {
 			return err
 		}

@@ -19,9 +19,14 @@
 //   - The request type comes from attribute[request_type]; by default a
 //     market-regulation matter (codes 02xxxx) is a complaint (投诉) and
 //     anything else a request for help (求助).
-//   - GET output never carries the caller's name, phone, e-mail or account:
-//     phone numbers inside the description are masked, and a confidential
-//     order's description is left out.
+//   - GET shows only the orders the public may see (hotline.Order.Public:
+//     never a confidential one), 90 days and at most 1000 a page by
+//     default, with page and page_size to go further. It never carries the
+//     caller's name, phone, e-mail or account; personal numbers in the
+//     description are masked (pii.MaskText); the address of a private
+//     matter is coarsened to its street and its position left out.
+//   - The discovery document (/open311/discovery.json and
+//     /open311/v2/discovery.json) gives the endpoint as an absolute URL.
 package open311
 
 import (
@@ -31,7 +36,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -40,7 +44,6 @@ import (
 	"github.com/yingshang/yingshang/internal/hotline"
 	"github.com/yingshang/yingshang/internal/ids"
 	"github.com/yingshang/yingshang/internal/org"
-	"github.com/yingshang/yingshang/internal/pii"
 	"github.com/yingshang/yingshang/internal/web"
 )
 
@@ -69,9 +72,13 @@ type Deps struct {
 	Contact    string
 	KeyService string
 	// BaseURL is the public address the discovery document points to, e.g.
-	// "https://12345.yunlan.gov.cn"; empty gives a relative URL.
+	// "https://12345.yunlan.gov.cn"; empty means the address the request
+	// came to (its Host, and its scheme as the web server sees it).
 	BaseURL string
-	Now     func() time.Time
+	// PublicPlaces are the category code prefixes whose addresses the
+	// public may read as given; nil means DefaultPublicPlaces.
+	PublicPlaces []string
+	Now          func() time.Time
 }
 
 // Module is the Open311 endpoint.
@@ -88,6 +95,10 @@ func New(d Deps) (*Module, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.PublicPlaces == nil {
+		d.PublicPlaces = DefaultPublicPlaces
+	}
+	d.BaseURL = strings.TrimRight(d.BaseURL, "/")
 	if d.Contact == "" {
 		d.Contact = "12345政务服务便民热线 (12345 citizen hotline)"
 	}
@@ -102,6 +113,16 @@ func New(d Deps) (*Module, error) {
 // Origin or Sec-Fetch-Site headers a browser would add; api_key is the
 // credential.
 func (m *Module) Mount(s *web.Server) error {
+	// Text with control characters is refused by web before any handler;
+	// Open311 clients get the refusal in the spec's error format.
+	s.OnBadText("/open311/", func(w http.ResponseWriter, r *http.Request, field, msg string) {
+		f := "json"
+		if strings.HasSuffix(r.URL.Path, ".xml") {
+			f = "xml"
+		}
+		fail(w, f, http.StatusUnprocessableEntity, field+": "+msg)
+	})
+	s.HandleFunc("GET /open311/{file}", m.discoveryAt)
 	s.HandleFunc("GET "+Prefix+"/{file}", m.get)
 	s.HandleFunc("POST "+Prefix+"/{file}", m.post)
 	s.HandleFunc("GET "+Prefix+"/services/{file}", m.definition)
@@ -162,7 +183,7 @@ func (m *Module) get(w http.ResponseWriter, r *http.Request) {
 	case !ok:
 		fail(w, f, http.StatusNotFound, "格式须为 .json 或 .xml (format must be .json or .xml)")
 	case name == "discovery":
-		m.discovery(w, f)
+		m.discovery(w, r, f)
 	case name == "services":
 		m.services(w, f)
 	case name == "requests":
@@ -170,6 +191,17 @@ func (m *Module) get(w http.ResponseWriter, r *http.Request) {
 	default:
 		fail(w, f, http.StatusNotFound, "no such endpoint")
 	}
+}
+
+// discoveryAt serves the discovery document one level up, at
+// /open311/discovery.json, where clients look for it first.
+func (m *Module) discoveryAt(w http.ResponseWriter, r *http.Request) {
+	name, f, ok := format(r.PathValue("file"))
+	if !ok || name != "discovery" {
+		fail(w, f, http.StatusNotFound, "no such endpoint")
+		return
+	}
+	m.discovery(w, r, f)
 }
 
 func (m *Module) post(w http.ResponseWriter, r *http.Request) {
@@ -210,9 +242,24 @@ type discoveryDoc struct {
 // changeset is when this endpoint's behaviour last changed.
 const changeset = "2026-10-01T00:00:00+08:00"
 
-func (m *Module) discovery(w http.ResponseWriter, f string) {
+// base returns the absolute address clients reach the platform at: the
+// configured BaseURL, else the request's scheme and Host. The scheme is the
+// connection's own: X-Forwarded-Proto is not trusted, as there is no
+// trusted-proxy setting (behind a TLS-terminating proxy, set --base-url).
+func (m *Module) base(r *http.Request) string {
+	if m.d.BaseURL != "" {
+		return m.d.BaseURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func (m *Module) discovery(w http.ResponseWriter, r *http.Request, f string) {
 	write(w, f, http.StatusOK, discoveryDoc{Changeset: changeset, Contact: m.d.Contact, KeyService: m.d.KeyService,
-		Endpoints: []endpoint{{Specification: "http://wiki.open311.org/GeoReport_v2", URL: m.d.BaseURL + Prefix,
+		Endpoints: []endpoint{{Specification: "http://wiki.open311.org/GeoReport_v2", URL: m.base(r) + Prefix,
 			Changeset: changeset, Type: "production", Formats: []string{"text/xml", "application/json"}}}})
 }
 
@@ -326,9 +373,10 @@ func (m *Module) create(w http.ResponseWriter, r *http.Request, f string) {
 		return
 	}
 	form := r.PostForm
+	// GeoReport v2: a missing or invalid api_key is 403.
 	key := strings.TrimSpace(form.Get("api_key"))
 	if key == "" {
-		fail(w, f, http.StatusBadRequest, "api_key required (缺少 api_key)")
+		fail(w, f, http.StatusForbidden, "api_key required (缺少 api_key)")
 		return
 	}
 	a, err := m.d.Auth.Authenticate(r.Context(), key)
@@ -501,12 +549,4 @@ func cut(s string, n int) string {
 		r = r[:len(r)-1]
 	}
 	return string(r)
-}
-
-// phonePattern finds mainland mobile numbers written in a description.
-var phonePattern = regexp.MustCompile(`1[3-9]\d{9}`)
-
-// maskPhones masks the phone numbers in s.
-func maskPhones(s string) string {
-	return phonePattern.ReplaceAllStringFunc(s, pii.MaskPhone)
 }

@@ -61,7 +61,7 @@ func setup(t *testing.T, db *store.DB) *env {
 			return err
 		}
 		e.dept = d.ID
-		u, err := orgs.CreateUser(ctx, tx, org.NewUser{Username: "disp", DisplayName: "派单员", Password: "password-123",
+		u, err := orgs.CreateUser(ctx, tx, org.NewUser{Username: "disp", DisplayName: "派单员", Password: "Qiu-shui-2468",
 			Roles: []auth.Role{auth.RoleDispatcher}, RegionCode: "990100"})
 		e.disp = &auth.Actor{UserID: u.ID, Name: u.DisplayName, Roles: []auth.Role{auth.RoleDispatcher}, RegionCode: "990100"}
 		return err
@@ -139,7 +139,9 @@ func TestDiscoveryServicesDefinition(t *testing.T) {
 				Formats []string `xml:"formats>format"`
 			} `xml:"endpoints>endpoint"`
 		}
-		if code != 200 || xml.Unmarshal([]byte(body), &dx) != nil || len(dx.Endpoints) != 1 || dx.Endpoints[0].URL != "/open311/v2" ||
+		// The endpoint is absolute: a client that follows the document can
+		// resolve it (from the request's host, as no --base-url is set).
+		if code != 200 || xml.Unmarshal([]byte(body), &dx) != nil || len(dx.Endpoints) != 1 || dx.Endpoints[0].URL != e.srv.URL+"/open311/v2" ||
 			dx.Endpoints[0].Formats[0] != "text/xml" {
 			t.Errorf("discovery.xml: %d %s", code, body)
 		}
@@ -215,7 +217,8 @@ func TestPostNeedsAPIKey(t *testing.T) {
 			"description": {"夜市占道经营，行人无法通行"}, "phone": {"13912345678"}}
 		code, body := e.post(t, "/open311/v2/requests.json", form)
 		var errs []apiErr
-		if code != 400 || json.Unmarshal([]byte(body), &errs) != nil || len(errs) != 1 || errs[0].Code != 400 ||
+		// GeoReport v2: a missing api_key is 403, like an invalid one.
+		if code != 403 || json.Unmarshal([]byte(body), &errs) != nil || len(errs) != 1 || errs[0].Code != 403 ||
 			!strings.Contains(errs[0].Description, "api_key") {
 			t.Errorf("no key json: %d %s", code, body)
 		}

@@ -4,12 +4,17 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/hotline"
+	"github.com/yingshang/yingshang/internal/pii"
 )
 
 // request is one service request as GET shows it: no caller data.
@@ -35,39 +40,131 @@ type request struct {
 }
 
 // reader reads orders for the public: the system actor, whose view the
-// request mapping then strips of every personal field.
+// request mapping then reduces to what the public may see.
 var reader = auth.System()
 
-// view maps o to its public form; depts caches department names.
-func (m *Module) view(ctx context.Context, o *hotline.Order, depts map[int64]string) request {
+// names caches, for one answer, the names of departments and regions.
+type names map[string]string
+
+// view maps o to what the public sees of it. The caller has checked
+// o.Public. The description is the order's text with personal numbers
+// masked (pii.MaskText); the address of a private matter (privateMatter)
+// is coarsened to its street and its position left out, and the position of
+// a public place is rounded to about ten metres.
+func (m *Module) view(ctx context.Context, o *hotline.Order, ns names) request {
 	status := "closed"
 	if o.Open() {
 		status = "open"
 	}
 	c, _ := m.d.Hotline.Category(o.CategoryCode)
 	rq := request{ID: o.Number, Status: status, StatusNotes: o.Status.Name(), ServiceName: c.Name,
-		ServiceCode: o.CategoryCode, Requested: W3C(o.CreatedAt), Updated: W3C(o.UpdatedAt), Address: o.Address,
-		Lat: o.Lat, Long: o.Lng}
-	if !o.Confidential {
-		rq.Description = maskPhones(o.Content)
+		ServiceCode: o.CategoryCode, Requested: W3C(o.CreatedAt), Updated: W3C(o.UpdatedAt),
+		Description: pii.MaskText(o.Content)}
+	if m.privateMatter(o.CategoryCode) {
+		rq.Address = Street(o.Address, m.regionName(ctx, o.RegionCode, ns))
+	} else {
+		rq.Address = pii.MaskText(o.Address)
+		if o.Lat != nil && o.Lng != nil {
+			la, lo := round4(*o.Lat), round4(*o.Lng)
+			rq.Lat, rq.Long = &la, &lo
+		}
 	}
 	if o.LeadDept != 0 {
-		name, ok := depts[o.LeadDept]
-		if !ok {
-			if d, err := m.d.Org.GetDepartment(ctx, o.LeadDept); err == nil {
-				name = d.Name
-			}
-			depts[o.LeadDept] = name
-		}
-		rq.AgencyResponsible = name
+		rq.AgencyResponsible = m.d.Org.DepartmentName(ctx, o.LeadDept)
 	}
 	switch o.Status {
 	case hotline.StatusMerged:
 		rq.ServiceNotice = "与其他市民反映的同一问题合并办理 (handled together with a duplicate report)"
-	case hotline.StatusTransferred:
-		rq.ServiceNotice = "已转110处理 (transferred to the police, 110)"
 	}
 	return rq
+}
+
+// round4 rounds a coordinate to four decimals (about ten metres).
+func round4(v float64) float64 { return math.Round(v*1e4) / 1e4 }
+
+// regionName returns the name of region code, cached in ns.
+func (m *Module) regionName(ctx context.Context, code string, ns names) string {
+	if n, ok := ns[code]; ok {
+		return n
+	}
+	n := ""
+	if r, err := m.d.Org.GetRegion(ctx, code); err == nil {
+		n = r.Name
+	}
+	ns[code] = n
+	return n
+}
+
+// DefaultPublicPlaces are the category code prefixes whose matters happen
+// in public places (street vending, refuse, outdoor advertising, roads and
+// street lights, restaurants and shops, transport, construction noise, air
+// pollution): their addresses are shown as given. Every other matter is a
+// private one (a home, a property, an employer, a hospital, a
+// neighbour's noise, an enterprise): its address is coarsened to the street.
+var DefaultPublicPlaces = []string{"0101", "0104", "0201", "0202", "04", "050101", "0502"}
+
+// privateMatter reports whether the address of an order in category code
+// is private (see DefaultPublicPlaces). A category added later is private
+// until configured otherwise.
+func (m *Module) privateMatter(code string) bool {
+	for _, p := range m.d.PublicPlaces {
+		if strings.HasPrefix(code, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// Street coarsens an address to its street: "临江区江滨路88号3单元502室"
+// becomes "临江区江滨路". An address naming no street before its first
+// number or housing estate ("临江区春江花园5栋") comes out as region, the
+// name of the order's district: coarser rather than too precise.
+func Street(address, region string) string {
+	cut := strings.IndexFunc(address, unicode.IsDigit)
+	if cut < 0 {
+		cut = len(address)
+	}
+	for _, m := range estateWords {
+		for from := 0; from < cut; {
+			i := strings.Index(address[from:], m)
+			if i < 0 {
+				break
+			}
+			i += from
+			if !hasStreetSuffix(address[i+len(m):]) { // "花园路" is a street
+				cut = min(cut, i)
+				break
+			}
+			from = i + len(m)
+		}
+	}
+	head := address[:cut]
+	end := -1
+	for _, suffix := range streetSuffixes {
+		if i := strings.LastIndex(head, suffix); i >= 0 && i+len(suffix) > end {
+			end = i + len(suffix)
+		}
+	}
+	if end < 0 {
+		return region
+	}
+	return strings.TrimSpace(head[:end])
+}
+
+// estateWords start the part of an address below the street: a housing
+// estate, a building, a flat.
+var estateWords = []string{"号", "栋", "幢", "单元", "室", "小区", "花园", "公寓", "大厦", "新村", "苑", "名邸", "家园", "#", "(", "（"}
+
+// streetSuffixes end the name of a street.
+var streetSuffixes = []string{"大道", "大街", "胡同", "路", "街", "巷", "弄", "道"}
+
+func hasStreetSuffix(s string) bool {
+	for _, x := range streetSuffixes {
+		if strings.HasPrefix(s, x) {
+			return true
+		}
+	}
+	return false
 }
 
 // writeRequests writes the spec's list of requests.
@@ -85,16 +182,22 @@ func writeRequests(w http.ResponseWriter, f string, rs []request) {
 	write(w, f, http.StatusOK, rs)
 }
 
-// Limits of GET requests, as the spec suggests.
+// Limits of GET requests, as the spec suggests: 90 days by default, at
+// most 1000 requests in one answer.
 const (
 	defaultWindow = 90 * 24 * time.Hour
 	maxRequests   = 1000
 )
 
+// list answers GET requests: the public orders only (hotline.Filter.Public),
+// newest first, within the spec's window and limit. Beyond the spec, page
+// (from 1) and page_size (at most 1000, default 1000) page through a
+// window; the answer carries X-Total-Count and, when there is more, a Link
+// header to the next page.
 func (m *Module) list(w http.ResponseWriter, r *http.Request, f string) {
 	ctx := r.Context()
 	q := r.URL.Query()
-	depts := map[int64]string{}
+	ns := names{}
 	var out []request
 	if ids := strings.TrimSpace(q.Get("service_request_id")); ids != "" {
 		// The spec: with ids, every other filter is ignored.
@@ -103,20 +206,26 @@ func (m *Module) list(w http.ResponseWriter, r *http.Request, f string) {
 				break
 			}
 			o, err := m.d.Hotline.GetByNumber(ctx, reader, strings.TrimSpace(id))
-			if err == nil {
-				out = append(out, m.view(ctx, o, depts))
+			if err == nil && o.Public() {
+				out = append(out, m.view(ctx, o, ns))
 			}
 		}
 		writeRequests(w, f, out)
 		return
 	}
 	now := m.d.Now()
-	fl := hotline.Filter{CategoryCode: strings.TrimSpace(q.Get("service_code")), Limit: 500}
+	fl := hotline.Filter{CategoryCode: strings.TrimSpace(q.Get("service_code")), Public: true}
 	if fl.CategoryCode != "" {
 		if c, ok := m.d.Hotline.Category(fl.CategoryCode); !ok || c.Level() != 3 {
 			fail(w, f, http.StatusBadRequest, "service_code not found (无此服务)")
 			return
 		}
+	}
+	page, err1 := positive(q.Get("page"), 1, 0)
+	size, err2 := positive(q.Get("page_size"), maxRequests, maxRequests)
+	if err1 != nil || err2 != nil {
+		fail(w, f, http.StatusBadRequest, fmt.Sprintf("page must be a whole number from 1, page_size from 1 to %d (分页参数错误)", maxRequests))
+		return
 	}
 	var err error
 	if fl.From, err = w3cParam(q.Get("start_date")); err != nil {
@@ -136,9 +245,8 @@ func (m *Module) list(w http.ResponseWriter, r *http.Request, f string) {
 	if !fl.To.IsZero() {
 		fl.To = fl.To.Add(time.Microsecond) // end_date is inclusive
 	}
-	wantOpen, wantClosed := true, true
 	if s := strings.TrimSpace(q.Get("status")); s != "" {
-		wantOpen, wantClosed = false, false
+		wantOpen, wantClosed := false, false
 		for _, v := range strings.Split(s, ",") {
 			switch strings.TrimSpace(v) {
 			case "open":
@@ -150,36 +258,53 @@ func (m *Module) list(w http.ResponseWriter, r *http.Request, f string) {
 				return
 			}
 		}
+		if wantOpen != wantClosed {
+			fl.Open = &wantOpen
+		}
 	}
-	switch {
-	case wantOpen && !wantClosed:
-		fl.Status = []hotline.Status{hotline.StatusNew, hotline.StatusDispatched, hotline.StatusHandling,
-			hotline.StatusReplied, hotline.StatusMerged}
-	case wantClosed && !wantOpen:
-		fl.Status = []hotline.Status{hotline.StatusClosed, hotline.StatusVisited, hotline.StatusTransferred,
-			hotline.StatusMerged}
-	}
-	for len(out) < maxRequests {
-		orders, _, err := m.d.Hotline.List(ctx, reader, fl)
+	// hotline.List gives at most 500 a call: a page of up to 1000 takes two.
+	const chunk = 500
+	total := 0
+	for got := 0; got < size; {
+		fl.Offset, fl.Limit = (page-1)*size+got, min(chunk, size-got)
+		orders, n, err := m.d.Hotline.List(ctx, reader, fl)
 		if err != nil {
 			fail(w, f, http.StatusInternalServerError, "internal error")
 			return
 		}
+		total = n
 		for i := range orders {
-			o := &orders[i]
-			if (o.Open() && wantOpen) || (!o.Open() && wantClosed) {
-				out = append(out, m.view(ctx, o, depts))
-			}
-			if len(out) == maxRequests {
-				break
-			}
+			out = append(out, m.view(ctx, &orders[i], ns))
 		}
+		got += len(orders)
 		if len(orders) < fl.Limit {
 			break
 		}
-		fl.Offset += fl.Limit
+	}
+	w.Header().Set("X-Total-Count", strconv.Itoa(total))
+	if page*size < total {
+		next := *r.URL
+		v := next.Query()
+		v.Set("page", strconv.Itoa(page+1))
+		v.Set("page_size", strconv.Itoa(size))
+		next.RawQuery = v.Encode()
+		w.Header().Set("Link", "<"+m.base(r)+next.RequestURI()+`>; rel="next"`)
 	}
 	writeRequests(w, f, out)
+}
+
+// positive reads a whole number from 1 (at most max when max > 0); empty
+// is def.
+func positive(s string, def, max int) (int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || (max > 0 && n > max) {
+		return 0, errors.New("out of range")
+	}
+	return n, nil
 }
 
 // w3cParam reads a W3C (RFC 3339) date-time; empty is the zero time.
@@ -201,7 +326,8 @@ func (m *Module) request(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	o, err := m.d.Hotline.GetByNumber(r.Context(), reader, id)
-	if errors.Is(err, hotline.ErrNotFound) {
+	if errors.Is(err, hotline.ErrNotFound) || (err == nil && !o.Public()) {
+		// An order the public may not see answers as one that does not exist.
 		fail(w, f, http.StatusNotFound, "service_request_id "+id+" not found")
 		return
 	}
@@ -209,7 +335,7 @@ func (m *Module) request(w http.ResponseWriter, r *http.Request) {
 		fail(w, f, http.StatusInternalServerError, "internal error")
 		return
 	}
-	rq := m.view(r.Context(), o, map[int64]string{})
+	rq := m.view(r.Context(), o, names{})
 	if o.Open() && o.Status != hotline.StatusMerged {
 		if in, err := m.d.Hotline.Instance(r.Context(), reader, o.ID); err == nil {
 			due := in.StateDueAt
@@ -229,7 +355,7 @@ func (m *Module) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	o, err := m.d.Hotline.GetByNumber(r.Context(), reader, tok)
-	if err != nil {
+	if err != nil || !o.Public() {
 		fail(w, f, http.StatusNotFound, "token "+tok+" not found")
 		return
 	}

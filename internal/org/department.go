@@ -193,6 +193,19 @@ func (s *Service) forgetDepartment(id int64) {
 	s.mu.Unlock()
 }
 
+// ForgetDepartment drops department id from this node's cache; id 0 drops
+// every department. The platform calls it when another node reports a
+// change (package cluster).
+func (s *Service) ForgetDepartment(id int64) {
+	if id == 0 {
+		s.mu.Lock()
+		clear(s.depts)
+		s.mu.Unlock()
+		return
+	}
+	s.forgetDepartment(id)
+}
+
 // GetDepartment returns the department with id, or ErrNotFound.
 func (s *Service) GetDepartment(ctx context.Context, id int64) (*Department, error) {
 	d, err := getDepartment(ctx, s.db, id)

@@ -37,7 +37,7 @@ const (
 	CodeUnknown    = "unknown"     // refers to something that does not exist
 	CodeTaken      = "taken"       // unique value already used; matches ErrConflict
 	CodeNotAllowed = "not_allowed" // not permitted in this combination
-	CodeWeak       = "weak"        // password too short
+	CodeWeak       = "weak"        // password breaks a rule of auth.CheckPassword
 )
 
 // ValidationError says what is wrong with one field of the input. A refused

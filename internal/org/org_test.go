@@ -173,7 +173,7 @@ func hasFieldError(err error, field, code string) bool {
 }
 
 func handler(f *fixture, username string, depts ...int64) org.NewUser {
-	return org.NewUser{Username: username, DisplayName: "王五", Password: "correct horse",
+	return org.NewUser{Username: username, DisplayName: "王五", Password: "Correct horse 1",
 		Roles: []auth.Role{auth.RoleHandler}, RegionCode: f.district, DepartmentIDs: depts}
 }
 
@@ -195,6 +195,9 @@ func TestCreateUserRefusalsStoreNothing(t *testing.T) {
 			{"short username", with(func(u *org.NewUser) { u.Username = "ab" }), "username", org.CodeFormat},
 			{"bad username char", with(func(u *org.NewUser) { u.Username = "wang wu" }), "username", org.CodeFormat},
 			{"short password", with(func(u *org.NewUser) { u.Password = "1234567" }), "password", org.CodeWeak},
+			{"password of one kind", with(func(u *org.NewUser) { u.Password = "abcdefghij" }), "password", org.CodeWeak},
+			{"password with the username", with(func(u *org.NewUser) { u.Password = "Wangwu-2026" }), "password", org.CodeWeak},
+			{"common password", with(func(u *org.NewUser) { u.Password = "Woaini1314!" }), "password", org.CodeWeak},
 			{"no display name", with(func(u *org.NewUser) { u.DisplayName = " " }), "display_name", org.CodeRequired},
 			{"no roles", with(func(u *org.NewUser) { u.Roles = nil }), "roles", org.CodeRequired},
 			{"system role", with(func(u *org.NewUser) { u.Roles = []auth.Role{auth.RoleSystem} }), "roles", org.CodeUnknown},
@@ -279,7 +282,7 @@ func TestPersonalNumbers(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		ctx := context.Background()
-		in := org.NewUser{Username: "zhangsan", DisplayName: "张三", Password: "correct horse",
+		in := org.NewUser{Username: "zhangsan", DisplayName: "张三", Password: "Correct horse 1",
 			Roles: []auth.Role{auth.RoleCitizen}, RegionCode: f.district,
 			CitizenID: strings.ToLower(testCitizenID), Phone: testPhone}
 		u, err := f.svc.CreateUser(ctx, db, in)
@@ -338,7 +341,7 @@ func TestEnterpriseUser(t *testing.T) {
 		f := setup(t, db)
 		ctx := context.Background()
 		u, err := f.svc.CreateUser(ctx, db, org.NewUser{Username: "acme", DisplayName: "深圳某某科技有限公司",
-			Password: "correct horse", Roles: []auth.Role{auth.RoleEnterprise}, RegionCode: f.district,
+			Password: "Correct horse 1", Roles: []auth.Role{auth.RoleEnterprise}, RegionCode: f.district,
 			USCC: strings.ToLower(testUSCC)})
 		if err != nil {
 			t.Fatal(err)
@@ -357,7 +360,7 @@ func TestUserInTwoDepartments(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		ctx := context.Background()
-		u, err := f.svc.CreateUser(ctx, db, org.NewUser{Username: "lisi", DisplayName: "李四", Password: "correct horse",
+		u, err := f.svc.CreateUser(ctx, db, org.NewUser{Username: "lisi", DisplayName: "李四", Password: "Correct horse 1",
 			Roles: []auth.Role{auth.RoleHandler, auth.RoleApprover, auth.RoleHandler}, RegionCode: f.district,
 			DepartmentIDs: []int64{f.deptB.ID, f.deptA.ID, f.deptB.ID}})
 		if err != nil {
@@ -429,11 +432,24 @@ func TestStatusAndPassword(t *testing.T) {
 		if err := f.svc.DisableUser(ctx, db, 9999); !errors.Is(err, org.ErrNotFound) {
 			t.Errorf("disable unknown: %v", err)
 		}
-		if err := f.svc.SetPassword(ctx, db, u.ID, "short"); !errors.Is(err, org.ErrInvalid) {
+		if err := f.svc.SetPassword(ctx, db, u.ID, "short", true); !errors.Is(err, org.ErrInvalid) {
 			t.Errorf("short password: %v", err)
 		}
-		if err := f.svc.SetPassword(ctx, db, u.ID, "a much longer one"); err != nil {
+		if err := f.svc.SetPassword(ctx, db, u.ID, "P@ssw0rd", true); !errors.Is(err, org.ErrInvalid) || !errors.Is(err, auth.ErrPasswordCommon) {
+			t.Errorf("common password: %v", err)
+		}
+		if err := f.svc.SetPassword(ctx, db, u.ID, "A much longer 0ne", true); err != nil {
 			t.Errorf("SetPassword: %v", err)
+		}
+		var must bool
+		if err := db.NewSelect().Table("users").Column("password_change_required").Where("id = ?", u.ID).Scan(ctx, &must); err != nil || !must {
+			t.Errorf("password_change_required = %v, %v; want true after an administrator's password", must, err)
+		}
+		if err := f.svc.SetPassword(ctx, db, u.ID, "A much longer 0ne!", false); err != nil {
+			t.Errorf("SetPassword: %v", err)
+		}
+		if err := db.NewSelect().Table("users").Column("password_change_required").Where("id = ?", u.ID).Scan(ctx, &must); err != nil || must {
+			t.Errorf("password_change_required = %v, %v; want false", must, err)
 		}
 		if _, err := f.svc.GetUserByUsername(ctx, "WANGWU"); err != nil {
 			t.Errorf("GetUserByUsername: %v", err)

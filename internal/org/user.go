@@ -44,10 +44,13 @@ type User struct {
 	PhoneMasked     string
 	CitizenIDMasked string
 	Status          Status
-	FailedLogins    int
-	LockedUntil     *time.Time
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// FailedLogins and LockedUntil are the per-account lockout of earlier
+	// versions, no longer set: failed sign-ins are now counted per address
+	// and per (username, address) in signin_throttle (see auth.Throttle).
+	FailedLogins int
+	LockedUntil  *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // Has reports whether the user holds role r.
@@ -77,8 +80,10 @@ type userRow struct {
 	Status         string     `bun:"status"`
 	FailedLogins   int        `bun:"failed_logins"`
 	LockedUntil    *time.Time `bun:"locked_until"`
-	CreatedAt      time.Time  `bun:"created_at"`
-	UpdatedAt      time.Time  `bun:"updated_at"`
+	// PasswordChangeRequired is set for a password an administrator set.
+	PasswordChangeRequired bool      `bun:"password_change_required"`
+	CreatedAt              time.Time `bun:"created_at"`
+	UpdatedAt              time.Time `bun:"updated_at"`
 }
 
 type userRoleRow struct {
@@ -95,15 +100,18 @@ type userDepartmentRow struct {
 
 // NewUser is the input to CreateUser.
 type NewUser struct {
-	Username      string // 3–32 of a-z 0-9 _ . - (upper case is folded)
-	DisplayName   string
-	Password      string // at least auth.MinPasswordLength characters
-	Roles         []auth.Role
-	RegionCode    string
-	DepartmentIDs []int64
-	USCC          string // required for, and only for, enterprise users
-	CitizenID     string // optional
-	Phone         string // optional, mainland mobile
+	Username    string // 3–32 of a-z 0-9 _ . - (upper case is folded)
+	DisplayName string
+	Password    string // must pass auth.CheckPassword
+	// ChangeAtSignIn makes the user change the password at their first
+	// sign-in: set for passwords an administrator chose.
+	ChangeAtSignIn bool
+	Roles          []auth.Role
+	RegionCode     string
+	DepartmentIDs  []int64
+	USCC           string // required for, and only for, enterprise users
+	CitizenID      string // optional
+	Phone          string // optional, mainland mobile
 }
 
 // profile is the validated, normalised state of a user's editable fields.
@@ -213,8 +221,8 @@ func (s *Service) CreateUser(ctx context.Context, tx store.IDB, in NewUser) (*Us
 	if !usernamePattern.MatchString(username) {
 		pr.add("username", CodeFormat, "用户名须为3至32位小写字母、数字或 _ . - (username must be 3–32 of a-z 0-9 _ . -)")
 	}
-	if err := auth.CheckPassword(in.Password); err != nil {
-		pr.add("password", CodeWeak, "密码至少8个字符 (password must be at least 8 characters)")
+	if err := auth.CheckPassword(in.Password, username); err != nil {
+		pr.add("password", CodeWeak, passwordProblem(err))
 	}
 	var id int64
 	err := tx.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
@@ -233,12 +241,13 @@ func (s *Service) CreateUser(ctx context.Context, tx store.IDB, in NewUser) (*Us
 		if len(pr) > 0 {
 			return pr.err()
 		}
-		hash, err := auth.HashPassword(in.Password, s.Password)
+		hash, err := auth.HashPassword(in.Password, username, s.Password)
 		if err != nil {
 			return err
 		}
 		now := s.stamp()
-		row := &userRow{Username: username, PasswordHash: hash, Status: string(StatusActive), CreatedAt: now, UpdatedAt: now}
+		row := &userRow{Username: username, PasswordHash: hash, PasswordChangeRequired: in.ChangeAtSignIn,
+			Status: string(StatusActive), CreatedAt: now, UpdatedAt: now}
 		s.apply(row, &pf)
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 			if store.IsUniqueViolation(err) {
@@ -365,23 +374,42 @@ func setIf[T any](dst *T, src *T) {
 	}
 }
 
-// SetPassword replaces a user's password, clears any lockout and ends the
-// user's existing sessions (API tokens stay valid). A user changing their
-// own password signs in again, or the caller starts a new session.
-func (s *Service) SetPassword(ctx context.Context, tx store.IDB, id int64, password string) error {
-	hash, err := auth.HashPassword(password, s.Password)
+// SetPassword replaces a user's password and ends the user's existing
+// sessions (API tokens stay valid). With changeAtSignIn (a password an
+// administrator chose) the user must change it at their next sign-in. The
+// password must pass auth.CheckPassword. Callers clear the sign-in
+// failures counted against the user (auth.Service.ClearFailures).
+func (s *Service) SetPassword(ctx context.Context, tx store.IDB, id int64, password string, changeAtSignIn bool) error {
+	var username string
+	if err := tx.NewSelect().Model((*userRow)(nil)).Column("username").Where("id = ?", id).Scan(ctx, &username); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("org: set password of user %d: %w", id, ErrNotFound)
+		}
+		return fmt.Errorf("org: set password of user %d: %w", id, err)
+	}
+	hash, err := auth.HashPassword(password, username, s.Password)
 	if err != nil {
 		return fmt.Errorf("org: set password of user %d: %w",
-			id, errors.Join(invalid("password", CodeWeak, "密码至少8个字符 (password must be at least 8 characters)"), err))
+			id, errors.Join(invalid("password", CodeWeak, passwordProblem(err)), err))
 	}
 	res, err := tx.NewUpdate().Model((*userRow)(nil)).
 		Set("password_hash = ?", hash).
+		Set("password_change_required = ?", changeAtSignIn).
 		Set("auth_epoch = auth_epoch + 1").
 		Set("failed_logins = 0").
 		Set("locked_until = NULL").
 		Set("updated_at = ?", s.stamp()).
 		Where("id = ?", id).Exec(ctx)
 	return s.updated(res, err, "set password of", id)
+}
+
+// passwordProblem is the message for a password auth.CheckPassword refused.
+func passwordProblem(err error) string {
+	var weak *auth.WeakPasswordError
+	if errors.As(err, &weak) {
+		return weak.Text
+	}
+	return "密码不符合要求 (password does not meet the rules)"
 }
 
 // DisableUser stops a user from signing in; their sessions and API tokens

@@ -49,6 +49,9 @@ type DB struct {
 	checkpointing atomic.Bool
 	// stmts holds the statements prepared for Exec, QueryRow and Query.
 	stmts stmtCache
+	// group queues the SQLite write transactions waiting for a group
+	// commit (see group.go).
+	group groupQueue
 }
 
 // writerWait bounds how long a write transaction waits for its turn on
@@ -102,7 +105,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		dsn := "file:" + path + "?_txlock=immediate" +
 			"&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
 			"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)" +
-			"&_pragma=temp_store(MEMORY)&_pragma=cache_size(-16384)&_pragma=mmap_size(268435456)" +
+			"&_pragma=wal_autocheckpoint(10000)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-16384)&_pragma=mmap_size(268435456)" +
 			"&_time_format=sqlite"
 		sqldb, err := sql.Open("sqlite", dsn)
 		if err != nil {
@@ -149,34 +152,19 @@ func (db *DB) Kind() Kind { return db.kind }
 // are written through one WithTx call.
 //
 // On SQLite write transactions queue for their turn before taking a
-// connection; one still waiting after writerWait fails with ErrBusy. Every
-// checkpointEvery commits, the committing caller then checkpoints the WAL,
-// after giving up its turn.
+// connection; one still waiting after writerWait fails with ErrBusy. The
+// caller that gets the turn commits the queued functions together, each in
+// its own savepoint (group commit, see group.go): fn may then run on another
+// goroutine, with ctx's values but not its cancellation. Every
+// checkpointEvery committed functions, the leading caller then checkpoints
+// the WAL, after giving up its turn.
 //
 // The context fn receives carries the transaction's deferred work (see
 // Deferred): after fn returns nil, that work runs in the transaction, and
 // then it commits. Pass that context on to the calls made with tx.
 func (db *DB) WithTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error {
-	var release func()
 	if db.writer != nil {
-		t := time.NewTimer(writerWait)
-		select {
-		case db.writer <- struct{}{}:
-			t.Stop()
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-			return ErrBusy
-		}
-		held := true
-		release = func() {
-			if held {
-				held = false
-				<-db.writer
-			}
-		}
-		defer release()
+		return db.withGroupTx(ctx, fn)
 	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
@@ -198,14 +186,7 @@ func (db *DB) WithTx(ctx context.Context, fn func(ctx context.Context, tx Tx) er
 		return err
 	}
 	committed = true
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	if release != nil {
-		release()
-		db.checkpoint(ctx)
-	}
-	return nil
+	return tx.Commit()
 }
 
 // checkpointEvery is how many WithTx commits pass between two WAL
@@ -224,8 +205,9 @@ const checkpointEvery = 32
 // SQLite allows; SQLite's own threshold remains a safety net for writes
 // made outside WithTx. An error is ignored: the next checkpoint, or
 // SQLite's, catches up.
-func (db *DB) checkpoint(ctx context.Context) {
-	if db.commits.Add(1)%checkpointEvery != 0 || !db.checkpointing.CompareAndSwap(false, true) {
+func (db *DB) checkpoint(ctx context.Context, n int) {
+	after := db.commits.Add(uint64(n))
+	if after/checkpointEvery == (after-uint64(n))/checkpointEvery || !db.checkpointing.CompareAndSwap(false, true) {
 		return
 	}
 	defer db.checkpointing.Store(false)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"path"
@@ -82,11 +83,14 @@ type User struct {
 	DepartmentIDs []int64     `json:"department_ids,omitempty"`
 	USCC          string      `json:"uscc,omitempty" doc:"Unified social credit code of the enterprise acted for"`
 	Home          string      `json:"home" doc:"Path of the user's start page"`
+	// MustChangePassword is set while the password is one an
+	// administrator chose.
+	MustChangePassword bool `json:"must_change_password" doc:"The password was set by an administrator and must be changed before anything else"`
 }
 
 func (s *Server) userOf(a *auth.Actor) User {
 	return User{ID: a.UserID, Name: a.Name, Roles: a.Roles, RegionCode: a.RegionCode,
-		DepartmentIDs: a.DepartmentIDs, USCC: a.USCC, Home: s.HomeFor(a)}
+		DepartmentIDs: a.DepartmentIDs, USCC: a.USCC, Home: s.HomeFor(a), MustChangePassword: a.MustChangePassword}
 }
 
 type signInInput struct {
@@ -113,19 +117,28 @@ type meOutput struct {
 
 func registerCoreAPI(s *Server) {
 	huma.Register(s.api, huma.Operation{
-		OperationID:   "create-session",
-		Method:        http.MethodPost,
-		Path:          APIPrefix + "/sessions",
-		Summary:       "Sign in",
-		Description:   "Checks a username and password and returns a session token.",
+		OperationID: "create-session",
+		Method:      http.MethodPost,
+		Path:        APIPrefix + "/sessions",
+		Summary:     "Sign in",
+		Description: "Checks a username and password and returns a session token. An unknown user, a wrong " +
+			"password, a username locked for this client address and a disabled account all answer 401 with " +
+			"the same message. Too many failures from one address (or against one username from addresses " +
+			"it never signed in from) answer 429 with Retry-After, before the password is checked. When " +
+			"user.must_change_password is true, the session may only change the password " +
+			"(POST /api/v1/account/password), read /api/v1/me and sign out.",
 		Tags:          []string{"sessions"},
 		DefaultStatus: http.StatusCreated,
-		Errors:        []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity},
+		Errors:        []int{http.StatusUnauthorized, http.StatusUnprocessableEntity, http.StatusTooManyRequests},
 	}, func(ctx context.Context, in *signInInput) (*sessionOutput, error) {
 		if s.cfg.Sessions == nil {
 			return nil, huma.Error503ServiceUnavailable(s.bundle.T(i18n.LangFrom(ctx), "web.problem.503"))
 		}
 		token, a, err := s.cfg.Sessions.SignIn(ctx, in.Body.Username, in.Body.Password, clientMeta(ctx))
+		if errors.Is(err, auth.ErrDisabled) {
+			// Answered as a wrong password, like the sign-in page.
+			err = auth.ErrBadCredentials
+		}
 		if err != nil {
 			return nil, s.Problem(ctx, err)
 		}
@@ -149,7 +162,7 @@ func registerCoreAPI(s *Server) {
 		if _, err := s.Actor(ctx); err != nil {
 			return nil, err
 		}
-		if err := s.cfg.Sessions.SignOut(ctx, sessionToken(ctx)); err != nil {
+		if err := s.cfg.Sessions.SignOut(ctx, sessionToken(ctx), clientMeta(ctx)); err != nil {
 			return nil, s.Problem(ctx, err)
 		}
 		return &signOutOutput{SetCookie: http.Cookie{

@@ -35,8 +35,8 @@ type reqInfo struct {
 	route  string
 	userID int64
 	token  string
-	// ip and userAgent describe the client for the sign-in record. The
-	// address is the peer's: proxies' forwarding headers are not trusted.
+	// ip and userAgent describe the client for logs, audit and
+	// throttling. ip is ClientIP's answer for the server's trusted proxies.
 	ip, userAgent string
 	// body is the request body before the default size limit was applied,
 	// so that MaxBytes can set a different one.
@@ -68,6 +68,7 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 		defer func() { ri.route = r.Pattern }()
 		mux.ServeHTTP(w, r)
 	})
+	h = s.checkText(h)
 	h = s.authenticate(h)
 	h = s.crossOrigin(h)
 	h = s.limitBody(h)
@@ -89,7 +90,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		if !safeRequestID.MatchString(id) {
 			id = rand.Text()
 		}
-		ri := &reqInfo{id: id, ip: peerIP(r.RemoteAddr), userAgent: r.UserAgent()}
+		ri := &reqInfo{id: id, ip: ClientIP(r, s.cfg.TrustedProxies), userAgent: r.UserAgent()}
 		w.Header().Set("X-Request-Id", id)
 		sw := &statusWriter{ResponseWriter: w}
 		s.inflight.Add(1)
@@ -117,6 +118,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				slog.Int64("bytes", sw.bytes),
 				slog.Duration("duration", elapsed),
 				slog.String("request_id", id),
+				slog.String("client", ri.ip),
 				slog.Int64("user_id", ri.userID),
 			)
 		}()
@@ -319,6 +321,16 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			ri.userID = a.UserID
 			ri.token = token
 			r = r.WithContext(auth.WithActor(r.Context(), a))
+			if a.MustChangePassword && strings.HasPrefix(token, auth.SessionTokenPrefix) && !mayWhilePasswordChange(r) {
+				// A password an administrator chose is changed before
+				// the session does anything else.
+				if isAPI(r) {
+					s.Error(w, r, http.StatusForbidden, "web.account.error.must_change_api")
+					return
+				}
+				http.Redirect(w, r, "/account?must=1", http.StatusSeeOther)
+				return
+			}
 		case err == nil || errors.Is(err, auth.ErrUnauthenticated):
 			if !isBearer {
 				s.clearSessionCookie(w, r)
@@ -425,10 +437,3 @@ func signinURL(r *http.Request) string {
 }
 
 func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
-
-func peerIP(addr string) string {
-	if host, _, err := net.SplitHostPort(addr); err == nil {
-		return host
-	}
-	return addr
-}

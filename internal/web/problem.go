@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -41,9 +42,13 @@ func StatusOf(err error) int {
 	switch {
 	case err == nil:
 		return http.StatusOK
-	case errors.Is(err, auth.ErrUnauthenticated), errors.Is(err, auth.ErrBadCredentials):
+	case errors.Is(err, auth.ErrUnauthenticated), errors.Is(err, auth.ErrBadCredentials), errors.Is(err, auth.ErrLocked):
+		// A locked username answers as a wrong password would: the
+		// answer must not tell whether the account exists.
 		return http.StatusUnauthorized
-	case errors.Is(err, auth.ErrForbidden), errors.Is(err, auth.ErrLocked), errors.Is(err, auth.ErrDisabled):
+	case errors.Is(err, auth.ErrThrottled):
+		return http.StatusTooManyRequests
+	case errors.Is(err, auth.ErrForbidden), errors.Is(err, auth.ErrDisabled):
 		return http.StatusForbidden
 	case errors.Is(err, sql.ErrNoRows), errors.Is(err, auth.ErrNotFound), errors.As(err, &nf) && nf.NotFound():
 		return http.StatusNotFound
@@ -102,17 +107,27 @@ func (s *Server) Problem(ctx context.Context, err error) error {
 		return huma.NewError(status, s.bundle.T(lang, "web.problem.500", i18n.Args{"id": RequestID(ctx)}))
 	}
 	detail := s.bundle.T(lang, "web.problem."+strconv.Itoa(status))
+	var throttled *auth.ThrottledError
 	switch {
-	case errors.Is(err, auth.ErrLocked):
-		detail = s.bundle.T(lang, "web.signin.locked")
-	case errors.Is(err, auth.ErrBadCredentials):
+	case errors.Is(err, auth.ErrLocked), errors.Is(err, auth.ErrBadCredentials):
 		detail = s.bundle.T(lang, "web.signin.failed")
+	case errors.As(err, &throttled):
+		secs := retryAfter(throttled)
+		return huma.ErrorWithHeaders(
+			huma.NewError(status, s.bundle.T(lang, "web.signin.throttled", i18n.Args{"seconds": secs})),
+			http.Header{"Retry-After": {strconv.Itoa(secs)}})
 	}
 	var details []error
 	for _, fe := range fieldErrors(err) {
 		details = append(details, &huma.ErrorDetail{Location: "body." + fe.Field(), Message: fe.Error()})
 	}
 	return huma.NewError(status, detail, details...)
+}
+
+// retryAfter is the whole seconds of a throttled attempt's wait, at least 1.
+func retryAfter(e *auth.ThrottledError) int {
+	secs := int((e.RetryAfter + time.Second - 1) / time.Second)
+	return max(secs, 1)
 }
 
 // Error writes an error response for status: a problem+json body for API

@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"time"
@@ -33,13 +34,21 @@ import (
 // (auth.Service satisfies it).
 type Sessions interface {
 	// SignIn checks a username and password and opens a session. It fails
-	// with auth.ErrBadCredentials, auth.ErrLocked or auth.ErrDisabled.
+	// with auth.ErrThrottled, auth.ErrBadCredentials, auth.ErrLocked or
+	// auth.ErrDisabled (the last three answered alike).
 	SignIn(ctx context.Context, username, password string, meta auth.ClientMeta) (token string, a *auth.Actor, err error)
 	// Authenticate returns the actor of a session or API token, or
 	// auth.ErrUnauthenticated.
 	Authenticate(ctx context.Context, token string) (*auth.Actor, error)
 	// SignOut ends the session of token.
-	SignOut(ctx context.Context, token string) error
+	SignOut(ctx context.Context, token string, meta auth.ClientMeta) error
+	// ListSessions returns a user's open sessions, marking currentToken's.
+	ListSessions(ctx context.Context, userID int64, currentToken string) ([]auth.Session, error)
+	// EndSession ends one of the user's sessions, or fails with
+	// auth.ErrNotFound.
+	EndSession(ctx context.Context, userID, sessionID int64, meta auth.ClientMeta) error
+	// ChangePassword changes the password of currentToken's user.
+	ChangePassword(ctx context.Context, currentToken, current, next string, meta auth.ClientMeta) error
 }
 
 // Pinger reports whether the database answers (*store.DB satisfies it).
@@ -75,6 +84,10 @@ type Config struct {
 	// SecureCookies marks cookies Secure even on plain-HTTP requests, for
 	// a server behind a proxy that terminates TLS.
 	SecureCookies bool
+	// TrustedProxies are the proxies and load balancers whose
+	// X-Forwarded-For and X-Real-IP headers name the client (see
+	// ClientIP). Empty trusts none: the client is the direct peer.
+	TrustedProxies []netip.Prefix
 	// TrustedOrigins may send cross-origin unsafe requests (such as
 	// "https://portal.example.gov.cn"). Most deployments need none.
 	TrustedOrigins []string
@@ -94,6 +107,9 @@ type Config struct {
 	// PublicLinks are shown in every page's footer: the pages anyone may
 	// open without signing in (service guide, FAQ, rankings).
 	PublicLinks []NavLink
+	// PageCacheBytes bounds the memory the rendered public pages may take
+	// (see PageCache). Zero means 32 MiB; negative disables the cache.
+	PageCacheBytes int
 }
 
 // Server serves the platform's HTTP interface.
@@ -114,6 +130,10 @@ type Server struct {
 	duration *metrics.Histogram
 	inflight *metrics.Gauge
 	now      func() time.Time
+	cache    *PageCache // nil when disabled
+	// textRefusals answer refused text for endpoints with their own
+	// error format (OnBadText).
+	textRefusals []textRefusal
 }
 
 // New builds a server, registers the core routes and mounts cfg.Modules.
@@ -150,6 +170,14 @@ func New(cfg Config) (*Server, error) {
 	if s.metrics == nil {
 		s.metrics = metrics.NewRegistry()
 	}
+	if cfg.PageCacheBytes == 0 {
+		cfg.PageCacheBytes = 32 << 20
+	}
+	if cfg.PageCacheBytes > 0 {
+		// Expiry runs on the business clock, which CacheUntil's times
+		// (a certificate's expiry) are on.
+		s.cache = NewPageCache(cfg.PageCacheBytes, s.now)
+	}
 	for _, o := range cfg.TrustedOrigins {
 		if err := s.cop.AddTrustedOrigin(o); err != nil {
 			return nil, fmt.Errorf("web: trusted origin: %w", err)
@@ -181,6 +209,30 @@ func New(cfg Config) (*Server, error) {
 	s.placeholderHomes()
 	s.handler = s.middleware(s.mux)
 	return s, nil
+}
+
+// Public caches h's answers to anonymous visitors in the page cache group
+// for up to ttl (see PageCache). Whatever changes what the group shows must
+// call ForgetPages(group).
+func (s *Server) Public(group string, ttl time.Duration, h http.Handler) http.Handler {
+	if s.cache == nil {
+		return h
+	}
+	return s.cache.Wrap(group, ttl, h)
+}
+
+// ForgetPages drops the cached pages of group on this node.
+func (s *Server) ForgetPages(group string) {
+	if s.cache != nil {
+		s.cache.Forget(group)
+	}
+}
+
+// ForgetAllPages drops every cached page on this node.
+func (s *Server) ForgetAllPages() {
+	if s.cache != nil {
+		s.cache.ForgetAll()
+	}
 }
 
 // Handler returns the server's root handler, with all middleware applied.
@@ -312,10 +364,14 @@ func (s *Server) coreRoutes() {
 	s.HandleFunc("GET /signin", s.signinPage)
 	s.HandleFunc("POST /signin", s.signinSubmit)
 	s.HandleFunc("POST /signout", s.signout)
+	s.Handle("GET /account", s.RequireActor(http.HandlerFunc(s.accountPage)))
+	s.Handle("POST /account/password", s.RequireActor(http.HandlerFunc(s.accountPassword)))
+	s.Handle("POST /account/sessions/{id}/end", s.RequireActor(http.HandlerFunc(s.accountEndSession)))
 	s.HandleFunc("GET /{$}", s.root)
 	s.HandleFunc("/", s.notFound)
 	s.HandleFunc("/api/", s.notFound)
 	registerCoreAPI(s)
+	registerAccountAPI(s)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -334,13 +390,29 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "ok")
 }
 
+// frontPage is the data of the public home.
+type frontPage struct {
+	// Workspace is the signed-in citizen's or enterprise's own page, empty
+	// for an anonymous visitor.
+	Workspace string
+}
+
+// root is the public front door (门户首页): search the catalogue, apply,
+// reach 12345, look up a request, verify a certificate, read the FAQ and
+// the ranking, sign in. Citizens and enterprises see it too, with a link to
+// their own cases; staff go straight on to their workspace, as the brand
+// link has always taken them.
 func (s *Server) root(w http.ResponseWriter, r *http.Request) {
 	a := auth.FromContext(r.Context())
-	if a == nil {
-		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+	if a.IsStaff() {
+		http.Redirect(w, r, s.HomeFor(a), http.StatusSeeOther)
 		return
 	}
-	http.Redirect(w, r, s.HomeFor(a), http.StatusSeeOther)
+	var d frontPage
+	if a != nil {
+		d.Workspace = s.HomeFor(a)
+	}
+	s.Render(w, r, "web/front.html", d)
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {

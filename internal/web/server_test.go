@@ -154,7 +154,8 @@ func TestStatusOf(t *testing.T) {
 		{auth.ErrUnauthenticated, 401},
 		{fmt.Errorf("wrapped: %w", auth.ErrBadCredentials), 401},
 		{auth.ErrForbidden, 403},
-		{auth.ErrLocked, 403},
+		{auth.ErrLocked, 401}, // answered as a wrong password
+		{&auth.ThrottledError{RetryAfter: time.Second}, 429},
 		{sql.ErrNoRows, 404},
 		{fmt.Errorf("get: %w", notFoundErr{}), 404},
 		{fmt.Errorf("check: %w", errors.Join(fieldErr{"uscc", "bad check digit"}, fieldErr{"phone", "too short"})), 422},

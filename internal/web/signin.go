@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/yingshang/yingshang/internal/auth"
@@ -14,6 +15,8 @@ type signinForm struct {
 	Username string
 	// Error is the message key of a failed attempt.
 	Error string
+	// Seconds is how long a throttled client must wait.
+	Seconds int
 }
 
 func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {
@@ -44,17 +47,27 @@ func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token, a, err := s.cfg.Sessions.SignIn(r.Context(), form.Username, password, clientMeta(r.Context()))
+	var throttled *auth.ThrottledError
 	switch {
 	case err == nil:
 		s.setSessionCookie(w, r, token)
 		infoFrom(r.Context()).userID = a.UserID
+		if a.MustChangePassword {
+			http.Redirect(w, r, "/account?must=1", http.StatusSeeOther)
+			return
+		}
 		http.Redirect(w, r, s.orHome(form.Next, a), http.StatusSeeOther)
 		return
-	case errors.Is(err, auth.ErrLocked):
-		form.Error = "web.signin.locked"
-	case errors.Is(err, auth.ErrBadCredentials), errors.Is(err, auth.ErrDisabled):
-		// One message for an unknown user, a wrong password and a
-		// disabled account: the page must not reveal who has an account.
+	case errors.As(err, &throttled):
+		secs := retryAfter(throttled)
+		form.Error, form.Seconds = "web.signin.throttled", secs
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		s.RenderStatus(w, r, http.StatusTooManyRequests, "web/signin.html", form)
+		return
+	case errors.Is(err, auth.ErrLocked), errors.Is(err, auth.ErrBadCredentials), errors.Is(err, auth.ErrDisabled):
+		// One status and message for an unknown user, a wrong password, a
+		// username locked for this address and a disabled account: the
+		// page must not reveal who has an account.
 		form.Error = "web.signin.failed"
 	default:
 		s.log.ErrorContext(r.Context(), "sign in", "request_id", RequestID(r.Context()), "err", err)
@@ -67,7 +80,7 @@ func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) {
 func (s *Server) signout(w http.ResponseWriter, r *http.Request) {
 	token := sessionToken(r.Context())
 	if token != "" && s.cfg.Sessions != nil {
-		if err := s.cfg.Sessions.SignOut(r.Context(), token); err != nil {
+		if err := s.cfg.Sessions.SignOut(r.Context(), token, clientMeta(r.Context())); err != nil {
 			s.log.ErrorContext(r.Context(), "sign out", "request_id", RequestID(r.Context()), "err", err)
 		}
 	}

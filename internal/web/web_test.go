@@ -49,6 +49,8 @@ func newFakeSessions() *fakeSessions {
 func (f *fakeSessions) SignIn(_ context.Context, username, password string, meta auth.ClientMeta) (string, *auth.Actor, error) {
 	f.lastMeta = meta
 	switch {
+	case username == "busy":
+		return "", nil, &auth.ThrottledError{RetryAfter: 1500 * time.Millisecond}
 	case f.locked[username]:
 		return "", nil, auth.ErrLocked
 	case f.passwords[username] == "" || f.passwords[username] != password:
@@ -71,10 +73,22 @@ func (f *fakeSessions) Authenticate(_ context.Context, token string) (*auth.Acto
 	return nil, auth.ErrUnauthenticated
 }
 
-func (f *fakeSessions) SignOut(_ context.Context, token string) error {
+func (f *fakeSessions) SignOut(_ context.Context, token string, _ auth.ClientMeta) error {
 	delete(f.tokens, token)
 	f.signedOut = append(f.signedOut, token)
 	return nil
+}
+
+func (f *fakeSessions) ListSessions(context.Context, int64, string) ([]auth.Session, error) {
+	return nil, nil
+}
+
+func (f *fakeSessions) EndSession(context.Context, int64, int64, auth.ClientMeta) error {
+	return auth.ErrNotFound
+}
+
+func (f *fakeSessions) ChangePassword(context.Context, string, string, string, auth.ClientMeta) error {
+	return auth.ErrWrongPassword
 }
 
 // testModule exercises the module hooks: pages, guarded routes, an upload
@@ -331,20 +345,28 @@ func TestAPIErrorsAreProblems(t *testing.T) {
 		return do(s, r)
 	}
 	p := decodeProblem(t, post(`{"username":"lihua","password":"wrong"}`, "zh-CN"), http.StatusUnauthorized)
-	if p.Detail != "用户名或密码不正确。" {
+	if p.Detail != "用户名或密码不正确；多次失败后将暂时锁定。" {
 		t.Errorf("bad credentials detail %q", p.Detail)
 	}
-	p = decodeProblem(t, post(`{"username":"nobody","password":"wrong"}`, "en"), http.StatusUnauthorized)
-	if p.Detail != "The username or password is incorrect." {
-		t.Errorf("unknown user detail %q", p.Detail)
+	// Unknown, locked and disabled answer exactly as a wrong password.
+	want := decodeProblem(t, post(`{"username":"lihua","password":"wrong"}`, "en"), http.StatusUnauthorized)
+	for _, body := range []string{`{"username":"nobody","password":"wrong"}`, `{"username":"locked","password":"x"}`,
+		`{"username":"gone","password":"x"}`} {
+		if p := decodeProblem(t, post(body, "en"), http.StatusUnauthorized); p.Detail != want.Detail || p.Title != want.Title {
+			t.Errorf("%s: problem %+v, want the same as a wrong password %+v", body, p, want)
+		}
 	}
-	decodeProblem(t, post(`{"username":"locked","password":"x"}`, "en"), http.StatusForbidden)
+	w := post(`{"username":"busy","password":"x"}`, "en")
+	decodeProblem(t, w, http.StatusTooManyRequests)
+	if w.Header().Get("Retry-After") != "2" {
+		t.Errorf("throttled: Retry-After %q, want 2 (whole seconds, rounded up)", w.Header().Get("Retry-After"))
+	}
 	p = decodeProblem(t, post(`{"username":"","password":"x"}`, "en"), http.StatusUnprocessableEntity)
 	if len(p.Errors) == 0 || p.Errors[0].Location != "body.username" {
 		t.Errorf("validation problem lacks the field: %+v", p)
 	}
 
-	w := post(`{"username":"lihua","password":"secret-1"}`, "en")
+	w = post(`{"username":"lihua","password":"secret-1"}`, "en")
 	if w.Code != http.StatusCreated {
 		t.Fatalf("sign-in: %d %s", w.Code, w.Body)
 	}
@@ -479,12 +501,19 @@ func TestSignInPage(t *testing.T) {
 	}
 	r := signinPost(url.Values{"username": {"nobody"}, "password": {"wrong"}})
 	r.Header.Set("Accept-Language", "en-US,en;q=0.9")
-	if w := do(s, r); !strings.Contains(w.Body.String(), "The username or password is incorrect.") {
+	if w := do(s, r); !strings.Contains(w.Body.String(), "The username or password is incorrect; after repeated failures sign-in is locked for a while.") {
 		t.Errorf("English failure message missing")
 	}
-	w = do(s, signinPost(url.Values{"username": {"locked"}, "password": {"x"}}))
-	if !strings.Contains(w.Body.String(), "锁定") {
-		t.Errorf("locked message missing: %s", w.Body)
+	// A username locked for this address answers like a wrong password.
+	locked := do(s, signinPost(url.Values{"username": {"locked"}, "password": {"x"}}))
+	wrong := do(s, signinPost(url.Values{"username": {"lihua"}, "password": {"x"}}))
+	if locked.Code != wrong.Code || strings.ReplaceAll(locked.Body.String(), "locked", "lihua") != wrong.Body.String() ||
+		!strings.Contains(locked.Body.String(), "用户名或密码不正确") {
+		t.Errorf("locked: %d %s", locked.Code, locked.Body)
+	}
+	w = do(s, signinPost(url.Values{"username": {"busy"}, "password": {"x"}}))
+	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "2" || !strings.Contains(w.Body.String(), "2 秒后再试") {
+		t.Errorf("throttled page: %d Retry-After %q", w.Code, w.Header().Get("Retry-After"))
 	}
 }
 
@@ -502,10 +531,27 @@ func TestSignOut(t *testing.T) {
 
 func TestRootAndHomes(t *testing.T) {
 	s, fs := newTestServer(t)
-	if w := do(s, httptest.NewRequest("GET", "/", nil)); w.Header().Get("Location") != "/signin" {
-		t.Errorf("anonymous /: Location %q", w.Header().Get("Location"))
+	// Anonymous visitors get the public front door, with the ways in.
+	w := do(s, httptest.NewRequest("GET", "/", nil))
+	if w.Code != http.StatusOK {
+		t.Fatalf("anonymous /: %d, Location %q", w.Code, w.Header().Get("Location"))
 	}
-	w := do(s, signedIn(s, fs, "wang", httptest.NewRequest("GET", "/", nil)))
+	for _, want := range []string{`action="/catalog"`, `name="q"`, `href="/apply"`, `href="tel:12345"`,
+		`action="/hotline/lookup"`, `action="/verify"`, `href="/faq"`, `href="/hotline/ranking"`, `href="/signin"`} {
+		if !strings.Contains(w.Body.String(), want) {
+			t.Errorf("front page lacks %s", want)
+		}
+	}
+	// A citizen sees it too, with the way to their own cases instead of sign-in.
+	fs.tokens["t-citizen-front"] = &auth.Actor{UserID: 7, Name: "张三", Roles: []auth.Role{auth.RoleCitizen}}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(&http.Cookie{Name: SessionCookie, Value: "t-citizen-front"})
+	w = do(s, r)
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `href="/my"`) || strings.Contains(w.Body.String(), `href="/signin"`) {
+		t.Errorf("citizen /: %d, link to /my %v", w.Code, strings.Contains(w.Body.String(), `href="/my"`))
+	}
+	// Staff go on to their workspace.
+	w = do(s, signedIn(s, fs, "wang", httptest.NewRequest("GET", "/", nil)))
 	if w.Header().Get("Location") != "/supervision" {
 		t.Errorf("/ for a supervisor: Location %q", w.Header().Get("Location"))
 	}
@@ -623,7 +669,8 @@ func TestOpenAPI(t *testing.T) {
 	if !strings.HasPrefix(doc.OpenAPI, "3.1.") {
 		t.Errorf("openapi = %q, want 3.1.x", doc.OpenAPI)
 	}
-	for _, p := range []string{"/api/v1/sessions", "/api/v1/sessions/current", "/api/v1/me"} {
+	for _, p := range []string{"/api/v1/sessions", "/api/v1/sessions/current", "/api/v1/me",
+		"/api/v1/account/sessions", "/api/v1/account/sessions/{id}", "/api/v1/account/password"} {
 		if _, ok := doc.Paths[p]; !ok {
 			t.Errorf("paths lack %s", p)
 		}

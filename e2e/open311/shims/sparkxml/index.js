@@ -1,0 +1,1 @@
+module.exports = { parseXml: require('../spark.js').parseXml };

@@ -1,0 +1,29 @@
+// Phone width (390×844): the demo enterprise's pages, and verifying its
+// certificate from the front door. See phone.mjs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { base, open, check, hrefs } from './phone.mjs';
+
+test('an enterprise\'s pages fit a phone: my cases, a bundle application form, certificates', async () => {
+  const { context, page } = await open('yunlan_food');
+  await check(page, '/my', 'enterprise-my');
+  await check(page, '/bundles', 'enterprise-bundles');
+  const [bundle] = await hrefs(page, /^\/bundles\/[^/]+$/);
+  await check(page, bundle + '/apply', 'bundle-apply');
+  await check(page, '/my/certificates', 'enterprise-certificates');
+  const [cert] = await hrefs(page, /^\/certificates\/\d+$/);
+  assert.ok(cert, 'the enterprise holds a certificate');
+  await check(page, cert, 'enterprise-certificate');
+  // Verify that certificate from the front door, as anyone handed it would.
+  const [verify] = await hrefs(page, /^\/verify\/[^/]+$/);
+  assert.ok(verify, 'the certificate page links its verification');
+  const pub = await open('');
+  await pub.page.goto(base + '/');
+  await pub.page.getByLabel('核验码或核验链接').fill(verify.split('/').pop());
+  await Promise.all([pub.page.waitForNavigation(), pub.page.getByRole('button', { name: '核验' }).click()]);
+  assert.equal(new URL(pub.page.url()).pathname, verify);
+  await pub.page.getByText('有效', { exact: true }).waitFor();
+  await check(pub.page, '', 'verify');
+  await pub.context.close();
+  await context.close();
+});
