@@ -42,14 +42,14 @@ var publicRoutes = map[string]bool{
 	"POST /api/v1/sessions": true,
 	"GET /catalog":          true, "GET /catalog/items/{code}": true, "GET /catalog/items/{code}/notice": true,
 	"GET /catalog/files/{sha}": true, "GET /api/v1/catalog/items": true, "GET /api/v1/catalog/items/{code}": true,
-	"GET /verify/{token}": true, "GET /verify/{token}/qr": true, "GET /api/v1/certificates/verify/{token}": true,
+	"GET /verify": true, "GET /verify/{token}": true, "GET /verify/{token}/qr": true, "GET /api/v1/certificates/verify/{token}": true,
 	"GET /hotline/lookup": true, "POST /hotline/lookup": true, "GET /hotline/visit/{token}": true,
 	"POST /hotline/visit/{token}": true, "GET /hotline/ranking": true, "GET /api/v1/hotline/ranking": true,
 	"GET /knowledge/suggest": true, "GET /api/v1/knowledge/suggest": true,
 	"GET /faq": true, "GET /faq/{id}": true, "GET /api/v1/knowledge/faq": true, "GET /api/v1/knowledge/faq/{id}": true,
 	"GET /api/v1/bundles": true, "GET /api/v1/bundles/{code}": true,
 	"GET /bundles": true, "GET /bundles/{code}": true, "GET /apply": true, "GET /apply/{code}": true,
-	"GET /open311/v2/{file}": true, "POST /open311/v2/{file}": true, "GET /open311/v2/services/{file}": true,
+	"GET /open311/{file}": true, "GET /open311/v2/{file}": true, "POST /open311/v2/{file}": true, "GET /open311/v2/services/{file}": true,
 	"GET /open311/v2/requests/{file}": true, "GET /open311/v2/tokens/{file}": true,
 }
 
@@ -304,6 +304,20 @@ var wildcards = map[string]wildcard{
 	"check/{uscc}":    businesses,
 	"checks/{uscc}":   businesses,
 
+	"sessions/{id}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), 's', '' FROM sessions ORDER BY id")
+		},
+		// One's own sessions only (the account page ends them).
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			var user int64
+			if err := m.a.DB.QueryRowContext(m.ctx, "SELECT user_id FROM sessions WHERE id = ?", id(c)).Scan(&user); err != nil {
+				return false
+			}
+			return user == a.UserID
+		},
+	},
+
 	// Wildcards without a scope of their own.
 	"schemas/{schema}":    free("CaseworkApplication"),
 	"extensions/{ext}":    free("1"),
@@ -325,6 +339,7 @@ var wildcards = map[string]wildcard{
 	"bundle-admin/{code}": free("DEMO-NONE"),
 	"bundles/{code}":      free("DEMO-NONE"),
 	"flows/{key}":         free("demo.general"),
+	"open311/{file}":      free("discovery.json", "discovery.xml"),
 	"v2/{file}":           free("discovery.json", "services.json", "requests.json"),
 	"services/{file}":     free("001.json"),
 	"requests/{file}":     free("1.json"),
