@@ -161,7 +161,13 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if db.Kind() != store.SQLite {
 		return errors.New("backup: for PostgreSQL use pg_dump -Fc (see README)")
 	}
+	// The copy holds what the database holds: create it private first
+	// (VACUUM INTO accepts an empty file).
+	if err := store.PrivateFile(dest); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
 	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", dest); err != nil {
+		os.Remove(dest)
 		return fmt.Errorf("backup: %w", err)
 	}
 	fmt.Fprintf(stdout, "backed up to %s\n", dest)

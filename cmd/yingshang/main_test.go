@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -104,5 +107,64 @@ func TestDisplayWidth(t *testing.T) {
 	printColumns(&b, [][]string{{"用户名", "x"}, {"ab", "y"}})
 	if b.String() != "  用户名  x\n  ab      y\n" {
 		t.Errorf("columns:\n%q", b.String())
+	}
+}
+
+// Everything under the data directory is the owner's alone: the database
+// and its -wal and -shm files, the key files, files left by an older
+// installation with looser modes, and backups, wherever they are written.
+func TestDataPrivate(t *testing.T) {
+	syscall.Umask(0o022) // the usual umask: files 0644 unless asked otherwise
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "old"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "old", "yingshang.db.bak"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	a, err := app.New(ctx, app.Config{DatabaseURL: filepath.Join(dir, "yingshang.db"), DataDir: dir, PasswordParams: &auth.TestPasswordParams})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.DB.ExecContext(ctx, "INSERT INTO regions (code, name, level) VALUES ('990100', '云澜市', 2)"); err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if _, _, err := runCmd(t, "backup", "--data-dir", dir, backup); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"yingshang.db": false, "yingshang.db-wal": false, "yingshang.db-shm": false, "secret.key": false}
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		mode := info.Mode().Perm()
+		if (d.IsDir() && mode != 0o700) || (!d.IsDir() && mode != 0o600) {
+			t.Errorf("%s: mode %o", path, mode)
+		}
+		if _, ok := want[d.Name()]; ok {
+			want[d.Name()] = true
+		}
+		return nil
+	})
+	a.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, seen := range want {
+		if !seen {
+			t.Errorf("%s not in the data directory", name)
+		}
+	}
+	if info, err := os.Stat(backup); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("backup: %v, %v", info.Mode(), err)
 	}
 }

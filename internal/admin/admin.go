@@ -341,7 +341,7 @@ func (m *Module) render(w http.ResponseWriter, r *http.Request, status int, page
 func (m *Module) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status := statusOf(err)
 	if status >= 500 {
-		m.s.Logger().ErrorContext(r.Context(), "admin", "request_id", web.RequestID(r.Context()), "path", r.URL.Path, "err", err)
+		m.s.Logger().ErrorContext(r.Context(), "admin", "request_id", web.RequestID(r.Context()), "route", r.Pattern, "err", err)
 	}
 	m.s.Error(w, r, status, "")
 }

@@ -371,7 +371,7 @@ func (m *Module) registerAPI(s *web.Server) {
 		})
 
 	huma.Register(api, created(op("create-admin-department", http.MethodPost, "/admin/departments", "Create a department", "admin")),
-		func(ctx context.Context, in *createDepartmentInput) (*departmentOutput, error) {
+		func(ctx context.Context, in *createDepartmentInput) (*web.Created[AdminDepartment], error) {
 			a, err := admin(ctx)
 			if err != nil {
 				return nil, err
@@ -382,7 +382,7 @@ func (m *Module) registerAPI(s *web.Server) {
 			if err != nil {
 				return nil, m.problem(ctx, err)
 			}
-			return &departmentOutput{Body: departmentOf(d)}, nil
+			return &web.Created[AdminDepartment]{Location: web.Location("/admin/departments", d.ID), Body: departmentOf(d)}, nil
 		})
 
 	patchDept := op("update-admin-department", http.MethodPatch, "/admin/departments/{id}", "Change a department", "admin")
@@ -425,7 +425,7 @@ func (m *Module) registerAPI(s *web.Server) {
 		})
 
 	huma.Register(api, created(op("create-admin-user", http.MethodPost, "/admin/users", "Create a user", "admin")),
-		func(ctx context.Context, in *createUserInput) (*userOutput, error) {
+		func(ctx context.Context, in *createUserInput) (*web.Created[AdminUser], error) {
 			a, err := admin(ctx)
 			if err != nil {
 				return nil, err
@@ -437,7 +437,7 @@ func (m *Module) registerAPI(s *web.Server) {
 			if err != nil {
 				return nil, m.problem(ctx, err)
 			}
-			return &userOutput{Body: userOf(u)}, nil
+			return &web.Created[AdminUser]{Location: web.Location("/admin/users", u.ID), Body: userOf(u)}, nil
 		})
 
 	getUser := op("get-admin-user", http.MethodGet, "/admin/users/{id}", "Get a user", "admin")

@@ -8,11 +8,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
+	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"time"
 
@@ -81,6 +83,12 @@ type Config struct {
 	// sent through; empty logs SMS instead of sending.
 	SMSURL    string
 	SMSSecret string
+	// MetricsAddr, when set, is a listen address of its own serving
+	// /metrics to scrapers (keep it off the public network).
+	MetricsAddr string
+	// MetricsToken, when set, also serves /metrics on Addr to requests
+	// with "Authorization: Bearer <token>"; empty keeps it off Addr.
+	MetricsToken string
 	// PasswordParams overrides the argon2id cost (tests use cheaper ones).
 	PasswordParams *auth.PasswordParams
 	// NoChangeListener keeps Serve from listening for other nodes' changes
@@ -150,7 +158,37 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	if cfg.DataDir != "" {
+		if err := PrivateDataDir(cfg.DataDir); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return a, nil
+}
+
+// PrivateDataDir makes everything under dir readable by the owner only:
+// directories 0700, files 0600. The data directory holds the SQLite
+// database and its -wal and -shm files, the key files and backups, all of
+// them personal data or the keys to it; an installation made before this
+// rule (files 0644) is tightened at start.
+func PrivateDataDir(dir string) error {
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir():
+			return os.Chmod(path, 0o700)
+		case d.Type().IsRegular():
+			return os.Chmod(path, 0o600)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("data directory %s: %w", dir, err)
+	}
+	return nil
 }
 
 // WithDB builds the platform on an open database (tests pass one per
@@ -239,7 +277,7 @@ func (a *App) build(ctx context.Context) error {
 		return fmt.Errorf("hotline: %w", err)
 	}
 	a.Outbox.Subscribe(hotline.TopicTransfer110, a.Hotline.Deliver110)
-	work.Own(hotline.Kind, func(id int64) string { return "/hotline/orders/" + strconv.FormatInt(id, 10) })
+	work.Own(a.Hotline)
 	if a.Entities, err = entity.New(entity.Deps{DB: a.DB, Box: a.Box, Policy: a.Policy, Now: cfg.Now}); err != nil {
 		return err
 	}
@@ -257,9 +295,8 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.Casework.LoadDefinitions(ctx); err != nil {
 		return fmt.Errorf("casework: %w", err)
 	}
-	applicationPage := func(id int64) string { return "/applications/" + strconv.FormatInt(id, 10) }
-	work.Own(casework.SubjectType, applicationPage)
-	work.Own(casework.SubjectVerification, applicationPage)
+	work.Own(a.Casework)
+	work.Own(a.Certs.Service)
 	o311, err := open311.New(open311.Deps{Hotline: a.Hotline, Auth: a.Auth, Org: a.Org, CityRegion: cfg.RootRegion,
 		BaseURL: cfg.BaseURL, Now: cfg.Now})
 	if err != nil {
@@ -272,7 +309,7 @@ func (a *App) build(ctx context.Context) error {
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Version: cfg.Version,
-		Now: cfg.Now, Homes: staffHomes, PublicLinks: publicLinks,
+		Now: cfg.Now, Homes: staffHomes, PublicLinks: publicLinks, MetricsToken: cfg.MetricsToken,
 	})
 	if err != nil {
 		return err
@@ -308,6 +345,19 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	var wg sync.WaitGroup
 	if a.Config.Workers {
 		a.runWorkers(ctx, &wg)
+	}
+	if a.Config.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", a.Config.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("metrics: listen on %s: %w", a.Config.MetricsAddr, err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := a.serveMetrics(ctx, mln); err != nil {
+				a.Log.Error("metrics server stopped", "err", err)
+			}
+		}()
 	}
 	if !a.Config.NoChangeListener {
 		wg.Add(1)
@@ -358,6 +408,23 @@ func (a *App) signHeads(ctx context.Context) error {
 			a.signHead(ctx)
 		}
 	}
+}
+
+// serveMetrics serves /metrics on ln until ctx ends.
+func (a *App) serveMetrics(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{Handler: a.Web.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(sctx)
+	}()
+	a.Log.Info("metrics listening", "addr", ln.Addr().String())
+	if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
 
 // runWorkers starts the background loops. Each is safe to run on every

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -76,7 +77,35 @@ func TestDemoAccountsLandHome(t *testing.T) {
 		if err != nil || resp.StatusCode != 200 {
 			t.Fatalf("openapi.json: %v %v", err, resp)
 		}
+		var doc struct {
+			Paths map[string]map[string]struct {
+				OperationID string `json:"operationId"`
+				Responses   map[string]struct {
+					Headers map[string]any `json:"headers"`
+				} `json:"responses"`
+			} `json:"paths"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+			t.Fatal(err)
+		}
 		resp.Body.Close()
+		// Creates answer 201 with the new resource's Location, and say so.
+		creates := map[string]bool{"hotline-intake": false, "hotline-from-110": false, "submit-application": false,
+			"create-catalog-item": false, "create-knowledge-article": false, "create-admin-department": false, "create-admin-user": false}
+		for _, ops := range doc.Paths {
+			for _, op := range ops {
+				if _, ok := creates[op.OperationID]; !ok {
+					continue
+				}
+				_, has := op.Responses["201"].Headers["Location"]
+				creates[op.OperationID] = has
+			}
+		}
+		for id, ok := range creates {
+			if !ok {
+				t.Errorf("openapi.json: %s does not answer 201 with Location", id)
+			}
+		}
 		// The demo's events reach people: escalations reach supervisors.
 		if _, err := a.Flow.FireDue(ctx, 1000); err != nil {
 			t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 // hotline callers, enterprises, applicants, certificate holders, departments
 // and supervisors are told what the modules' events concern them.
 func (a *App) buildNotify() error {
-	var sender notify.Sender
+	var sender notify.Sender = notify.LogSender{Log: a.Log, Box: a.Box}
 	if a.Config.SMSURL != "" {
 		sender = &notify.HTTPSender{URL: a.Config.SMSURL, Secret: []byte(a.Config.SMSSecret), Box: a.Box}
 	}

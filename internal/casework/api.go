@@ -87,7 +87,7 @@ func (m *Module) registerAPI(s *web.Server) {
 		Tags: []string{"applications"}, Security: web.Secured(), Errors: []int{401, 403, 422}, DefaultStatus: http.StatusCreated,
 	}
 	web.Upload(&submitOp, 6*MaxFileSize)
-	huma.Register(api, submitOp, func(ctx context.Context, in *submitInput) (*viewOutput, error) {
+	huma.Register(api, submitOp, func(ctx context.Context, in *submitInput) (*web.Created[View], error) {
 		a, err := s.Actor(ctx, auth.RoleCitizen, auth.RoleEnterprise, auth.RoleClerk)
 		if err != nil {
 			return nil, err
@@ -96,7 +96,11 @@ func (m *Module) registerAPI(s *web.Server) {
 		if err != nil {
 			return nil, s.Problem(ctx, err)
 		}
-		return m.viewOut(ctx, app)
+		out, err := m.viewOut(ctx, app)
+		if err != nil {
+			return nil, err
+		}
+		return &web.Created[View]{Location: web.Location("/applications", app.ID), Body: out.Body}, nil
 	})
 	huma.Register(api, huma.Operation{OperationID: "list-applications", Method: http.MethodGet, Path: prefix,
 		Summary: "Applications", Description: "The caller's own applications, or, for staff, those within their scope; newest first.",

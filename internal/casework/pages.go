@@ -604,7 +604,7 @@ func (m *Module) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status = http.StatusNotFound
 	}
 	if status == http.StatusInternalServerError {
-		m.s.Logger().ErrorContext(r.Context(), "casework", "err", err, "path", r.URL.Path)
+		m.s.Logger().ErrorContext(r.Context(), "casework", "err", err, "route", r.Pattern)
 	}
 	m.s.Error(w, r, status, "")
 }

@@ -174,7 +174,7 @@ func (m *Module) registerAPI(s *web.Server) {
 		OperationID: "create-catalog-item", Method: http.MethodPost, Path: base, DefaultStatus: http.StatusCreated,
 		Summary: "Create a draft item", Tags: []string{"catalog"}, Security: web.Secured(), Errors: []int{401, 403, 409, 422},
 		Description: "Administrators of the department's region or the department's approvers.",
-	}, func(ctx context.Context, in *createInput) (*itemOutput, error) {
+	}, func(ctx context.Context, in *createInput) (*web.Created[*Item], error) {
 		a, err := s.Actor(ctx)
 		if err != nil {
 			return nil, err
@@ -183,7 +183,7 @@ func (m *Module) registerAPI(s *web.Server) {
 		if err != nil {
 			return nil, s.Problem(ctx, err)
 		}
-		return &itemOutput{Body: it}, nil
+		return &web.Created[*Item]{Location: web.Location("/catalog/drafts", it.Code), Body: it}, nil
 	})
 
 	huma.Register(api, huma.Operation{

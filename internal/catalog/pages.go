@@ -164,7 +164,7 @@ func (m *Module) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, ErrState):
 		m.s.Error(w, r, http.StatusConflict, "catalog.error.state")
 	default:
-		m.s.Logger().ErrorContext(r.Context(), "catalog", "err", err, "path", r.URL.Path)
+		m.s.Logger().ErrorContext(r.Context(), "catalog", "err", err, "route", r.Pattern)
 		m.s.Error(w, r, http.StatusInternalServerError, "web.problem.500")
 	}
 }

@@ -694,7 +694,7 @@ func (m *Module) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case st == http.StatusUnprocessableEntity:
 		m.s.Error(w, r, st, "certificate.error.invalid")
 	default:
-		m.s.Logger().ErrorContext(r.Context(), "certificate", "err", err, "path", r.URL.Path)
+		m.s.Logger().ErrorContext(r.Context(), "certificate", "err", err, "route", r.Pattern)
 		m.s.Error(w, r, http.StatusInternalServerError, "web.problem.500")
 	}
 }

@@ -24,8 +24,6 @@ type orderOutput struct{ Body *Order }
 
 type intakeInput struct{ Body NewOrder }
 
-type intakeOutput struct{ Body *IntakeResult }
-
 type listInput struct {
 	Status   []string `query:"status" doc:"new, dispatched, handling, replied, closed, visited, transferred, merged"`
 	Type     string   `query:"type"`
@@ -128,9 +126,16 @@ func (m *Module) registerAPI(s *web.Server) {
 	}
 	fail := func(ctx context.Context, err error) error { return s.Problem(ctx, err) }
 
-	huma.Register(api, op("hotline-intake", http.MethodPost, "/orders", "Take in a work order",
-		"Validates every field (nothing is stored on a refusal), stores the order and starts its workflow, and returns it with the duplicates found (same caller or same place with similar text within N days) and the likeliest departments. Citizens and enterprises file their own orders.",
-		422), func(ctx context.Context, in *intakeInput) (*intakeOutput, error) {
+	created := func(o huma.Operation) huma.Operation {
+		o.DefaultStatus = http.StatusCreated
+		return o
+	}
+	createdOrder := func(res *IntakeResult) *web.Created[*IntakeResult] {
+		return &web.Created[*IntakeResult]{Location: web.Location("/hotline/orders", res.Order.ID), Body: res}
+	}
+	huma.Register(api, created(op("hotline-intake", http.MethodPost, "/orders", "Take in a work order",
+		"Validates every field (nothing is stored on a refusal), stores the order and starts its workflow, and returns it (201, with its address in Location) with the duplicates found (same caller or same place with similar text within N days) and the likeliest departments. Citizens and enterprises file their own orders.",
+		422)), func(ctx context.Context, in *intakeInput) (*web.Created[*IntakeResult], error) {
 		a, err := s.Actor(ctx)
 		if err != nil {
 			return nil, err
@@ -146,12 +151,12 @@ func (m *Module) registerAPI(s *web.Server) {
 		if err != nil {
 			return nil, fail(ctx, err)
 		}
-		return &intakeOutput{Body: res}, nil
+		return createdOrder(res), nil
 	})
 
-	huma.Register(api, op("hotline-from-110", http.MethodPost, "/from-110", "Take in an order transferred from 110",
-		"110 hands over a non-emergency matter; source_ref carries the 110 incident id. Needs the hotline_operator role (an API token of a machine user).",
-		422), func(ctx context.Context, in *intakeInput) (*intakeOutput, error) {
+	huma.Register(api, created(op("hotline-from-110", http.MethodPost, "/from-110", "Take in an order transferred from 110",
+		"110 hands over a non-emergency matter; source_ref carries the 110 incident id. Needs the hotline_operator role (an API token of a machine user). Answers 201 with the order's address in Location.",
+		422)), func(ctx context.Context, in *intakeInput) (*web.Created[*IntakeResult], error) {
 		a, err := s.Actor(ctx, auth.RoleOperator)
 		if err != nil {
 			return nil, err
@@ -162,7 +167,7 @@ func (m *Module) registerAPI(s *web.Server) {
 		if err != nil {
 			return nil, fail(ctx, err)
 		}
-		return &intakeOutput{Body: res}, nil
+		return createdOrder(res), nil
 	})
 
 	huma.Register(api, op("hotline-list", http.MethodGet, "/orders", "List work orders",

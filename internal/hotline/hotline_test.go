@@ -479,14 +479,32 @@ func TestCitizenSeesOnlyOwnAndLookup(t *testing.T) {
 		w := setup(t, db, hotline.Config{LookupLimit: 2})
 		ctx := context.Background()
 		c1, c2 := w.client(t, "cit1"), w.client(t, "cit2")
-		code, body := w.apiAs(t, c1, "POST", "/api/v1/hotline/orders", map[string]any{"channel": "phone", "type": "help",
+		b, _ := json.Marshal(map[string]any{"channel": "phone", "type": "help",
 			"category_code": "010402", "content": "小区门口路灯坏了三天，晚上很黑", "caller_phone": "13800005555",
 			"region_code": "990102", "address": "临江区春江花园"})
-		if code != 200 {
-			t.Fatalf("citizen files: %d %s", code, body)
+		req, _ := http.NewRequest("POST", w.srv.URL+"/api/v1/hotline/orders", bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", w.srv.URL)
+		resp, err := c1.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		body := string(raw)
+		// A create answers 201 with the new order's address.
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("citizen files: %d %s", resp.StatusCode, body)
 		}
 		var res hotline.IntakeResult
 		json.Unmarshal([]byte(body), &res)
+		loc := resp.Header.Get("Location")
+		if want := "/api/v1/hotline/orders/" + strconv.FormatInt(res.Order.ID, 10); loc != want {
+			t.Errorf("Location %q, want %q", loc, want)
+		}
+		if code, got := w.apiAs(t, c1, "GET", loc, nil); code != 200 || !strings.Contains(got, res.Order.Number) {
+			t.Errorf("GET Location: %d %s", code, got)
+		}
 		if res.Order.Channel != hotline.ChannelWeb || res.Order.CallerPhone != "138****5555" {
 			t.Errorf("citizen's order: channel %s phone %q", res.Order.Channel, res.Order.CallerPhone)
 		}
@@ -577,7 +595,7 @@ func TestTransferTo110SignedAndRetried(t *testing.T) {
 		code, resp = w.api(t, "opr", "POST", "/api/v1/hotline/from-110", map[string]any{"type": "help", "category_code": "010403",
 			"content": "小区停水两天无人处理，群众报警求助", "caller_phone": "13700007777", "region_code": "990102",
 			"address": "临江区春江花园", "source_ref": "110-20260930-0042", "channel": "phone"})
-		if code != 200 || !strings.Contains(resp, `"channel":"from110"`) || !strings.Contains(resp, "110-20260930-0042") {
+		if code != 201 || !strings.Contains(resp, `"channel":"from110"`) || !strings.Contains(resp, "110-20260930-0042") {
 			t.Errorf("from 110: %d %s", code, resp)
 		}
 	})

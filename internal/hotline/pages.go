@@ -68,7 +68,7 @@ func (m *Module) Mount(s *web.Server) error {
 func (m *Module) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch status := web.StatusOf(err); status {
 	case http.StatusInternalServerError:
-		m.s.Logger().ErrorContext(r.Context(), "hotline", "err", err, "path", r.URL.Path)
+		m.s.Logger().ErrorContext(r.Context(), "hotline", "err", err, "route", r.Pattern)
 		m.s.Error(w, r, status, "")
 	default:
 		m.s.Error(w, r, status, "")
@@ -211,7 +211,7 @@ func (m *Module) suggestFragment(w http.ResponseWriter, r *http.Request) {
 		m.fail(w, r, err)
 		return
 	}
-	m.s.RenderFragment(w, r, "hotline/intake.html", "suggestions", items)
+	m.s.RenderFragment(w, r, "hotline/intake.html", "suggest_fragment", items)
 }
 
 // listData is what the queue pages render.

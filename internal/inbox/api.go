@@ -167,7 +167,7 @@ func (m *Module) caseView(ctx context.Context, a *auth.Actor, id int64) (*CaseVi
 	}
 	v := &CaseView{Case: m.rows(ctx, i18n.LangFrom(ctx), []flow.InboxItem{m.item(in)})[0],
 		Version: in.Version, History: hist, Actions: []string{}}
-	if in.Status != flow.StatusDone && m.d.Policy.Authorize(a, auth.ActAct, object(in)) == nil {
+	if in.Status != flow.StatusDone && m.authorize(ctx, a, auth.ActAct, in) == nil {
 		for _, act := range def.ActionsFrom(in.State) {
 			if act.Allows(a.Roles) {
 				v.Actions = append(v.Actions, act.Key)

@@ -42,7 +42,7 @@ type Module struct {
 	d Deps
 	s *web.Server
 
-	owned map[string]func(subjectID int64) string // set before serving, read-only after
+	owned map[string]Subject // by flow subject type; set before serving, read-only after
 }
 
 // New returns the module.
@@ -50,24 +50,60 @@ func New(d Deps) *Module {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Module{d: d, owned: map[string]func(int64) string{}}
+	return &Module{d: d, owned: map[string]Subject{}}
 }
 
-// Own hands the cases of subjectType to the module that owns them: inbox
-// rows link to page(subjectID), the generic case page redirects there, and
-// the generic actions refuse them, so that the module's own rules (and its
-// records) are never bypassed. Call it while wiring, before serving.
-func (m *Module) Own(subjectType string, page func(subjectID int64) string) {
-	m.owned[subjectType] = page
+// Subject is implemented by a module whose records are the subjects of
+// workflow cases, such as a hotline order or an application. The inbox
+// authorises such a case as its subject, with the module's own kind, record
+// and policy, so a case is never readable (or workable) through the inbox
+// where the record is not through the module's own routes.
+type Subject interface {
+	// SubjectTypes lists the flow subject types whose cases the module owns.
+	SubjectTypes() []string
+	// AuthorizeSubject decides whether a may take act (auth.ActRead or
+	// auth.ActAct) on record subjectID of subjectType, as the module's own
+	// routes decide. It returns nil when allowed; any error hides the case,
+	// which then answers 404.
+	AuthorizeSubject(ctx context.Context, a *auth.Actor, act auth.Action, subjectType string, subjectID int64) error
+	// SubjectPage returns the module's page of the record, or "" when the
+	// inbox's case page and its generic actions serve it.
+	SubjectPage(subjectType string, subjectID int64) string
+}
+
+// Own hands the cases of s's subject types to the module behind s: they are
+// authorised as s decides, inbox rows link to s's page, the generic case
+// page redirects there and the generic actions refuse them, so that the
+// module's own rules (and its records) are never bypassed. Call it while
+// wiring, before serving.
+func (m *Module) Own(s Subject) {
+	for _, t := range s.SubjectTypes() {
+		m.owned[t] = s
+	}
 }
 
 // ownerPage returns the owning module's page of in, or "" when the inbox
 // handles it.
 func (m *Module) ownerPage(in *flow.Instance) string {
-	if page, ok := m.owned[in.SubjectType]; ok {
-		return page(in.SubjectID)
+	if s, ok := m.owned[in.SubjectType]; ok {
+		return s.SubjectPage(in.SubjectType, in.SubjectID)
 	}
 	return ""
+}
+
+// authorize decides whether a may take act on case in: as its subject when
+// a module owns the subject type, else as the generic kind "case".
+func (m *Module) authorize(ctx context.Context, a *auth.Actor, act auth.Action, in *flow.Instance) error {
+	if s, ok := m.owned[in.SubjectType]; ok {
+		if a == nil {
+			return auth.ErrUnauthenticated
+		}
+		if err := s.AuthorizeSubject(ctx, a, act, in.SubjectType, in.SubjectID); err != nil {
+			return fmt.Errorf("inbox: case %d: %w: %w", in.ID, auth.ErrForbidden, err)
+		}
+		return nil
+	}
+	return m.d.Policy.Authorize(a, act, object(in))
 }
 
 // caseKind is the authorisation kind of a workflow case seen through the

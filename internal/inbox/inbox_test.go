@@ -337,18 +337,65 @@ func TestUrgency(t *testing.T) {
 	}
 }
 
+// things is a module owning the subject type "test": it lets through the
+// users it lists, whatever the generic case policy would say.
+type things struct{ allow map[int64]bool }
+
+func (things) SubjectTypes() []string { return []string{"test"} }
+
+func (th things) AuthorizeSubject(_ context.Context, a *auth.Actor, _ auth.Action, _ string, _ int64) error {
+	if th.allow[a.UserID] {
+		return nil
+	}
+	return auth.ErrForbidden
+}
+
+func (things) SubjectPage(_ string, id int64) string {
+	return "/module/things/" + strconv.FormatInt(id, 10)
+}
+
 // A case whose module owns its subject type is linked to that module's page;
 // the generic page redirects there and the generic actions refuse it.
 func TestOwnedCases(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := setup(t, db)
-		w.mod.Own("test", func(id int64) string { return "/module/things/" + strconv.FormatInt(id, 10) })
+		th := things{allow: map[int64]bool{}}
+		w.mod.Own(th)
 		ha := w.client(t, "han")
+		path := "/cases/" + strconv.FormatInt(w.caseA, 10)
+		api := "/api/v1/cases/" + strconv.FormatInt(w.caseA, 10)
+		// The generic policy would let han (department A) in; the subject's
+		// module does not, so the case does not exist for han anywhere.
+		if code, _ := w.get(t, ha, path); code != http.StatusNotFound {
+			t.Errorf("page of a case whose subject refuses: %d, want 404", code)
+		}
+		if code, _ := w.get(t, ha, api); code != http.StatusNotFound {
+			t.Errorf("API read of a case whose subject refuses: %d, want 404", code)
+		}
+		if resp := w.post(t, ha, path+"/act", url.Values{"action": {"finish"}, "in_result": {"准予"}}); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("generic action on a case whose subject refuses: %d, want 404", resp.StatusCode)
+		}
+		req, _ := http.NewRequest("POST", w.srv.URL+api+"/actions", strings.NewReader(`{"action":"finish"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", w.srv.URL)
+		resp, err := ha.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("API action on a case whose subject refuses: %d, want 404 (409 would confirm it exists)", resp.StatusCode)
+		}
+
+		var hanID int64
+		if err := db.QueryRowContext(context.Background(), "SELECT id FROM users WHERE username = 'han'").Scan(&hanID); err != nil {
+			t.Fatal(err)
+		}
+		th.allow[hanID] = true
 		if _, body := w.get(t, ha, "/work"); !strings.Contains(body, `href="/module/things/`) {
 			t.Error("inbox row does not link to the owning module")
 		}
-		path := "/cases/" + strconv.FormatInt(w.caseA, 10)
-		resp, err := ha.Get(w.srv.URL + path)
+		resp, err = ha.Get(w.srv.URL + path)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -188,7 +188,7 @@ func (m *Module) loadCase(ctx context.Context, a *auth.Actor, idText string) (*f
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := m.d.Policy.Authorize(a, auth.ActRead, object(in)); err != nil {
+	if err := m.authorize(ctx, a, auth.ActRead, in); err != nil {
 		return nil, nil, flow.ErrNotFound
 	}
 	def, err := m.d.Flow.Definition(ctx, in.DefinitionKey, in.DefinitionVersion)
@@ -240,7 +240,7 @@ func (m *Module) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 		}
 		d.History = append(d.History, hr)
 	}
-	if in.Status != flow.StatusDone && m.d.Policy.Authorize(a, auth.ActAct, object(in)) == nil {
+	if in.Status != flow.StatusDone && m.authorize(ctx, a, auth.ActAct, in) == nil {
 		for _, act := range def.ActionsFrom(in.State) {
 			if !act.Allows(a.Roles) {
 				continue
@@ -267,7 +267,7 @@ func (m *Module) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 		if x.Status == flow.ExtensionPending {
 			d.CanExtend = false
 			ev.CanDecide = def.Extension != nil && hasAny(a, def.Extension.GrantRoles) &&
-				m.d.Policy.Authorize(a, auth.ActAct, object(in)) == nil
+				m.authorize(ctx, a, auth.ActAct, in) == nil
 		}
 		d.Extensions = append(d.Extensions, ev)
 	}
@@ -425,7 +425,7 @@ func (m *Module) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, flow.ErrForbidden), errors.Is(err, auth.ErrForbidden):
 		m.s.Error(w, r, http.StatusForbidden, "web.problem.403")
 	default:
-		m.s.Logger().ErrorContext(r.Context(), "inbox", "err", err, "path", r.URL.Path)
+		m.s.Logger().ErrorContext(r.Context(), "inbox", "err", err, "route", r.Pattern)
 		m.s.Error(w, r, http.StatusInternalServerError, "web.problem.500")
 	}
 }

@@ -158,7 +158,7 @@ func (m *Module) registerAPI(s *web.Server) {
 		Summary: "Create an article draft", DefaultStatus: http.StatusCreated,
 		Description: "Saves a draft for a department the caller may write for. Invalid fields are a 422 naming each.",
 		Tags:        []string{"knowledge"}, Security: web.Secured(), Errors: []int{401, 403, 422},
-	}, func(ctx context.Context, in *createInput) (*articleOutput, error) {
+	}, func(ctx context.Context, in *createInput) (*web.Created[*Article], error) {
 		a, err := s.Actor(ctx, editorRoles...)
 		if err != nil {
 			return nil, err
@@ -167,7 +167,7 @@ func (m *Module) registerAPI(s *web.Server) {
 		if err != nil {
 			return nil, s.Problem(ctx, err)
 		}
-		return &articleOutput{Body: art}, nil
+		return &web.Created[*Article]{Location: web.Location("/knowledge/articles", art.ID), Body: art}, nil
 	})
 
 	huma.Register(api, huma.Operation{

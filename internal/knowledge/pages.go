@@ -355,7 +355,7 @@ func (m *Module) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, ErrConflict), errors.Is(err, ErrState):
 		m.s.Error(w, r, http.StatusConflict, "knowledge.error.state")
 	default:
-		m.s.Logger().ErrorContext(r.Context(), "knowledge", "err", err, "path", r.URL.Path)
+		m.s.Logger().ErrorContext(r.Context(), "knowledge", "err", err, "route", r.Pattern)
 		m.s.Error(w, r, http.StatusInternalServerError, "web.problem.500")
 	}
 }

@@ -1,12 +1,15 @@
 package notify_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +19,7 @@ import (
 	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/hotline"
 	"github.com/yingshang/yingshang/internal/notify"
+	"github.com/yingshang/yingshang/internal/outbox"
 	"github.com/yingshang/yingshang/internal/pii"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/store/storetest"
@@ -170,4 +174,61 @@ func TestTopicsMatchModules(t *testing.T) {
 			t.Errorf("notify uses %q, the module writes %q", c[0], c[1])
 		}
 	}
+}
+
+// Without a gateway the text messages go to the log. The text of a closed
+// order's message carries the bearer link of its satisfaction survey, with
+// which anyone could rate and reopen the order: the log names the message
+// and the masked recipient, never the text, the link or the number.
+func TestLogSenderKeepsLinksOutOfTheLog(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		var logged bytes.Buffer
+		log := slog.New(slog.NewJSONHandler(&logged, nil))
+		box, err := pii.New([]byte("0123456789abcdef0123456789abcdef"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := setupWith(t, db, notify.LogSender{Log: log, Box: box})
+		ctx := context.Background()
+		d := outbox.NewDispatcher(db, nil, w.clock.Now)
+		w.svc.Register(d)
+		if err := db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			return outbox.Add(ctx, tx, w.clock.Now(), "flow.transition", map[string]any{"instance_id": 99,
+				"subject_type": "hotline_order", "subject_id": 2, "action": "close", "from": "replied", "to": "closed"})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			n, err := d.RunOnce(ctx, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				break
+			}
+		}
+		var sms notify.Message
+		var found bool
+		if err := db.NewRaw("SELECT id FROM outbox WHERE topic = 'flow.transition'").Scan(ctx, &sms.EventID); err != nil {
+			t.Fatal(err)
+		}
+		msgs, _ := w.svc.Messages(ctx, sms.EventID)
+		for _, m := range msgs {
+			if m.Channel == notify.SMS {
+				sms, found = m, true
+			}
+		}
+		if !found || !strings.Contains(notify.SMSText(sms), "/hotline/visit/2.abc.sig") {
+			t.Fatalf("no SMS with the visit link was made: %+v", msgs)
+		}
+		out := logged.String()
+		for _, secret := range []string{"/hotline/visit/", "2.abc.sig", phone, notify.SMSText(sms), sms.Body} {
+			if strings.Contains(out, secret) {
+				t.Errorf("the log holds %q:\n%s", secret, out)
+			}
+		}
+		if !strings.Contains(out, `"message":`+strconv.FormatInt(sms.ID, 10)) || !strings.Contains(out, pii.MaskPhone(phone)) {
+			t.Errorf("the log does not name message %d and its masked recipient:\n%s", sms.ID, out)
+		}
+	})
 }

@@ -14,8 +14,8 @@ import (
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/hotline"
-	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/pii"
+	"github.com/yingshang/yingshang/internal/store"
 )
 
 // request is one service request as GET shows it: no caller data.

@@ -91,6 +91,9 @@ func Open(ctx context.Context, url string) (*DB, error) {
 			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 				return nil, fmt.Errorf("open sqlite: %w", err)
 			}
+			if err := PrivateFile(path); err != nil {
+				return nil, fmt.Errorf("open sqlite: %w", err)
+			}
 		}
 		// Temporary tables and sort spills stay in memory, each connection
 		// keeps up to 16 MiB of pages (four connections: 64 MiB at most),
@@ -119,6 +122,26 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", db.kind, err)
 	}
 	return db, nil
+}
+
+// PrivateFile creates path empty if it does not exist and makes it, and
+// the SQLite -wal and -shm files beside it, readable by the owner only
+// (0600): the database holds personal data, and SQLite creates its -wal and
+// -shm files with the permissions of the database file.
+func PrivateFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 // Kind reports which engine db runs on.

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"path"
 	"reflect"
@@ -28,7 +29,7 @@ var securedBy = []map[string][]string{{"bearer": {}}, {"cookie": {}}}
 // caller; set it on a huma.Operation so the OpenAPI document says so.
 func Secured() []map[string][]string { return securedBy }
 
-func newAPI(mux *http.ServeMux, version string) huma.API {
+func newAPI(mux humago.Mux, version string) huma.API {
 	cfg := huma.DefaultConfig("营商 yingshang API", version)
 	cfg.Components.Schemas = huma.NewMapRegistry("#/components/schemas/", schemaName)
 	cfg.Info.Description = "营商环境数字化平台接口。Errors are RFC 9457 problem details (application/problem+json)."
@@ -56,6 +57,21 @@ func (s *Server) Actor(ctx context.Context, roles ...auth.Role) (*auth.Actor, er
 		return nil, s.Problem(ctx, auth.ErrForbidden)
 	}
 	return a, nil
+}
+
+// Created is the answer of an operation that creates a resource: 201 (set
+// DefaultStatus: http.StatusCreated on the operation) with the resource's
+// address in Location, as RFC 9110 asks, and the resource as the body.
+type Created[T any] struct {
+	Location string `header:"Location" doc:"Address of the created resource"`
+	Body     T
+}
+
+// Location returns the address of the API resource at path (relative to
+// APIPrefix) with its id appended: Location("/hotline/orders", 7) is
+// "/api/v1/hotline/orders/7".
+func Location(path string, id any) string {
+	return APIPrefix + path + "/" + fmt.Sprint(id)
 }
 
 // User is the API view of a signed-in user.

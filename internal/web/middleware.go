@@ -105,10 +105,12 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			s.requests.Inc(route, r.Method, strconv.Itoa(status))
 			s.duration.Observe(elapsed.Seconds(), route)
 			level := requestLevel(r.Method, status)
+			// The route pattern, never the raw path: paths carry bearer
+			// tokens (/hotline/visit/{token}, /verify/{token}) that would
+			// let anyone reading the log act as their holder.
 			s.log.LogAttrs(r.Context(), level, "http request",
 				slog.String("method", r.Method),
 				slog.String("route", route),
-				slog.String("path", r.URL.Path),
 				slog.Int("status", status),
 				slog.Int64("bytes", sw.bytes),
 				slog.Duration("duration", elapsed),

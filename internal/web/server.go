@@ -10,6 +10,7 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -68,9 +70,15 @@ type Config struct {
 	// Bundle holds the messages; modules add their catalogs to it. Nil
 	// creates one with the core catalogs.
 	Bundle *i18n.Bundle
-	// Metrics receives the HTTP metrics and is served at /metrics. Nil
-	// creates a registry.
+	// Metrics receives the HTTP metrics. Nil creates a registry. It is
+	// served by MetricsHandler (on a listen address of its own) and, on the
+	// main address, at /metrics only to requests carrying MetricsToken.
 	Metrics *metrics.Registry
+	// MetricsToken, when set, lets a scraper read /metrics on the main
+	// address with "Authorization: Bearer <token>". Empty: /metrics is
+	// not served there (404), since the figures describe the deployment
+	// to anyone who can read them.
+	MetricsToken string
 	// Modules are mounted, in order, by New.
 	Modules []Module
 	// SecureCookies marks cookies Secure even on plain-HTTP requests, for
@@ -109,6 +117,7 @@ type Server struct {
 	cfg      Config
 	log      *slog.Logger
 	mux      *http.ServeMux
+	routes   *routeList
 	api      huma.API
 	bundle   *i18n.Bundle
 	metrics  *metrics.Registry
@@ -142,6 +151,7 @@ func New(cfg Config) (*Server, error) {
 		cfg:     cfg,
 		log:     cfg.Logger,
 		mux:     http.NewServeMux(),
+		routes:  &routeList{},
 		bundle:  cfg.Bundle,
 		metrics: cfg.Metrics,
 		cop:     http.NewCrossOriginProtection(),
@@ -186,8 +196,8 @@ func New(cfg Config) (*Server, error) {
 	if err := s.initTemplates(); err != nil {
 		return nil, err
 	}
-	s.api = newAPI(s.mux, cfg.Version)
-	s.routes()
+	s.api = newAPI(recordingMux{s.mux, s.routes}, cfg.Version)
+	s.coreRoutes()
 	for _, m := range cfg.Modules {
 		if err := m.Mount(s); err != nil {
 			return nil, fmt.Errorf("web: mount module: %w", err)
@@ -238,18 +248,70 @@ func (s *Server) Bundle() *i18n.Bundle { return s.bundle }
 // Metrics returns the registry served at /metrics.
 func (s *Server) Metrics() *metrics.Registry { return s.metrics }
 
+// MetricsHandler serves the metrics without any check, for a listen
+// address of their own (--metrics-addr) that only scrapers can reach.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	return mux
+}
+
+// metricsBehindToken serves the metrics on the main address to requests
+// bearing Config.MetricsToken, and answers 404 to everyone else (and to
+// everyone when no token is configured), as for any unknown page.
+func (s *Server) metricsBehindToken() http.Handler {
+	want := []byte(s.cfg.MetricsToken)
+	h := s.metrics.Handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, _ := bearer(r)
+		if len(want) == 0 || subtle.ConstantTimeCompare([]byte(got), want) != 1 {
+			s.notFound(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
 // Logger returns the server's logger.
 func (s *Server) Logger() *slog.Logger { return s.log }
 
 // Handle registers h for pattern (http.ServeMux syntax, such as
 // "GET /hotline/orders/{id}") behind the server's middleware. Wrap h with
 // RequireActor or Require to restrict it.
-func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+func (s *Server) Handle(pattern string, h http.Handler) {
+	s.mux.Handle(pattern, h)
+	s.routes.add(pattern)
+}
 
 // HandleFunc is Handle for a function.
 func (s *Server) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
-	s.mux.HandleFunc(pattern, h)
+	s.Handle(pattern, http.HandlerFunc(h))
 }
+
+// Routes returns every registered pattern (pages, API operations, the
+// core's own routes) in registration order, such as "GET /hotline/orders/{id}"
+// or "/" for the catch-all. Tests walk them to check that no route is left
+// without authorisation.
+func (s *Server) Routes() []string { return slices.Clone(s.routes.patterns) }
+
+// routeList records the patterns registered on the mux.
+type routeList struct{ patterns []string }
+
+func (l *routeList) add(pattern string) { l.patterns = append(l.patterns, pattern) }
+
+// recordingMux is the mux as huma sees it: every operation it registers is
+// also recorded, so Routes lists the API too.
+type recordingMux struct {
+	mux    *http.ServeMux
+	routes *routeList
+}
+
+func (m recordingMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.mux.HandleFunc(pattern, h)
+	m.routes.add(pattern)
+}
+
+func (m recordingMux) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.mux.ServeHTTP(w, r) }
 
 // ListenAndServe serves on cfg.Addr until ctx ends, then stops accepting
 // connections and waits up to cfg.ShutdownTimeout for in-flight requests.
@@ -294,20 +356,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// routes registers the platform's own routes.
-func (s *Server) routes() {
-	s.mux.Handle("GET /static/", staticHandler())
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.Handle("GET /metrics", s.metrics.Handler())
-	s.mux.HandleFunc("GET /signin", s.signinPage)
-	s.mux.HandleFunc("POST /signin", s.signinSubmit)
-	s.mux.HandleFunc("POST /signout", s.signout)
-	s.mux.Handle("GET /account", s.RequireActor(http.HandlerFunc(s.accountPage)))
-	s.mux.Handle("POST /account/password", s.RequireActor(http.HandlerFunc(s.accountPassword)))
-	s.mux.Handle("POST /account/sessions/{id}/end", s.RequireActor(http.HandlerFunc(s.accountEndSession)))
-	s.mux.HandleFunc("GET /{$}", s.root)
-	s.mux.HandleFunc("/", s.notFound)
-	s.mux.HandleFunc("/api/", s.notFound)
+// coreRoutes registers the platform's own routes.
+func (s *Server) coreRoutes() {
+	s.Handle("GET /static/", staticHandler())
+	s.HandleFunc("GET /healthz", s.healthz)
+	s.Handle("GET /metrics", s.metricsBehindToken())
+	s.HandleFunc("GET /signin", s.signinPage)
+	s.HandleFunc("POST /signin", s.signinSubmit)
+	s.HandleFunc("POST /signout", s.signout)
+	s.Handle("GET /account", s.RequireActor(http.HandlerFunc(s.accountPage)))
+	s.Handle("POST /account/password", s.RequireActor(http.HandlerFunc(s.accountPassword)))
+	s.Handle("POST /account/sessions/{id}/end", s.RequireActor(http.HandlerFunc(s.accountEndSession)))
+	s.HandleFunc("GET /{$}", s.root)
+	s.HandleFunc("/", s.notFound)
+	s.HandleFunc("/api/", s.notFound)
 	registerCoreAPI(s)
 	registerAccountAPI(s)
 }
@@ -371,7 +433,7 @@ func (s *Server) placeholderHomes() {
 		if pattern != "/" && pattern != "" {
 			continue
 		}
-		s.mux.Handle("GET "+path, s.RequireActor(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.Handle("GET "+path, s.RequireActor(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			s.Render(w, r, "web/home.html", nil)
 		})))
 	}

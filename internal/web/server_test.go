@@ -124,7 +124,9 @@ func TestHealthz(t *testing.T) {
 		if w.Code != http.StatusOK || strings.TrimSpace(w.Body.String()) != "ok" {
 			t.Errorf("healthy: %d %q", w.Code, w.Body)
 		}
-		if m := do(s, httptest.NewRequest("GET", "/metrics", nil)).Body.String(); !strings.Contains(m, "\nys_db_open_connections ") {
+		rec := httptest.NewRecorder()
+		s.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		if m := rec.Body.String(); !strings.Contains(m, "\nys_db_open_connections ") {
 			t.Errorf("/metrics lacks the pool gauges:\n%s", m)
 		}
 		db.Close()

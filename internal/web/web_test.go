@@ -1,10 +1,12 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -682,7 +684,8 @@ func TestMetricsCountRequests(t *testing.T) {
 	s, _ := newTestServer(t)
 	do(s, httptest.NewRequest("GET", "/t/open", nil))
 	do(s, httptest.NewRequest("GET", "/no/such/page/123", nil))
-	w := do(s, httptest.NewRequest("GET", "/metrics", nil))
+	w := httptest.NewRecorder()
+	s.MetricsHandler().ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
 	body := w.Body.String()
 	for _, want := range []string{
 		`ys_http_requests_total{route="/t/open",method="GET",status="200"} 1`,
@@ -692,6 +695,35 @@ func TestMetricsCountRequests(t *testing.T) {
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q:\n%s", want, body)
+		}
+	}
+}
+
+// The metrics describe the deployment (routes, load, pool): on the main
+// address only a scraper holding the token reads them; without a token
+// configured they are not there at all.
+func TestMetricsNeedToken(t *testing.T) {
+	for _, tc := range []struct {
+		token, sent string
+		want        int
+	}{
+		{"", "", http.StatusNotFound},
+		{"", "anything", http.StatusNotFound},
+		{"s3cret-scrape", "", http.StatusNotFound},
+		{"s3cret-scrape", "s3cret-scrapf", http.StatusNotFound},
+		{"s3cret-scrape", "s3cret-scrape", http.StatusOK},
+	} {
+		s, err := New(Config{MetricsToken: tc.token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest("GET", "/metrics", nil)
+		if tc.sent != "" {
+			r.Header.Set("Authorization", "Bearer "+tc.sent)
+		}
+		w := do(s, r)
+		if w.Code != tc.want || (tc.want == http.StatusOK) != strings.Contains(w.Body.String(), "ys_http_requests_total") {
+			t.Errorf("token %q, sent %q: %d, want %d", tc.token, tc.sent, w.Code, tc.want)
 		}
 	}
 }
@@ -760,5 +792,31 @@ func TestNavCounts(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("nav items %+v: no count on /messages", items)
+	}
+}
+
+// The access log names the route pattern, not the path: paths such as a
+// satisfaction survey's /hotline/visit/{token} carry bearer tokens.
+func TestAccessLogOmitsPathTokens(t *testing.T) {
+	var logged bytes.Buffer
+	s, err := New(Config{Logger: slog.New(slog.NewTextHandler(&logged, nil)), Modules: []Module{ModuleFunc(func(s *Server) error {
+		s.Handle("GET /t/visit/{token}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+		return nil
+	})}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const token = "Zq7bearer-secret-9xk"
+	for _, path := range []string{"/t/visit/" + token, "/no-such/" + token} {
+		if w := do(s, httptest.NewRequest("GET", path, nil)); w.Code == 0 {
+			t.Fatal("no answer")
+		}
+	}
+	out := logged.String()
+	if strings.Contains(out, token) {
+		t.Errorf("the log holds the token:\n%s", out)
+	}
+	if !strings.Contains(out, "route=/t/visit/{token}") || !strings.Contains(out, "route=/ status=404") {
+		t.Errorf("the log does not name the routes:\n%s", out)
 	}
 }
