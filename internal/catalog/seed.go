@@ -395,13 +395,19 @@ func demoItems(dept map[string]int64) []Draft {
 // SeedDepartments) to their ids. It writes through the service as the
 // system actor, so the items are validated and audited like any other.
 func SeedDemo(ctx context.Context, m *Module, departments map[string]int64) error {
-	for _, code := range SeedDepartments {
+	return seedDrafts(ctx, m, departments, SeedDepartments, demoItems(departments))
+}
+
+// seedDrafts creates and publishes drafts as the system actor, after
+// checking that the departments they need are there.
+func seedDrafts(ctx context.Context, m *Module, departments map[string]int64, need []string, drafts []Draft) error {
+	for _, code := range need {
 		if departments[code] == 0 {
 			return fmt.Errorf("catalog: seed: department %s missing", code)
 		}
 	}
 	sys := auth.System()
-	for _, d := range demoItems(departments) {
+	for _, d := range drafts {
 		it, err := m.Create(ctx, sys, d)
 		if err != nil {
 			return fmt.Errorf("catalog: seed %s: %w", d.Code, err)

@@ -1,11 +1,6 @@
 package catalog
 
-import (
-	"context"
-	"fmt"
-
-	"github.com/yingshang/yingshang/internal/auth"
-)
+import "context"
 
 // The items behind the national 高效办成一件事 key matters that the demo
 // city offers as bundles (国办发〔2024〕3号 and its yearly lists): 企业信息变更,
@@ -252,20 +247,5 @@ func eventItems(dept map[string]int64) []Draft {
 // SeedEventItems creates and publishes the event items, after SeedDemo.
 // departments maps the codes of EventDepartments to their ids.
 func SeedEventItems(ctx context.Context, m *Module, departments map[string]int64) error {
-	for _, code := range EventDepartments {
-		if departments[code] == 0 {
-			return fmt.Errorf("catalog: seed events: department %s missing", code)
-		}
-	}
-	sys := auth.System()
-	for _, d := range eventItems(departments) {
-		it, err := m.Create(ctx, sys, d)
-		if err != nil {
-			return fmt.Errorf("catalog: seed %s: %w", d.Code, err)
-		}
-		if _, err := m.Publish(ctx, sys, it.ID, 0); err != nil {
-			return fmt.Errorf("catalog: seed publish %s: %w", d.Code, err)
-		}
-	}
-	return nil
+	return seedDrafts(ctx, m, departments, EventDepartments, eventItems(departments))
 }
