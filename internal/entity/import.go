@@ -184,6 +184,10 @@ func (s *Service) Import(ctx context.Context, a *auth.Actor, r io.Reader, opt Im
 	today := calendar.DateOf(s.d.Now())
 	errStrict := errors.New("strict import refused")
 	seen := map[[18]byte]int{}
+	// The transaction's function may run without the caller's
+	// cancellation (SQLite's group commit): watch the caller's context, so
+	// that an import stopped half way rolls back and stores nothing.
+	caller := ctx
 	err = s.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		w, err := s.newWriter(ctx, tx, a.UserID, opt.Source)
 		if err != nil {
@@ -208,7 +212,7 @@ func (s *Service) Import(ctx context.Context, a *auth.Actor, r io.Reader, opt Im
 				continue
 			}
 			rep.Rows++
-			if err := ctx.Err(); err != nil {
+			if err := caller.Err(); err != nil {
 				return err
 			}
 			in, probs := rowInput(rec, at)

@@ -75,6 +75,9 @@ func (q *groupQueue) take(n int) []*groupJob {
 
 // withGroupTx is WithTx on SQLite.
 func (db *DB) withGroupTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err // ended before it was queued: it never runs
+	}
 	j := &groupJob{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	db.group.push(j)
 	t := time.NewTimer(writerWait)
