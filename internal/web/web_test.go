@@ -799,7 +799,9 @@ func TestNavCounts(t *testing.T) {
 // satisfaction survey's /hotline/visit/{token} carry bearer tokens.
 func TestAccessLogOmitsPathTokens(t *testing.T) {
 	var logged bytes.Buffer
-	s, err := New(Config{Logger: slog.New(slog.NewTextHandler(&logged, nil)), Modules: []Module{ModuleFunc(func(s *Server) error {
+	// Debug: successful reads are logged at debug level.
+	debug := &slog.HandlerOptions{Level: slog.LevelDebug}
+	s, err := New(Config{Logger: slog.New(slog.NewTextHandler(&logged, debug)), Modules: []Module{ModuleFunc(func(s *Server) error {
 		s.Handle("GET /t/visit/{token}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
 		return nil
 	})}})
