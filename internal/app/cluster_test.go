@@ -141,10 +141,13 @@ func twoNodes(t *testing.T, listen bool) {
 			return err
 		}
 		dept = d.ID
-		u, err := a.Org.CreateUser(ctx, tx, org.NewUser{Username: "han", DisplayName: "承办甲", Password: "password-123",
+		u, err := a.Org.CreateUser(ctx, tx, org.NewUser{Username: "han", DisplayName: "承办甲", Password: "Qx7-Yunlan-Depot",
 			Roles: []auth.Role{auth.RoleHandler}, RegionCode: "990100", DepartmentIDs: []int64{dept}})
+		if err != nil {
+			return err
+		}
 		handler = u.ID
-		return err
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
