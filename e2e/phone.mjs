@@ -12,7 +12,7 @@ import { chromium } from 'playwright-core';
 
 export const base = process.env.YS_BASE_URL;
 const shots = process.env.YS_SHOTS || '/tmp';
-const password = 'yingshang-demo';
+const password = 'Yunlan@2026'; // the demo's (internal/demo)
 const phone = { width: 390, height: 844 };
 let browser;
 
