@@ -225,10 +225,7 @@ func (m *Module) registerBundleAPI(s *web.Server) {
 		if err != nil {
 			return nil, err
 		}
-		app, err := m.Get(ctx, a, in.ID)
-		if err == nil && !IsCrossRegion(app) {
-			err = ErrNotFound
-		}
+		app, err := m.CrossRegionApp(ctx, a, in.ID)
 		if err != nil {
 			return nil, s.Problem(ctx, err)
 		}

@@ -188,6 +188,19 @@ func (m *Module) Crossing(ctx context.Context, a *auth.Actor, id int64) (*Crossi
 	return &c, nil
 }
 
+// CrossRegionApp returns application id if a may read it and it is a
+// cross-region one; ErrNotFound otherwise, as for any unreadable one.
+func (m *Module) CrossRegionApp(ctx context.Context, a *auth.Actor, id int64) (*Application, error) {
+	app, err := m.Get(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	if !IsCrossRegion(app) {
+		return nil, ErrNotFound
+	}
+	return app, nil
+}
+
 // Acknowledge records that the owning department signed for a forwarded
 // cross-region application (签收), so the receiving window sees that it
 // arrived and the owner's list no longer shows it as waiting. Only the
@@ -197,12 +210,9 @@ func (m *Module) Acknowledge(ctx context.Context, a *auth.Actor, id int64) (*Cro
 	if a == nil {
 		return nil, auth.ErrUnauthenticated
 	}
-	app, err := m.Get(ctx, a, id)
+	app, err := m.CrossRegionApp(ctx, a, id)
 	if err != nil {
 		return nil, err
-	}
-	if !IsCrossRegion(app) {
-		return nil, ErrNotFound
 	}
 	if !a.HasAny(auth.RoleHandler, auth.RoleApprover) || !slices.Contains(a.DepartmentIDs, app.DepartmentID) {
 		return nil, ErrForbidden

@@ -112,10 +112,7 @@ func (m *Module) crossPage(w http.ResponseWriter, r *http.Request) {
 func (m *Module) renderCross(w http.ResponseWriter, r *http.Request, status int, d crossData) {
 	ctx := r.Context()
 	a := auth.FromContext(ctx)
-	app, err := m.Get(ctx, a, pathID(r))
-	if err == nil && !IsCrossRegion(app) {
-		err = ErrNotFound
-	}
+	app, err := m.CrossRegionApp(ctx, a, pathID(r))
 	if err != nil {
 		m.fail(w, r, err)
 		return
