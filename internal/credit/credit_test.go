@@ -244,8 +244,10 @@ func TestRecordsAPI(t *testing.T) {
 			"decision_date": "2026-01-02"}, nil); code != 403 {
 			t.Errorf("ungranted department records: %d", code)
 		}
+		var tax credit.Record
 		if code, body := w.call(t, w.client(t, "shuiwu"), "POST", "/api/v1/credit/records", map[string]any{"uscc": bizA, "kind": "tax_arrears",
-			"decision_date": "2026-10-09", "content": "欠缴增值税"}, nil); code != 201 {
+			"decision_date": "2026-10-09", "content": "欠缴增值税，联系人13912345678"}, &tax); code != 201 || strings.Contains(tax.Content, "13912345678") ||
+			!strings.Contains(tax.Content, "139****5678") {
 			t.Errorf("tax arrears: %d %s", code, body)
 		}
 		for _, role := range []string{"ent_a", "citizen", ""} {

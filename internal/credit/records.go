@@ -15,6 +15,7 @@ import (
 	"github.com/yingshang/yingshang/internal/calendar"
 	"github.com/yingshang/yingshang/internal/ids"
 	"github.com/yingshang/yingshang/internal/outbox"
+	"github.com/yingshang/yingshang/internal/pii"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/valid"
 )
@@ -228,6 +229,9 @@ func (m *Module) scanRecord(r interface{ Scan(...any) error }, asOf calendar.Dat
 			return nil, fmt.Errorf("credit: record %d: penalty: %w", rec.ID, err)
 		}
 	}
+	// Personal numbers typed into the content are shown masked, as in
+	// every other free text.
+	rec.Content = pii.MaskText(rec.Content)
 	published, withdrawn := scanDate(pub), scanDate(wd)
 	decided, _ := calendar.ParseDate(rec.DecisionDate)
 	rec.terms = m.d.Rules.TermsOf(m.d.Calendar(), rec.Kind, rec.Penalty, decided, published, withdrawn)
