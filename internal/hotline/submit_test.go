@@ -480,6 +480,7 @@ func TestEnterpriseAppealCarriesTheUSCC(t *testing.T) {
 		}
 		f := submission("13600001111")
 		f.Set("type", "appeal_arrears")
+		f.Set("category_code", "070101")
 		f.Set("uscc", "91110000000000000X") // ignored: the code is the account's
 		f.Set("content", "区城建局2025年道路工程款120万元逾期一年未支付，多次催要无果")
 		code, loc, body := w.postMultipart(t, ent, "/hotline/submit", f)

@@ -262,9 +262,13 @@ func TestRecipients(t *testing.T) {
 				return map[string]any{"instance_id": 99, "subject_type": "hotline_order", "subject_id": 2,
 					"action": "close", "from": "replied", "to": "closed"}
 			}, []string{"sms:phone/sms"}, "https://ys.example/hotline/visit/2."},
-			{"other transitions tell nobody", "flow.transition", func() any {
+			{"every step of an order is told to its caller", "flow.transition", func() any {
 				return map[string]any{"instance_id": 99, "subject_type": "hotline_order", "subject_id": 2,
 					"action": "sign", "from": "dispatched", "to": "handling"}
+			}, []string{"sms:phone/sms"}, "承办部门已签收，正在办理"},
+			{"steps with messages of their own are not told twice", "flow.transition", func() any {
+				return map[string]any{"instance_id": 99, "subject_type": "hotline_order", "subject_id": 2,
+					"action": "reply", "from": "handling", "to": "replied"}
 			}, nil, ""},
 			{"application submitted", "casework.submitted", func() any {
 				return map[string]any{"id": 7, "number": "YL2026000007", "item": "X1", "action": "submit",
