@@ -398,8 +398,11 @@ func (m *Module) Withdraw(ctx context.Context, s Submitter, id int64, reason str
 			return flowError(err)
 		}
 		now := store.Time(m.d.Now())
-		if _, err := store.Exec(ctx, tx, "UPDATE hotline_orders SET status = ?, closed_at = ?, updated_at = ? WHERE id = ?",
-			StatusWithdrawn, now, now, o.ID); err != nil {
+		// No closed_at: a withdrawn order was not closed by its department,
+		// so the figures' on-time closure rate neither counts it for nor
+		// against the department.
+		if _, err := store.Exec(ctx, tx, "UPDATE hotline_orders SET status = ?, updated_at = ? WHERE id = ?",
+			StatusWithdrawn, now, o.ID); err != nil {
 			return fmt.Errorf("hotline: withdraw %s: %w", o.Number, err)
 		}
 		return setAssists(ctx, tx, o.ID, nil)
