@@ -49,7 +49,7 @@ func (m *Module) seedSubmissions(ctx context.Context, users map[string]int64) er
 	}
 	if a := actor("yunlan_food"); a != nil && a.USCC != "" {
 		if _, err := m.Submit(ctx, a, Submission{Type: TypeAppealArrears, CategoryCode: "070101",
-			Content: "本店2025年为区属单位承办的职工餐饮服务费8.6万元，合同约定验收后30日内支付，至今逾期未付。",
+			Content:    "本店2025年为区属单位承办的职工餐饮服务费8.6万元，合同约定验收后30日内支付，至今逾期未付。",
 			RegionCode: "990102", Address: "临江区滨江路8号"}); err != nil {
 			return fmt.Errorf("hotline: demo appeal: %w", err)
 		}
