@@ -96,7 +96,11 @@ func (m *Module) submitData(r *http.Request, form url.Values) submitData {
 		}
 		switch c.Level() {
 		case 2:
-			d.Groups = append(d.Groups, catGroup{Name: m.CategoryPath(c.Code)})
+			name := localName(lang, c)
+			if top, ok := m.Category(parentOf(c.Code)); ok {
+				name = localName(lang, top) + " / " + name
+			}
+			d.Groups = append(d.Groups, catGroup{Name: name})
 			group = c.Code
 		case 3:
 			if group != "" && parentOf(c.Code) == group {

@@ -523,3 +523,36 @@ func TestCallFromRegisteredNumberLinksToAccount(t *testing.T) {
 		}
 	})
 }
+
+func TestSubmitFormLanguages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setupSubmit(t, db, hotline.Config{MapTiles: "https://tiles.example/{z}/{x}/{y}.png"})
+		page := func(lang string) (string, http.Header) {
+			req, _ := http.NewRequest("GET", w.srv.URL+"/hotline/submit", nil)
+			req.Header.Set("Accept-Language", lang)
+			resp, err := anonymous().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var b bytes.Buffer
+			b.ReadFrom(resp.Body)
+			return b.String(), resp.Header
+		}
+		zh, h := page("zh-CN")
+		if !strings.Contains(zh, "在线提交12345诉求") || !strings.Contains(zh, `optgroup label="城乡建设 / 市容环卫"`) ||
+			strings.Contains(zh, "Street vending") || strings.Contains(zh, "Photos") {
+			t.Fatal("the Chinese form is not Chinese only")
+		}
+		if !strings.Contains(h.Get("Content-Security-Policy"), "img-src 'self' data: https://tiles.example") {
+			t.Fatalf("the tile server is not allowed: %s", h.Get("Content-Security-Policy"))
+		}
+		if !strings.Contains(zh, `data-tiles="https://tiles.example/{z}/{x}/{y}.png"`) {
+			t.Fatal("the map is not configured")
+		}
+		en, _ := page("en")
+		if !strings.Contains(en, "File a 12345 request online") || !strings.Contains(en, "Street vending on the road") || strings.Contains(en, "诉求内容") {
+			t.Fatal("the English form is not English")
+		}
+	})
+}
