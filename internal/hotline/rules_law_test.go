@@ -118,14 +118,14 @@ func TestShippedEscalationLadder(t *testing.T) {
 			at    time.Time
 			level flow.Level
 		}{
-			{cstTime(10, 20, 23, 59), flow.LevelNone},       // 10 of 13 working days not yet over
-			{cstTime(10, 21, 0, 1), flow.LevelRemind},       // 80%: floor(0.8×13) = 10 working days, close of 10-20
-			{cstTime(10, 23, 23, 59), flow.LevelRemind},     // the limit's last minute
-			{cstTime(10, 24, 0, 1), flow.LevelSupervise},    // 督办单 at the limit, close of 10-23
-			{cstTime(10, 26, 23, 59), flow.LevelSupervise},  // Monday 10-26 is the first overdue working day
-			{cstTime(10, 27, 0, 1), flow.LevelTimeboxed},    // 1 working day overdue
-			{cstTime(10, 30, 23, 59), flow.LevelTimeboxed},  // 4 … 5 working days overdue
-			{cstTime(10, 31, 0, 1), flow.LevelHandover},     // 5 working days overdue: close of 10-30
+			{cstTime(10, 20, 23, 59), flow.LevelNone},      // 10 of 13 working days not yet over
+			{cstTime(10, 21, 0, 1), flow.LevelRemind},      // 80%: floor(0.8×13) = 10 working days, close of 10-20
+			{cstTime(10, 23, 23, 59), flow.LevelRemind},    // the limit's last minute
+			{cstTime(10, 24, 0, 1), flow.LevelSupervise},   // 督办单 at the limit, close of 10-23
+			{cstTime(10, 26, 23, 59), flow.LevelSupervise}, // Monday 10-26 is the first overdue working day
+			{cstTime(10, 27, 0, 1), flow.LevelTimeboxed},   // 1 working day overdue
+			{cstTime(10, 30, 23, 59), flow.LevelTimeboxed}, // 4 … 5 working days overdue
+			{cstTime(10, 31, 0, 1), flow.LevelHandover},    // 5 working days overdue: close of 10-30
 			{cstTime(11, 30, 12, 0), flow.LevelHandover},
 		}
 		for _, s := range steps {
