@@ -33,8 +33,9 @@ func main() {
 	run := flag.String("run", "", "run only the mutations whose name matches this regular expression")
 	list := flag.Bool("list", false, "list the mutations and exit")
 	timeout := flag.Duration("timeout", 6*time.Minute, "time bound of one mutation's test run")
+	full := flag.Bool("full", false, "run every test of a mutation's packages, not only the tests it names")
 	flag.Parse()
-	if err := mainErr(context.Background(), *run, *list, *timeout); err != nil {
+	if err := mainErr(context.Background(), *run, *list, *full, *timeout); err != nil {
 		fmt.Fprintln(os.Stderr, "mutants:", err)
 		os.Exit(1)
 	}
@@ -49,7 +50,7 @@ type outcome struct {
 	out     string
 }
 
-func mainErr(ctx context.Context, pattern string, listOnly bool, bound time.Duration) error {
+func mainErr(ctx context.Context, pattern string, listOnly, full bool, bound time.Duration) error {
 	ms := mutations()
 	if err := checkNames(ms); err != nil {
 		return err
@@ -69,7 +70,7 @@ func mainErr(ctx context.Context, pattern string, listOnly bool, bound time.Dura
 	}
 	if listOnly {
 		for _, m := range ms {
-			fmt.Printf("%-28s %-44s %s\n", m.Name, m.File, strings.Join(m.Pkgs, " "))
+			fmt.Printf("%-34s %-42s %s -run '%s'\n", m.Name, m.File, strings.Join(m.Pkgs, " "), m.Tests)
 		}
 		return nil
 	}
@@ -104,26 +105,35 @@ func mainErr(ctx context.Context, pattern string, listOnly bool, bound time.Dura
 		}
 	}
 	// The unmutated tests must pass, or every mutation would look caught.
-	pkgs := map[string]bool{}
+	tests := map[string][]string{} // package → the tests its mutations name
 	for _, m := range ms {
 		for _, p := range m.Pkgs {
-			pkgs[p] = true
+			tests[p] = append(tests[p], m.Tests)
 		}
 	}
 	var all []string
-	for p := range pkgs {
+	for p := range tests {
 		all = append(all, p)
 	}
 	sort.Strings(all)
-	fmt.Printf("== baseline: go test %s\n", strings.Join(all, " "))
-	if failed, _, out := goTest(ctx, tmp, all, 2*bound); failed {
-		return fmt.Errorf("the unmutated tests fail; fix them first:\n%s", tail(out, 40))
+	for _, p := range all {
+		run := ""
+		if !full {
+			run = strings.Join(tests[p], "|")
+		}
+		failed, _, out := goTest(ctx, tmp, []string{p}, run, 2*bound)
+		if failed {
+			return fmt.Errorf("the unmutated tests of %s fail; fix them first:\n%s", p, tail(out, 40))
+		}
+		if strings.Contains(out, "no tests to run") {
+			return fmt.Errorf("no test of %s matches %q: a mutation names a test that does not exist", p, run)
+		}
 	}
-	fmt.Printf("   passed in %s\n", time.Since(start).Round(time.Second))
+	fmt.Printf("== baseline: the tests of %s pass unmutated (%s)\n", strings.Join(all, " "), time.Since(start).Round(time.Second))
 
 	var res []outcome
 	for i, m := range ms {
-		o, err := apply(ctx, tmp, m, bound)
+		o, err := apply(ctx, tmp, m, full, bound)
 		if err != nil {
 			return err
 		}
@@ -135,7 +145,10 @@ func mainErr(ctx context.Context, pattern string, listOnly bool, bound time.Dura
 		case !o.killed:
 			verdict = "SURVIVED"
 		}
-		fmt.Printf("[%2d/%d] %-28s %-20s %6s  %s\n", i+1, len(ms), m.Name, verdict, o.took.Round(time.Second), m.Why)
+		fmt.Printf("[%2d/%d] %-34s %-20s %5.1fs  %s\n", i+1, len(ms), m.Name, verdict, o.took.Seconds(), m.Why)
+		if !o.killed {
+			fmt.Println(tail(o.out, 10))
+		}
 	}
 	killed := 0
 	var survivors []string
@@ -156,7 +169,7 @@ func mainErr(ctx context.Context, pattern string, listOnly bool, bound time.Dura
 
 // apply makes mutation m in the copy at dir, runs its packages' tests and
 // puts the original text back.
-func apply(ctx context.Context, dir string, m mutation, bound time.Duration) (outcome, error) {
+func apply(ctx context.Context, dir string, m mutation, full bool, bound time.Duration) (outcome, error) {
 	path := filepath.Join(dir, m.File)
 	orig, err := os.ReadFile(path)
 	if err != nil {
@@ -168,7 +181,11 @@ func apply(ctx context.Context, dir string, m mutation, bound time.Duration) (ou
 	}
 	defer os.WriteFile(path, orig, 0o644)
 	begin := time.Now()
-	failed, timedOut, out := goTest(ctx, dir, m.Pkgs, bound)
+	run := m.Tests
+	if full {
+		run = ""
+	}
+	failed, timedOut, out := goTest(ctx, dir, m.Pkgs, run, bound)
 	o := outcome{m: m, killed: failed, timeout: timedOut, took: time.Since(begin), out: out}
 	// A mutation that does not compile tests nothing: it is a broken
 	// mutation, not a caught one.
@@ -178,12 +195,17 @@ func apply(ctx context.Context, dir string, m mutation, bound time.Duration) (ou
 	return o, nil
 }
 
-// goTest runs the tests of pkgs in dir within bound, stopping at the first
-// failure, and reports whether they failed (a run over the bound fails).
-func goTest(ctx context.Context, dir string, pkgs []string, bound time.Duration) (failed, timedOut bool, out string) {
+// goTest runs the tests of pkgs in dir whose names match run (all when
+// run is empty) within bound, stopping at the first failure, and reports
+// whether they failed (a run over the bound fails).
+func goTest(ctx context.Context, dir string, pkgs []string, run string, bound time.Duration) (failed, timedOut bool, out string) {
 	ctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
-	args := append([]string{"test", "-count=1", "-vet=off", "-failfast", "-timeout", bound.String()}, pkgs...)
+	args := []string{"test", "-count=1", "-vet=off", "-failfast", "-timeout", bound.String()}
+	if run != "" {
+		args = append(args, "-run", "^("+run+")$")
+	}
+	args = append(args, pkgs...)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
 	cmd.Env = testEnv()
