@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/yingshang/yingshang/internal/ids"
 )
 
 var (
@@ -97,6 +99,8 @@ func check(d *Draft, region string, complete bool) error {
 		p.Add("code", "事项编码格式应为“行政区划代码-类别字母-序号”，如 990102-XK-001 (code must look like 990102-XK-001)")
 	case region != "" && !strings.HasPrefix(d.Code, region+"-"):
 		p.Add("code", "事项编码须以主管部门所在行政区划代码 %s 开头 (code must begin with the department's region %s)", region, region)
+	default:
+		checkCodeParts(d, &p)
 	}
 	text("name", d.Name, 200, true)
 	text("short_name", d.ShortName, 100, false)
@@ -242,5 +246,18 @@ func checkFields(p *problems, d *Draft) {
 				p.Add(fmt.Sprintf("%s.options[%d]", at, j), "选项不能为空、重复或超过 100 个字 (options must be non-empty, distinct, at most 100 characters)")
 			}
 		}
+	}
+}
+
+// checkCodeParts adds to p what is wrong with the parts of d's code (see
+// ItemCode): a region that is no GB/T 2260 code, or letters that are not
+// those of d's type.
+func checkCodeParts(d *Draft, p *problems) {
+	c, err := ParseItemCode(d.Code)
+	switch {
+	case err != nil && c.Region != "" && ids.ValidateRegionCode(c.Region) != nil:
+		p.Add("code", "事项编码的行政区划代码 %s 不是有效的 GB/T 2260 代码 (region %s is not a GB/T 2260 code)", c.Region, c.Region)
+	case d.Type.Valid() && c.Letters != d.Type.Letters():
+		p.Add("code", "%s事项的编码类别字母应为 %s (a %s item's code carries the letters %s)", d.Type.Name(), d.Type.Letters(), d.Type, d.Type.Letters())
 	}
 }

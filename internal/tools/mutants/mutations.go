@@ -164,6 +164,14 @@ func mutations() []mutation {
 			File: "internal/pii/text.go", Old: "len(d) >= 16 && luhn(d) && !orderNumber(d)", New: "len(d) >= 16 && luhn(d)",
 			Pkgs: []string{pii}, Tests: "TestMaskingRules"},
 
+		// Item codes (catalog/code.go).
+		{Name: "catalog-code-type-letters", Why: "an item code carries its type's letters",
+			File: "internal/catalog/validate.go", Old: "case d.Type.Valid() && c.Letters != d.Type.Letters():",
+			New: "case false && c.Letters != d.Type.Letters():", Pkgs: []string{catalog}, Tests: "TestItemCodeParts"},
+		{Name: "catalog-code-region", Why: "an item code's region is a GB/T 2260 code",
+			File: "internal/catalog/code.go", Old: "if err := ids.ValidateRegionCode(c.Region); err != nil {",
+			New: "if err := ids.ValidateRegionCode(\"990100\"); err != nil {", Pkgs: []string{catalog}, Tests: "TestItemCodeParts"},
+
 		// Credit publication periods (rules.json).
 		{Name: "credit-short-term", Why: "通报批评 or a low fine shown 3 months",
 			File: "internal/credit/rules.json", Old: `"short_term": {"n": 3, "unit": "months"}`, New: `"short_term": {"n": 6, "unit": "months"}`,
