@@ -38,8 +38,9 @@ func (w *world) set(t time.Time) {
 }
 
 // 退单 (send-back) of a misrouted order: within 24 hours of dispatch, also
-// after sign-for while the order is being handled (reference: a department
-// may return a misrouted order within 24 hours with its reason).
+// after sign-for while the order is being handled (hotline-12345.md, the
+// local rule set after Tianjin 2024: "a misrouted order must be returned
+// within 24 hours").
 func TestSendBackWindowIs24HoursOfDispatch(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := setup(t, db, hotline.Config{})
@@ -86,8 +87,9 @@ func (w *world) handleDue(typ hotline.Type) (*hotline.Order, *flow.Instance) {
 	return o, must(w.m.Instance(ctx, w.a("hb"), o.ID))
 }
 
-// Handling limits of DefaultLimits: consultations 3 working days,
-// complaints 13 (reference, hotline-12345.md), counted from the next day on
+// Handling limits of DefaultLimits (hotline-12345.md, local rule set:
+// "enquiries and help within 3 working days; complaints and suggestions
+// within 13 working days"), counted from the next day on
 // the 2026 calendar (国庆节 10-01..10-07 off, Saturday 10-10 a working day).
 func TestConsultationLimitIs3WorkingDays(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
