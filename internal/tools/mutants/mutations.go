@@ -166,8 +166,14 @@ func mutations() []mutation {
 
 		// Item codes (catalog/code.go).
 		{Name: "catalog-code-type-letters", Why: "an item code carries its type's letters",
-			File: "internal/catalog/validate.go", Old: "case d.Type.Valid() && c.Letters != d.Type.Letters():",
-			New: "case false && c.Letters != d.Type.Letters():", Pkgs: []string{catalog}, Tests: "TestItemCodeParts"},
+			File: "internal/catalog/validate.go", Old: "if c.Letters != d.Type.Letters() {",
+			New: "if c.Letters == \"\" {", Pkgs: []string{catalog}, Tests: "TestItemCodeParts|TestNewItemCodeCarriesTypeLetters"},
+		{Name: "catalog-create-letters", Why: "a new item's code is checked for its type's letters",
+			File: "internal/catalog/service.go", Old: "\tif err := checkCodeLetters(&d); err != nil {\n\t\treturn nil, err\n\t}\n\tif d.Rule != nil {\n\t\td.Rule.Version = 1",
+			New: "\tif d.Rule != nil {\n\t\td.Rule.Version = 1", Pkgs: []string{catalog}, Tests: "TestNewItemCodeCarriesTypeLetters"},
+		{Name: "catalog-draft-letters", Why: "a draft's code is checked again when edited",
+			File: "internal/catalog/service.go", Old: "if old.Version == 0 {\n\t\tif err := checkCodeLetters(&d)",
+			New: "if old.Version < 0 {\n\t\tif err := checkCodeLetters(&d)", Pkgs: []string{catalog}, Tests: "TestNewItemCodeCarriesTypeLetters"},
 		{Name: "catalog-code-region", Why: "an item code's region is a GB/T 2260 code",
 			File: "internal/catalog/code.go", Old: "if err := ids.ValidateRegionCode(c.Region); err != nil {",
 			New: "if err := ids.ValidateRegionCode(\"990100\"); err != nil {", Pkgs: []string{catalog}, Tests: "TestItemCodeParts"},
