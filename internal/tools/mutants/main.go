@@ -22,10 +22,12 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -35,7 +37,11 @@ func main() {
 	timeout := flag.Duration("timeout", 6*time.Minute, "time bound of one mutation's test run")
 	full := flag.Bool("full", false, "run every test of a mutation's packages, not only the tests it names")
 	flag.Parse()
-	if err := mainErr(context.Background(), *run, *list, *full, *timeout); err != nil {
+	// An interrupt stops the running tests and still removes the copy.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := mainErr(ctx, *run, *list, *full, *timeout)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "mutants:", err)
 		os.Exit(1)
 	}
@@ -137,6 +143,9 @@ func mainErr(ctx context.Context, pattern string, listOnly, full bool, bound tim
 		if err != nil {
 			return err
 		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted: %w", ctx.Err())
+		}
 		res = append(res, o)
 		verdict := "caught"
 		switch {
@@ -213,6 +222,9 @@ func goTest(ctx context.Context, dir string, pkgs []string, run string, bound ti
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	err := cmd.Run()
+	if ctx.Err() == context.Canceled {
+		return true, false, "interrupted"
+	}
 	if ctx.Err() != nil {
 		return true, true, buf.String()
 	}
