@@ -13,8 +13,8 @@ import (
 	"github.com/yingshang/yingshang/internal/credit"
 	"github.com/yingshang/yingshang/internal/demo"
 	"github.com/yingshang/yingshang/internal/entity"
-	"github.com/yingshang/yingshang/internal/ids"
 	"github.com/yingshang/yingshang/internal/hotline"
+	"github.com/yingshang/yingshang/internal/ids"
 	"github.com/yingshang/yingshang/internal/knowledge"
 	"github.com/yingshang/yingshang/internal/open311"
 )

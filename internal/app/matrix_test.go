@@ -324,8 +324,8 @@ var wildcards = map[string]wildcard{
 	},
 	"public/{uscc}": free("not-a-code"),
 	"files/{n}":     free("0"),
-	"check/{uscc}":    businesses,
-	"checks/{uscc}":   businesses,
+	"check/{uscc}":  businesses,
+	"checks/{uscc}": businesses,
 
 	"sessions/{id}": {
 		candidates: func(m *matrix) []candidate {
