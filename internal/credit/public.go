@@ -76,6 +76,7 @@ func (m *Module) throttle(w http.ResponseWriter, r *http.Request) bool {
 type PublicRecord struct {
 	Kind        Kind     `json:"kind"`
 	KindName    string   `json:"kind_name"`
+	KindNameEn  string   `json:"kind_name_en,omitempty"`
 	Department  string   `json:"department"`
 	DecisionNo  string   `json:"decision_no"`
 	Decision    string   `json:"decision_date"`
@@ -124,7 +125,7 @@ func (m *Module) PublicFileOf(ctx context.Context, uscc string, asOf calendar.Da
 		if !r.Public {
 			continue
 		}
-		f.Records = append(f.Records, PublicRecord{Kind: r.Kind, KindName: m.d.Rules.Kinds[r.Kind].Name,
+		f.Records = append(f.Records, PublicRecord{Kind: r.Kind, KindName: m.d.Rules.Kinds[r.Kind].Name, KindNameEn: m.d.Rules.Kinds[r.Kind].NameEn,
 			Department: m.d.Org.DepartmentName(ctx, r.DepartmentID), DecisionNo: r.DecisionNo, Decision: r.DecisionDate,
 			PublishedOn: deref(r.PublishedOn), PublicUntil: r.PublicUntil, LegalBasis: r.LegalBasis, Content: r.Content,
 			Penalty: r.Penalty})

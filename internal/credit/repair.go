@@ -30,6 +30,9 @@ const (
 	// TopicRepairable reminds a business, once per record, that a record
 	// may now be repaired.
 	TopicRepairable = "credit.repairable"
+	// TopicRepairDecided tells the business the decision on its
+	// application, granted or refused.
+	TopicRepairDecided = "credit.repair_decided"
 )
 
 // The states of an application for credit repair.
@@ -246,6 +249,10 @@ func (m *Module) DecideRepair(ctx context.Context, a *auth.Actor, id int64, d Re
 		if _, err := m.d.Audit.Append(ctx, tx, audit.Entry{ActorID: a.UserID, ActorName: a.Name, Action: "credit.repair." + status,
 			ObjectType: "credit_repair", ObjectID: strconv.FormatInt(id, 10), RegionCode: rp.RegionCode,
 			Detail: map[string]any{"uscc": rp.USCC, "record_id": rp.RecordID, "reason": d.Reason}}); err != nil {
+			return err
+		}
+		if err := outbox.Add(ctx, tx, m.d.Now(), TopicRepairDecided, map[string]any{"id": id, "record_id": rp.RecordID,
+			"uscc": rp.USCC, "status": status, "reason": d.Reason}); err != nil {
 			return err
 		}
 		if !d.Grant {
