@@ -38,7 +38,7 @@ type pworld struct {
 // legalRepID is a valid identity number used as a legal representative's.
 var legalRepID = "11010519491231002" + string(ids.CitizenIDCheck("11010519491231002"))
 
-func setupPublic(t *testing.T, db *store.DB, limit int) *pworld {
+func setupPublic(t testing.TB, db *store.DB, limit int) *pworld {
 	t.Helper()
 	ctx := context.Background()
 	p := &pworld{now: time.Date(2026, 12, 3, 2, 0, 0, 0, time.UTC)}
@@ -122,7 +122,7 @@ func setupPublic(t *testing.T, db *store.DB, limit int) *pworld {
 }
 
 // actor returns the actor of a test user.
-func (p *pworld) actor(t *testing.T, username string) *auth.Actor {
+func (p *pworld) actor(t testing.TB, username string) *auth.Actor {
 	t.Helper()
 	var id int64
 	if err := p.db.QueryRow("SELECT id FROM users WHERE username = ?", username).Scan(&id); err != nil {
