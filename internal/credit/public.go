@@ -125,8 +125,12 @@ func (m *Module) PublicFileOf(ctx context.Context, uscc string, asOf calendar.Da
 		if !r.Public {
 			continue
 		}
+		dept := "平台"
+		if r.DepartmentID != 0 {
+			dept = m.d.Org.DepartmentName(ctx, r.DepartmentID)
+		}
 		f.Records = append(f.Records, PublicRecord{Kind: r.Kind, KindName: m.d.Rules.Kinds[r.Kind].Name, KindNameEn: m.d.Rules.Kinds[r.Kind].NameEn,
-			Department: m.d.Org.DepartmentName(ctx, r.DepartmentID), DecisionNo: r.DecisionNo, Decision: r.DecisionDate,
+			Department: dept, DecisionNo: r.DecisionNo, Decision: r.DecisionDate,
 			PublishedOn: deref(r.PublishedOn), PublicUntil: r.PublicUntil, LegalBasis: r.LegalBasis, Content: r.Content,
 			Penalty: r.Penalty})
 	}
