@@ -18,6 +18,7 @@ import (
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/calendar"
 	"github.com/yingshang/yingshang/internal/outbox"
+	"github.com/yingshang/yingshang/internal/pii"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/valid"
 )
@@ -279,6 +280,8 @@ func scanRepair(r interface{ Scan(...any) error }) (*Repair, error) {
 	}
 	rp.DecidedOn = datePtr(scanDate(decided))
 	rp.Files = []RepairFileRef{}
+	// Free text is read by others than its writer: personal numbers masked.
+	rp.Correction, rp.Commitment, rp.Reason = pii.MaskText(rp.Correction), pii.MaskText(rp.Commitment), pii.MaskText(rp.Reason)
 	return &rp, nil
 }
 
