@@ -74,6 +74,10 @@ type Config struct {
 	// may make per LookupWindow (defaults 10 per 10 minutes).
 	LookupLimit  int
 	LookupWindow time.Duration
+	// Settings is a province's override of the settings in hotline.json
+	// (co-handling limit, standard send-back reasons); nil keeps the
+	// national default. See ParseSettings.
+	Settings []byte
 }
 
 // Deps are the services the module uses.
@@ -100,6 +104,7 @@ type Module struct {
 	d    Deps
 	s    *web.Server
 	revs revision.Store
+	set  Settings
 
 	mu      sync.RWMutex
 	cats    map[string]Category
@@ -140,11 +145,15 @@ func New(d Deps) (*Module, error) {
 	if c.LookupWindow <= 0 {
 		c.LookupWindow = 10 * time.Minute
 	}
+	set, err := ParseSettings(c.Settings)
+	if err != nil {
+		return nil, err
+	}
 	revs := revision.Store{Now: d.Now}
 	if d.Revisions != nil {
 		revs = d.Revisions.Store()
 	}
-	m := &Module{d: d, revs: revs, cats: map[string]Category{},
+	m := &Module{d: d, revs: revs, set: set, cats: map[string]Category{},
 		lookups: newLimiter(c.LookupLimit, c.LookupWindow)}
 	if d.Policy.Rules(Kind) == nil {
 		if err := d.Policy.Register(Kind, rules()); err != nil {
