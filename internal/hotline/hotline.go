@@ -223,6 +223,9 @@ func (m *Module) Nav(a *auth.Actor) []web.NavLink {
 	if a.HasAny(auth.RoleDispatcher, auth.RoleOperator) {
 		links = append(links, web.NavLink{Path: "/hotline/dispatch", Key: "hotline.nav.dispatch"})
 	}
+	if a.HasAny(auth.RoleDispatcher) {
+		links = append(links, web.NavLink{Path: "/hotline/extensions", Key: "hotline.nav.extensions"})
+	}
 	if a.HasAny(auth.RoleHandler) {
 		links = append(links, web.NavLink{Path: "/hotline/handling", Key: "hotline.nav.handling"})
 	}
