@@ -130,4 +130,3 @@ func pick(en bool, zh, e string) string {
 	}
 	return zh
 }
-

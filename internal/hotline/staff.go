@@ -396,7 +396,9 @@ type prefixScan struct {
 	before []any
 }
 
-func (s prefixScan) Scan(dest ...any) error { return s.r.Scan(append(slices.Clone(s.before), dest...)...) }
+func (s prefixScan) Scan(dest ...any) error {
+	return s.r.Scan(append(slices.Clone(s.before), dest...)...)
+}
 
 // tellDispatchers writes, in tx, what the dispatchers of o's region must
 // act on (TopicStaff).
