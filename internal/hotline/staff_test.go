@@ -380,3 +380,56 @@ func TestHistoryReadsAsSentences(t *testing.T) {
 		}
 	})
 }
+
+// TestStaffAPI: the co-handling part answers 201 with Location, the
+// extension queue and the send-back's standard reason work over the API,
+// and the reveal asks for its purpose there too.
+func TestStaffAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db, hotline.Config{})
+		addAdmins(t, w)
+		ctx := context.Background()
+		o := w.intake(complaint("13800001111"))
+		must(w.m.Dispatch(ctx, w.a("disp"), o.ID, hotline.DispatchInput{Lead: w.deptB, Assist: []int64{w.deptA}}))
+		must(w.m.SignFor(ctx, w.a("hb"), o.ID))
+		base := "/api/v1/hotline/orders/" + strconv.FormatInt(o.ID, 10)
+		if code, body := w.api(t, "hbn", "POST", base+"/contributions", map[string]any{"opinion": "主办不能协办"}); code != 403 {
+			t.Errorf("lead contributes over the API: %d %s", code, body)
+		}
+		c := w.client(t, "han")
+		req, _ := http.NewRequest("POST", w.srv.URL+base+"/contributions", strings.NewReader(`{"opinion":"已核查证照","reply_part":"证照齐全。"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", w.srv.URL)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 201 || resp.Header.Get("Location") == "" {
+			t.Errorf("contribute: %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if code, body := w.api(t, "hbn", "GET", base+"/contributions", nil); code != 200 || !strings.Contains(body, "已核查证照") {
+			t.Errorf("contributions: %d %s", code, body)
+		}
+		must(w.m.RequestExtension(ctx, w.a("hb"), o.ID, 2, "等待检测报告"))
+		if code, body := w.api(t, "disp", "GET", "/api/v1/hotline/extensions", nil); code != 200 || !strings.Contains(body, "待审核") || !strings.Contains(body, o.Number) {
+			t.Errorf("extension queue: %d %s", code, body)
+		}
+		if code, _ := w.api(t, "hbn", "GET", "/api/v1/hotline/extensions", nil); code != 403 {
+			t.Errorf("a handler reads the extension queue: %d", code)
+		}
+		if code, _ := w.api(t, "adm", "POST", base+"/reveal", map[string]any{"purpose": ""}); code != 422 {
+			t.Errorf("reveal without purpose: %d", code)
+		}
+		if code, body := w.api(t, "adm", "POST", base+"/reveal", map[string]any{"purpose": "处理来电人投诉"}); code != 200 || !strings.Contains(body, "13800001111") {
+			t.Errorf("reveal: %d %s", code, body)
+		}
+		if n := audits(t, db, "hotline.reveal_phone"); n != 1 {
+			t.Errorf("%d reveal entries", n)
+		}
+		if code, body := w.api(t, "hbn", "POST", base+"/send-back", map[string]any{"code": "wrong_region", "suggest_department_id": w.deptA}); code != 200 ||
+			!strings.Contains(body, `"sent_back_code":"wrong_region"`) {
+			t.Errorf("send back: %d %s", code, body)
+		}
+	})
+}
