@@ -89,8 +89,11 @@ func (m *Module) rows(ctx context.Context, lang string, items []flow.InboxItem) 
 		}
 		if it.HasDue {
 			r.Due = nearest(it.Instance)
-			r.TimeLeft = FormatLeft(lang, it.TimeLeft, it.OverdueDays)
 		}
+		// Time left is said one way on every page (flow.TimeLeft): working
+		// days where the limit is in working days, 已暂停 when paused, the
+		// working days waited where no limit runs.
+		r.TimeLeft = flow.TimeLeft(m.d.Flow.Calendar(), def, &it.Instance, m.d.Now()).Text(lang)
 		if it.Escalation > flow.LevelNone {
 			r.Escalation = levelName(lang, it.Escalation)
 		}
