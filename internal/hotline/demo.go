@@ -268,10 +268,10 @@ func SeedDemo(ctx context.Context, m *Module, depts map[string]int64, users map[
 	// with its part and a photo, a pending extension request for the
 	// dispatcher to decide, and an order sent back with a standard reason
 	// and a suggested department.
-	staff := func(k int, cat, text string) (int64, error) {
+	staff := func(k int, cat, title, text string) (int64, error) {
 		clock = now.Add(-time.Duration(5-k) * time.Hour)
 		res, err := sm.Intake(ctx, op, NewOrder{Channel: ChannelPhone, Type: TypeComplaint, CategoryCode: cat,
-			Content: text, CallerName: "演示来电人", CallerPhone: fmt.Sprintf("1390000%04d", 9000+k), RegionCode: "990102",
+			Title: title, Content: text, CallerName: "演示来电人", CallerPhone: fmt.Sprintf("1390000%04d", 9000+k), RegionCode: "990102",
 			Address: "临江区江滨路" + fmt.Sprint(100+k) + "号"})
 		if err != nil {
 			return 0, fmt.Errorf("hotline: demo staff order %d: %w", k, err)
@@ -280,7 +280,7 @@ func SeedDemo(ctx context.Context, m *Module, depts map[string]int64, users map[
 	}
 	cgj, scj := depts["LJ-CGJ"], depts["LJ-SCJG"]
 	if cgj != 0 && scj != 0 {
-		co, err := staff(0, "010101", "江滨路夜市占道经营，摊位证照不全，晚上油烟噪声扰民（演示：协办）")
+		co, err := staff(0, "010101", "夜市占道经营（协办演示）", "江滨路夜市占道经营，摊位证照不全，晚上油烟噪声扰民（演示：协办）")
 		if err != nil {
 			return err
 		}
@@ -296,7 +296,7 @@ func SeedDemo(ctx context.Context, m *Module, depts map[string]int64, users map[
 			Files: []FileInput{{Name: "现场检查照片.png", Data: demoPNG}}}); err != nil {
 			return fmt.Errorf("hotline: demo contribution: %w", err)
 		}
-		ext, err := staff(1, "010102", "春江花园生活垃圾堆放三天无人清运，气味很大（演示：延期）")
+		ext, err := staff(1, "010102", "垃圾清运不及时（延期演示）", "春江花园生活垃圾堆放三天无人清运，气味很大（演示：延期）")
 		if err != nil {
 			return err
 		}
@@ -310,7 +310,7 @@ func SeedDemo(ctx context.Context, m *Module, depts map[string]int64, users map[
 		if _, err := sm.RequestExtension(ctx, handler(cgj), ext, 5, "需协调环卫公司调整清运线路，并与物业联合整治"); err != nil {
 			return fmt.Errorf("hotline: demo extension: %w", err)
 		}
-		back, err := staff(2, "020102", "好味道超市销售过期牛奶和面包（演示：退单）")
+		back, err := staff(2, "020102", "超市销售过期食品（退单演示）", "好味道超市销售过期牛奶和面包（演示：退单）")
 		if err != nil {
 			return err
 		}

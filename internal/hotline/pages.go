@@ -504,6 +504,7 @@ func (m *Module) afterAction(w http.ResponseWriter, r *http.Request, id int64, e
 type lookupData struct {
 	Number, Error string
 	Order         *Order
+	AnswerDue     string // the date the answer is due, while one is awaited
 }
 
 func (m *Module) lookupPage(w http.ResponseWriter, r *http.Request) {
@@ -527,6 +528,11 @@ func (m *Module) lookupPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Order = o
+	if in, err := m.d.Flow.Instance(r.Context(), o.InstanceID); err == nil {
+		if due := m.answerDue(r.Context(), o, in); !due.IsZero() {
+			d.AnswerDue = due.In(cst).Format("2006-01-02")
+		}
+	}
 	m.s.Render(w, r, "hotline/lookup.html", d)
 }
 
