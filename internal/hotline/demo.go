@@ -293,7 +293,7 @@ func SeedDemo(ctx context.Context, m *Module, depts map[string]int64, users map[
 		clock = clock.Add(30 * time.Minute)
 		if _, err := sm.Contribute(ctx, handler(scj), co, ContributionInput{Opinion: "经核查，12个摊位中有3个未办理食品经营备案，已责令限期办理。",
 			ReplyPart: "市场监管部门已核查摊位证照，对3个未备案摊位责令限期办理。",
-			Files: []FileInput{{Name: "现场检查照片.png", Data: demoPNG}}}); err != nil {
+			Files:     []FileInput{{Name: "现场检查照片.png", Data: demoPNG}}}); err != nil {
 			return fmt.Errorf("hotline: demo contribution: %w", err)
 		}
 		ext, err := staff(1, "010102", "垃圾清运不及时（延期演示）", "春江花园生活垃圾堆放三天无人清运，气味很大（演示：延期）")
