@@ -79,6 +79,9 @@ type Config struct {
 	// orders to 110; empty disables the outbound call.
 	Webhook110       string
 	Webhook110Secret string
+	// HotlineSettings is a province's hotline settings (JSON over the
+	// national default in hotline.json); nil keeps the default.
+	HotlineSettings []byte
 	// SMSURL and SMSSecret configure the SMS gateway notifications are
 	// sent through; empty logs SMS instead of sending.
 	SMSURL    string
@@ -269,8 +272,9 @@ func (a *App) build(ctx context.Context) error {
 	if a.Hotline, err = hotline.New(hotline.Deps{DB: a.DB, Flow: a.Flow, Org: a.Org, Policy: a.Policy,
 		Audit: a.Audit, Box: a.Box, Calendar: func() flow.Calendar { return a.Calendar.Current() },
 		Knowledge: a.KB, Revisions: a.Revisions,
-		Config: hotline.Config{Webhook110: cfg.Webhook110, Webhook110Secret: []byte(cfg.Webhook110Secret), BaseURL: cfg.BaseURL},
-		Now:    cfg.Now}); err != nil {
+		Config: hotline.Config{Webhook110: cfg.Webhook110, Webhook110Secret: []byte(cfg.Webhook110Secret), BaseURL: cfg.BaseURL,
+			Settings: cfg.HotlineSettings},
+		Now: cfg.Now}); err != nil {
 		return err
 	}
 	if err := a.Hotline.Start(ctx); err != nil {
