@@ -55,9 +55,17 @@ type queueRow struct {
 func (m *Module) rowsOf(ctx context.Context, a *auth.Actor, orders []Order) []queueRow {
 	out := make([]queueRow, 0, len(orders))
 	citizen := a != nil && a.HasAny(auth.RoleCitizen, auth.RoleEnterprise) && !a.HasAny(staffRoles...)
+	ids := make([]int64, len(orders))
+	for i, o := range orders {
+		ids[i] = o.InstanceID
+	}
+	ins, err := m.d.Flow.Instances(ctx, ids)
+	if err != nil {
+		m.s.Logger().ErrorContext(ctx, "hotline: instances of a page", "err", err)
+	}
 	for _, o := range orders {
 		r := queueRow{Order: o, Dept: m.departmentName(ctx, o.LeadDept)}
-		if in, err := m.d.Flow.Instance(ctx, o.InstanceID); err == nil {
+		if in, ok := ins[o.InstanceID]; ok {
 			r.Left = m.d.Flow.Left(ctx, in)
 			if citizen {
 				if due := m.answerDue(ctx, &o, in); !due.IsZero() {
