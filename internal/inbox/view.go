@@ -116,36 +116,6 @@ func nearest(in flow.Instance) time.Time {
 	return in.DueAt
 }
 
-// FormatLeft says how much time is left, or by how many working days a case
-// is overdue, in lang.
-func FormatLeft(lang string, left time.Duration, overdueDays int) string {
-	en := lang == i18n.EN
-	if left < 0 {
-		if overdueDays > 0 {
-			if en {
-				return fmt.Sprintf("%d working day(s) overdue", overdueDays)
-			}
-			return fmt.Sprintf("超期 %d 个工作日", overdueDays)
-		}
-		h := int((-left).Hours())
-		if en {
-			return fmt.Sprintf("overdue %dh%02dm", h, int((-left).Minutes())%60)
-		}
-		return fmt.Sprintf("已超期 %d小时%02d分", h, int((-left).Minutes())%60)
-	}
-	d, h, mi := int(left.Hours())/24, int(left.Hours())%24, int(left.Minutes())%60
-	switch {
-	case d > 0 && en:
-		return fmt.Sprintf("%dd %dh left", d, h)
-	case d > 0:
-		return fmt.Sprintf("剩余 %d天%d小时", d, h)
-	case en:
-		return fmt.Sprintf("%dh%02dm left", h, mi)
-	default:
-		return fmt.Sprintf("剩余 %d小时%02d分", h, mi)
-	}
-}
-
 func levelName(lang string, l flow.Level) string {
 	if lang == i18n.EN {
 		return map[flow.Level]string{flow.LevelRemind: "Reminder", flow.LevelSupervise: "Supervision order",
