@@ -206,7 +206,16 @@ func (m *Module) Dispatch(ctx context.Context, a *auth.Actor, id int64, in Dispa
 		return nil, auth.ErrForbidden
 	}
 	depts := append([]int64{in.Lead}, in.Assist...)
-	return m.apply(ctx, a, id, step{action: "dispatch", comment: in.Comment, check: wantStatus(StatusNew),
+	// The history says where the order went, as a sentence.
+	where := "派至" + m.departmentName(ctx, in.Lead)
+	for i, x := range in.Assist {
+		where += map[bool]string{true: "，协办：", false: "、"}[i == 0] + m.departmentName(ctx, x)
+	}
+	comment := where
+	if c := strings.TrimSpace(in.Comment); c != "" {
+		comment += "。" + c
+	}
+	return m.apply(ctx, a, id, step{action: "dispatch", comment: comment, check: wantStatus(StatusNew),
 		update: func(ctx context.Context, tx store.Tx, o *Order, now time.Time) error {
 			if err := m.d.Flow.SetDepartments(ctx, tx, o.InstanceID, depts, a); err != nil {
 				return err

@@ -367,7 +367,7 @@ func TestHistoryReadsAsSentences(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, body := w.get(t, w.client(t, "disp"), path(o))
-		for _, want := range []string{"坐席受理了工单，工单进入待派单。", "派单员派单，工单由待派单转为待签收。说明：请尽快处理。",
+		for _, want := range []string{"坐席受理了工单，工单进入待派单。", "派单员派单，工单由待派单转为待签收。说明：派至临江区城市管理局。请尽快处理。",
 			"承办乙签收，工单由待签收转为办理中。", "系统（自动）因办理时限临近或已超期，发出提醒单。"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("history lacks %q", want)
