@@ -96,6 +96,12 @@ func (m *Module) presentAs(a *auth.Actor, o *Order, list bool) *Order {
 		o.TransferOutcome = pii.MaskText(o.TransferOutcome)
 		o.SentBackReason = pii.MaskText(o.SentBackReason)
 	}
+	if a != nil && a.HasAny(auth.RoleCitizen, auth.RoleEnterprise) && !a.HasAny(staffRoles...) {
+		// Which department refused the order and why is the staff's
+		// business; the citizen follows the order's status.
+		o.SentBackAt, o.SentBackBy, o.SentBackCode, o.SentBackReason, o.SentBackSuggest = time.Time{}, 0, "", "", 0
+		o.AssistDueAt = time.Time{}
+	}
 	switch {
 	case !auth.CanSeeReporter(a, o.Object()):
 		o.CallerName, o.CallerPhone = "（保密）", ""
