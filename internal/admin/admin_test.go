@@ -737,13 +737,24 @@ func TestRevealAndAccountActions(t *testing.T) {
 		if strings.Contains(page.Body.String(), "13912345678") || strings.Contains(page.Body.String(), testCitizenID) {
 			t.Fatal("the user page shows a number unmasked before reveal")
 		}
-		rec := f.post(tok, path+"/reveal", nil)
+		// Without a purpose nothing is shown and nothing recorded.
+		refused := f.post(tok, path+"/reveal", nil)
+		expect(t, refused, http.StatusUnprocessableEntity)
+		if strings.Contains(refused.Body.String(), "13912345678") || len(f.auditEntries("user.reveal_pii")) != 0 {
+			t.Error("a reveal without a purpose showed or recorded the numbers")
+		}
+		rec := f.post(tok, path+"/reveal", url.Values{"purpose": {"核实来电人身份"}})
 		expect(t, rec, http.StatusOK)
 		if !strings.Contains(rec.Body.String(), "13912345678") || !strings.Contains(rec.Body.String(), testCitizenID) {
 			t.Error("reveal does not show the full numbers")
 		}
-		if got := f.auditEntries("user.reveal_pii"); len(got) != 1 || got[0].ObjectID != strconv.FormatInt(target.ID, 10) {
+		if got := f.auditEntries("user.reveal_pii"); len(got) != 1 || got[0].ObjectID != strconv.FormatInt(target.ID, 10) ||
+			!strings.Contains(string(got[0].Detail), "核实来电人身份") {
 			t.Errorf("reveal audit entries = %+v", got)
+		}
+		// The audit log shows the purpose.
+		if log := f.get(tok, "/admin/audit?action=user.reveal_pii"); !strings.Contains(log.Body.String(), "核实来电人身份") {
+			t.Error("the audit log does not show the purpose of the reveal")
 		}
 
 		expect(t, f.post(tok, path+"/password", url.Values{"password": {"short"}}), http.StatusUnprocessableEntity)

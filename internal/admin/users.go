@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/ids"
@@ -509,10 +510,21 @@ func (m *Module) userReveal(w http.ResponseWriter, r *http.Request, a *auth.Acto
 	if !ok {
 		return
 	}
+	if !m.s.ParseForm(w, r) {
+		return
+	}
 	ctx := r.Context()
 	u, err := m.user(ctx, a, id)
 	if err != nil {
 		m.fail(w, r, err)
+		return
+	}
+	// Why the numbers are read is part of the record: a reveal without a
+	// purpose shows nothing and records nothing.
+	purpose := strings.TrimSpace(r.PostForm.Get("purpose"))
+	if n := utf8.RuneCountInString(purpose); n < 2 || n > 200 {
+		m.renderUser(w, r, a, http.StatusUnprocessableEntity, &userData{User: u, Form: formOf(u),
+			Errors: map[string]string{"purpose": m.t(r, "admin.user.reveal_purpose_required")}})
 		return
 	}
 	var rev *org.Revealed
@@ -522,7 +534,7 @@ func (m *Module) userReveal(w http.ResponseWriter, r *http.Request, a *auth.Acto
 			return err
 		}
 		_, err = m.d.Audit.Append(ctx, tx, entry(a, "user.reveal_pii", "user", strconv.FormatInt(id, 10),
-			u.RegionCode, map[string]any{"fields": []string{"phone", "citizen_id"}}))
+			u.RegionCode, map[string]any{"fields": []string{"phone", "citizen_id"}, "purpose": purpose}))
 		return err
 	})
 	if err != nil {

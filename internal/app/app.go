@@ -82,6 +82,9 @@ type Config struct {
 	// MapTiles and MapAttribution configure the map of the hotline's
 	// public form; empty shows no map.
 	MapTiles, MapAttribution, MapCentre string
+	// HotlineSettings is a province's hotline settings (JSON over the
+	// national default in hotline.json); nil keeps the default.
+	HotlineSettings []byte
 	// SMSURL and SMSSecret configure the SMS gateway notifications are
 	// sent through; empty logs SMS instead of sending.
 	SMSURL    string
@@ -279,7 +282,8 @@ func (a *App) build(ctx context.Context) error {
 		Audit: a.Audit, Box: a.Box, Calendar: func() flow.Calendar { return a.Calendar.Current() },
 		Knowledge: a.KB, Revisions: a.Revisions,
 		Config: hotline.Config{Webhook110: cfg.Webhook110, Webhook110Secret: []byte(cfg.Webhook110Secret), BaseURL: cfg.BaseURL,
-			MapTiles: cfg.MapTiles, MapAttribution: cfg.MapAttribution, MapCentre: cfg.MapCentre, CityRegion: cfg.RootRegion},
+			MapTiles: cfg.MapTiles, MapAttribution: cfg.MapAttribution, MapCentre: cfg.MapCentre, CityRegion: cfg.RootRegion,
+			Settings: cfg.HotlineSettings},
 		Now: cfg.Now}); err != nil {
 		return err
 	}

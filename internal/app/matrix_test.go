@@ -201,6 +201,20 @@ var wildcards = map[string]wildcard{
 			return err == nil
 		},
 	},
+	// A co-handler's attachment is read as its order is.
+	"files/{fid}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(f.id AS TEXT), 'file', o.region_code FROM hotline_contribution_files f JOIN hotline_orders o ON o.id = f.order_id ORDER BY f.id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			var order int64
+			if err := m.a.DB.QueryRowContext(m.ctx, "SELECT order_id FROM hotline_contribution_files WHERE id = ?", id(c)).Scan(&order); err != nil {
+				return false
+			}
+			_, _, err := m.a.Hotline.ContributionFileData(m.ctx, a, order, id(c))
+			return err == nil
+		},
+	},
 	"applications/{id}": applications,
 	"cross-region/{id}": applications,
 	"certificates/{id}": {

@@ -189,6 +189,10 @@ func (e *Engine) extensionRecord(ctx context.Context, tx store.IDB, in *Instance
 		"status": string(x.Status)}
 	if x.Status == ExtensionGranted {
 		inputs["granted_days"] = strconv.Itoa(x.GrantedDays)
+		// Until when: the history line of a grant says the new deadline.
+		if due := in.nearestDue(); !due.IsZero() {
+			inputs["due_at"] = due.UTC().Format(time.RFC3339)
+		}
 	}
 	if err := e.record(ctx, tx, in, action, in.State, in.State, actor, inputs, comment, now); err != nil {
 		return fmt.Errorf("flow: instance %d: %s: history: %w", in.ID, action, err)

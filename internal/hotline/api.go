@@ -232,9 +232,9 @@ func (m *Module) registerAPI(s *web.Server) {
 			return m.apiAct(ctx, s, func(a *auth.Actor) (*Order, error) { return m.SignFor(ctx, a, in.ID) })
 		})
 	huma.Register(api, op("hotline-send-back", http.MethodPost, "/orders/{id}/send-back", "Send back (退单)",
-		"Returns a misrouted order to the dispatcher with a reason, within 24 hours of dispatch (409 after).", 404, 409, 422),
-		func(ctx context.Context, in *reasonInput) (*orderOutput, error) {
-			return m.apiAct(ctx, s, func(a *auth.Actor) (*Order, error) { return m.SendBack(ctx, a, in.ID, in.Body.Reason) })
+		"Returns a misrouted order to the dispatcher with a standard reason (code, from the hotline settings) and/or words, and optionally the department it belongs to, within 24 hours of dispatch (409 after).", 404, 409, 422),
+		func(ctx context.Context, in *sendBackAPIInput) (*orderOutput, error) {
+			return m.apiAct(ctx, s, func(a *auth.Actor) (*Order, error) { return m.SendBackWith(ctx, a, in.ID, in.Body) })
 		})
 	huma.Register(api, op("hotline-reply", http.MethodPost, "/orders/{id}/reply", "Reply (答复)",
 		"The lead department's answer; orders merged into this one receive it too.", 404, 409, 422),
@@ -292,6 +292,7 @@ func (m *Module) registerAPI(s *web.Server) {
 			}
 			return &extOutput{Body: x}, nil
 		})
+	m.registerStaffAPI(s, op, fail)
 	huma.Register(api, op("hotline-suggest", http.MethodGet, "/suggest", "Dispatch suggestion",
 		"The likeliest departments for a category, region and text, with the reason."),
 		func(ctx context.Context, in *suggestInput) (*suggestOutput, error) {

@@ -267,6 +267,69 @@ func SeedDemo(ctx context.Context, m *Module, depts map[string]int64, users map[
 	if err := m.seedSubmissions(ctx, users); err != nil {
 		return err
 	}
+	// The staff's day (issue 13): an order co-handled by 临江区市场监管局
+	// with its part and a photo, a pending extension request for the
+	// dispatcher to decide, and an order sent back with a standard reason
+	// and a suggested department.
+	staff := func(k int, cat, title, text string) (int64, error) {
+		clock = now.Add(-time.Duration(5-k) * time.Hour)
+		res, err := sm.Intake(ctx, op, NewOrder{Channel: ChannelPhone, Type: TypeComplaint, CategoryCode: cat,
+			Title: title, Content: text, CallerName: "演示来电人", CallerPhone: fmt.Sprintf("1390000%04d", 9000+k), RegionCode: "990102",
+			Address: "临江区江滨路" + fmt.Sprint(100+k) + "号"})
+		if err != nil {
+			return 0, fmt.Errorf("hotline: demo staff order %d: %w", k, err)
+		}
+		return res.Order.ID, nil
+	}
+	cgj, scj := depts["LJ-CGJ"], depts["LJ-SCJG"]
+	if cgj != 0 && scj != 0 {
+		co, err := staff(0, "010101", "夜市占道经营（协办演示）", "江滨路夜市占道经营，摊位证照不全，晚上油烟噪声扰民（演示：协办）")
+		if err != nil {
+			return err
+		}
+		if _, err := sm.Dispatch(ctx, disp, co, DispatchInput{Lead: cgj, Assist: []int64{scj}, Comment: "请城管牵头，市场监管协查证照"}); err != nil {
+			return fmt.Errorf("hotline: demo co-handling: %w", err)
+		}
+		if _, err := sm.SignFor(ctx, handler(cgj), co); err != nil {
+			return fmt.Errorf("hotline: demo co-handling: %w", err)
+		}
+		clock = clock.Add(30 * time.Minute)
+		if _, err := sm.Contribute(ctx, handler(scj), co, ContributionInput{Opinion: "经核查，12个摊位中有3个未办理食品经营备案，已责令限期办理。",
+			ReplyPart: "市场监管部门已核查摊位证照，对3个未备案摊位责令限期办理。",
+			Files:     []FileInput{{Name: "现场检查照片.png", Data: demoPNG}}}); err != nil {
+			return fmt.Errorf("hotline: demo contribution: %w", err)
+		}
+		ext, err := staff(1, "010102", "垃圾清运不及时（延期演示）", "春江花园生活垃圾堆放三天无人清运，气味很大（演示：延期）")
+		if err != nil {
+			return err
+		}
+		if _, err := sm.Dispatch(ctx, disp, ext, DispatchInput{Lead: cgj}); err != nil {
+			return fmt.Errorf("hotline: demo extension: %w", err)
+		}
+		if _, err := sm.SignFor(ctx, handler(cgj), ext); err != nil {
+			return fmt.Errorf("hotline: demo extension: %w", err)
+		}
+		clock = clock.Add(time.Hour)
+		if _, err := sm.RequestExtension(ctx, handler(cgj), ext, 5, "需协调环卫公司调整清运线路，并与物业联合整治"); err != nil {
+			return fmt.Errorf("hotline: demo extension: %w", err)
+		}
+		back, err := staff(2, "020102", "超市销售过期食品（退单演示）", "好味道超市销售过期牛奶和面包（演示：退单）")
+		if err != nil {
+			return err
+		}
+		if _, err := sm.Dispatch(ctx, disp, back, DispatchInput{Lead: cgj}); err != nil {
+			return fmt.Errorf("hotline: demo send-back: %w", err)
+		}
+		clock = clock.Add(20 * time.Minute)
+		if _, err := sm.SendBackWith(ctx, handler(cgj), back, SendBackInput{Code: "not_our_duty",
+			Reason: "过期食品属市场监管部门职责", Suggest: scj}); err != nil {
+			return fmt.Errorf("hotline: demo send-back: %w", err)
+		}
+	}
 	m.RefreshIndex()
 	return nil
 }
+
+// demoPNG is a 1×1 PNG, the demo's attachment.
+var demoPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89" +
+	"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")

@@ -89,6 +89,10 @@ type Config struct {
 	// CityRegion is the region whose districts the public form offers;
 	// empty offers every region.
 	CityRegion string
+	// Settings is a province's override of the settings in hotline.json
+	// (co-handling limit, standard send-back reasons); nil keeps the
+	// national default. See ParseSettings.
+	Settings []byte
 }
 
 // Deps are the services the module uses.
@@ -115,6 +119,7 @@ type Module struct {
 	d    Deps
 	s    *web.Server
 	revs revision.Store
+	set  Settings
 
 	mu      sync.RWMutex
 	cats    map[string]Category
@@ -162,11 +167,15 @@ func New(d Deps) (*Module, error) {
 	if c.SubmitWindow <= 0 {
 		c.SubmitWindow = time.Hour
 	}
+	set, err := ParseSettings(c.Settings)
+	if err != nil {
+		return nil, err
+	}
 	revs := revision.Store{Now: d.Now}
 	if d.Revisions != nil {
 		revs = d.Revisions.Store()
 	}
-	m := &Module{d: d, revs: revs, cats: map[string]Category{},
+	m := &Module{d: d, revs: revs, set: set, cats: map[string]Category{},
 		lookups: newLimiter(c.LookupLimit, c.LookupWindow), submits: newLimiter(c.SubmitLimit, c.SubmitWindow)}
 	if d.Policy.Rules(Kind) == nil {
 		if err := d.Policy.Register(Kind, rules()); err != nil {
@@ -235,6 +244,9 @@ func (m *Module) Nav(a *auth.Actor) []web.NavLink {
 	}
 	if a.HasAny(auth.RoleDispatcher, auth.RoleOperator) {
 		links = append(links, web.NavLink{Path: "/hotline/dispatch", Key: "hotline.nav.dispatch"})
+	}
+	if a.HasAny(auth.RoleDispatcher) {
+		links = append(links, web.NavLink{Path: "/hotline/extensions", Key: "hotline.nav.extensions"})
 	}
 	if a.HasAny(auth.RoleHandler) {
 		links = append(links, web.NavLink{Path: "/hotline/handling", Key: "hotline.nav.handling"})

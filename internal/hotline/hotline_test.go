@@ -608,7 +608,7 @@ type cookieJar struct{ cookies []*http.Cookie }
 func (j *cookieJar) SetCookies(_ *url.URL, cs []*http.Cookie) { j.cookies = append(j.cookies, cs...) }
 func (j *cookieJar) Cookies(*url.URL) []*http.Cookie          { return j.cookies }
 
-func (w *world) client(t *testing.T, username string) *http.Client {
+func (w *world) client(t testing.TB, username string) *http.Client {
 	t.Helper()
 	c := &http.Client{Jar: &cookieJar{}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	if code, _ := w.postForm(t, c, "/signin", url.Values{"username": {username}, "password": {"Qiu-shui-2468"}}); code != http.StatusSeeOther {
@@ -617,7 +617,7 @@ func (w *world) client(t *testing.T, username string) *http.Client {
 	return c
 }
 
-func (w *world) postForm(t *testing.T, c *http.Client, path string, form url.Values) (int, string) {
+func (w *world) postForm(t testing.TB, c *http.Client, path string, form url.Values) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest("POST", w.srv.URL+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -644,7 +644,7 @@ func (w *world) apiAs(t *testing.T, c *http.Client, method, path string, body an
 	return do(t, c, req)
 }
 
-func do(t *testing.T, c *http.Client, req *http.Request) (int, string) {
+func do(t testing.TB, c *http.Client, req *http.Request) (int, string) {
 	t.Helper()
 	resp, err := c.Do(req)
 	if err != nil {

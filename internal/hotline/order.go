@@ -157,6 +157,17 @@ type Order struct {
 	TransferOutcome   string       `json:"transfer_outcome,omitempty"`
 	CreatedAt         time.Time    `json:"created_at"`
 	UpdatedAt         time.Time    `json:"updated_at"`
+	// SentBackAt is set while the order waits for dispatch after a
+	// department sent it back (退单): SentBackBy refused it for the standard
+	// reason SentBackCode with SentBackReason, suggesting SentBackSuggest.
+	SentBackAt      time.Time `json:"sent_back_at,omitzero"`
+	SentBackBy      int64     `json:"sent_back_by,omitempty" doc:"The department that sent the order back"`
+	SentBackCode    string    `json:"sent_back_code,omitempty" doc:"Standard send-back reason (settings)"`
+	SentBackReason  string    `json:"sent_back_reason,omitempty"`
+	SentBackSuggest int64     `json:"sent_back_suggest,omitempty" doc:"The department the sender suggests"`
+	// AssistDueAt is the co-handling limit (协办时限): assisting departments
+	// contribute until then.
+	AssistDueAt time.Time `json:"assist_due_at,omitzero"`
 
 	phoneSealed string // caller_phone as stored
 	phoneIndex  string

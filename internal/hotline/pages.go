@@ -13,6 +13,7 @@ import (
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/flow"
+	"github.com/yingshang/yingshang/internal/i18n"
 	"github.com/yingshang/yingshang/internal/org"
 	"github.com/yingshang/yingshang/internal/web"
 )
@@ -61,6 +62,7 @@ func (m *Module) Mount(s *web.Server) error {
 	m.mountFigures(s)
 	m.mountSubmit(s)
 	m.mountConfig(s)
+	m.mountStaff(s)
 	m.registerAPI(s)
 	return nil
 }
@@ -218,42 +220,83 @@ func (m *Module) suggestFragment(w http.ResponseWriter, r *http.Request) {
 // listData is what the queue pages render.
 type listData struct {
 	Which  string
-	Orders []Order
+	Rows   []queueRow
 	Pager  web.Pager
 	Q      string
 	Status string
+	// The order list's filters (Which "all"): the form's values, its
+	// options and the export link carrying the same filters.
+	Form       url.Values
+	Filters    bool
+	Statuses   []Status
+	Types      []Type
+	Categories []Category
+	Depts      []deptOption
+	Regions    []org.Region
+	Export     string
+	Errors     map[string]string
 }
 
 func (m *Module) queue(which string, base Filter) http.Handler {
 	const size = 20
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a := auth.FromContext(r.Context())
+		ctx := r.Context()
+		a := auth.FromContext(ctx)
 		q := r.URL.Query()
 		f := base
-		f.Q = strings.TrimSpace(q.Get("q"))
-		if len([]rune(f.Q)) > 100 {
-			m.s.Error(w, r, http.StatusBadRequest, "")
-			return
+		d := listData{Which: which, Form: q, Filters: which == "all", Errors: map[string]string{}}
+		status := http.StatusOK
+		var ferr error
+		if which == "all" {
+			ferr = m.listFilter(q, &f)
+		} else {
+			var only Filter
+			ferr = m.listFilter(url.Values{"q": {q.Get("q")}, "status": {q.Get("status")}}, &only)
+			f.Q = only.Q
+			if len(only.Status) > 0 {
+				f.Status = only.Status
+			}
+		}
+		if fes := FieldErrors(ferr); len(fes) > 0 {
+			for _, fe := range fes {
+				d.Errors[fe.Name] = fe.Message
+			}
+			f, status = Filter{Limit: size}, http.StatusUnprocessableEntity
+			f.Status, f.Waiting, f.Overdue = base.Status, base.Waiting, base.Overdue
 		}
 		var err error
 		if f.After, err = web.Cursor(r, "after"); err != nil {
 			m.s.Error(w, r, http.StatusBadRequest, "web.problem.400")
 			return
 		}
-		if st := q.Get("status"); st != "" {
-			f.Status = []Status{Status(st)}
-		}
 		f.Limit = size
 		if which == "my" {
 			f.CallerUserID = a.UserID
 		}
-		orders, pg, err := m.List(r.Context(), a, f)
+		orders, pg, err := m.List(ctx, a, f)
 		if err != nil {
 			m.fail(w, r, err)
 			return
 		}
-		m.s.Render(w, r, "hotline/list.html", listData{Which: which, Orders: orders, Q: f.Q, Status: q.Get("status"),
-			Pager: web.KeysetPager(r, "after", pg.Count, pg.Next.String())})
+		d.Rows, d.Q, d.Status = m.rowsOf(ctx, a, orders), f.Q, q.Get("status")
+		d.Pager = web.KeysetPager(r, "after", pg.Count, pg.Next.String())
+		if d.Filters {
+			d.Statuses, d.Types, d.Depts = Statuses, Types, m.departments(ctx)
+			for _, c := range m.Categories() {
+				if c.Active {
+					c.Name = m.CategoryPath(c.Code)
+					d.Categories = append(d.Categories, c)
+				}
+			}
+			if regions, err := m.d.Org.ListRegions(ctx, a.RegionCode); err == nil {
+				d.Regions = regions
+			}
+			d.Export = "/hotline/orders.xlsx"
+			if fq := filterQuery(q); fq != "" {
+				d.Export += "?" + fq
+			}
+		}
+		m.s.RenderStatus(w, r, status, "hotline/list.html", d)
 	})
 }
 
@@ -274,6 +317,21 @@ type orderData struct {
 	Error      string
 	Errors     map[string]string
 	VisitLink  string
+	// Issue 13: the history as sentences, time left said one way, the
+	// citizen's answer date, a send-back's reason, co-handling parts, and
+	// an administrator's one-time reveal of the caller's number.
+	Lines         []HistoryLine
+	Left          flow.Left
+	AnswerDue     string
+	Citizen       bool
+	SentBy        string
+	Suggest       string
+	SentWhy       string
+	Reasons       []SendBackReason
+	Contributions []Contribution
+	CoHandlers    []CoHandler
+	Revealed      string
+	ExtStatus     map[int64]string
 }
 
 func (m *Module) orderPage(w http.ResponseWriter, r *http.Request) {
@@ -307,6 +365,25 @@ func (m *Module) renderOrder(w http.ResponseWriter, r *http.Request, status int,
 	}
 	d.Extensions, _ = m.extensions(ctx, a, o)
 	d.Merged, _ = m.Merged(ctx, a, id)
+	lang := i18n.LangFrom(ctx)
+	d.Lines = m.historyLines(ctx, d.Def, d.History, lang)
+	d.Left = m.d.Flow.Left(ctx, d.Instance)
+	d.Citizen = a.HasAny(auth.RoleCitizen, auth.RoleEnterprise) && !a.HasAny(staffRoles...)
+	if due := m.answerDue(ctx, o, d.Instance); d.Citizen && !due.IsZero() {
+		d.AnswerDue = due.In(cst).Format("2006-01-02")
+	}
+	if o.Status == StatusNew && !o.SentBackAt.IsZero() && !d.Citizen {
+		d.SentBy, d.Suggest, d.SentWhy = m.departmentName(ctx, o.SentBackBy), m.departmentName(ctx, o.SentBackSuggest), m.sentBackWhy(o)
+	}
+	d.ExtStatus = map[int64]string{}
+	for _, x := range d.Extensions {
+		d.ExtStatus[x.ID] = extensionStatusName(x.Status, lang)
+	}
+	if !d.Citizen {
+		d.Contributions, _ = m.contributions(ctx, m.d.DB, a, o)
+		d.CoHandlers = m.coHandlers(ctx, o, d.Contributions)
+	}
+	d.Reasons = m.set.SendBackReasons
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
 	}
@@ -326,7 +403,10 @@ func (m *Module) renderOrder(w http.ResponseWriter, r *http.Request, status int,
 		d.Can["close"] = hot && o.Status == StatusReplied
 		d.Can["return"] = a.Has(auth.RoleDispatcher) && o.Status == StatusReplied
 		d.Can["visit"] = a.Has(auth.RoleOperator) && o.Status == StatusClosed
-		if d.Can["dispatch"] {
+		d.Can["contribute"] = assistingDept(a, o) != 0 && (o.Status == StatusDispatched || o.Status == StatusHandling) &&
+			!o.AssistDueAt.IsZero() && !m.d.Now().After(o.AssistDueAt)
+		d.Can["reveal"] = a.Has(auth.RoleAdmin) && d.Revealed == "" && o.CallerPhone != "" && auth.CanSeeReporter(a, o.Object())
+		if d.Can["dispatch"] || d.Can["send_back"] {
 			d.Depts = m.departments(ctx)
 		}
 		if d.Can["visit"] {
@@ -361,7 +441,16 @@ func (m *Module) orderAction(w http.ResponseWriter, r *http.Request) {
 	case "sign":
 		_, err = m.SignFor(ctx, a, id)
 	case "send_back":
-		_, err = m.SendBack(ctx, a, id, f.Get("reason"))
+		_, err = m.SendBackWith(ctx, a, id, SendBackInput{Code: f.Get("code"), Reason: f.Get("reason"), Suggest: atoi("suggest")})
+	case "reveal":
+		// The number is shown on this answer only, never stored to be shown
+		// again, so the answer is the page rather than a redirect.
+		phone, rerr := m.RevealPhone(ctx, a, id, f.Get("purpose"))
+		if rerr == nil {
+			m.renderOrder(w, r, http.StatusOK, orderData{Revealed: phone})
+			return
+		}
+		err = rerr
 	case "reply":
 		_, err = m.Reply(ctx, a, id, f.Get("reply"))
 	case "return":
@@ -383,6 +472,15 @@ func (m *Module) orderAction(w http.ResponseWriter, r *http.Request) {
 		m.fail(w, r, ErrNotFound)
 		return
 	}
+	m.afterAction(w, r, id, err)
+}
+
+// afterAction answers an order action: a redirect to the order (or, when
+// the action took it out of the caller's scope, to the handling queue), or
+// the order page again with what was refused.
+func (m *Module) afterAction(w http.ResponseWriter, r *http.Request, id int64, err error) {
+	ctx := r.Context()
+	a := auth.FromContext(ctx)
 	switch {
 	case err == nil:
 		if _, gerr := m.Get(ctx, a, id); gerr != nil { // e.g. sent back: no longer ours
@@ -396,7 +494,7 @@ func (m *Module) orderAction(w http.ResponseWriter, r *http.Request) {
 			d.Errors[fe.Name] = fe.Message
 		}
 		m.renderOrder(w, r, http.StatusUnprocessableEntity, d)
-	case errors.Is(err, ErrState) || errors.Is(err, ErrSendBackLate) || web.StatusOf(err) == http.StatusConflict:
+	case errors.Is(err, ErrState) || errors.Is(err, ErrSendBackLate) || errors.Is(err, ErrCoHandleLate) || web.StatusOf(err) == http.StatusConflict:
 		m.renderOrder(w, r, http.StatusConflict, orderData{Error: err.Error()})
 	default:
 		m.fail(w, r, err)
@@ -407,6 +505,7 @@ func (m *Module) orderAction(w http.ResponseWriter, r *http.Request) {
 type lookupData struct {
 	Number, Error string
 	Order         *Order
+	AnswerDue     string // the date the answer is due, while one is awaited
 }
 
 func (m *Module) lookupPage(w http.ResponseWriter, r *http.Request) {
@@ -430,6 +529,11 @@ func (m *Module) lookupPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Order = o
+	if in, err := m.d.Flow.Instance(r.Context(), o.InstanceID); err == nil {
+		if due := m.answerDue(r.Context(), o, in); !due.IsZero() {
+			d.AnswerDue = due.In(cst).Format("2006-01-02")
+		}
+	}
 	m.s.Render(w, r, "hotline/lookup.html", d)
 }
 

@@ -125,8 +125,21 @@ func TestSeedDemo(t *testing.T) {
 		var visited, open int
 		db.QueryRowContext(ctx, "SELECT COUNT(*) FROM hotline_orders WHERE status = 'visited'").Scan(&visited)
 		db.QueryRowContext(ctx, "SELECT COUNT(*) FROM hotline_orders WHERE status IN ('new', 'dispatched', 'handling', 'replied', 'closed')").Scan(&open)
-		if visited != 60 || open != 40 {
-			t.Errorf("visited %d (want 60), open %d (want 40)", visited, open)
+		// 40 open in every state, and the staff's day: a co-handled order
+		// with its part, a pending extension and a sent-back order.
+		if visited != 60 || open != 43 {
+			t.Errorf("visited %d (want 60), open %d (want 43)", visited, open)
+		}
+		if n := count(t, db, "hotline_contributions"); n != 1 {
+			t.Errorf("%d demo contributions", n)
+		}
+		if items, _, err := w.m.PendingExtensions(ctx, w.a("disp"), store.Cursor{}, 20); err != nil || len(items) != 1 {
+			t.Errorf("demo extension queue %d, %v", len(items), err)
+		}
+		var back int
+		db.QueryRowContext(ctx, "SELECT COUNT(*) FROM hotline_orders WHERE status = 'new' AND sent_back_at IS NOT NULL").Scan(&back)
+		if back != 1 {
+			t.Errorf("%d sent-back demo orders", back)
 		}
 		s := must(w.m.Suggest(ctx, "020102", "990102", "超市销售过期牛奶"))
 		if len(s) == 0 || s[0].DepartmentID != w.deptA || s[0].Source != "directory" {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -205,14 +206,28 @@ func (m *Module) Dispatch(ctx context.Context, a *auth.Actor, id int64, in Dispa
 		return nil, auth.ErrForbidden
 	}
 	depts := append([]int64{in.Lead}, in.Assist...)
-	return m.apply(ctx, a, id, step{action: "dispatch", comment: in.Comment, check: wantStatus(StatusNew),
+	// The history says where the order went, as a sentence.
+	where := "派至" + m.departmentName(ctx, in.Lead)
+	for i, x := range in.Assist {
+		where += map[bool]string{true: "，协办：", false: "、"}[i == 0] + m.departmentName(ctx, x)
+	}
+	comment := where
+	if c := strings.TrimSpace(in.Comment); c != "" {
+		comment += "。" + c
+	}
+	return m.apply(ctx, a, id, step{action: "dispatch", comment: comment, check: wantStatus(StatusNew),
 		update: func(ctx context.Context, tx store.Tx, o *Order, now time.Time) error {
 			if err := m.d.Flow.SetDepartments(ctx, tx, o.InstanceID, depts, a); err != nil {
 				return err
 			}
+			var assistDue any
+			if len(in.Assist) > 0 {
+				assistDue = store.Time(m.d.Flow.Calendar().AddWorkingDays(now, m.set.CoHandleDays))
+			}
 			_, err := tx.ExecContext(ctx, `UPDATE hotline_orders SET status = ?, lead_department_id = ?,
-				assist_department_ids = ?, dispatched_at = ?, signed_at = NULL, updated_at = ? WHERE id = ?`,
-				StatusDispatched, in.Lead, store.FormatIDs(in.Assist), now, now, o.ID)
+				assist_department_ids = ?, dispatched_at = ?, signed_at = NULL, sent_back_at = NULL, assist_due_at = ?,
+				updated_at = ? WHERE id = ?`,
+				StatusDispatched, in.Lead, store.FormatIDs(in.Assist), now, assistDue, now, o.ID)
 			if err != nil {
 				return err
 			}
@@ -231,19 +246,66 @@ func (m *Module) SignFor(ctx context.Context, a *auth.Actor, id int64) (*Order, 
 		}})
 }
 
+// SendBackInput is why a department sends an order back (退单).
+type SendBackInput struct {
+	// Code is one of the standard reasons (Settings.SendBackReasons);
+	// empty takes Reason alone.
+	Code string `json:"code,omitempty" doc:"Standard reason key from the hotline settings"`
+	// Reason says more; required without a Code.
+	Reason string `json:"reason,omitempty" maxLength:"1000"`
+	// Suggest is the department the sender thinks the order belongs to,
+	// shown to the dispatcher; 0 for none.
+	Suggest int64 `json:"suggest_department_id,omitempty"`
+}
+
 // SendBack returns a misrouted order to the dispatcher with a reason (退单).
 // It is refused (ErrSendBackLate) more than 24 hours after dispatch.
 func (m *Module) SendBack(ctx context.Context, a *auth.Actor, id int64, reason string) (*Order, error) {
-	if err := text("reason", reason, 1000, true); err != nil {
+	return m.SendBackWith(ctx, a, id, SendBackInput{Reason: reason})
+}
+
+// SendBackWith is SendBack with a standard reason and a suggested
+// department: the order waits for dispatch again marked as sent back, with
+// the reason, the refusing department and the suggestion, until it is
+// dispatched anew.
+func (m *Module) SendBackWith(ctx context.Context, a *auth.Actor, id int64, in SendBackInput) (*Order, error) {
+	in.Code, in.Reason = strings.TrimSpace(in.Code), strings.TrimSpace(in.Reason)
+	var p problems
+	std, known := m.set.Reason(in.Code)
+	if in.Code != "" && !known {
+		p.add("code", "请选择标准退单原因 (choose a standard reason)")
+	}
+	if err := text("reason", in.Reason, 1000, in.Code == "" || in.Code == "other"); err != nil {
+		p = append(p, err)
+	}
+	if in.Suggest != 0 {
+		if d, err := m.d.Org.GetDepartment(ctx, in.Suggest); err != nil || !d.Active {
+			p.add("suggest_department_id", "建议部门无效 (unknown department)")
+		}
+	}
+	if err := p.err(); err != nil {
 		return nil, err
 	}
-	return m.apply(ctx, a, id, step{action: "send_back", comment: strings.TrimSpace(reason), lead: true,
+	comment := in.Reason
+	if known {
+		comment = "退单原因：" + std.Name
+		if in.Reason != "" {
+			comment += "。" + in.Reason
+		}
+	}
+	if in.Suggest != 0 {
+		comment += "。建议派至" + m.departmentName(ctx, in.Suggest)
+	}
+	return m.apply(ctx, a, id, step{action: "send_back", comment: comment, lead: true,
 		check: func(o *Order) error {
 			if err := wantStatus(StatusDispatched, StatusHandling)(o); err != nil {
 				return err
 			}
 			if m.d.Now().Sub(o.DispatchedAt) > sendBackWindow {
 				return ErrSendBackLate
+			}
+			if in.Suggest != 0 && in.Suggest == o.LeadDept {
+				return &FieldError{Name: "suggest_department_id", Message: "建议部门不能是退单部门本身 (suggest another department)"}
 			}
 			return nil
 		},
@@ -252,9 +314,15 @@ func (m *Module) SendBack(ctx context.Context, a *auth.Actor, id int64, reason s
 				return err
 			}
 			_, err := tx.ExecContext(ctx, `UPDATE hotline_orders SET status = ?, lead_department_id = 0,
-				assist_department_ids = '', dispatched_at = NULL, signed_at = NULL, updated_at = ? WHERE id = ?`,
-				StatusNew, now, o.ID)
+				assist_department_ids = '', dispatched_at = NULL, signed_at = NULL, assist_due_at = NULL, sent_back_at = ?,
+				sent_back_by = ?, sent_back_code = ?, sent_back_reason = ?, sent_back_suggest = ?, updated_at = ? WHERE id = ?`,
+				StatusNew, now, o.LeadDept, in.Code, in.Reason, in.Suggest, now, o.ID)
 			if err != nil {
+				return err
+			}
+			if err := tellDispatchers(ctx, tx, now, o, "send_back", "工单被退回："+o.Number,
+				fmt.Sprintf("%s退回了工单%s：%s，请重新派单。", m.departmentName(ctx, o.LeadDept), o.Number, pii.MaskText(comment)),
+				"/hotline/orders/"+strconv.FormatInt(o.ID, 10)); err != nil {
 				return err
 			}
 			return setAssists(ctx, tx, o.ID, nil)
@@ -285,6 +353,11 @@ func (m *Module) Reply(ctx context.Context, a *auth.Actor, id int64, reply strin
 	reply = strings.TrimSpace(reply)
 	return m.apply(ctx, a, id, step{action: "reply", comment: reply, lead: true, check: wantStatus(StatusHandling),
 		update: func(ctx context.Context, tx store.Tx, o *Order, now time.Time) error {
+			cs, err := m.contributions(ctx, tx, nil, o)
+			if err != nil {
+				return err
+			}
+			reply := replyWithParts(reply, cs)
 			if _, err := tx.ExecContext(ctx, `UPDATE hotline_orders SET status = ?, reply_text = ?, replied_at = ?,
 				updated_at = ? WHERE id = ?`, StatusReplied, reply, now, now, o.ID); err != nil {
 				return err
@@ -418,8 +491,12 @@ func (m *Module) RequestExtension(ctx context.Context, a *auth.Actor, id int64, 
 		if err := wantStatus(StatusHandling)(o); err != nil {
 			return err
 		}
-		x, err = m.d.Flow.RequestExtension(ctx, tx, o.InstanceID, days, strings.TrimSpace(reason), a)
-		return flowError(err)
+		if x, err = m.d.Flow.RequestExtension(ctx, tx, o.InstanceID, days, strings.TrimSpace(reason), a); err != nil {
+			return flowError(err)
+		}
+		return tellDispatchers(ctx, tx, m.d.Now(), o, "extension_request", "延期申请待审核："+o.Number,
+			fmt.Sprintf("%s申请工单%s延期%d个工作日，请在延期审核队列中审核。", m.departmentName(ctx, o.LeadDept), o.Number, days),
+			"/hotline/extensions")
 	})
 	return x, err
 }
@@ -538,7 +615,7 @@ func (m *Module) Merged(ctx context.Context, a *auth.Actor, id int64) ([]Order, 
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, *m.present(a, o))
+		out = append(out, *m.presentList(a, o))
 	}
 	return out, nil
 }

@@ -19,7 +19,8 @@ const orderCols = `id, number, channel, order_type, category_code, title, conten
 	caller_phone_idx, caller_user_id, taken_by, uscc, region_code, address, lat, lng, urgent, confidential, status,
 	instance_id, lead_department_id, assist_department_ids, merged_into, source_ref, direct_closed, reply_text,
 	replied_at, dispatched_at, signed_at, closed_at, visit_solved, visit_satisfaction, visit_note, visited_at,
-	reopen_count, transfer_outcome, created_at, updated_at, not_public`
+	reopen_count, transfer_outcome, created_at, updated_at, not_public, sent_back_at, sent_back_by, sent_back_code,
+	sent_back_reason, sent_back_suggest, assist_due_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -29,12 +30,13 @@ func scanOrder(r scanner) (*Order, error) {
 	var merged sql.NullInt64
 	var solved sql.NullBool
 	var assist string
-	var replied, dispatched, signed, closed, visited sql.NullTime
+	var replied, dispatched, signed, closed, visited, sentBack, assistDue sql.NullTime
 	err := r.Scan(&o.ID, &o.Number, &o.Channel, &o.Type, &o.CategoryCode, &o.Title, &o.Content, &o.CallerName,
 		&o.phoneSealed, &o.phoneIndex, &o.CallerUserID, &o.TakenBy, &o.USCC, &o.RegionCode, &o.Address, &lat, &lng,
 		&o.Urgent, &o.Confidential, &o.Status, &o.InstanceID, &o.LeadDept, &assist, &merged, &o.SourceRef,
 		&o.DirectClosed, &o.ReplyText, &replied, &dispatched, &signed, &closed, &solved, &o.VisitSatisfaction,
-		&o.VisitNote, &visited, &o.ReopenCount, &o.TransferOutcome, &o.CreatedAt, &o.UpdatedAt, &o.NotPublic)
+		&o.VisitNote, &visited, &o.ReopenCount, &o.TransferOutcome, &o.CreatedAt, &o.UpdatedAt, &o.NotPublic, &sentBack,
+		&o.SentBackBy, &o.SentBackCode, &o.SentBackReason, &o.SentBackSuggest, &assistDue)
 	if err != nil {
 		return nil, err
 	}
@@ -49,6 +51,7 @@ func scanOrder(r scanner) (*Order, error) {
 	o.RepliedAt, o.DispatchedAt, o.SignedAt, o.ClosedAt, o.VisitedAt = store.TimeOf(replied), store.TimeOf(dispatched),
 		store.TimeOf(signed), store.TimeOf(closed), store.TimeOf(visited)
 	o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
+	o.SentBackAt, o.AssistDueAt = store.TimeOf(sentBack), store.TimeOf(assistDue)
 	return &o, nil
 }
 
@@ -72,6 +75,17 @@ func (m *Module) load(ctx context.Context, db store.IDB, id int64) (*Order, erro
 // operator who took the call, the citizen who filed the order and the
 // system; everyone else sees them masked by pii.MaskText.
 func (m *Module) present(a *auth.Actor, o *Order) *Order {
+	return m.presentAs(a, o, false)
+}
+
+// presentList is present for a list or an export: the phone number is
+// masked even for the operator who took the call, whose full numbers
+// belong on the one order being handled, not on a page of sixteen.
+func (m *Module) presentList(a *auth.Actor, o *Order) *Order {
+	return m.presentAs(a, o, true)
+}
+
+func (m *Module) presentAs(a *auth.Actor, o *Order, list bool) *Order {
 	phone, err := m.d.Box.Open(o.phoneSealed)
 	if err != nil {
 		phone = ""
@@ -80,11 +94,18 @@ func (m *Module) present(a *auth.Actor, o *Order) *Order {
 		o.Title, o.Content = pii.MaskText(o.Title), pii.MaskText(o.Content)
 		o.ReplyText, o.VisitNote = pii.MaskText(o.ReplyText), pii.MaskText(o.VisitNote)
 		o.TransferOutcome = pii.MaskText(o.TransferOutcome)
+		o.SentBackReason = pii.MaskText(o.SentBackReason)
+	}
+	if a != nil && a.HasAny(auth.RoleCitizen, auth.RoleEnterprise) && !a.HasAny(staffRoles...) {
+		// Which department refused the order and why is the staff's
+		// business; the citizen follows the order's status.
+		o.SentBackAt, o.SentBackBy, o.SentBackCode, o.SentBackReason, o.SentBackSuggest = time.Time{}, 0, "", "", 0
+		o.AssistDueAt = time.Time{}
 	}
 	switch {
 	case !auth.CanSeeReporter(a, o.Object()):
 		o.CallerName, o.CallerPhone = "（保密）", ""
-	case a != nil && a.UserID != 0 && a.UserID == o.TakenBy:
+	case !list && a != nil && a.UserID != 0 && a.UserID == o.TakenBy:
 		o.CallerPhone = phone
 	default:
 		o.CallerPhone = pii.MaskPhone(phone)
@@ -453,7 +474,7 @@ func (m *Module) scanOrders(ctx context.Context, a *auth.Actor, q string, args [
 		if dues != nil {
 			*dues = append(*dues, store.Time(due))
 		}
-		out = append(out, *m.present(a, o))
+		out = append(out, *m.presentList(a, o))
 	}
 	return out, rows.Err()
 }

@@ -124,7 +124,11 @@ func wall(l flow.Limit) time.Duration {
 
 // definition derives the definition of type t and urgency from the base.
 func definition(l Limits, urgent bool) ([]byte, error) {
-	d, err := flow.Parse(baseDefinition)
+	raw, _, err := splitDefinition(baseDefinition)
+	if err != nil {
+		return nil, err
+	}
+	d, err := flow.Parse(raw)
 	if err != nil {
 		return nil, err
 	}

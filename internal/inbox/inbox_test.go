@@ -329,12 +329,6 @@ func TestUrgency(t *testing.T) {
 			t.Errorf("Urgency(%v, %v) = %q, want %q", c.has, c.left, got, c.want)
 		}
 	}
-	if got := inbox.FormatLeft("zh-CN", -time.Hour, 3); got != "超期 3 个工作日" {
-		t.Errorf("FormatLeft overdue = %q", got)
-	}
-	if got := inbox.FormatLeft("en", 50*time.Hour, 0); got != "2d 2h left" {
-		t.Errorf("FormatLeft en = %q", got)
-	}
 }
 
 // things is a module owning the subject type "test": it lets through the

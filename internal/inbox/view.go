@@ -89,8 +89,11 @@ func (m *Module) rows(ctx context.Context, lang string, items []flow.InboxItem) 
 		}
 		if it.HasDue {
 			r.Due = nearest(it.Instance)
-			r.TimeLeft = FormatLeft(lang, it.TimeLeft, it.OverdueDays)
 		}
+		// Time left is said one way on every page (flow.TimeLeft): working
+		// days where the limit is in working days, 已暂停 when paused, the
+		// working days waited where no limit runs.
+		r.TimeLeft = flow.TimeLeft(m.d.Flow.Calendar(), def, &it.Instance, m.d.Now()).Text(lang)
 		if it.Escalation > flow.LevelNone {
 			r.Escalation = levelName(lang, it.Escalation)
 		}
@@ -111,36 +114,6 @@ func nearest(in flow.Instance) time.Time {
 		return in.StateDueAt
 	}
 	return in.DueAt
-}
-
-// FormatLeft says how much time is left, or by how many working days a case
-// is overdue, in lang.
-func FormatLeft(lang string, left time.Duration, overdueDays int) string {
-	en := lang == i18n.EN
-	if left < 0 {
-		if overdueDays > 0 {
-			if en {
-				return fmt.Sprintf("%d working day(s) overdue", overdueDays)
-			}
-			return fmt.Sprintf("超期 %d 个工作日", overdueDays)
-		}
-		h := int((-left).Hours())
-		if en {
-			return fmt.Sprintf("overdue %dh%02dm", h, int((-left).Minutes())%60)
-		}
-		return fmt.Sprintf("已超期 %d小时%02d分", h, int((-left).Minutes())%60)
-	}
-	d, h, mi := int(left.Hours())/24, int(left.Hours())%24, int(left.Minutes())%60
-	switch {
-	case d > 0 && en:
-		return fmt.Sprintf("%dd %dh left", d, h)
-	case d > 0:
-		return fmt.Sprintf("剩余 %d天%d小时", d, h)
-	case en:
-		return fmt.Sprintf("%dh%02dm left", h, mi)
-	default:
-		return fmt.Sprintf("剩余 %d小时%02d分", h, mi)
-	}
 }
 
 func levelName(lang string, l flow.Level) string {

@@ -137,6 +137,8 @@ func setupWith(t *testing.T, db *store.DB, sender notify.Sender) *world {
 			{Username: "ent2", DisplayName: "企业经办二", Roles: []auth.Role{auth.RoleEnterprise}, RegionCode: "990102", USCC: w.uscc},
 			{Username: "supcity", DisplayName: "市督办", Roles: []auth.Role{auth.RoleSupervisor}, RegionCode: "990100"},
 			{Username: "supqs", DisplayName: "青山督办", Roles: []auth.Role{auth.RoleSupervisor}, RegionCode: "990103"},
+			{Username: "dispcity", DisplayName: "市派单员", Roles: []auth.Role{auth.RoleDispatcher}, RegionCode: "990100"},
+			{Username: "dispqs", DisplayName: "青山派单员", Roles: []auth.Role{auth.RoleDispatcher}, RegionCode: "990103"},
 		} {
 			u.Password = "Qiu-shui-2468"
 			created, err := orgs.CreateUser(ctx, tx, u)
@@ -258,6 +260,11 @@ func TestRecipients(t *testing.T) {
 					"days": 3, "due_at": w.clock.Now().Add(96 * time.Hour),
 					"message": "您的工单12345202609300000002办理时限已延长3个工作日，新的办理期限为2026-10-12。"}
 			}, []string{"sms:phone/sms"}, "已延长3个工作日"},
+			{"an extension request to the dispatchers of the order's region", "hotline.staff", func() any {
+				return map[string]any{"order_id": 2, "number": w.orders[2].Number, "region_code": "990102", "kind": "extension_request",
+					"audience": "dispatcher", "title": "延期申请待审核：" + w.orders[2].Number,
+					"message": "临江区城市管理局申请工单延期5个工作日，请在延期审核队列中审核。", "link": "/hotline/extensions"}
+			}, []string{"user:dispcity/in_app"}, "延期审核队列"},
 			{"transfer to 110 told to the caller", "hotline.transfer_110", func() any {
 				return map[string]any{"order_id": 3, "reason": "涉及人身安全"}
 			}, []string{"user:cit2/in_app"}, "110"},

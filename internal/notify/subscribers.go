@@ -20,6 +20,7 @@ const (
 	TopicHotlineFeedback    = "hotline.feedback"
 	TopicHotlineNotify      = "hotline.notify"
 	TopicHotlineTransfer110 = "hotline.transfer_110"
+	TopicHotlineStaff       = "hotline.staff"
 	TopicCaseSubmitted      = "casework.submitted"
 	TopicCaseChanged        = "casework.changed"
 	TopicCaseDecided        = "casework.decided"
@@ -77,6 +78,7 @@ func (s *Service) builders() map[string]builder {
 		m[TopicHotlineFeedback] = s.hotlineFeedback
 		m[TopicHotlineNotify] = s.hotlineNotify
 		m[TopicHotlineTransfer110] = s.hotlineTransfer
+		m[TopicHotlineStaff] = s.hotlineStaff
 		m[TopicFlowTransition] = s.hotlineClosed
 	}
 	if s.d.Flow != nil {
@@ -223,6 +225,35 @@ func (s *Service) hotlineNotify(ctx context.Context, e outbox.Event) ([]Message,
 		return nil, nil
 	}
 	return toCaller(c, m), nil
+}
+
+// hotlineStaff tells the dispatchers of an order's region what they must
+// act on: an extension request to decide, an order sent back to dispatch.
+func (s *Service) hotlineStaff(ctx context.Context, e outbox.Event) ([]Message, error) {
+	var p struct {
+		OrderID    int64  `json:"order_id"`
+		RegionCode string `json:"region_code"`
+		Kind       string `json:"kind"`
+		Title      string `json:"title"`
+		Message    string `json:"message"`
+		Link       string `json:"link"`
+	}
+	if err := e.Decode(&p); err != nil {
+		return nil, err
+	}
+	us, err := s.users(ctx, org.UserFilter{Role: auth.RoleDispatcher})
+	if err != nil {
+		return nil, err
+	}
+	titleEn := map[string]string{"extension_request": "An extension request to decide", "send_back": "An order was sent back"}[p.Kind]
+	var out []Message
+	for _, u := range us {
+		if u.RegionCode == p.RegionCode || ids.RegionContains(u.RegionCode, p.RegionCode) {
+			out = append(out, Message{UserID: u.ID, Channel: InApp, Title: p.Title, TitleEn: titleEn, Body: p.Message,
+				Link: p.Link, ObjectType: hotlineKind, ObjectID: itoa(p.OrderID)})
+		}
+	}
+	return out, nil
 }
 
 func (s *Service) hotlineTransfer(ctx context.Context, e outbox.Event) ([]Message, error) {
