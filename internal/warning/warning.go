@@ -24,6 +24,7 @@ import (
 	"github.com/yingshang/yingshang/internal/calendar"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/valid"
+	"github.com/yingshang/yingshang/internal/web"
 )
 
 // ObjectKind is the authorisation kind of warnings.
@@ -70,6 +71,7 @@ type Deps struct {
 // Module is the warning service.
 type Module struct {
 	d Deps
+	s *web.Server
 }
 
 // New checks d and returns the module, registering its kind with the
