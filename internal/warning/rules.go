@@ -114,7 +114,7 @@ func parse(data []byte, base *Rules) (*Rules, error) {
 }
 
 var (
-	ruleID   = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
+	ruleID       = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
 	monthPattern = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
 	monthDay     = regexp.MustCompile(`^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$`)
 )
