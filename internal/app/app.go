@@ -40,6 +40,7 @@ import (
 	"github.com/yingshang/yingshang/internal/revision"
 	"github.com/yingshang/yingshang/internal/search"
 	"github.com/yingshang/yingshang/internal/store"
+	"github.com/yingshang/yingshang/internal/warning"
 	"github.com/yingshang/yingshang/internal/web"
 )
 
@@ -132,6 +133,7 @@ type App struct {
 	KB        *knowledge.Module
 	Casework  *casework.Module
 	Credit    *credit.Module
+	Warnings  *warning.Module
 	Entities  *entity.Service
 	Notify    *notify.Service
 	Web       *web.Server
@@ -301,6 +303,10 @@ func (a *App) build(ctx context.Context) error {
 		PublicLimit: cfg.CreditPublicLimit, PublicWindow: cfg.CreditPublicWindow}); err != nil {
 		return err
 	}
+	if a.Warnings, err = warning.New(warning.Deps{DB: a.DB, Policy: a.Policy, Audit: a.Audit,
+		Calendar: a.Calendar.Current, Now: cfg.Now}); err != nil {
+		return err
+	}
 	caseCredit := &casework.StoreCredit{DB: a.DB, Box: a.Box, Audit: a.Audit, Now: cfg.Now}
 	if a.Casework, err = casework.New(casework.Deps{DB: a.DB, Flow: a.Flow, Org: a.Org, Policy: a.Policy,
 		Audit: a.Audit, Catalog: a.Catalog, Certs: a.Certs.Service, Box: a.Box,
@@ -321,7 +327,7 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.buildNotify(); err != nil {
 		return err
 	}
-	modules := []web.Module{work, a.Revisions, a.adminModule(), a.auditModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, o311, a.Notify}
+	modules := []web.Module{work, a.Revisions, a.adminModule(), a.auditModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, a.Warnings, o311, a.Notify}
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Version: cfg.Version,
@@ -454,6 +460,7 @@ func (a *App) runWorkers(ctx context.Context, wg *sync.WaitGroup) {
 		{"outbox", func(ctx context.Context) error { return a.Outbox.Run(ctx, 2*time.Second) }},
 		{"shortfall sweep", func(ctx context.Context) error { return a.Casework.Run(ctx, time.Minute) }},
 		{"credit repair reminders", func(ctx context.Context) error { return a.Credit.RunReminders(ctx, time.Hour) }},
+		{"warning sweep", func(ctx context.Context) error { return a.Warnings.Run(ctx, time.Hour) }},
 		{"housekeeping", a.housekeeping},
 		{"audit tree heads", a.signHeads},
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/yingshang/yingshang/internal/ids"
 	"github.com/yingshang/yingshang/internal/knowledge"
 	"github.com/yingshang/yingshang/internal/open311"
+	"github.com/yingshang/yingshang/internal/warning"
 )
 
 // ErrNotEmpty is returned by Empty for a database that already holds
@@ -78,6 +79,9 @@ func (a *App) SeedDemo(ctx context.Context, now time.Time) (*demo.Seeded, error)
 	}
 	if err := hotline.SeedDemo(ctx, a.Hotline, seeded.Departments, seeded.Users, now, 0); err != nil {
 		return nil, fmt.Errorf("demo: hotline: %w", err)
+	}
+	if err := warning.SeedDemo(ctx, a.Warnings, demo.EnterpriseUSCC(), "990102"); err != nil {
+		return nil, fmt.Errorf("demo: warnings: %w", err)
 	}
 	if seeded.Open311Key, err = open311.DemoAPIKey(ctx, a.DB, a.Org, a.Auth, demo.CityCode); err != nil {
 		return nil, fmt.Errorf("demo: open311 key: %w", err)

@@ -349,6 +349,15 @@ var wildcards = map[string]wildcard{
 			return err == nil
 		},
 	},
+	"warnings/{id}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), rule_id, region_code FROM warnings ORDER BY id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.Warnings.Get(m.ctx, a, id(c))
+			return err == nil
+		},
+	},
 	"public/{uscc}": free("not-a-code"),
 	"files/{n}":     free("0"),
 	"check/{uscc}":  businesses,

@@ -1,0 +1,174 @@
+package warning
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/web"
+)
+
+type listInput struct {
+	Status string `query:"status" enum:"open,verifying,confirmed,excluded," doc:"empty: all"`
+	Cursor string `query:"cursor" pattern:"^[0-9]*$" maxLength:"20"`
+	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
+}
+
+type listOutput struct {
+	Body struct {
+		Items      []*Warning `json:"items"`
+		NextCursor string     `json:"next_cursor,omitempty"`
+	}
+}
+
+type idInput struct {
+	ID int64 `path:"id" minimum:"1"`
+}
+
+type warningOutput struct{ Body *Warning }
+
+type decisionInput struct {
+	ID   int64 `path:"id" minimum:"1"`
+	Body struct {
+		Confirm bool   `json:"confirm" doc:"true: 确认 (the risk is real); false: 排除"`
+		Note    string `json:"note" maxLength:"2000" doc:"What the verification found (核实情况)"`
+	}
+}
+
+type figuresInput struct {
+	From string `query:"from" pattern:"^[0-9]{4}-(0[1-9]|1[0-2])$" required:"true" doc:"YYYY-MM"`
+	To   string `query:"to" pattern:"^[0-9]{4}-(0[1-9]|1[0-2])$" required:"true" doc:"YYYY-MM"`
+}
+
+type figuresOutput struct {
+	Body struct {
+		Items []Figure `json:"items"`
+	}
+}
+
+type rulesOutput struct{ Body *Rules }
+
+// Mount registers the API operations and pages.
+func (m *Module) Mount(s *web.Server) error {
+	m.registerAPI(s)
+	return m.mountPages(s)
+}
+
+func (m *Module) registerAPI(s *web.Server) {
+	api := s.API()
+	base := web.APIPrefix + "/warnings"
+	tags := []string{"warning"}
+	huma.Register(api, huma.Operation{OperationID: "list-warnings", Method: http.MethodGet, Path: base,
+		Summary: "Warnings (预警) the caller may see", Description: "A department's staff see their departments' warnings, " +
+			"supervisors and administrators their region's, a business its own risk prompts (风险提示), newest first.",
+		Tags: tags, Security: web.Secured(), Errors: []int{401, 422},
+	}, func(ctx context.Context, in *listInput) (*listOutput, error) {
+		a, err := s.Actor(ctx)
+		if err != nil {
+			return nil, err
+		}
+		after, _ := strconv.ParseInt(in.Cursor, 10, 64)
+		ws, err := m.List(ctx, a, Filter{Status: in.Status, After: after, Limit: in.Limit})
+		if err != nil {
+			return nil, s.Problem(ctx, err)
+		}
+		out := &listOutput{}
+		out.Body.Items = ws
+		if out.Body.Items == nil {
+			out.Body.Items = []*Warning{}
+		}
+		if len(ws) == in.Limit {
+			out.Body.NextCursor = strconv.FormatInt(ws[len(ws)-1].ID, 10)
+		}
+		return out, nil
+	})
+	huma.Register(api, huma.Operation{OperationID: "warning-rules", Method: http.MethodGet, Path: base + "/rules",
+		Summary: "The warning rules in force", Tags: tags, Security: web.Secured(), Errors: []int{401, 403},
+	}, func(ctx context.Context, _ *struct{}) (*rulesOutput, error) {
+		if _, err := s.Actor(ctx, staffRoles...); err != nil {
+			return nil, err
+		}
+		return &rulesOutput{Body: m.d.Rules}, nil
+	})
+	huma.Register(api, huma.Operation{OperationID: "warning-figures", Method: http.MethodGet, Path: base + "/figures",
+		Summary: "Warnings raised, handled, confirmed and late, by month, rule and department",
+		Tags:    tags, Security: web.Secured(), Errors: []int{401, 403, 422},
+	}, func(ctx context.Context, in *figuresInput) (*figuresOutput, error) {
+		a, err := s.Actor(ctx, staffRoles...)
+		if err != nil {
+			return nil, err
+		}
+		figs, err := m.Figures(ctx, a, in.From, in.To)
+		if err != nil {
+			return nil, s.Problem(ctx, err)
+		}
+		out := &figuresOutput{}
+		out.Body.Items = append([]Figure{}, figs...)
+		return out, nil
+	})
+	huma.Register(api, huma.Operation{OperationID: "get-warning", Method: http.MethodGet, Path: base + "/{id}",
+		Summary: "A warning", Tags: tags, Security: web.Secured(), Errors: []int{401, 404},
+	}, func(ctx context.Context, in *idInput) (*warningOutput, error) {
+		a, err := s.Actor(ctx)
+		if err != nil {
+			return nil, err
+		}
+		w, err := m.Get(ctx, a, in.ID)
+		if err != nil {
+			return nil, s.Problem(ctx, err)
+		}
+		return &warningOutput{Body: w}, nil
+	})
+	huma.Register(api, huma.Operation{OperationID: "verify-warning", Method: http.MethodPost, Path: base + "/{id}/verification",
+		Summary: "Start verifying a warning (核实)", Description: "Only the warning's department; only an open warning.",
+		Tags: tags, Security: web.Secured(), Errors: []int{401, 403, 404, 409},
+	}, func(ctx context.Context, in *idInput) (*warningOutput, error) {
+		a, err := s.Actor(ctx, auth.RoleHandler, auth.RoleApprover)
+		if err != nil {
+			return nil, err
+		}
+		w, err := m.Verify(ctx, a, in.ID)
+		if err != nil {
+			return nil, s.Problem(ctx, err)
+		}
+		return &warningOutput{Body: w}, nil
+	})
+	huma.Register(api, huma.Operation{OperationID: "decide-warning", Method: http.MethodPost, Path: base + "/{id}/decision",
+		Summary: "Confirm (确认) or exclude (排除) a warning under verification, with a note",
+		Tags:    tags, Security: web.Secured(), Errors: []int{401, 403, 404, 409, 422},
+	}, func(ctx context.Context, in *decisionInput) (*warningOutput, error) {
+		a, err := s.Actor(ctx, auth.RoleHandler, auth.RoleApprover)
+		if err != nil {
+			return nil, err
+		}
+		w, err := m.Decide(ctx, a, in.ID, in.Body.Confirm, in.Body.Note)
+		if err != nil {
+			return nil, s.Problem(ctx, err)
+		}
+		return &warningOutput{Body: w}, nil
+	})
+}
+
+// staffRoles may see warning lists and figures.
+var staffRoles = []auth.Role{auth.RoleClerk, auth.RoleHandler, auth.RoleApprover, auth.RoleSupervisor, auth.RoleAdmin}
+
+// Run sweeps every interval until ctx ends; the sweep is idempotent, so a
+// restart or a second node sweeping does no harm.
+func (m *Module) Run(ctx context.Context, every time.Duration) error {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := m.Sweep(ctx); err != nil && ctx.Err() == nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
