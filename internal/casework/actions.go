@@ -89,12 +89,13 @@ func (m *Module) save(ctx context.Context, tx store.IDB, app *Application) error
 	res, err := tx.ExecContext(ctx, `UPDATE casework_applications SET status = ?, shortfall_open = ?, shortfall_due = ?,
 		correction_note = ?, decision = ?, decision_reason = ?, decided_at = ?, decided_by = ?, decided_by_name = ?,
 		rule_version = ?, rule_inputs = ?, certificate_id = ?, verification_instance_id = ?, verification_result = ?,
-		verified_at = ?, credit_record_id = ?, updated_at = ?, finished_at = ?, row_version = row_version + 1
+		verified_at = ?, credit_record_id = ?, updated_at = ?, finished_at = ?, issuance_instance_id = ?,
+		row_version = row_version + 1
 		WHERE id = ? AND row_version = ?`,
 		app.Status, app.ShortfallOpen, nullable(app.ShortfallDue), app.CorrectionNote, app.Decision, app.DecisionReason,
 		nullable(app.DecidedAt), app.DecidedBy, app.DecidedByName, app.RuleVersion, app.RuleInputs, app.CertificateID,
 		app.VerificationInstanceID, app.VerificationResult, nullable(app.VerifiedAt), app.CreditRecordID, now,
-		nullable(app.FinishedAt), app.ID, app.RowVersion)
+		nullable(app.FinishedAt), app.IssuanceInstanceID, app.ID, app.RowVersion)
 	if err != nil {
 		return fmt.Errorf("casework: save %d: %w", app.ID, err)
 	}
@@ -424,6 +425,9 @@ func (m *Module) approveApp(ctx context.Context, tx store.Tx, a *auth.Actor, it 
 	}
 	detail := map[string]any{"number": app.Number, "reason": reason, "certificate_id": app.CertificateID,
 		"item": app.ItemCode, "item_version": app.ItemVersion}
+	if app.IssuanceInstanceID != 0 {
+		detail["issuance_instance_id"] = app.IssuanceInstanceID
+	}
 	if app.RuleVersion != 0 {
 		detail["rule_version"], detail["rule_inputs"] = app.RuleVersion, app.RuleInputs
 	}
@@ -434,10 +438,15 @@ func (m *Module) approveApp(ctx context.Context, tx store.Tx, a *auth.Actor, it 
 	if err := m.audit(ctx, tx, a, action, app, detail); err != nil {
 		return err
 	}
-	return outbox.Add(ctx, tx, now, TopicDecided, m.event(app, "approve"))
+	ev := m.event(app, "approve")
+	if app.IssuancePending() {
+		ev.Notice = m.issuanceNotice(app)
+	}
+	return outbox.Add(ctx, tx, now, TopicDecided, ev)
 }
 
-// issue issues the certificate item it yields to app's applicant in tx.
+// issue issues the certificate item it yields in tx to the holder the
+// application names (holderFor), or opens a 待发证 task when it names none.
 func (m *Module) issue(ctx context.Context, tx store.IDB, a *auth.Actor, it *catalog.Item, app *Application,
 	overrides map[string]string) (*certificate.Certificate, error) {
 	typ, err := m.d.Certs.GetType(ctx, tx, it.CertificateType)
@@ -447,21 +456,19 @@ func (m *Module) issue(ctx context.Context, tx store.IDB, a *auth.Actor, it *cat
 	if err != nil {
 		return nil, fmt.Errorf("casework: certificate type %s of %s: %w", it.CertificateType, it.Code, err)
 	}
-	if string(typ.HolderKind) != string(app.ApplicantKind) {
+	holder, ok, err := m.holderFor(typ, it, app)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		// Such as a business licence for a person registering an
 		// individual business, who gets its code only at registration:
-		// the department issues it by hand.
+		// the department names the holder in a 待发证 task.
+		if err := m.startIssuance(ctx, tx, a, app); err != nil {
+			return nil, err
+		}
 		return nil, nil
 	}
-	holder := certificate.Enterprise(app.ApplicantName, app.ApplicantUSCC)
-	if app.ApplicantKind == Person {
-		idn, err := m.d.Box.Open(app.idEnc)
-		if err != nil {
-			return nil, fmt.Errorf("casework: applicant of %s: %w", app.Number, err)
-		}
-		holder = certificate.Person(app.ApplicantName, idn)
-	}
-	holder.UserID = app.ApplicantUserID
 	fields := certificateFields(typ, it, app, m.openForm(app.Form), overrides, m.now())
 	c, err := m.d.Certs.Issue(ctx, tx, certificate.IssueInput{TypeCode: typ.Code, Holder: holder, Fields: fields,
 		IssuerDepartmentID: app.DepartmentID, ApplicationRef: app.Number, Actor: a})

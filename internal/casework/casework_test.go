@@ -108,7 +108,7 @@ func setupWith(t testing.TB, db *store.DB, rules casework.RuleEvaluator) *world 
 			{Username: "apa", DisplayName: "审批甲", Roles: []auth.Role{auth.RoleApprover}, RegionCode: "990102", DepartmentIDs: []int64{w.deptA}},
 			{Username: "hbn", DisplayName: "承办乙", Roles: []auth.Role{auth.RoleHandler}, RegionCode: "990102", DepartmentIDs: []int64{w.deptB}},
 			{Username: "apb", DisplayName: "审批乙", Roles: []auth.Role{auth.RoleApprover}, RegionCode: "990102", DepartmentIDs: []int64{w.deptB}},
-			{Username: "cit1", DisplayName: "张三", Roles: []auth.Role{auth.RoleCitizen}, RegionCode: "990102", CitizenID: citizenID},
+			{Username: "cit1", DisplayName: "张三", Roles: []auth.Role{auth.RoleCitizen}, RegionCode: "990102", CitizenID: citizenID, Phone: "13800000001"},
 			{Username: "cit2", DisplayName: "李四", Roles: []auth.Role{auth.RoleCitizen}, RegionCode: "990102", CitizenID: otherID},
 			{Username: "ent", DisplayName: "云澜味道 李娜", Roles: []auth.Role{auth.RoleEnterprise}, RegionCode: "990102", USCC: uscc},
 		}

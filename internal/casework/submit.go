@@ -50,6 +50,11 @@ type MaterialInput struct {
 	File          *Upload `json:"file,omitempty"`
 	CertificateID int64   `json:"certificate_id,omitempty" doc:"The held certificate to use; 0 finds the one in force"`
 	Consent       bool    `json:"consent,omitempty" doc:"The holder consents to the department using the certificate"`
+	// ConsentMethod is required when a window clerk applies for the
+	// holder: how the holder consented (in_person: confirmed at the window;
+	// signed_form: a signed authorisation, whose scan is ConsentScan).
+	ConsentMethod ConsentMethod `json:"consent_method,omitempty" enum:"in_person,signed_form," doc:"How the holder consented, when a window clerk applies for them"`
+	ConsentScan   *Upload       `json:"consent_scan,omitempty" doc:"Scan of the signed authorisation (signed_form)"`
 	Shortfall     bool    `json:"shortfall,omitempty" doc:"Promise to supply it by shortfall_due (容缺)"`
 	Commitment    bool    `json:"commitment,omitempty" doc:"Replace it by the signed commitment (告知承诺)"`
 }
@@ -186,6 +191,7 @@ func (m *Module) resolveApplicant(ctx context.Context, a *auth.Actor, in *Submit
 type plannedMaterial struct {
 	Material
 	upload *Upload
+	scan   *Upload // the holder's signed authorisation, for a clerk
 	cert   *certificate.Certificate // shared: the certificate to use
 	ask    bool                     // shared: ask the owning department
 }
@@ -452,8 +458,30 @@ func (m *Module) planShared(ctx context.Context, who applicant, it *catalog.Item
 		pm.Provision, pm.ask = ProvideVerification, typ.IssuerDepartmentID != it.DepartmentID
 		return nil
 	}
-	if !mi.Consent {
-		p.Add(path, "请授权审批部门使用您的电子证照“%s”(%s)，或到窗口出示 (consent to the use of your e-certificate is required)", typ.Name, cert.Number)
+	if who.agent != nil {
+		// A clerk applies for the holder, who is not at the keyboard: the
+		// clerk records how the holder consented (GrantConsent records it
+		// as given by the system on that record).
+		switch mi.ConsentMethod {
+		case ConsentInPerson:
+		case ConsentSignedForm:
+			if mi.ConsentScan == nil || len(mi.ConsentScan.Data) == 0 {
+				p.Add(path, "选择签字授权书的，请上传持证人签字的授权书扫描件")
+				return nil
+			}
+			ref, err := checkUpload(path, mi.ConsentScan)
+			if err != nil {
+				*p = append(*p, err)
+				return nil
+			}
+			pm.ConsentFile, pm.scan = ref, mi.ConsentScan
+		default:
+			p.Add(path, "申请人持有电子证照“%s”（%s）：请记录持证人同意使用的方式（当面确认或签字授权书），或改为上传该材料", typ.Name, cert.Number)
+			return nil
+		}
+		pm.ConsentMethod = mi.ConsentMethod
+	} else if !mi.Consent {
+		p.Add(path, "请勾选同意审批部门使用您的电子证照“%s”（%s），或改为上传该材料", typ.Name, cert.Number)
 		return nil
 	}
 	pm.Provision, pm.cert, pm.CertificateID = ProvideCertificate, cert, cert.ID
@@ -512,6 +540,8 @@ func (m *Module) write(ctx context.Context, tx store.Tx, a *auth.Actor, it *cata
 		return err
 	}
 	sys := auth.System()
+	var consents []map[string]any // how holders consented, when a clerk applied
+	var notes []string
 	for i := range sub.materials {
 		pm := &sub.materials[i]
 		switch {
@@ -523,12 +553,21 @@ func (m *Module) write(ctx context.Context, tx store.Tx, a *auth.Actor, it *cata
 			// The holder's consent, for this certificate and the owning
 			// department; given by the applicant, or recorded by the system
 			// on the applicant's written authorisation at the window.
-			granter := a
+			granter, purpose := a, "办理“"+it.Name+"”免交"+pm.Name
 			if sub.who.agent != nil {
 				granter = sys
+				purpose += "（窗口代办，" + pm.ConsentMethod.Name() + "，经办人" + sub.who.agent.Name + "）"
+				if pm.scan != nil {
+					if err := putFile(ctx, tx, now, pm.ConsentFile, pm.scan.Data); err != nil {
+						return err
+					}
+				}
+				consents = append(consents, map[string]any{"material": pm.Name, "certificate": pm.cert.Number,
+					"method": string(pm.ConsentMethod), "scan": fileSHA(pm.ConsentFile)})
+				notes = append(notes, pm.Name+"使用电子证照"+pm.cert.Number+"："+pm.ConsentMethod.Name())
 			}
 			consent, err := m.d.Certs.GrantConsent(ctx, tx, certificate.ConsentInput{Holder: sub.who.holder().HolderRef,
-				CertificateID: pm.cert.ID, DepartmentID: it.DepartmentID, Purpose: truncate("办理“"+it.Name+"”免交"+pm.Name, 200),
+				CertificateID: pm.cert.ID, DepartmentID: it.DepartmentID, Purpose: truncate(purpose, 200),
 				Actor: granter})
 			if err != nil {
 				return err
@@ -555,7 +594,8 @@ func (m *Module) write(ctx context.Context, tx store.Tx, a *auth.Actor, it *cata
 	inst, err := m.d.Flow.Start(ctx, tx, flow.StartInput{DefinitionKey: definitionKey(it.PromisedLimitDays),
 		SubjectType: SubjectType, SubjectID: app.ID, Reference: app.Number,
 		Title:      truncate(it.Name+" · "+publicName(app.ApplicantKind, app.ApplicantName), 200),
-		RegionCode: app.IntakeRegion, DepartmentIDs: []int64{app.DepartmentID}, OwnerUserID: app.ApplicantUserID, Actor: a})
+		RegionCode: app.IntakeRegion, DepartmentIDs: []int64{app.DepartmentID}, OwnerUserID: app.ApplicantUserID, Actor: a,
+		Comment: consentComment(notes)})
 	if err != nil {
 		return err
 	}
@@ -567,6 +607,9 @@ func (m *Module) write(ctx context.Context, tx store.Tx, a *auth.Actor, it *cata
 		"materials": len(app.Materials), "commitment": app.Commitment != nil, "shortfall": app.ShortfallOpen}
 	if app.AgentUserID != 0 {
 		detail["agent"] = app.AgentName
+	}
+	if len(consents) > 0 {
+		detail["consents"] = consents
 	}
 	if err := m.audit(ctx, tx, a, "casework.submit", app, detail); err != nil {
 		return err
@@ -599,6 +642,22 @@ func (m *Module) instantApprove(ctx context.Context, tx store.Tx, it *catalog.It
 	return m.approveApp(ctx, tx, sys, it, app, "符合秒批规则（第"+fmt.Sprint(it.Rule.Version)+"版）", nil)
 }
 
+// consentComment is the start entry of the history when a clerk recorded
+// holders' consent: one sentence naming each certificate and the method.
+func consentComment(notes []string) string {
+	if len(notes) == 0 {
+		return ""
+	}
+	return truncate("窗口代办，持证人同意使用电子证照："+strings.Join(notes, "；")+"。", 1000)
+}
+
+func fileSHA(f *FileRef) string {
+	if f == nil {
+		return ""
+	}
+	return f.SHA256
+}
+
 // audit appends an entry about app in tx.
 func (m *Module) audit(ctx context.Context, tx store.IDB, a *auth.Actor, action string, app *Application, detail any) error {
 	_, err := m.d.Audit.Append(ctx, tx, audit.Entry{ActorID: actorID(a), ActorName: actorName(a), Action: action,
@@ -619,6 +678,9 @@ type event struct {
 	Status       Status `json:"status"`
 	DepartmentID int64  `json:"department_id"`
 	UserID       int64  `json:"applicant_user_id"`
+	// Notice is a sentence for the applicant beyond the new status (when
+	// the certificate comes, say).
+	Notice string `json:"notice,omitempty"`
 }
 
 func (m *Module) event(app *Application, action string) event {
