@@ -105,8 +105,8 @@ type Material struct {
 	ConsentMethod  ConsentMethod `json:"consent_method,omitempty"`
 	ConsentFile    *FileRef      `json:"consent_file,omitempty"`
 	VerificationID int64         `json:"verification_id,omitempty"`
-	DueAt           time.Time             `json:"due_at,omitzero"`
-	SuppliedAt      time.Time             `json:"supplied_at,omitzero"`
+	DueAt          time.Time     `json:"due_at,omitzero"`
+	SuppliedAt     time.Time     `json:"supplied_at,omitzero"`
 }
 
 // Missing reports whether the material is promised and not yet supplied.
@@ -182,15 +182,15 @@ type Application struct {
 	Delivery        Delivery `json:"delivery"`
 	DeliveryAddress string   `json:"delivery_address,omitempty"`
 
-	InstanceID             int64     `json:"instance_id"`
-	VerificationInstanceID int64     `json:"verification_instance_id,omitempty"`
+	InstanceID             int64 `json:"instance_id"`
+	VerificationInstanceID int64 `json:"verification_instance_id,omitempty"`
 	// IssuanceInstanceID is the 待发证 task of an approval whose
 	// certificate could not be issued at once (the holder it names could
 	// not be determined from the application).
-	IssuanceInstanceID int64 `json:"issuance_instance_id,omitempty"`
-	VerificationResult     string    `json:"verification_result,omitempty" enum:"truthful,false,"`
-	VerifiedAt             time.Time `json:"verified_at,omitzero"`
-	CreditRecordID         int64     `json:"credit_record_id,omitempty"`
+	IssuanceInstanceID int64     `json:"issuance_instance_id,omitempty"`
+	VerificationResult string    `json:"verification_result,omitempty" enum:"truthful,false,"`
+	VerifiedAt         time.Time `json:"verified_at,omitzero"`
+	CreditRecordID     int64     `json:"credit_record_id,omitempty"`
 
 	SubmittedAt time.Time `json:"submitted_at"`
 	UpdatedAt   time.Time `json:"updated_at"`

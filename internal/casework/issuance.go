@@ -105,7 +105,9 @@ func (m *Module) startIssuance(ctx context.Context, tx store.IDB, a *auth.Actor,
 }
 
 // IssuancePending reports whether app waits for its certificate (待发证).
-func (a *Application) IssuancePending() bool { return a.IssuanceInstanceID != 0 && a.CertificateID == 0 }
+func (a *Application) IssuancePending() bool {
+	return a.IssuanceInstanceID != 0 && a.CertificateID == 0
+}
 
 // IssueInput is what the department gives to issue a pending certificate:
 // the holder the certificate names, by name and code (统一社会信用代码 for a

@@ -76,7 +76,7 @@ type applyData struct {
 	Held       map[int]string      // shared material position → certificate held (number)
 	Kept       map[string]*FileRef // file input → a file already received (kept across a refusal or in a draft)
 	Flash      string
-	DraftAt    time.Time // when the draft shown was saved
+	DraftAt    time.Time       // when the draft shown was saved
 	Prefilled  map[string]bool // form inputs filled from the verified account
 	Steps      bool            // long form: shown step by step on a phone
 }
@@ -370,9 +370,9 @@ type viewData struct {
 	Issuance *flow.Instance
 	// Blockers say why a decision cannot be made now, shown before the
 	// buttons (which they disable); Warnings what the next step should know.
-	Blockers []string
-	Warnings []string
-	Paused   bool
+	Blockers   []string
+	Warnings   []string
+	Paused     bool
 	ruleFields []catalog.FormField // the item version's fields, naming rule inputs
 }
 

@@ -55,8 +55,8 @@ type MaterialInput struct {
 	// signed_form: a signed authorisation, whose scan is ConsentScan).
 	ConsentMethod ConsentMethod `json:"consent_method,omitempty" enum:"in_person,signed_form," doc:"How the holder consented, when a window clerk applies for them"`
 	ConsentScan   *Upload       `json:"consent_scan,omitempty" doc:"Scan of the signed authorisation (signed_form)"`
-	Shortfall     bool    `json:"shortfall,omitempty" doc:"Promise to supply it by shortfall_due (容缺)"`
-	Commitment    bool    `json:"commitment,omitempty" doc:"Replace it by the signed commitment (告知承诺)"`
+	Shortfall     bool          `json:"shortfall,omitempty" doc:"Promise to supply it by shortfall_due (容缺)"`
+	Commitment    bool          `json:"commitment,omitempty" doc:"Replace it by the signed commitment (告知承诺)"`
 }
 
 // SubmitInput is an application as made.
@@ -191,7 +191,7 @@ func (m *Module) resolveApplicant(ctx context.Context, a *auth.Actor, in *Submit
 type plannedMaterial struct {
 	Material
 	upload *Upload
-	scan   *Upload // the holder's signed authorisation, for a clerk
+	scan   *Upload                  // the holder's signed authorisation, for a clerk
 	cert   *certificate.Certificate // shared: the certificate to use
 	ask    bool                     // shared: ask the owning department
 }
