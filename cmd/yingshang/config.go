@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,6 +36,7 @@ type Config struct {
 	PprofAddr      string        // YS_PPROF_ADDR: where to serve net/http/pprof; empty: nowhere
 	MetricsAddr    string        // YS_METRICS_ADDR: listen address serving only /metrics
 	MetricsToken   string        // YS_METRICS_TOKEN: bearer token for /metrics on the main address
+	RankingMin     int           // YS_RANKING_MIN_SAMPLE: fewest orders a department needs to be ranked publicly
 
 	envErr error // an environment variable that could not be read
 }
@@ -66,6 +68,11 @@ func (c *Config) flags(fs *flag.FlagSet, defaultAddr, defaultDataDir string) {
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("YS_METRICS_ADDR", ""), "listen address serving only /metrics, for scrapers; keep it private (env YS_METRICS_ADDR; default: none)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", env("YS_METRICS_TOKEN", ""), "bearer token letting scrapers read /metrics on the main address (env YS_METRICS_TOKEN; default: /metrics not served there)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", env("YS_PPROF_ADDR", ""), "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060, for profiling under load; never expose it (env YS_PPROF_ADDR)")
+	minSample, err := strconv.Atoi(env("YS_RANKING_MIN_SAMPLE", "5"))
+	if err != nil || minSample < 1 {
+		c.envErr = fmt.Errorf("YS_RANKING_MIN_SAMPLE: want a whole number of at least 1")
+	}
+	fs.IntVar(&c.RankingMin, "ranking-min-sample", minSample, "fewest orders a department must have taken in a month to be ranked in the public 12345 ranking (env YS_RANKING_MIN_SAMPLE)")
 	fs.BoolVar(&c.Workers, "workers", env("YS_WORKERS", "true") != "false", "run the timer and outbox workers in this process (env YS_WORKERS)")
 }
 

@@ -79,6 +79,9 @@ type Config struct {
 	// orders to 110; empty disables the outbound call.
 	Webhook110       string
 	Webhook110Secret string
+	// RankingMinSample is the fewest orders a department must have taken
+	// in a month to be ranked in the public 12345 ranking (0: 5).
+	RankingMinSample int
 	// SMSURL and SMSSecret configure the SMS gateway notifications are
 	// sent through; empty logs SMS instead of sending.
 	SMSURL    string
@@ -269,7 +272,8 @@ func (a *App) build(ctx context.Context) error {
 	if a.Hotline, err = hotline.New(hotline.Deps{DB: a.DB, Flow: a.Flow, Org: a.Org, Policy: a.Policy,
 		Audit: a.Audit, Box: a.Box, Calendar: func() flow.Calendar { return a.Calendar.Current() },
 		Knowledge: a.KB, Revisions: a.Revisions,
-		Config: hotline.Config{Webhook110: cfg.Webhook110, Webhook110Secret: []byte(cfg.Webhook110Secret), BaseURL: cfg.BaseURL},
+		Config: hotline.Config{Webhook110: cfg.Webhook110, Webhook110Secret: []byte(cfg.Webhook110Secret), BaseURL: cfg.BaseURL,
+			RankingMinSample: cfg.RankingMinSample},
 		Now:    cfg.Now}); err != nil {
 		return err
 	}
