@@ -272,8 +272,7 @@ func (a *App) build(ctx context.Context) error {
 	if a.Hotline, err = hotline.New(hotline.Deps{DB: a.DB, Flow: a.Flow, Org: a.Org, Policy: a.Policy,
 		Audit: a.Audit, Box: a.Box, Calendar: func() flow.Calendar { return a.Calendar.Current() },
 		Knowledge: a.KB, Revisions: a.Revisions,
-		Config: hotline.Config{Webhook110: cfg.Webhook110, Webhook110Secret: []byte(cfg.Webhook110Secret), BaseURL: cfg.BaseURL,
-			RankingMinSample: cfg.RankingMinSample},
+		Config: hotline.Config{Webhook110: cfg.Webhook110, Webhook110Secret: []byte(cfg.Webhook110Secret), BaseURL: cfg.BaseURL, RankingMinSample: cfg.RankingMinSample},
 		Now:    cfg.Now}); err != nil {
 		return err
 	}
