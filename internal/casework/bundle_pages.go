@@ -224,12 +224,17 @@ type bundleAppsData struct {
 }
 
 func (m *Module) bundleAppsPage(w http.ResponseWriter, r *http.Request) {
-	rows, total, err := m.BundleApplications(r.Context(), auth.FromContext(r.Context()), pageSize, web.Offset(r, pageSize))
+	after, err := web.Cursor(r, "after")
+	if err != nil {
+		m.s.Error(w, r, http.StatusBadRequest, "web.problem.400")
+		return
+	}
+	rows, pg, err := m.BundleApplications(r.Context(), auth.FromContext(r.Context()), pageSize, after)
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	m.s.Render(w, r, "casework/bundle_apps.html", bundleAppsData{Rows: rows, Pager: web.Paginate(r, total, pageSize)})
+	m.s.Render(w, r, "casework/bundle_apps.html", bundleAppsData{Rows: rows, Pager: web.KeysetPager(r, "after", pg.Count, pg.Next.String())})
 }
 
 // bundleChild is one application on the bundle page.

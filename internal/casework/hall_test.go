@@ -407,3 +407,68 @@ func TestPrefillAndDraft(t *testing.T) {
 		}
 	})
 }
+
+// Bundle applications and cross-region applications are keyset pages
+// (cursor, bounded count), not OFFSET pages with exact counts.
+func TestBundleAndCrossRegionKeyset(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db)
+		ctx := context.Background()
+		defineBundle(t, w)
+		var ids []int64
+		for range 3 {
+			ba, err := w.m.SubmitBundle(ctx, w.a("ent"), bundleInput(w))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, ba.ID)
+		}
+		var seen []int64
+		var after store.Cursor
+		for range 3 {
+			rows, pg, err := w.m.BundleApplications(ctx, w.a("ent"), 2, after)
+			if err != nil || pg.Count != 3 {
+				t.Fatalf("page: %v count %d", err, pg.Count)
+			}
+			for _, r := range rows {
+				seen = append(seen, r.ID)
+			}
+			if after = pg.Next; after.IsZero() {
+				break
+			}
+		}
+		if len(seen) != 3 || seen[0] != ids[2] || seen[2] != ids[0] {
+			t.Errorf("bundle pages: %v, want newest first of %v", seen, ids)
+		}
+
+		addCrossItem(t, w)
+		qs := w.a("clerk_qs")
+		for range 3 {
+			must(t)(w.m.Submit(ctx, qs, casework.SubmitInput{ItemCode: itemCross, Form: map[string]string{"trade_name": "李四小吃"},
+				Applicant: &casework.ApplicantInput{Kind: casework.Person, Name: "李四", IDNumber: otherID},
+				Materials: []casework.MaterialInput{{Name: "申请书", File: upload("a.pdf")}}}))
+		}
+		s := serve(t, w)
+		c := s.client(t, "clerk_qs")
+		var list struct {
+			Items      []casework.CrossRegionView `json:"items"`
+			Total      int                        `json:"total"`
+			NextCursor string                     `json:"next_cursor"`
+		}
+		if resp := s.call(t, c, "GET", "/api/v1/cross-region?limit=2", nil, &list); resp.StatusCode != 200 || len(list.Items) != 2 ||
+			list.Total != 3 || list.NextCursor == "" {
+			t.Fatalf("first page: %d %+v", resp.StatusCode, list)
+		}
+		first := list.Items[1].ID
+		list.NextCursor = strings.TrimSpace(list.NextCursor)
+		next := list.NextCursor
+		list.Items, list.NextCursor = nil, ""
+		if resp := s.call(t, c, "GET", "/api/v1/cross-region?limit=2&cursor="+next, nil, &list); resp.StatusCode != 200 ||
+			len(list.Items) != 1 || list.Items[0].ID >= first || list.NextCursor != "" {
+			t.Errorf("second page: %d %+v", resp.StatusCode, list)
+		}
+		if code, body := s.get(t, c, "/cross-region"); code != 200 || !strings.Contains(body, "共 3 件") {
+			t.Errorf("cross-region page: %d", code)
+		}
+	})
+}
