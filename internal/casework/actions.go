@@ -153,8 +153,8 @@ func notCrossRegion(app *Application) error {
 // AcceptWithShortfall takes the application in although the materials it
 // promised (容缺) are missing: the applicant's written promise is on file,
 // and due (YYYY-MM-DD) is the date they must be supplied by; Sweep
-// withdraws the application when it passes. An empty due keeps the date
-// the applicant promised.
+// withdraws the application when it passes. An empty due keeps the dates
+// each material was promised by (its own limit from the catalogue).
 func (m *Module) AcceptWithShortfall(ctx context.Context, a *auth.Actor, id int64, due, comment string) (*Application, error) {
 	app, err := m.Get(ctx, a, id)
 	if err != nil {
@@ -182,6 +182,9 @@ func (m *Module) AcceptWithShortfall(ctx context.Context, a *auth.Actor, id int6
 	s := step{action: "accept_shortfall", comment: strings.TrimSpace(comment), version: app.RowVersion,
 		inputs: map[string]string{"materials": strings.Join(names, "、"), "due": at.In(cst).Format("2006-01-02")},
 		change: func(ctx context.Context, tx store.Tx, app *Application, _ *flow.Instance) error {
+			if strings.TrimSpace(due) == "" {
+				return nil
+			}
 			app.ShortfallDue = at
 			_, err := tx.ExecContext(ctx, `UPDATE casework_materials SET due_at = ? WHERE application_id = ? AND provision = ?
 				AND supplied_at IS NULL`, at, app.ID, ProvideShortfall)
@@ -286,12 +289,28 @@ func (m *Module) storeFiles(ctx context.Context, tx store.IDB, app *Application,
 			return fmt.Errorf("casework: material %d: %w", pos, err)
 		}
 	}
-	open := false
-	for _, mt := range app.Materials {
-		open = open || (mt.Provision == ProvideShortfall && mt.SuppliedAt.IsZero())
-	}
-	app.ShortfallOpen = open
+	app.ShortfallOpen, app.ShortfallDue = shortfallState(app.Materials, app.ShortfallDue)
 	return nil
+}
+
+// shortfallState says whether promised materials are still missing and,
+// if so, the earliest date one of them is due by (each material keeps its
+// own limit): the date Sweep acts on. keep is returned when none is open.
+func shortfallState(ms []Material, keep time.Time) (bool, time.Time) {
+	var first time.Time
+	open := false
+	for _, mt := range ms {
+		if mt.Provision == ProvideShortfall && mt.SuppliedAt.IsZero() {
+			open = true
+			if !mt.DueAt.IsZero() && (first.IsZero() || mt.DueAt.Before(first)) {
+				first = mt.DueAt
+			}
+		}
+	}
+	if !open || first.IsZero() {
+		return open, keep
+	}
+	return open, first
 }
 
 // SupplyShortfall records the promised (容缺) material at position as

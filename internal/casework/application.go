@@ -87,6 +87,7 @@ const (
 	ProvideShortfall    Provision = "shortfall"    // promised by a date (容缺)
 	ProvideCommitment   Provision = "commitment"   // replaced by the applicant's commitment (告知承诺)
 	ProvideNone         Provision = "none"         // an optional material not given
+	ProvideBundle       Provision = "bundle"       // produced by another item of the same bundle (一件事)
 )
 
 // Material is one material of an application and how it was provided.

@@ -64,6 +64,7 @@ type bundleGuideData struct {
 	Form     url.Values
 	Problems []*FieldError
 	Due      string
+	Dates    map[int]string    // shortfall entry position → the date it would be due by
 	Held     map[int]*heldCert // merged material position → certificate held
 }
 
@@ -139,6 +140,12 @@ func (m *Module) renderBundleApply(w http.ResponseWriter, r *http.Request, statu
 	ctx := r.Context()
 	a := auth.FromContext(ctx)
 	d.Clerk, d.Form, d.Problems, d.Due, d.Held = a.Has(auth.RoleClerk), form, probs, m.DefaultShortfallDue(), map[int]*heldCert{}
+	d.Dates = map[int]string{}
+	for i, mm := range d.Merged.Materials {
+		if mm.SupplyDays > 0 {
+			d.Dates[i] = m.supplyDate(mm.SupplyDays)
+		}
+	}
 	if !d.Clerk {
 		var p problems
 		who, err := m.resolveApplicant(ctx, a, &SubmitInput{}, &p)
@@ -184,7 +191,7 @@ func (m *Module) bundleApplySubmit(w http.ResponseWriter, r *http.Request) {
 		Delivery: Delivery(f.Get("delivery")), DeliveryAddress: f.Get("delivery_address"),
 		EnterpriseName: f.Get("enterprise_name")}
 	for _, fld := range mg.Fields {
-		if v := f.Get("f_" + fld.Key); v != "" {
+		if v := formValue(f, fld.FormField); v != "" {
 			in.Form[fld.Key] = v
 		}
 	}

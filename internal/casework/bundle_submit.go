@@ -130,7 +130,9 @@ func childInput(it *catalog.Item, mg *Merged, in *BundleInput, given map[string]
 	}
 	for _, mt := range it.Materials {
 		mi := MaterialInput{Name: mt.Name}
-		if _, mm := mg.material(mt); mm != nil {
+		if pm, ok := mg.produced(it, mt); ok {
+			mi.producedBy = pm.By
+		} else if _, mm := mg.material(mt); mm != nil {
 			if g := given[mm.Key]; g != nil {
 				switch {
 				case g.File != nil && len(g.File.Data) > 0:
@@ -231,6 +233,28 @@ func (m *Module) SubmitBundle(ctx context.Context, a *auth.Actor, in BundleInput
 	}
 	if len(p) > 0 {
 		return nil, p.Err()
+	}
+	// A material the bundle produces is in hand once the item producing it
+	// is approved at once in this same submission: the dependent item's
+	// rule may then decide too (never before its producer is decided).
+	for i, sub := range subs {
+		if sub.instant != nil || !slices.ContainsFunc(sub.materials, func(pm plannedMaterial) bool { return pm.Provision == ProvideBundle }) {
+			continue
+		}
+		ready := true
+		for _, pm := range sub.materials {
+			if pm.Provision != ProvideBundle {
+				continue
+			}
+			j := slices.IndexFunc(mg.Items, func(it *catalog.Item) bool { return it.CertificateType == pm.CertificateType })
+			ready = ready && j >= 0 && j < i && subs[j].instant != nil
+		}
+		if ready {
+			sub.bundleHeld = true
+			if err := m.tryRule(ctx, mg.Items[i], sub); err != nil {
+				return nil, err
+			}
+		}
 	}
 	first := subs[0].app
 	ba := &BundleApplication{BundleCode: b.Code, BundleName: b.Name, ApplicantKind: first.ApplicantKind,

@@ -418,11 +418,21 @@ func TestShortfall(t *testing.T) {
 			in.ShortfallDue = "2026-11-06" // Friday
 			return in
 		}
-		// A shortfall needs a date.
+		// A shortfall without a date is due within the material's own
+		// limit (5 working days by default: Monday 9 November 2026); a
+		// date given must be a date.
 		noDate := promise()
 		noDate.ShortfallDue = ""
-		if _, err := w.m.Submit(ctx, w.a("ent"), noDate); !strings.Contains(strings.Join(paths(err), " "), "shortfall_due") {
+		if app, err := w.m.Submit(ctx, w.a("ent"), noDate); err != nil ||
+			app.Materials[3].DueAt.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02") != "2026-11-09" {
 			t.Errorf("shortfall without a date: %v", err)
+		} else {
+			must(t)(w.m.Withdraw(ctx, w.a("ent"), app.ID, "重新申请"))
+		}
+		badDate := promise()
+		badDate.ShortfallDue = "明天"
+		if _, err := w.m.Submit(ctx, w.a("ent"), badDate); !strings.Contains(strings.Join(paths(err), " "), "shortfall_due") {
+			t.Errorf("shortfall with a bad date: %v", err)
 		}
 		lapsed := must(t)(w.m.Submit(ctx, w.a("ent"), promise()))
 		kept := must(t)(w.m.Submit(ctx, w.a("ent"), promise()))

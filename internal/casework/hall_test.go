@@ -472,3 +472,110 @@ func TestBundleAndCrossRegionKeyset(t *testing.T) {
 		}
 	})
 }
+
+// A bundle does not ask for what one of its items produces (the business
+// licence of the business it registers); each shortfall material keeps
+// its own limit; limits show their unit; a field may take several options.
+func TestRestaurantBundle(t *testing.T) {
+	f := func(key string, typ catalog.FieldType, opts ...string) catalog.FormField {
+		return catalog.FormField{Key: key, Label: key, Type: typ, Required: true, Options: opts}
+	}
+	reg := &catalog.Item{Draft: catalog.Draft{Code: "R", Name: "个体工商户设立登记", CertificateType: "CT-YYZZ",
+		Materials: []catalog.Material{{Name: "场所证明", Class: catalog.ClassShortfall, ShortfallDays: 5}}}}
+	food := &catalog.Item{Draft: catalog.Draft{Code: "F", Name: "食品经营许可",
+		Fields: []catalog.FormField{f("items", catalog.FieldChoices, "热食", "冷食", "饮品")},
+		Materials: []catalog.Material{{Name: "营业执照", Class: catalog.ClassShared, CertificateType: "CT-YYZZ"},
+			{Name: "制度", Class: catalog.ClassShortfall, ShortfallDays: 10}}}}
+	site := &catalog.Item{Draft: catalog.Draft{Code: "S", Name: "公共场所卫生许可",
+		Fields: []catalog.FormField{f("items", catalog.FieldChoices, "饮品", "冷食")},
+		Materials: []catalog.Material{{Name: "营业执照", Class: catalog.ClassShared, CertificateType: "CT-YYZZ"},
+			{Name: "检测报告", Class: catalog.ClassShortfall, ShortfallDays: 20}}}}
+	mg, err := casework.Merge([]*catalog.Item{reg, food, site})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mg.Materials) != 3 || len(mg.Produced) != 1 || mg.Produced[0].By != "个体工商户设立登记" || len(mg.Produced[0].Items) != 2 {
+		t.Fatalf("materials %+v, produced %+v", mg.Materials, mg.Produced)
+	}
+	var days []int
+	for _, mm := range mg.Materials {
+		days = append(days, mm.SupplyDays)
+	}
+	if days[0] != 5 || days[1] != 10 || days[2] != 20 {
+		t.Errorf("supply days: %v", days)
+	}
+	if opts := mg.Fields[0].Options; len(opts) != 2 || opts[0] != "冷食" || opts[1] != "饮品" {
+		t.Errorf("merged choices: %v", opts)
+	}
+
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db)
+		ctx := context.Background()
+		addItem(t, w, catalog.Draft{Code: "990102-XK-020", Name: "个体工商户设立登记", DepartmentID: w.deptA, Type: catalog.TypeLicensing,
+			LegalLimitDays: 3, PromisedLimitDays: 1, Online: true, CertificateType: "CT-YYZZ",
+			Materials: []catalog.Material{{Name: "申请书", Class: catalog.ClassRequired}, {Name: "场所证明", Class: catalog.ClassShortfall, ShortfallDays: 5}},
+			Fields:    []catalog.FormField{{Key: "trade_name", Label: "名称", Type: catalog.FieldText, Required: true}}})
+		addItem(t, w, catalog.Draft{Code: "990102-XK-021", Name: "食品经营许可", DepartmentID: w.deptA, Type: catalog.TypeLicensing,
+			LegalLimitDays: 20, PromisedLimitDays: 10, Online: true,
+			Materials: []catalog.Material{{Name: "营业执照", Class: catalog.ClassShared, CertificateType: "CT-YYZZ"},
+				{Name: "制度", Class: catalog.ClassShortfall, ShortfallDays: 10}},
+			Fields: []catalog.FormField{{Key: "items", Label: "经营项目", Type: catalog.FieldChoices, Required: true, Options: []string{"热食", "冷食", "饮品"}}}})
+		if _, err := w.m.SaveBundle(ctx, cityAdmin, casework.BundleSpec{Code: "YJS-CY", Name: "开办餐饮店",
+			Items: []string{"990102-XK-020", "990102-XK-021"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.m.SetBundleStatus(ctx, cityAdmin, "YJS-CY", casework.BundlePublished); err != nil {
+			t.Fatal(err)
+		}
+		s := serve(t, w)
+		cit := s.client(t, "cit1")
+		_, guide := s.get(t, cit, "/bundles/YJS-CY")
+		if !strings.Contains(guide, "10 个工作日") || !strings.Contains(guide, "20 个工作日") || !strings.Contains(guide, "由“个体工商户设立登记”办结后发放") {
+			t.Errorf("guide: units and the produced licence:\n%s", guide)
+		}
+		_, form := s.get(t, cit, "/bundles/YJS-CY/apply")
+		// 2 November 2026 + 5 working days = 9 November; + 10 = 16 November.
+		if strings.Contains(form, "营业执照") || !strings.Contains(form, "5 个工作日内（2026-11-09 前）") ||
+			!strings.Contains(form, "10 个工作日内（2026-11-16 前）") || strings.Count(form, `type="checkbox" name="f_items"`) != 3 {
+			t.Errorf("bundle form:\n%s", form)
+		}
+		resp, body := s.postMultipart(t, cit, "/bundles/YJS-CY/apply", map[string]string{"f_trade_name": "张三小吃店",
+			"shortfall_1": "1", "shortfall_2": "1", "f_items": "热食"}, map[string][]byte{"file_0": pdf})
+		_ = body
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("bundle submit: %d\n%s", resp.StatusCode, body)
+		}
+		rows, _, _ := w.m.BundleApplications(ctx, w.a("cit1"), 10, store.Cursor{})
+		if len(rows) != 1 {
+			t.Fatalf("bundle applications: %d", len(rows))
+		}
+		list, _, _ := w.m.List(ctx, w.a("cit1"), casework.Query{})
+		var regApp, foodApp *casework.Application
+		for i := range list {
+			app, _ := w.m.Get(ctx, w.a("cit1"), list[i].ID)
+			if app.ItemCode == "990102-XK-020" {
+				regApp = app
+			} else {
+				foodApp = app
+			}
+		}
+		if regApp == nil || foodApp == nil {
+			t.Fatalf("children: %v", list)
+		}
+		d := func(tm time.Time) string { return tm.In(cst).Format("2006-01-02") }
+		if d(regApp.Materials[1].DueAt) != "2026-11-09" || d(foodApp.Materials[1].DueAt) != "2026-11-16" ||
+			foodApp.Materials[0].Provision != casework.ProvideBundle {
+			t.Errorf("dates %s / %s, licence %s", d(regApp.Materials[1].DueAt), d(foodApp.Materials[1].DueAt), foodApp.Materials[0].Provision)
+		}
+		// Several activities.
+		app := must(t)(w.m.Submit(ctx, w.a("ent"), casework.SubmitInput{ItemCode: "990102-XK-021", Form: map[string]string{"items": "热食、饮品"},
+			Materials: []casework.MaterialInput{{Name: "营业执照", Consent: true}, {Name: "制度", File: upload("制度.pdf")}}}))
+		if _, body := s.get(t, s.client(t, "ent"), "/applications/"+itoa(app.ID)); !strings.Contains(body, "热食、饮品") {
+			t.Errorf("several activities not shown")
+		}
+		if _, err := w.m.Submit(ctx, w.a("ent"), casework.SubmitInput{ItemCode: "990102-XK-021", Form: map[string]string{"items": "热食、烧烤"},
+			Materials: []casework.MaterialInput{{Name: "营业执照", Consent: true}, {Name: "制度", File: upload("制度.pdf")}}}); !strings.Contains(strings.Join(paths(err), " "), "form.items") {
+			t.Errorf("an activity not offered: %v", err)
+		}
+	})
+}

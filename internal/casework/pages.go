@@ -74,6 +74,7 @@ type applyData struct {
 	Commitment string
 	Due        string
 	Held       map[int]string      // shared material position → certificate held (number)
+	Dates      map[int]string      // shortfall material position → the date it would be due by
 	Kept       map[string]*FileRef // file input → a file already received (kept across a refusal or in a draft)
 	Flash      string
 	DraftAt    time.Time       // when the draft shown was saved
@@ -111,7 +112,13 @@ func (m *Module) renderApply(w http.ResponseWriter, r *http.Request, status int,
 		replaced = append(replaced, mt.Name)
 	}
 	d := applyData{Item: it, Clerk: a.Has(auth.RoleClerk), Form: form, Problems: probs, Due: m.DefaultShortfallDue(),
-		Held: map[int]string{}, Kept: kept, Prefilled: map[string]bool{}, Steps: len(it.Fields)+len(it.Materials) > 12}
+		Held: map[int]string{}, Kept: kept, Prefilled: map[string]bool{}, Steps: len(it.Fields)+len(it.Materials) > 12,
+		Dates: map[int]string{}}
+	for i, mt := range it.Materials {
+		if mt.Class == catalog.ClassShortfall {
+			d.Dates[i] = m.supplyDate(mt.SupplyDays())
+		}
+	}
 	if r.URL.Query().Get("ok") == "draft" {
 		d.Flash = "casework.flash.draft"
 	}
@@ -214,7 +221,7 @@ func (m *Module) applySubmit(w http.ResponseWriter, r *http.Request) {
 		DeliveryAddress: f.Get("delivery_address"), EnterpriseName: f.Get("enterprise_name")}
 	known := m.accountNumbers(ctx, a)
 	for _, fld := range it.Fields {
-		if v := f.Get("f_" + fld.Key); v != "" {
+		if v := formValue(f, fld); v != "" {
 			in.Form[fld.Key] = known.restore(fld.Type, v)
 		}
 	}

@@ -57,6 +57,10 @@ type MaterialInput struct {
 	ConsentScan   *Upload       `json:"consent_scan,omitempty" doc:"Scan of the signed authorisation (signed_form)"`
 	Shortfall     bool          `json:"shortfall,omitempty" doc:"Promise to supply it by shortfall_due (容缺)"`
 	Commitment    bool          `json:"commitment,omitempty" doc:"Replace it by the signed commitment (告知承诺)"`
+
+	// producedBy names the item of the same bundle that produces this
+	// shared material (set by SubmitBundle only, never by a client).
+	producedBy string
 }
 
 // SubmitInput is an application as made.
@@ -244,6 +248,9 @@ type submission struct {
 	materials []plannedMaterial
 	form      map[string]any // typed, plain
 	instant   *RuleOutcome   // the rule approved
+	// bundleHeld: the materials the bundle produces are in hand (their
+	// producer was approved at once in the same bundle submission).
+	bundleHeld bool
 }
 
 // prepare checks everything and reads what the transaction needs, writing
@@ -321,6 +328,10 @@ func (m *Module) prepare(ctx context.Context, a *auth.Actor, it *catalog.Item, i
 				continue
 			}
 			pm.Provision, pm.File, pm.upload = ProvideUpload, ref, mi.File
+		case mt.Class == catalog.ClassShared && mi.producedBy != "":
+			// The bundle's own result: the department takes it from the
+			// certificate the producing item issues.
+			pm.CertificateType, pm.Provision = mt.CertificateType, ProvideBundle
 		case mt.Class == catalog.ClassShared:
 			pm.CertificateType = mt.CertificateType
 			if err := m.planShared(ctx, who, it, mi, &pm, path, &p); err != nil {
@@ -349,16 +360,29 @@ func (m *Module) prepare(ctx context.Context, a *auth.Actor, it *catalog.Item, i
 		plan = append(plan, pm)
 	}
 	if shortfall {
-		due, ok := m.parseDue(in.ShortfallDue, now)
-		if !ok {
-			p.Add("shortfall_due", "须填写今天以后、60日以内的补交日期 YYYY-MM-DD (a date within 60 days is required)")
-		}
-		app.ShortfallOpen, app.ShortfallDue = true, due
-		for i := range plan {
-			if plan[i].Provision == ProvideShortfall {
-				plan[i].DueAt = due
+		// Each promised material is due within its own limit (the
+		// catalogue's working days), unless the applicant names one date.
+		var due time.Time
+		ok := true
+		if strings.TrimSpace(in.ShortfallDue) != "" {
+			if due, ok = m.parseDue(in.ShortfallDue, now); !ok {
+				p.Add("shortfall_due", "补交日期须在今天以后、60日以内，格式 YYYY-MM-DD")
 			}
 		}
+		for i := range plan {
+			if plan[i].Provision != ProvideShortfall {
+				continue
+			}
+			plan[i].DueAt = due
+			if due.IsZero() {
+				plan[i].DueAt = store.Time(m.d.Calendar().AddWorkingDays(now, it.Materials[plan[i].Position].SupplyDays()))
+			}
+		}
+		var ms []Material
+		for _, pm := range plan {
+			ms = append(ms, pm.Material)
+		}
+		app.ShortfallOpen, app.ShortfallDue = shortfallState(ms, due)
 	}
 	if len(replaced) > 0 {
 		signer := strings.TrimSpace(in.Signer)
@@ -408,6 +432,12 @@ func (m *Module) parseDue(s string, now time.Time) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return end, true
+}
+
+// supplyDate returns the date a material with a limit of days working
+// days, promised now, is due by.
+func (m *Module) supplyDate(days int) string {
+	return m.d.Calendar().AddWorkingDays(m.now(), days).In(cst).Format(time.DateOnly)
 }
 
 // DefaultShortfallDue returns the date suggested for promised materials:
@@ -500,6 +530,11 @@ func (m *Module) tryRule(ctx context.Context, it *catalog.Item, sub *submission)
 		switch pm.Provision {
 		case ProvideShortfall, ProvideVerification, ProvideCommitment:
 			return nil
+		case ProvideBundle:
+			if !sub.bundleHeld {
+				return nil
+			}
+			held = append(held, pm.CertificateType)
 		case ProvideCertificate:
 			held = append(held, pm.CertificateType)
 			if mt := it.Material(pm.Name); mt != nil && mt.CertificateType != pm.CertificateType {

@@ -26,3 +26,6 @@ CREATE TABLE casework_kept_uploads (
 	created_at TIMESTAMP NOT NULL,
 	PRIMARY KEY (user_id, sha256)
 );
+
+-- The working days a shortfall (容缺) material must be supplied in (0: five).
+ALTER TABLE catalog_materials ADD COLUMN shortfall_days INTEGER NOT NULL DEFAULT 0;
