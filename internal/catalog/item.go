@@ -253,7 +253,7 @@ type Material struct {
 	// application may owe materials on different dates.
 	ShortfallDays int      `json:"shortfall_days,omitempty" minimum:"0" maximum:"60" doc:"Working days to supply a shortfall material in; 0 means 5"`
 	Template      *FileRef `json:"template,omitempty" doc:"Blank form to fill in"`
-	Example               *FileRef `json:"example,omitempty" doc:"Filled-in example"`
+	Example       *FileRef `json:"example,omitempty" doc:"Filled-in example"`
 }
 
 // FormField is one field of an item's application form.
