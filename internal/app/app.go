@@ -258,8 +258,17 @@ func (a *App) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The certificate page offers the renewal (延续) of an expiring
+	// certificate under the catalogue item that renews it.
+	renewal := func(ctx context.Context, typ string) (string, string, bool) {
+		it, err := a.Catalog.RenewalItem(ctx, typ)
+		if err != nil {
+			return "", "", false
+		}
+		return it.Code, it.Name, true
+	}
 	if a.Certs, err = certificate.New(certificate.Deps{DB: a.DB, Org: a.Org, Policy: a.Policy, Audit: a.Audit,
-		Flow: a.Flow, Box: a.Box, Signer: signer, BaseURL: cfg.BaseURL, Now: cfg.Now}); err != nil {
+		Flow: a.Flow, Box: a.Box, Signer: signer, BaseURL: cfg.BaseURL, RenewalItem: renewal, Now: cfg.Now}); err != nil {
 		return err
 	}
 	if err := a.Certs.LoadDefinitions(ctx); err != nil {

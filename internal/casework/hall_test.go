@@ -16,6 +16,7 @@ import (
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/casework"
 	"github.com/yingshang/yingshang/internal/catalog"
+	"github.com/yingshang/yingshang/internal/certificate"
 	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/pii"
 	"github.com/yingshang/yingshang/internal/store"
@@ -576,6 +577,88 @@ func TestRestaurantBundle(t *testing.T) {
 		if _, err := w.m.Submit(ctx, w.a("ent"), casework.SubmitInput{ItemCode: "990102-XK-021", Form: map[string]string{"items": "热食、烧烤"},
 			Materials: []casework.MaterialInput{{Name: "营业执照", Consent: true}, {Name: "制度", File: upload("制度.pdf")}}}); !strings.Contains(strings.Join(paths(err), " "), "form.items") {
 			t.Errorf("an activity not offered: %v", err)
+		}
+	})
+}
+
+// The applicant's page shows the case as stages with dates and documents,
+// the 待发证 stage with its date.
+func TestApplicationStages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db)
+		ctx := context.Background()
+		addItem(t, w, catalog.Draft{Code: "990102-XK-010", Name: "个体工商户设立登记", DepartmentID: w.deptA, Type: catalog.TypeLicensing,
+			LegalLimitDays: 3, PromisedLimitDays: 1, Online: true, CertificateType: "CT-YYZZ",
+			Materials: []catalog.Material{{Name: "申请书", Class: catalog.ClassRequired}},
+			Fields:    []catalog.FormField{{Key: "scope", Label: "经营范围", Type: catalog.FieldText, Required: true}}})
+		app := must(t)(w.m.Submit(ctx, w.a("cit1"), casework.SubmitInput{ItemCode: "990102-XK-010",
+			Form: map[string]string{"scope": "小吃"}, Materials: []casework.MaterialInput{{Name: "申请书", File: upload("a.pdf")}}}))
+		s := serve(t, w)
+		cit := s.client(t, "cit1")
+		_, body := s.get(t, cit, "/applications/"+itoa(app.ID))
+		if !strings.Contains(body, "办理进度") || !strings.Contains(body, `stage-current"><strong>受理`) ||
+			!strings.Contains(body, "申请材料 1 项") {
+			t.Errorf("stages before intake:\n%s", body)
+		}
+		w.approve(t, app.ID)
+		_, body = s.get(t, cit, "/applications/"+itoa(app.ID))
+		if !strings.Contains(body, `stage-done"><strong>决定`) || !strings.Contains(body, `stage-current"><strong>发证`) ||
+			!strings.Contains(body, "最迟 2026-11-16") {
+			t.Errorf("stages after approval:\n%s", body)
+		}
+	})
+}
+
+// An expiring certificate's page offers its holder the renewal (延续),
+// which the application form carries and the history records.
+func TestRenewalFromCertificate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db)
+		ctx := context.Background()
+		var certID int64
+		err := db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			c, err := w.certs.Issue(ctx, tx, certificate.IssueInput{TypeCode: "CT-SPJY",
+				Holder: certificate.Enterprise("云澜味道餐饮有限公司", uscc), IssuerDepartmentID: w.deptA, Actor: auth.System(),
+				ValidFrom: w.now.AddDate(-5, 2, 0), Fields: map[string]string{"legal_representative": "李娜", "address": "滨江路88号",
+					"main_form": "餐饮服务", "items": "热食类食品制售"}})
+			certID = c.ID
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.certs.Service.SetRenewalItem(func(ctx context.Context, typ string) (string, string, bool) {
+			it, err := w.cat.RenewalItem(ctx, typ)
+			if err != nil {
+				return "", "", false
+			}
+			return it.Code, it.Name, true
+		})
+		s := serve(t, w)
+		ent := s.client(t, "ent")
+		_, body := s.get(t, ent, "/certificates/"+itoa(certID))
+		link := regexp.MustCompile(`href="(/apply/[^"]+\?renew=\d+)"`).FindStringSubmatch(body)
+		if link == nil || !strings.Contains(link[1], itemFood) || !strings.Contains(body, "届满30日前") {
+			t.Fatalf("renewal offer:\n%s", body)
+		}
+		_, body = s.get(t, ent, link[1])
+		if !strings.Contains(body, "延续申请") || !strings.Contains(body, `name="renew" value="`+itoa(certID)+`"`) {
+			t.Fatalf("renewal form:\n%s", body)
+		}
+		in := foodInput()
+		in.Renews = certID
+		app := must(t)(w.m.Submit(ctx, w.a("ent"), in))
+		hist, _ := w.eng.History(ctx, app.InstanceID)
+		if !strings.Contains(hist[0].Comment, "申请延续电子证照") {
+			t.Errorf("history: %q", hist[0].Comment)
+		}
+		in.Renews = w.licence // not a food licence
+		if _, err := w.m.Submit(ctx, w.a("ent"), in); !strings.Contains(strings.Join(paths(err), " "), "renews_certificate_id") {
+			t.Errorf("renewing another certificate: %v", err)
+		}
+		// A certificate far from expiry offers nothing.
+		if _, body := s.get(t, ent, "/certificates/"+itoa(w.licence)); strings.Contains(body, "?renew=") {
+			t.Error("renewal offered for a certificate without expiry")
 		}
 	})
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/catalog"
+	"github.com/yingshang/yingshang/internal/certificate"
 	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/pii"
 	"github.com/yingshang/yingshang/internal/store"
@@ -77,9 +78,10 @@ type applyData struct {
 	Dates      map[int]string      // shortfall material position → the date it would be due by
 	Kept       map[string]*FileRef // file input → a file already received (kept across a refusal or in a draft)
 	Flash      string
-	DraftAt    time.Time       // when the draft shown was saved
-	Prefilled  map[string]bool // form inputs filled from the verified account
-	Steps      bool            // long form: shown step by step on a phone
+	DraftAt    time.Time                // when the draft shown was saved
+	Prefilled  map[string]bool          // form inputs filled from the verified account
+	Steps      bool                     // long form: shown step by step on a phone
+	Renews     *certificate.Certificate // the certificate this application renews (延续), from ?renew=
 }
 
 // Problem returns the message for path, if any.
@@ -132,6 +134,15 @@ func (m *Module) renderApply(w http.ResponseWriter, r *http.Request, status int,
 	}
 	if len(replaced) > 0 {
 		d.Commitment = CommitmentText(it, a.Name, replaced)
+	}
+	renew := r.URL.Query().Get("renew")
+	if renew == "" {
+		renew = d.Form.Get("renew")
+	}
+	if id, err := strconv.ParseInt(renew, 10, 64); err == nil && id > 0 {
+		if c, err := m.d.Certs.Get(ctx, id, a); err == nil && c.TypeCode == it.CertificateType {
+			d.Renews = c
+		}
 	}
 	var p problems
 	in := &SubmitInput{}
@@ -219,6 +230,7 @@ func (m *Module) applySubmit(w http.ResponseWriter, r *http.Request) {
 	in := SubmitInput{ItemCode: it.Code, Form: map[string]string{}, ShortfallDue: f.Get("shortfall_due"),
 		Sign: f.Get("sign") == "1", Signer: f.Get("signer"), Delivery: Delivery(f.Get("delivery")),
 		DeliveryAddress: f.Get("delivery_address"), EnterpriseName: f.Get("enterprise_name")}
+	in.Renews, _ = strconv.ParseInt(f.Get("renew"), 10, 64)
 	known := m.accountNumbers(ctx, a)
 	for _, fld := range it.Fields {
 		if v := formValue(f, fld); v != "" {
@@ -377,8 +389,11 @@ type viewData struct {
 	Issuance *flow.Instance
 	// Blockers say why a decision cannot be made now, shown before the
 	// buttons (which they disable); Warnings what the next step should know.
-	Blockers   []string
-	Warnings   []string
+	Blockers []string
+	Warnings []string
+	// Stages are the case as the applicant follows it: each stage with its
+	// date and documents.
+	Stages     []Stage
 	Paused     bool
 	ruleFields []catalog.FormField // the item version's fields, naming rule inputs
 }
@@ -502,6 +517,7 @@ func (m *Module) renderView(w http.ResponseWriter, r *http.Request, status int, 
 		}
 	}
 	d.Blockers, d.Warnings = blockers(app, d.Instance)
+	d.Stages = stages(app, d.History, d.Issuance, d.CertLink)
 	d.Can = m.allowed(a, app)
 	m.s.RenderStatus(w, r, status, "casework/view.html", d)
 }
@@ -777,4 +793,87 @@ func (m *Module) fail(w http.ResponseWriter, r *http.Request, err error) {
 		m.s.Logger().ErrorContext(r.Context(), "casework", "err", err, "route", r.Pattern)
 	}
 	m.s.Error(w, r, status, "")
+}
+
+// Stage is one stage of an application as its applicant follows it.
+type Stage struct {
+	Name  string
+	State string // done, current, todo, skipped
+	At    time.Time
+	Due   time.Time // for the current stage, when it is due
+	Docs  []StageDoc
+}
+
+// StageDoc is a document of a stage: a link, or a text when there is none.
+type StageDoc struct {
+	Label string
+	Link  string
+}
+
+// stages lays the application out as 提交 → 受理 → 审查 → 决定 → 发证, each
+// with the date it was done (from the history) and its documents.
+func stages(app *Application, hist []flow.HistoryEntry, issuing *flow.Instance, certLink string) []Stage {
+	at := func(actions ...string) time.Time {
+		var t time.Time
+		for _, h := range hist {
+			if slices.Contains(actions, h.Action) {
+				t = h.At
+			}
+		}
+		return t
+	}
+	submit := Stage{Name: "提交申请", State: "done", At: app.SubmittedAt}
+	n := 0
+	for _, mt := range app.Materials {
+		if mt.Provision != ProvideNone {
+			n++
+		}
+	}
+	submit.Docs = append(submit.Docs, StageDoc{Label: fmt.Sprintf("申请材料 %d 项", n), Link: "#mat-h"})
+	if app.Commitment != nil {
+		submit.Docs = append(submit.Docs, StageDoc{Label: "告知承诺书（已签署）"})
+	}
+	intake := Stage{Name: "受理", At: at("accept", "accept_shortfall", "refuse")}
+	review := Stage{Name: "审查", At: at("pass", "instant_approve")}
+	decide := Stage{Name: "决定", At: app.DecidedAt}
+	issue := Stage{Name: "发证"}
+	if app.CorrectionNote != "" {
+		review.Docs = append(review.Docs, StageDoc{Label: "补正告知：" + app.CorrectionNote})
+	}
+	if app.ShortfallOpen {
+		intake.Docs = append(intake.Docs, StageDoc{Label: "容缺受理：待补交材料，最迟 " + app.ShortfallDue.In(cst).Format("2006-01-02")})
+	}
+	switch {
+	case app.Status == StatusRefused:
+		intake.State, intake.Docs = "done", append(intake.Docs, StageDoc{Label: "不予受理：" + app.DecisionReason})
+		review.State, decide.State, issue.State = "skipped", "skipped", "skipped"
+	case app.Status == StatusWithdrawn:
+		intake.State, review.State, decide.State, issue.State = "skipped", "skipped", "skipped", "skipped"
+		if !intake.At.IsZero() {
+			intake.State = "done"
+		}
+	case app.Status == StatusSubmitted || app.Status == StatusIntakeCorrection:
+		intake.State, review.State, decide.State, issue.State = "current", "todo", "todo", "todo"
+	case app.Status == StatusReview || app.Status == StatusCorrection:
+		intake.State, review.State, decide.State, issue.State = "done", "current", "todo", "todo"
+	case app.Status == StatusDecision:
+		intake.State, review.State, decide.State, issue.State = "done", "done", "current", "todo"
+	default: // decided
+		intake.State, review.State, decide.State = "done", "done", "done"
+		decide.Docs = append(decide.Docs, StageDoc{Label: app.Status.Name() + "：" + app.DecisionReason})
+		switch {
+		case app.CertificateID != 0:
+			issue.State, issue.Docs = "done", []StageDoc{{Label: "电子证照", Link: certLink}}
+			issue.At = app.DecidedAt
+		case issuing != nil:
+			issue.State, issue.Due = "current", issuing.StateDueAt
+			issue.Docs = []StageDoc{{Label: "待发证：发证部门确认持证主体后发放"}}
+		default:
+			issue.State = "skipped"
+		}
+		if app.Status != StatusApproved {
+			issue.State = "skipped"
+		}
+	}
+	return []Stage{submit, intake, review, decide, issue}
 }

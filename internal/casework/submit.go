@@ -83,6 +83,9 @@ type SubmitInput struct {
 	Signer          string   `json:"signer,omitempty" maxLength:"100"`
 	Delivery        Delivery `json:"delivery,omitempty" enum:"online,window,post,"`
 	DeliveryAddress string   `json:"delivery_address,omitempty" maxLength:"300"`
+	// Renews is the applicant's certificate in force this application
+	// renews (延续), 0 for a first application.
+	Renews int64 `json:"renews_certificate_id,omitempty" doc:"The applicant's certificate in force that this application renews (延续)"`
 }
 
 // CommitmentText returns the commitment (告知承诺书) an applicant signs for
@@ -251,6 +254,7 @@ type submission struct {
 	// bundleHeld: the materials the bundle produces are in hand (their
 	// producer was approved at once in the same bundle submission).
 	bundleHeld bool
+	renews     *certificate.Certificate // the certificate renewed (延续)
 }
 
 // prepare checks everything and reads what the transaction needs, writing
@@ -401,11 +405,20 @@ func (m *Module) prepare(ctx context.Context, a *auth.Actor, it *catalog.Item, i
 			app.Commitment = &Commitment{Text: text, SHA256: hex.EncodeToString(sum[:]), Signer: signer, SignedAt: now}
 		}
 	}
+	var renews *certificate.Certificate
+	if in.Renews != 0 {
+		c, err := m.d.Certs.ValidFor(ctx, m.d.DB, who.holder().HolderRef, it.CertificateType, now)
+		if err != nil || c.ID != in.Renews {
+			p.Add("renews_certificate_id", "要延续的证照不在有效期内、不属于申请人或不由本事项发放")
+		} else {
+			renews = c
+		}
+	}
 	if len(p) > 0 {
 		return nil, p.Err()
 	}
 	app.Form = m.sealForm(it.Fields, form)
-	sub := &submission{app: app, who: who, materials: plan, form: form}
+	sub := &submission{app: app, who: who, materials: plan, form: form, renews: renews}
 	if err := m.tryRule(ctx, it, sub); err != nil {
 		return nil, err
 	}
@@ -630,7 +643,7 @@ func (m *Module) write(ctx context.Context, tx store.Tx, a *auth.Actor, it *cata
 		SubjectType: SubjectType, SubjectID: app.ID, Reference: app.Number,
 		Title:      truncate(it.Name+" · "+publicName(app.ApplicantKind, app.ApplicantName), 200),
 		RegionCode: app.IntakeRegion, DepartmentIDs: []int64{app.DepartmentID}, OwnerUserID: app.ApplicantUserID, Actor: a,
-		Comment: consentComment(notes)})
+		Comment: startComment(sub.renews, notes)})
 	if err != nil {
 		return err
 	}
@@ -645,6 +658,9 @@ func (m *Module) write(ctx context.Context, tx store.Tx, a *auth.Actor, it *cata
 	}
 	if len(consents) > 0 {
 		detail["consents"] = consents
+	}
+	if sub.renews != nil {
+		detail["renews"] = sub.renews.Number
 	}
 	if err := m.audit(ctx, tx, a, "casework.submit", app, detail); err != nil {
 		return err
@@ -677,13 +693,18 @@ func (m *Module) instantApprove(ctx context.Context, tx store.Tx, it *catalog.It
 	return m.approveApp(ctx, tx, sys, it, app, "符合秒批规则（第"+fmt.Sprint(it.Rule.Version)+"版）", nil)
 }
 
-// consentComment is the start entry of the history when a clerk recorded
-// holders' consent: one sentence naming each certificate and the method.
-func consentComment(notes []string) string {
-	if len(notes) == 0 {
-		return ""
+// startComment is the start entry of the history: the certificate a
+// renewal renews, and when a clerk recorded holders' consent, one sentence
+// naming each certificate and the method.
+func startComment(renews *certificate.Certificate, notes []string) string {
+	var s string
+	if renews != nil {
+		s = "申请延续电子证照" + renews.Number + "（有效期至" + renews.ValidUntil.In(cst).Format("2006年1月2日") + "）。"
 	}
-	return truncate("窗口代办，持证人同意使用电子证照："+strings.Join(notes, "；")+"。", 1000)
+	if len(notes) > 0 {
+		s += "窗口代办，持证人同意使用电子证照：" + strings.Join(notes, "；") + "。"
+	}
+	return truncate(s, 1000)
 }
 
 func fileSHA(f *FileRef) string {
