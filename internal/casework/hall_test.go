@@ -537,7 +537,8 @@ func TestRestaurantBundle(t *testing.T) {
 		_, form := s.get(t, cit, "/bundles/YJS-CY/apply")
 		// 2 November 2026 + 5 working days = 9 November; + 10 = 16 November.
 		if strings.Contains(form, "营业执照") || !strings.Contains(form, "5 个工作日内（2026-11-09 前）") ||
-			!strings.Contains(form, "10 个工作日内（2026-11-16 前）") || strings.Count(form, `type="checkbox" name="f_items"`) != 3 {
+			!strings.Contains(form, "10 个工作日内（2026-11-16 前）") || strings.Count(form, `type="checkbox" name="f_items"`) != 3 ||
+			!strings.Contains(form, `class="stack steps"`) || !strings.Contains(form, `data-step="3"`) || !strings.Contains(form, "第 2 步，共 3 步") {
 			t.Errorf("bundle form:\n%s", form)
 		}
 		resp, body := s.postMultipart(t, cit, "/bundles/YJS-CY/apply", map[string]string{"f_trade_name": "张三小吃店",

@@ -645,6 +645,12 @@ func (m *Module) actSubmit(w http.ResponseWriter, r *http.Request) {
 // does not post the form again; errors that leave no page are shown as
 // such.
 func (m *Module) failOnView(w http.ResponseWriter, r *http.Request, err error) {
+	// An application out of the actor's scope is not found, whatever the
+	// action's refusal was.
+	if _, gerr := m.Get(r.Context(), auth.FromContext(r.Context()), pathID(r)); gerr != nil {
+		m.fail(w, r, gerr)
+		return
+	}
 	key := ""
 	if fes := FieldErrors(err); len(fes) > 0 {
 		key = "invalid"
@@ -662,6 +668,7 @@ func (m *Module) failOnView(w http.ResponseWriter, r *http.Request, err error) {
 			switch {
 			case errors.Is(err, ErrShortfall):
 				key = "shortfall"
+			case errors.Is(err, ErrState):
 			case errors.As(err, new(conflict)):
 				key = "conflict"
 			}
