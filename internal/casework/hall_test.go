@@ -607,6 +607,12 @@ func TestApplicationStages(t *testing.T) {
 			!strings.Contains(body, "最迟 2026-11-16") {
 			t.Errorf("stages after approval:\n%s", body)
 		}
+		must(t)(w.m.IssuePending(ctx, w.a("han"), app.ID, casework.IssueInput{HolderName: "张三小吃店", HolderCode: uscc}))
+		_, body = s.get(t, cit, "/applications/"+itoa(app.ID))
+		if !strings.Contains(body, `stage-done"><strong>发证`) || !strings.Contains(body, "发放电子证照") ||
+			!strings.Contains(body, "持证主体：张三小吃店") || strings.Contains(body, "holder_name") {
+			t.Errorf("after issuing:\n%s", body)
+		}
 	})
 }
 

@@ -403,7 +403,7 @@ func (viewData) StatusName(s Status) string { return s.Name() }
 
 // historyInputNames name the inputs the application's workflow records.
 var historyInputNames = map[string]string{"rule_version": "规则版本", "materials": "补正材料", "due": "补交期限",
-	"reason": "理由", "opinion": "意见", "result": "结果"}
+	"reason": "理由", "opinion": "意见", "result": "结果", "holder_name": "持证主体", "holder_code": "持证主体代码"}
 
 // HistoryInputs lists a history entry's inputs for people: the rule's
 // inputs as labelled, masked values, the others under their names.
@@ -436,6 +436,12 @@ func (d viewData) ActionName(key string) string {
 		}
 	}
 	switch key {
+	case "issuance_start":
+		return "待发证"
+	case "issuance_issue":
+		return "发放电子证照"
+	case "issuance_escalate":
+		return "督办（待发证）"
 	case "start":
 		return "提交申请"
 	case "escalate":
@@ -509,9 +515,14 @@ func (m *Module) renderView(w http.ResponseWriter, r *http.Request, status int, 
 			d.CertToken, d.CertLink = c.Token, "/verify/"+c.Token
 		}
 	}
-	if app.IssuancePending() {
-		d.Issuance, _ = m.d.Flow.Instance(ctx, app.IssuanceInstanceID)
+	if app.IssuanceInstanceID != 0 {
+		if app.IssuancePending() {
+			d.Issuance, _ = m.d.Flow.Instance(ctx, app.IssuanceInstanceID)
+		}
 		if h, err := m.d.Flow.History(ctx, app.IssuanceInstanceID); err == nil {
+			for i := range h {
+				h[i].Action = "issuance_" + h[i].Action // named apart from the application's own steps
+			}
 			d.History = append(d.History, h...)
 			slices.SortStableFunc(d.History, func(x, y flow.HistoryEntry) int { return x.At.Compare(y.At) })
 		}
