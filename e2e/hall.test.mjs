@@ -201,8 +201,9 @@ test('the 青山区 window applies on a person\'s behalf for an item owned by �
     for (let i = 0; i < await materials.count(); i++) {
       const m = materials.nth(i);
       const name = (await m.locator('strong').innerText()).trim();
-      const input = m.locator('input[type="file"]');
-      if (name !== '委托书' && await input.count()) await input.setInputFiles(file(`${name}.pdf`));
+      const input = m.locator('input[name^="file_"]');
+      // The identity card is checked with its owning department (部门核验), not uploaded.
+      if (name !== '委托书' && name !== '经营者身份证明' && await input.count()) await input.setInputFiles(file(`${name}.pdf`));
     }
     await page.locator('#delivery').selectOption('post');
     await page.locator('#delivery_address').fill('云澜市青山区青山大道18号 赵六');
