@@ -40,6 +40,7 @@ type Config struct {
 	PprofAddr      string        // YS_PPROF_ADDR: where to serve net/http/pprof; empty: nowhere
 	MetricsAddr    string        // YS_METRICS_ADDR: listen address serving only /metrics
 	MetricsToken   string        // YS_METRICS_TOKEN: bearer token for /metrics on the main address
+	RankingMin     int           // YS_RANKING_MIN_SAMPLE: fewest orders a department needs to be ranked publicly
 	CreditLimit    int           // YS_CREDIT_PUBLIC_LIMIT: anonymous credit queries per address per window
 	CreditWindow   time.Duration // YS_CREDIT_PUBLIC_WINDOW: the window of that limit
 
@@ -87,6 +88,11 @@ func (c *Config) flags(fs *flag.FlagSet, defaultAddr, defaultDataDir string) {
 	}
 	fs.DurationVar(&c.CreditWindow, "credit-public-window", window, "the window of --credit-public-limit (env YS_CREDIT_PUBLIC_WINDOW)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", env("YS_PPROF_ADDR", ""), "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060, for profiling under load; never expose it (env YS_PPROF_ADDR)")
+	minSample, err := strconv.Atoi(env("YS_RANKING_MIN_SAMPLE", "5"))
+	if err != nil || minSample < 1 {
+		c.envErr = fmt.Errorf("YS_RANKING_MIN_SAMPLE: want a whole number of at least 1")
+	}
+	fs.IntVar(&c.RankingMin, "ranking-min-sample", minSample, "fewest orders a department must have taken in a month to be ranked in the public 12345 ranking (env YS_RANKING_MIN_SAMPLE)")
 	fs.BoolVar(&c.Workers, "workers", env("YS_WORKERS", "true") != "false", "run the timer and outbox workers in this process (env YS_WORKERS)")
 }
 

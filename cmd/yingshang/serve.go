@@ -88,8 +88,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		SecretKey: cfg.SecretKey, SecureCookies: cfg.SecureCookies, TrustedProxies: proxies, Workers: cfg.Workers, RootRegion: cfg.RootRegion,
 		BaseURL: cfg.BaseURL, CertificateKey: cfg.CertKey, AuditKey: cfg.AuditKey, AuditHeadInterval: cfg.AuditInterval, SMSURL: cfg.SMSURL, SMSSecret: cfg.SMSSecret,
 		Webhook110: cfg.Webhook110, Webhook110Secret: cfg.Webhook110Key, MapTiles: cfg.MapTiles, MapAttribution: cfg.MapAttribution, MapCentre: cfg.MapCentre,
-		HotlineSettings: hotlineSettings,
-		MetricsAddr:     cfg.MetricsAddr, MetricsToken: cfg.MetricsToken,
+		HotlineSettings: hotlineSettings, RankingMinSample: cfg.RankingMin,
+		MetricsAddr: cfg.MetricsAddr, MetricsToken: cfg.MetricsToken,
 		CreditPublicLimit: cfg.CreditLimit, CreditPublicWindow: cfg.CreditWindow,
 		Logger: log, Version: version})
 	if err != nil {

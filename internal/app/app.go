@@ -86,6 +86,9 @@ type Config struct {
 	// HotlineSettings is a province's hotline settings (JSON over the
 	// national default in hotline.json); nil keeps the default.
 	HotlineSettings []byte
+	// RankingMinSample is the fewest orders a department must have taken
+	// in a month to be ranked in the public 12345 ranking (0: 5).
+	RankingMinSample int
 	// SMSURL and SMSSecret configure the SMS gateway notifications are
 	// sent through; empty logs SMS instead of sending.
 	SMSURL    string
@@ -269,8 +272,17 @@ func (a *App) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The certificate page offers the renewal (延续) of an expiring
+	// certificate under the catalogue item that renews it.
+	renewal := func(ctx context.Context, typ string) (string, string, bool) {
+		it, err := a.Catalog.RenewalItem(ctx, typ)
+		if err != nil {
+			return "", "", false
+		}
+		return it.Code, it.Name, true
+	}
 	if a.Certs, err = certificate.New(certificate.Deps{DB: a.DB, Org: a.Org, Policy: a.Policy, Audit: a.Audit,
-		Flow: a.Flow, Box: a.Box, Signer: signer, BaseURL: cfg.BaseURL, Now: cfg.Now}); err != nil {
+		Flow: a.Flow, Box: a.Box, Signer: signer, BaseURL: cfg.BaseURL, RenewalItem: renewal, Now: cfg.Now}); err != nil {
 		return err
 	}
 	if err := a.Certs.LoadDefinitions(ctx); err != nil {
@@ -285,7 +297,7 @@ func (a *App) build(ctx context.Context) error {
 		Knowledge: a.KB, Revisions: a.Revisions,
 		Config: hotline.Config{Webhook110: cfg.Webhook110, Webhook110Secret: []byte(cfg.Webhook110Secret), BaseURL: cfg.BaseURL,
 			MapTiles: cfg.MapTiles, MapAttribution: cfg.MapAttribution, MapCentre: cfg.MapCentre, CityRegion: cfg.RootRegion,
-			Settings: cfg.HotlineSettings},
+			Settings: cfg.HotlineSettings, RankingMinSample: cfg.RankingMinSample},
 		Now: cfg.Now}); err != nil {
 		return err
 	}

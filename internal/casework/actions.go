@@ -89,12 +89,13 @@ func (m *Module) save(ctx context.Context, tx store.IDB, app *Application) error
 	res, err := tx.ExecContext(ctx, `UPDATE casework_applications SET status = ?, shortfall_open = ?, shortfall_due = ?,
 		correction_note = ?, decision = ?, decision_reason = ?, decided_at = ?, decided_by = ?, decided_by_name = ?,
 		rule_version = ?, rule_inputs = ?, certificate_id = ?, verification_instance_id = ?, verification_result = ?,
-		verified_at = ?, credit_record_id = ?, updated_at = ?, finished_at = ?, row_version = row_version + 1
+		verified_at = ?, credit_record_id = ?, updated_at = ?, finished_at = ?, issuance_instance_id = ?,
+		row_version = row_version + 1
 		WHERE id = ? AND row_version = ?`,
 		app.Status, app.ShortfallOpen, nullable(app.ShortfallDue), app.CorrectionNote, app.Decision, app.DecisionReason,
 		nullable(app.DecidedAt), app.DecidedBy, app.DecidedByName, app.RuleVersion, app.RuleInputs, app.CertificateID,
 		app.VerificationInstanceID, app.VerificationResult, nullable(app.VerifiedAt), app.CreditRecordID, now,
-		nullable(app.FinishedAt), app.ID, app.RowVersion)
+		nullable(app.FinishedAt), app.IssuanceInstanceID, app.ID, app.RowVersion)
 	if err != nil {
 		return fmt.Errorf("casework: save %d: %w", app.ID, err)
 	}
@@ -152,8 +153,8 @@ func notCrossRegion(app *Application) error {
 // AcceptWithShortfall takes the application in although the materials it
 // promised (容缺) are missing: the applicant's written promise is on file,
 // and due (YYYY-MM-DD) is the date they must be supplied by; Sweep
-// withdraws the application when it passes. An empty due keeps the date
-// the applicant promised.
+// withdraws the application when it passes. An empty due keeps the dates
+// each material was promised by (its own limit from the catalogue).
 func (m *Module) AcceptWithShortfall(ctx context.Context, a *auth.Actor, id int64, due, comment string) (*Application, error) {
 	app, err := m.Get(ctx, a, id)
 	if err != nil {
@@ -181,6 +182,9 @@ func (m *Module) AcceptWithShortfall(ctx context.Context, a *auth.Actor, id int6
 	s := step{action: "accept_shortfall", comment: strings.TrimSpace(comment), version: app.RowVersion,
 		inputs: map[string]string{"materials": strings.Join(names, "、"), "due": at.In(cst).Format("2006-01-02")},
 		change: func(ctx context.Context, tx store.Tx, app *Application, _ *flow.Instance) error {
+			if strings.TrimSpace(due) == "" {
+				return nil
+			}
 			app.ShortfallDue = at
 			_, err := tx.ExecContext(ctx, `UPDATE casework_materials SET due_at = ? WHERE application_id = ? AND provision = ?
 				AND supplied_at IS NULL`, at, app.ID, ProvideShortfall)
@@ -285,12 +289,28 @@ func (m *Module) storeFiles(ctx context.Context, tx store.IDB, app *Application,
 			return fmt.Errorf("casework: material %d: %w", pos, err)
 		}
 	}
-	open := false
-	for _, mt := range app.Materials {
-		open = open || (mt.Provision == ProvideShortfall && mt.SuppliedAt.IsZero())
-	}
-	app.ShortfallOpen = open
+	app.ShortfallOpen, app.ShortfallDue = shortfallState(app.Materials, app.ShortfallDue)
 	return nil
+}
+
+// shortfallState says whether promised materials are still missing and,
+// if so, the earliest date one of them is due by (each material keeps its
+// own limit): the date Sweep acts on. keep is returned when none is open.
+func shortfallState(ms []Material, keep time.Time) (bool, time.Time) {
+	var first time.Time
+	open := false
+	for _, mt := range ms {
+		if mt.Provision == ProvideShortfall && mt.SuppliedAt.IsZero() {
+			open = true
+			if !mt.DueAt.IsZero() && (first.IsZero() || mt.DueAt.Before(first)) {
+				first = mt.DueAt
+			}
+		}
+	}
+	if !open || first.IsZero() {
+		return open, keep
+	}
+	return open, first
 }
 
 // SupplyShortfall records the promised (容缺) material at position as
@@ -424,6 +444,9 @@ func (m *Module) approveApp(ctx context.Context, tx store.Tx, a *auth.Actor, it 
 	}
 	detail := map[string]any{"number": app.Number, "reason": reason, "certificate_id": app.CertificateID,
 		"item": app.ItemCode, "item_version": app.ItemVersion}
+	if app.IssuanceInstanceID != 0 {
+		detail["issuance_instance_id"] = app.IssuanceInstanceID
+	}
 	if app.RuleVersion != 0 {
 		detail["rule_version"], detail["rule_inputs"] = app.RuleVersion, app.RuleInputs
 	}
@@ -434,10 +457,15 @@ func (m *Module) approveApp(ctx context.Context, tx store.Tx, a *auth.Actor, it 
 	if err := m.audit(ctx, tx, a, action, app, detail); err != nil {
 		return err
 	}
-	return outbox.Add(ctx, tx, now, TopicDecided, m.event(app, "approve"))
+	ev := m.event(app, "approve")
+	if app.IssuancePending() {
+		ev.Notice = m.issuanceNotice(app)
+	}
+	return outbox.Add(ctx, tx, now, TopicDecided, ev)
 }
 
-// issue issues the certificate item it yields to app's applicant in tx.
+// issue issues the certificate item it yields in tx to the holder the
+// application names (holderFor), or opens a 待发证 task when it names none.
 func (m *Module) issue(ctx context.Context, tx store.IDB, a *auth.Actor, it *catalog.Item, app *Application,
 	overrides map[string]string) (*certificate.Certificate, error) {
 	typ, err := m.d.Certs.GetType(ctx, tx, it.CertificateType)
@@ -447,21 +475,19 @@ func (m *Module) issue(ctx context.Context, tx store.IDB, a *auth.Actor, it *cat
 	if err != nil {
 		return nil, fmt.Errorf("casework: certificate type %s of %s: %w", it.CertificateType, it.Code, err)
 	}
-	if string(typ.HolderKind) != string(app.ApplicantKind) {
+	holder, ok, err := m.holderFor(typ, it, app)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		// Such as a business licence for a person registering an
 		// individual business, who gets its code only at registration:
-		// the department issues it by hand.
+		// the department names the holder in a 待发证 task.
+		if err := m.startIssuance(ctx, tx, a, app); err != nil {
+			return nil, err
+		}
 		return nil, nil
 	}
-	holder := certificate.Enterprise(app.ApplicantName, app.ApplicantUSCC)
-	if app.ApplicantKind == Person {
-		idn, err := m.d.Box.Open(app.idEnc)
-		if err != nil {
-			return nil, fmt.Errorf("casework: applicant of %s: %w", app.Number, err)
-		}
-		holder = certificate.Person(app.ApplicantName, idn)
-	}
-	holder.UserID = app.ApplicantUserID
 	fields := certificateFields(typ, it, app, m.openForm(app.Form), overrides, m.now())
 	c, err := m.d.Certs.Issue(ctx, tx, certificate.IssueInput{TypeCode: typ.Code, Holder: holder, Fields: fields,
 		IssuerDepartmentID: app.DepartmentID, ApplicationRef: app.Number, Actor: a})

@@ -87,6 +87,7 @@ const (
 	ProvideShortfall    Provision = "shortfall"    // promised by a date (容缺)
 	ProvideCommitment   Provision = "commitment"   // replaced by the applicant's commitment (告知承诺)
 	ProvideNone         Provision = "none"         // an optional material not given
+	ProvideBundle       Provision = "bundle"       // produced by another item of the same bundle (一件事)
 )
 
 // Material is one material of an application and how it was provided.
@@ -99,13 +100,39 @@ type Material struct {
 	CertificateID   int64                 `json:"certificate_id,omitempty"`
 	CertificateType string                `json:"certificate_type,omitempty"`
 	ConsentID       int64                 `json:"consent_id,omitempty"`
-	VerificationID  int64                 `json:"verification_id,omitempty"`
-	DueAt           time.Time             `json:"due_at,omitzero"`
-	SuppliedAt      time.Time             `json:"supplied_at,omitzero"`
+	// ConsentMethod says how the holder consented when a window clerk used
+	// the certificate on their behalf; ConsentFile is the scan of a signed
+	// authorisation.
+	ConsentMethod  ConsentMethod `json:"consent_method,omitempty"`
+	ConsentFile    *FileRef      `json:"consent_file,omitempty"`
+	VerificationID int64         `json:"verification_id,omitempty"`
+	DueAt          time.Time     `json:"due_at,omitzero"`
+	SuppliedAt     time.Time     `json:"supplied_at,omitzero"`
 }
 
 // Missing reports whether the material is promised and not yet supplied.
 func (m *Material) Missing() bool { return m.Provision == ProvideShortfall && m.SuppliedAt.IsZero() }
+
+// ConsentMethod is how a holder not at the keyboard consented to the use of
+// their e-certificate when a window clerk applied for them (帮办代办).
+type ConsentMethod string
+
+// The consent methods a clerk records.
+const (
+	ConsentInPerson   ConsentMethod = "in_person"   // 当面确认: the holder confirmed at the window
+	ConsentSignedForm ConsentMethod = "signed_form" // 签字授权书: a signed authorisation, scanned
+)
+
+// Name returns the method in Chinese.
+func (c ConsentMethod) Name() string {
+	switch c {
+	case ConsentInPerson:
+		return "持证人当面确认"
+	case ConsentSignedForm:
+		return "持证人签字授权书"
+	}
+	return ""
+}
 
 // Commitment is the signed 告知承诺书 of an application.
 type Commitment struct {
@@ -156,11 +183,15 @@ type Application struct {
 	Delivery        Delivery `json:"delivery"`
 	DeliveryAddress string   `json:"delivery_address,omitempty"`
 
-	InstanceID             int64     `json:"instance_id"`
-	VerificationInstanceID int64     `json:"verification_instance_id,omitempty"`
-	VerificationResult     string    `json:"verification_result,omitempty" enum:"truthful,false,"`
-	VerifiedAt             time.Time `json:"verified_at,omitzero"`
-	CreditRecordID         int64     `json:"credit_record_id,omitempty"`
+	InstanceID             int64 `json:"instance_id"`
+	VerificationInstanceID int64 `json:"verification_instance_id,omitempty"`
+	// IssuanceInstanceID is the 待发证 task of an approval whose
+	// certificate could not be issued at once (the holder it names could
+	// not be determined from the application).
+	IssuanceInstanceID int64     `json:"issuance_instance_id,omitempty"`
+	VerificationResult string    `json:"verification_result,omitempty" enum:"truthful,false,"`
+	VerifiedAt         time.Time `json:"verified_at,omitzero"`
+	CreditRecordID     int64     `json:"credit_record_id,omitempty"`
 
 	SubmittedAt time.Time `json:"submitted_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
@@ -168,6 +199,7 @@ type Application struct {
 	RowVersion  int64     `json:"row_version"`
 
 	idEnc, idIndex string
+	issuanceDue    time.Time // the 待发证 task's deadline, when just opened
 }
 
 // object describes the application to the policy.
@@ -190,7 +222,8 @@ const appCols = `id, number, item_code, item_version, item_name, applicant_kind,
 	department_id, form, status, commitment, commitment_text, commitment_sha256, commitment_signer, committed_at,
 	shortfall_open, shortfall_due, correction_note, decision, decision_reason, decided_at, decided_by, decided_by_name,
 	rule_version, rule_inputs, certificate_id, delivery, delivery_address, instance_id, verification_instance_id,
-	verification_result, verified_at, credit_record_id, submitted_at, updated_at, finished_at, row_version`
+	verification_result, verified_at, credit_record_id, submitted_at, updated_at, finished_at, row_version,
+	issuance_instance_id`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -206,7 +239,7 @@ func scanApp(r scanner) (*Application, error) {
 		&a.ShortfallOpen, &shortDue, &a.CorrectionNote, &a.Decision, &a.DecisionReason, &decided, &a.DecidedBy,
 		&a.DecidedByName, &a.RuleVersion, &a.RuleInputs, &a.CertificateID, &a.Delivery, &a.DeliveryAddress,
 		&a.InstanceID, &a.VerificationInstanceID, &a.VerificationResult, &verified, &a.CreditRecordID,
-		&a.SubmittedAt, &a.UpdatedAt, &finished, &a.RowVersion)
+		&a.SubmittedAt, &a.UpdatedAt, &finished, &a.RowVersion, &a.IssuanceInstanceID)
 	if err != nil {
 		return nil, err
 	}
@@ -265,7 +298,8 @@ func (m *Module) maskedID(a *Application) string {
 
 func loadMaterials(ctx context.Context, db store.IDB, id int64) ([]Material, error) {
 	rows, err := db.QueryContext(ctx, `SELECT position, name, class, provision, file_sha256, file_name, content_type, size,
-		certificate_id, certificate_type, consent_id, verification_id, due_at, supplied_at
+		certificate_id, certificate_type, consent_id, verification_id, due_at, supplied_at, consent_method,
+		consent_file_sha256, consent_file_name
 		FROM casework_materials WHERE application_id = ? ORDER BY position`, id)
 	if err != nil {
 		return nil, fmt.Errorf("casework: materials of %d: %w", id, err)
@@ -275,13 +309,18 @@ func loadMaterials(ctx context.Context, db store.IDB, id int64) ([]Material, err
 	for rows.Next() {
 		var mt Material
 		var f FileRef
+		var cf FileRef
 		var due, supplied sql.NullTime
 		if err := rows.Scan(&mt.Position, &mt.Name, &mt.Class, &mt.Provision, &f.SHA256, &f.Name, &f.ContentType, &f.Size,
-			&mt.CertificateID, &mt.CertificateType, &mt.ConsentID, &mt.VerificationID, &due, &supplied); err != nil {
+			&mt.CertificateID, &mt.CertificateType, &mt.ConsentID, &mt.VerificationID, &due, &supplied, &mt.ConsentMethod,
+			&cf.SHA256, &cf.Name); err != nil {
 			return nil, fmt.Errorf("casework: materials of %d: %w", id, err)
 		}
 		if f.SHA256 != "" {
 			mt.File = &f
+		}
+		if cf.SHA256 != "" {
+			mt.ConsentFile = &cf
 		}
 		mt.DueAt, mt.SuppliedAt = nt(due), nt(supplied)
 		out = append(out, mt)
@@ -318,15 +357,20 @@ func insertApp(ctx context.Context, tx store.IDB, a *Application) error {
 	}
 	a.RowVersion = 1
 	for _, mt := range a.Materials {
-		var f FileRef
+		var f, cf FileRef
 		if mt.File != nil {
 			f = *mt.File
 		}
+		if mt.ConsentFile != nil {
+			cf = *mt.ConsentFile
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO casework_materials (application_id, position, name, class, provision,
 			file_sha256, file_name, content_type, size, certificate_id, certificate_type, consent_id, verification_id,
-			due_at, supplied_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			due_at, supplied_at, consent_method, consent_file_sha256, consent_file_name)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.ID, mt.Position, mt.Name, mt.Class, mt.Provision, f.SHA256, f.Name, f.ContentType, f.Size,
-			mt.CertificateID, mt.CertificateType, mt.ConsentID, mt.VerificationID, nullable(mt.DueAt), nullable(mt.SuppliedAt)); err != nil {
+			mt.CertificateID, mt.CertificateType, mt.ConsentID, mt.VerificationID, nullable(mt.DueAt), nullable(mt.SuppliedAt),
+			mt.ConsentMethod, cf.SHA256, cf.Name); err != nil {
 			return fmt.Errorf("casework: insert material: %w", err)
 		}
 	}

@@ -134,6 +134,20 @@ type MergedMaterial struct {
 	CertificateType string                `json:"certificate_type,omitempty"`
 	Items           []string              `json:"items"`
 	Note            string                `json:"note,omitempty"`
+	// SupplyDays is, for a shortfall entry, the shortest limit (working
+	// days) among its items: what the applicant is told to keep.
+	SupplyDays int `json:"supply_days,omitempty"`
+}
+
+// ProducedMaterial is a shared material of an item that another item of
+// the same bundle produces (the business licence the registration
+// issues): not asked of the applicant, the department takes it from the
+// bundle's own result.
+type ProducedMaterial struct {
+	Name            string   `json:"name"`
+	CertificateType string   `json:"certificate_type"`
+	By              string   `json:"by" doc:"Name of the item of the bundle that produces it"`
+	Items           []string `json:"items" doc:"Codes of the items that list it"`
 }
 
 // Name returns the names of the entry joined for display.
@@ -144,6 +158,9 @@ type Merged struct {
 	Items     []*catalog.Item  `json:"-"`
 	Fields    []MergedField    `json:"fields"`
 	Materials []MergedMaterial `json:"materials"`
+	// Produced are the materials the bundle itself produces, asked of no
+	// one.
+	Produced []ProducedMaterial `json:"produced,omitempty"`
 	// Total counts the materials of all the items; Total minus
 	// len(Materials) are asked for no more than once.
 	Total int `json:"total"`
@@ -175,6 +192,12 @@ func Merge(items []*catalog.Item) (*Merged, error) {
 	mg := &Merged{Items: items}
 	fieldAt := map[string]int{}
 	matAt := map[string]int{}
+	producer := map[string]*catalog.Item{} // certificate type → the item issuing it
+	for _, it := range items {
+		if it.CertificateType != "" && producer[it.CertificateType] == nil {
+			producer[it.CertificateType] = it
+		}
+	}
 	for _, it := range items {
 		mg.PromisedDays, mg.LegalDays = max(mg.PromisedDays, it.PromisedLimitDays), max(mg.LegalDays, it.LegalLimitDays)
 		for _, f := range it.Fields {
@@ -191,7 +214,7 @@ func Merge(items []*catalog.Item) (*Merged, error) {
 					f.Key, mg.itemName(mf.Items[0]), mf.Type.Name(), it.Name, f.Type.Name(), f.Key)
 				continue
 			}
-			if f.Type == catalog.FieldChoice {
+			if f.Type.HasOptions() {
 				mf.Options = slices.DeleteFunc(mf.Options, func(o string) bool { return !slices.Contains(f.Options, o) })
 				if len(mf.Options) == 0 {
 					p.Add("items", "字段“%s”在各事项中没有共同的选项，不能合并 (choice field %s has no option in common)", f.Key, f.Key)
@@ -206,15 +229,30 @@ func Merge(items []*catalog.Item) (*Merged, error) {
 		}
 		for _, mt := range it.Materials {
 			mg.Total++
+			if by := producer[mt.CertificateType]; mt.Class == catalog.ClassShared && by != nil && by.Code != it.Code {
+				if j := slices.IndexFunc(mg.Produced, func(pm ProducedMaterial) bool { return pm.CertificateType == mt.CertificateType }); j >= 0 {
+					mg.Produced[j].Items = append(mg.Produced[j].Items, it.Code)
+				} else {
+					mg.Produced = append(mg.Produced, ProducedMaterial{Name: mt.Name, CertificateType: mt.CertificateType,
+						By: by.Name, Items: []string{it.Code}})
+				}
+				continue
+			}
 			key := materialKey(mt)
 			i, seen := matAt[key]
 			if !seen {
 				matAt[key] = len(mg.Materials)
 				mg.Materials = append(mg.Materials, MergedMaterial{Key: key, Names: []string{mt.Name}, Class: mt.Class,
 					CertificateType: mt.CertificateType, Items: []string{it.Code}, Note: mt.Note})
+				if mt.Class == catalog.ClassShortfall {
+					mg.Materials[len(mg.Materials)-1].SupplyDays = mt.SupplyDays()
+				}
 				continue
 			}
 			mm := &mg.Materials[i]
+			if mt.Class == catalog.ClassShortfall && (mm.SupplyDays == 0 || mt.SupplyDays() < mm.SupplyDays) {
+				mm.SupplyDays = mt.SupplyDays()
+			}
 			if !slices.Contains(mm.Names, mt.Name) {
 				mm.Names = append(mm.Names, mt.Name)
 			}
@@ -240,6 +278,16 @@ func (mg *Merged) itemName(code string) string {
 		}
 	}
 	return code
+}
+
+// produced returns the bundle item producing material mt, if it does.
+func (mg *Merged) produced(it *catalog.Item, mt catalog.Material) (ProducedMaterial, bool) {
+	for _, pm := range mg.Produced {
+		if pm.CertificateType == mt.CertificateType && mt.Class == catalog.ClassShared && slices.Contains(pm.Items, it.Code) {
+			return pm, true
+		}
+	}
+	return ProducedMaterial{}, false
 }
 
 // material returns the merged entry of the material mt of an item.

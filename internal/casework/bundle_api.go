@@ -8,6 +8,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/web"
 )
 
@@ -68,8 +69,15 @@ type crossOutput struct{ Body CrossRegionView }
 
 type crossListOutput struct {
 	Body struct {
-		Items []CrossRegionView `json:"items"`
+		Items      []CrossRegionView `json:"items"`
+		Total      int               `json:"total" doc:"Applications in the whole list, counted up to 1001 (1001 means more than 1000)"`
+		NextCursor string            `json:"next_cursor,omitempty" doc:"Pass as cursor for the next page; absent on the last"`
 	}
+}
+
+type crossListInput struct {
+	Cursor string `query:"cursor" maxLength:"42" doc:"next_cursor of the page before; empty for the first page"`
+	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"20"`
 }
 
 type forwardInput struct {
@@ -193,19 +201,24 @@ func (m *Module) registerBundleAPI(s *web.Server) {
 	cross := web.APIPrefix + "/cross-region"
 	huma.Register(api, huma.Operation{OperationID: "list-cross-region", Method: http.MethodGet, Path: cross,
 		Summary: "Cross-region applications (跨域通办)", Description: "For a window clerk those taken in within their region, " +
-			"for a department's staff those their departments own; newest first, at most 200. A cross-region application " +
+			"for a department's staff those their departments own; newest first, a keyset page by cursor. A cross-region application " +
 			"is made with POST /applications by the receiving window's clerk for an item that allows it.",
 		Tags: []string{"cross-region"}, Security: web.Secured(), Errors: []int{401, 403},
-	}, func(ctx context.Context, _ *struct{}) (*crossListOutput, error) {
+	}, func(ctx context.Context, in *crossListInput) (*crossListOutput, error) {
 		a, err := s.Actor(ctx, crossRoles...)
 		if err != nil {
 			return nil, err
 		}
-		list, err := m.CrossRegionApps(ctx, a, 200)
+		after, err := store.ParseCursor(in.Cursor)
+		if err != nil {
+			return nil, huma.Error400BadRequest("cursor 无效 (malformed cursor)")
+		}
+		list, pg, err := m.CrossRegionPage(ctx, a, in.Limit, after, true)
 		if err != nil {
 			return nil, s.Problem(ctx, err)
 		}
 		out := &crossListOutput{}
+		out.Body.Total, out.Body.NextCursor = pg.Count, pg.Next.String()
 		out.Body.Items = []CrossRegionView{}
 		for i := range list {
 			v, err := m.crossView(ctx, a, &list[i])

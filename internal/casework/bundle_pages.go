@@ -64,6 +64,7 @@ type bundleGuideData struct {
 	Form     url.Values
 	Problems []*FieldError
 	Due      string
+	Dates    map[int]string    // shortfall entry position → the date it would be due by
 	Held     map[int]*heldCert // merged material position → certificate held
 }
 
@@ -139,6 +140,12 @@ func (m *Module) renderBundleApply(w http.ResponseWriter, r *http.Request, statu
 	ctx := r.Context()
 	a := auth.FromContext(ctx)
 	d.Clerk, d.Form, d.Problems, d.Due, d.Held = a.Has(auth.RoleClerk), form, probs, m.DefaultShortfallDue(), map[int]*heldCert{}
+	d.Dates = map[int]string{}
+	for i, mm := range d.Merged.Materials {
+		if mm.SupplyDays > 0 {
+			d.Dates[i] = m.supplyDate(mm.SupplyDays)
+		}
+	}
 	if !d.Clerk {
 		var p problems
 		who, err := m.resolveApplicant(ctx, a, &SubmitInput{}, &p)
@@ -184,7 +191,7 @@ func (m *Module) bundleApplySubmit(w http.ResponseWriter, r *http.Request) {
 		Delivery: Delivery(f.Get("delivery")), DeliveryAddress: f.Get("delivery_address"),
 		EnterpriseName: f.Get("enterprise_name")}
 	for _, fld := range mg.Fields {
-		if v := f.Get("f_" + fld.Key); v != "" {
+		if v := formValue(f, fld.FormField); v != "" {
 			in.Form[fld.Key] = v
 		}
 	}
@@ -224,12 +231,17 @@ type bundleAppsData struct {
 }
 
 func (m *Module) bundleAppsPage(w http.ResponseWriter, r *http.Request) {
-	rows, total, err := m.BundleApplications(r.Context(), auth.FromContext(r.Context()), pageSize, web.Offset(r, pageSize))
+	after, err := web.Cursor(r, "after")
+	if err != nil {
+		m.s.Error(w, r, http.StatusBadRequest, "web.problem.400")
+		return
+	}
+	rows, pg, err := m.BundleApplications(r.Context(), auth.FromContext(r.Context()), pageSize, after)
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	m.s.Render(w, r, "casework/bundle_apps.html", bundleAppsData{Rows: rows, Pager: web.Paginate(r, total, pageSize)})
+	m.s.Render(w, r, "casework/bundle_apps.html", bundleAppsData{Rows: rows, Pager: web.KeysetPager(r, "after", pg.Count, pg.Next.String())})
 }
 
 // bundleChild is one application on the bundle page.

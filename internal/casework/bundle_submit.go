@@ -130,7 +130,9 @@ func childInput(it *catalog.Item, mg *Merged, in *BundleInput, given map[string]
 	}
 	for _, mt := range it.Materials {
 		mi := MaterialInput{Name: mt.Name}
-		if _, mm := mg.material(mt); mm != nil {
+		if pm, ok := mg.produced(it, mt); ok {
+			mi.producedBy = pm.By
+		} else if _, mm := mg.material(mt); mm != nil {
 			if g := given[mm.Key]; g != nil {
 				switch {
 				case g.File != nil && len(g.File.Data) > 0:
@@ -231,6 +233,28 @@ func (m *Module) SubmitBundle(ctx context.Context, a *auth.Actor, in BundleInput
 	}
 	if len(p) > 0 {
 		return nil, p.Err()
+	}
+	// A material the bundle produces is in hand once the item producing it
+	// is approved at once in this same submission: the dependent item's
+	// rule may then decide too (never before its producer is decided).
+	for i, sub := range subs {
+		if sub.instant != nil || !slices.ContainsFunc(sub.materials, func(pm plannedMaterial) bool { return pm.Provision == ProvideBundle }) {
+			continue
+		}
+		ready := true
+		for _, pm := range sub.materials {
+			if pm.Provision != ProvideBundle {
+				continue
+			}
+			j := slices.IndexFunc(mg.Items, func(it *catalog.Item) bool { return it.CertificateType == pm.CertificateType })
+			ready = ready && j >= 0 && j < i && subs[j].instant != nil
+		}
+		if ready {
+			sub.bundleHeld = true
+			if err := m.tryRule(ctx, mg.Items[i], sub); err != nil {
+				return nil, err
+			}
+		}
 	}
 	first := subs[0].app
 	ba := &BundleApplication{BundleCode: b.Code, BundleName: b.Name, ApplicantKind: first.ApplicantKind,
@@ -370,25 +394,34 @@ func bundleAppsScope(a *auth.Actor) (string, []any) {
 	return "(" + strings.Join(ors, " OR ") + ")", args
 }
 
-// BundleApplications lists the bundle applications a made or (for a window
-// clerk) took in, newest first, with the total. Children are not loaded.
-func (m *Module) BundleApplications(ctx context.Context, a *auth.Actor, limit, offset int) ([]BundleApplication, int, error) {
+// BundleApplications lists one keyset page of the bundle applications a
+// made or (for a window clerk) took in, newest first, after cursor after,
+// with the count bounded at store.CountBound. Children are not loaded.
+func (m *Module) BundleApplications(ctx context.Context, a *auth.Actor, limit int, after store.Cursor) ([]BundleApplication, store.Page, error) {
 	if a == nil {
-		return nil, 0, auth.ErrUnauthenticated
+		return nil, store.Page{}, auth.ErrUnauthenticated
 	}
 	where, args := bundleAppsScope(a)
 	if where == "" {
-		return nil, 0, nil
+		return nil, store.Page{}, nil
 	}
-	var total int
-	if err := m.d.DB.QueryRowContext(ctx, "SELECT COUNT(*) FROM casework_bundle_applications WHERE "+where,
-		args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("casework: bundle applications: %w", err)
+	var pg store.Page
+	var err error
+	if pg.Count, err = store.CountUpTo(ctx, m.d.DB, "SELECT id FROM casework_bundle_applications WHERE "+where, args...); err != nil {
+		return nil, store.Page{}, fmt.Errorf("casework: bundle applications: %w", err)
 	}
 	limit = min(max(limit, 1), 200)
-	out, err := m.queryBundleApps(ctx, "SELECT "+bundleAppCols+" FROM casework_bundle_applications WHERE "+where+
-		" ORDER BY id DESC LIMIT ? OFFSET ?", append(args, limit, max(offset, 0))...)
-	return out, total, err
+	ks, kargs := store.Before("", "id", after)
+	out, err := m.queryBundleApps(ctx, "SELECT "+bundleAppCols+" FROM casework_bundle_applications WHERE "+where+" AND "+ks+
+		" ORDER BY id DESC LIMIT ?", append(append(args, kargs...), limit+1)...)
+	if err != nil {
+		return nil, store.Page{}, err
+	}
+	if len(out) > limit {
+		out = out[:limit]
+		pg.Next = store.Cursor{ID: out[limit-1].ID}
+	}
+	return out, pg, nil
 }
 
 // BundleApplicationsAfter lists, as BundleApplications, at most limit

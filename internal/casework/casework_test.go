@@ -108,7 +108,7 @@ func setupWith(t testing.TB, db *store.DB, rules casework.RuleEvaluator) *world 
 			{Username: "apa", DisplayName: "审批甲", Roles: []auth.Role{auth.RoleApprover}, RegionCode: "990102", DepartmentIDs: []int64{w.deptA}},
 			{Username: "hbn", DisplayName: "承办乙", Roles: []auth.Role{auth.RoleHandler}, RegionCode: "990102", DepartmentIDs: []int64{w.deptB}},
 			{Username: "apb", DisplayName: "审批乙", Roles: []auth.Role{auth.RoleApprover}, RegionCode: "990102", DepartmentIDs: []int64{w.deptB}},
-			{Username: "cit1", DisplayName: "张三", Roles: []auth.Role{auth.RoleCitizen}, RegionCode: "990102", CitizenID: citizenID},
+			{Username: "cit1", DisplayName: "张三", Roles: []auth.Role{auth.RoleCitizen}, RegionCode: "990102", CitizenID: citizenID, Phone: "13800000001"},
 			{Username: "cit2", DisplayName: "李四", Roles: []auth.Role{auth.RoleCitizen}, RegionCode: "990102", CitizenID: otherID},
 			{Username: "ent", DisplayName: "云澜味道 李娜", Roles: []auth.Role{auth.RoleEnterprise}, RegionCode: "990102", USCC: uscc},
 		}
@@ -418,11 +418,21 @@ func TestShortfall(t *testing.T) {
 			in.ShortfallDue = "2026-11-06" // Friday
 			return in
 		}
-		// A shortfall needs a date.
+		// A shortfall without a date is due within the material's own
+		// limit (5 working days by default: Monday 9 November 2026); a
+		// date given must be a date.
 		noDate := promise()
 		noDate.ShortfallDue = ""
-		if _, err := w.m.Submit(ctx, w.a("ent"), noDate); !strings.Contains(strings.Join(paths(err), " "), "shortfall_due") {
+		if app, err := w.m.Submit(ctx, w.a("ent"), noDate); err != nil ||
+			app.Materials[3].DueAt.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02") != "2026-11-09" {
 			t.Errorf("shortfall without a date: %v", err)
+		} else {
+			must(t)(w.m.Withdraw(ctx, w.a("ent"), app.ID, "重新申请"))
+		}
+		badDate := promise()
+		badDate.ShortfallDue = "明天"
+		if _, err := w.m.Submit(ctx, w.a("ent"), badDate); !strings.Contains(strings.Join(paths(err), " "), "shortfall_due") {
+			t.Errorf("shortfall with a bad date: %v", err)
 		}
 		lapsed := must(t)(w.m.Submit(ctx, w.a("ent"), promise()))
 		kept := must(t)(w.m.Submit(ctx, w.a("ent"), promise()))

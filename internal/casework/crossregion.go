@@ -244,8 +244,17 @@ func (m *Module) Acknowledge(ctx context.Context, a *auth.Actor, id int64) (*Cro
 
 // CrossRegionApps lists the cross-region applications a may see: for a
 // window clerk those taken in within their region, for a department's
-// staff those their departments own; newest first, at most limit.
+// staff those their departments own; newest first, at most limit (the
+// sample the page's figures by pair of regions are computed from).
 func (m *Module) CrossRegionApps(ctx context.Context, a *auth.Actor, limit int) ([]Application, error) {
+	out, _, err := m.CrossRegionPage(ctx, a, limit, store.Cursor{}, false)
+	return out, err
+}
+
+// CrossRegionPage lists one keyset page of the cross-region applications a
+// may see (as CrossRegionApps), after cursor after; with count, the count
+// of the whole list bounded at store.CountBound.
+func (m *Module) CrossRegionPage(ctx context.Context, a *auth.Actor, limit int, after store.Cursor, count bool) ([]Application, store.Page, error) {
 	var ors []string
 	var args []any
 	if a.HasAny(auth.RoleClerk, auth.RoleSupervisor, auth.RoleAdmin) && a.RegionCode != "" {
@@ -257,26 +266,40 @@ func (m *Module) CrossRegionApps(ctx context.Context, a *auth.Actor, limit int) 
 		}
 	}
 	if len(ors) == 0 {
-		return nil, nil
+		return nil, store.Page{}, nil
 	}
-	rows, err := m.d.DB.QueryContext(ctx, "SELECT "+appCols+" FROM casework_applications WHERE intake_region <> region_code AND ("+
-		strings.Join(ors, " OR ")+") ORDER BY id DESC LIMIT ?", append(args, min(max(limit, 1), 500))...)
+	limit = min(max(limit, 1), 500)
+	where := "intake_region <> region_code AND (" + strings.Join(ors, " OR ") + ")"
+	var pg store.Page
+	if count {
+		var err error
+		if pg.Count, err = store.CountUpTo(ctx, m.d.DB, "SELECT id FROM casework_applications WHERE "+where, args...); err != nil {
+			return nil, store.Page{}, fmt.Errorf("casework: cross-region list: %w", err)
+		}
+	}
+	ks, kargs := store.Before("", "id", after)
+	rows, err := m.d.DB.QueryContext(ctx, "SELECT "+appCols+" FROM casework_applications WHERE "+where+" AND "+ks+
+		" ORDER BY id DESC LIMIT ?", append(append(args, kargs...), limit+1)...)
 	if err != nil {
-		return nil, fmt.Errorf("casework: cross-region list: %w", err)
+		return nil, store.Page{}, fmt.Errorf("casework: cross-region list: %w", err)
 	}
 	defer rows.Close()
 	var out []Application
-	for rows.Next() {
+	for n := 0; rows.Next(); n++ {
 		app, err := scanApp(rows)
 		if err != nil {
-			return nil, fmt.Errorf("casework: cross-region list: %w", err)
+			return nil, store.Page{}, fmt.Errorf("casework: cross-region list: %w", err)
+		}
+		if n == limit {
+			pg.Next = store.Cursor{ID: app.ID + 1} // the page after starts at (and below) this row
+			break
 		}
 		if !IsCrossRegion(app) || m.d.Policy.Authorize(a, auth.ActRead, app.object()) != nil {
 			continue
 		}
 		out = append(out, *app)
 	}
-	return out, rows.Err()
+	return out, pg, rows.Err()
 }
 
 // forwarded returns which of the applications ids have been forwarded.

@@ -36,6 +36,7 @@ type crossListData struct {
 	Pending []crossRow // taken in here, to be forwarded
 	Rows    []crossRow
 	Pairs   []FigureRow
+	Pager   web.Pager
 }
 
 // StatusName is for the templates.
@@ -44,7 +45,12 @@ func (crossListData) StatusName(s Status) string { return s.Name() }
 func (m *Module) crossListPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a := auth.FromContext(ctx)
-	apps, err := m.CrossRegionApps(ctx, a, 200)
+	after, err := web.Cursor(r, "after")
+	if err != nil {
+		m.s.Error(w, r, http.StatusBadRequest, "web.problem.400")
+		return
+	}
+	apps, pg, err := m.CrossRegionPage(ctx, a, pageSize, after, true)
 	if err != nil {
 		m.fail(w, r, err)
 		return
@@ -69,7 +75,13 @@ func (m *Module) crossListPage(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Rows = append(d.Rows, row)
 	}
-	fa, err := m.figureApps(ctx, apps)
+	d.Pager = web.KeysetPager(r, "after", pg.Count, pg.Next.String())
+	sample, err := m.CrossRegionApps(ctx, a, 500)
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	fa, err := m.figureApps(ctx, sample)
 	if err != nil {
 		m.fail(w, r, err)
 		return

@@ -31,17 +31,20 @@ const VerificationFlow = "casework.verification"
 // starts). The engine then keeps every deadline, pause (补正), extension and
 // escalation with no arithmetic here; running applications keep the
 // definition version they started on. Instant items (即办件, promised 0)
-// run on "…1d": when no rule decides at once, a human has one working day.
-// Extensions may add up to N more working days.
+// run on "…0d": decided on the spot, so when no rule decides at once a
+// human still decides within the day it was made (every limit is zero
+// working days, which ends at the close of that day), keeping the item's
+// promise rather than turning it into a one-day case. Extensions may add
+// up to N more working days (one for an instant item).
 
 // definitionKey returns the workflow an item with promised limit days runs on.
 func definitionKey(days int) string {
-	return "casework.application." + strconv.Itoa(max(days, 1)) + "d"
+	return "casework.application." + strconv.Itoa(max(days, 0)) + "d"
 }
 
 // definitionFor returns the derived definition for promised limit days.
 func definitionFor(days int) ([]byte, error) {
-	days = max(days, 1)
+	days = max(days, 0)
 	raw, err := flowFS.ReadFile("flows/application.json")
 	if err != nil {
 		return nil, err
@@ -54,13 +57,20 @@ func definitionFor(days int) ([]byte, error) {
 	d.Name = fmt.Sprintf("%s（承诺%d个工作日）", d.Name, days)
 	d.NameEn = fmt.Sprintf("%s (%d working days promised)", d.NameEn, days)
 	d.Limit = &flow.Limit{N: days + 1, Unit: flow.WorkDays}
+	if days == 0 {
+		d.Name, d.NameEn = "政务服务办件（即办件，当日办结）", "Service application (on the spot, decided the same day)"
+		d.Limit = &flow.Limit{N: 0, Unit: flow.WorkDays}
+	}
 	for i := range d.States {
-		if d.States[i].Key == "review" {
+		switch {
+		case d.States[i].Key == "review":
 			d.States[i].Limit = &flow.Limit{N: days, Unit: flow.WorkDays}
+		case days == 0 && d.States[i].Limit != nil:
+			d.States[i].Limit = &flow.Limit{N: 0, Unit: flow.WorkDays}
 		}
 	}
 	if d.Extension != nil {
-		d.Extension.MaxDays = days
+		d.Extension.MaxDays = max(days, 1)
 	}
 	return json.Marshal(&d)
 }
@@ -71,12 +81,14 @@ func definitionFor(days int) ([]byte, error) {
 // not seen yet loads its definition on the way (Submit does it before its
 // transaction).
 func (m *Module) LoadDefinitions(ctx context.Context) error {
-	raw, err := flowFS.ReadFile("flows/verification.json")
-	if err != nil {
-		return err
-	}
-	if _, _, err := m.d.Flow.LoadDefinition(ctx, raw, auth.System()); err != nil {
-		return fmt.Errorf("casework: %w", err)
+	for _, name := range []string{"flows/verification.json", "flows/issuance.json"} {
+		raw, err := flowFS.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		if _, _, err := m.d.Flow.LoadDefinition(ctx, raw, auth.System()); err != nil {
+			return fmt.Errorf("casework: %s: %w", name, err)
+		}
 	}
 	seen := map[int]bool{}
 	for offset := 0; ; offset += 200 {
@@ -85,13 +97,12 @@ func (m *Module) LoadDefinitions(ctx context.Context) error {
 			return fmt.Errorf("casework: load definitions: %w", err)
 		}
 		for _, it := range items {
-			seen[max(it.PromisedLimitDays, 1)] = true
+			seen[max(it.PromisedLimitDays, 0)] = true
 		}
 		if offset+200 >= total || len(items) == 0 {
 			break
 		}
 	}
-	seen[1] = true
 	for days := range seen {
 		if err := m.ensureDefinition(ctx, days); err != nil {
 			return err
@@ -104,7 +115,7 @@ func (m *Module) LoadDefinitions(ctx context.Context) error {
 // node already has. Loading is idempotent: the engine keeps one version per
 // content, so several nodes loading the same limit agree.
 func (m *Module) ensureDefinition(ctx context.Context, days int) error {
-	days = max(days, 1)
+	days = max(days, 0)
 	m.mu.Lock()
 	done := m.loaded[days]
 	m.mu.Unlock()

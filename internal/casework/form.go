@@ -2,6 +2,7 @@ package casework
 
 import (
 	"math"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/yingshang/yingshang/internal/catalog"
 	"github.com/yingshang/yingshang/internal/ids"
 	"github.com/yingshang/yingshang/internal/pii"
+	"github.com/yingshang/yingshang/internal/rules"
 )
 
 // maxFieldRunes bounds a text value of a form.
@@ -79,6 +81,19 @@ func checkForm(fields []catalog.FormField, raw map[string]string, p *problems) m
 				continue
 			}
 			out[f.Key] = v
+		case catalog.FieldChoices:
+			chosen := rules.SplitChoices(v)
+			var list []any
+			bad := false
+			for _, c := range chosen {
+				bad = bad || !slices.Contains(f.Options, c)
+				list = append(list, c)
+			}
+			if bad || len(list) == 0 {
+				p.Add(path, "%s只能从所列选项中选择，可以多选", f.Label)
+				continue
+			}
+			out[f.Key] = list
 		case catalog.FieldUSCC:
 			v = ids.NormalizeUSCC(v)
 			if ids.ValidateUSCC(v) != nil {
@@ -168,6 +183,8 @@ func (m *Module) formView(fields []catalog.FormField, stored map[string]any) []F
 			s = strconv.FormatFloat(x, 'f', -1, 64)
 		case string:
 			s = x
+		case []any:
+			s = formString(x)
 		}
 		switch f.Type {
 		case catalog.FieldIDNumber:
@@ -192,6 +209,23 @@ func formString(v any) string {
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	case string:
 		return x
+	case []string:
+		return strings.Join(x, "、")
+	case []any:
+		parts := make([]string, 0, len(x))
+		for _, e := range x {
+			parts = append(parts, formString(e))
+		}
+		return strings.Join(parts, "、")
 	}
 	return ""
+}
+
+// formValue reads field fld from a posted form (input f_<key>): the
+// options ticked of a multiple choice joined with "、", else the value.
+func formValue(f url.Values, fld catalog.FormField) string {
+	if fld.Type == catalog.FieldChoices {
+		return strings.Join(f["f_"+fld.Key], "、")
+	}
+	return f.Get("f_" + fld.Key)
 }

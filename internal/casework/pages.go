@@ -11,9 +11,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/catalog"
+	"github.com/yingshang/yingshang/internal/certificate"
 	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/pii"
 	"github.com/yingshang/yingshang/internal/store"
@@ -72,7 +74,14 @@ type applyData struct {
 	Problems   []*FieldError
 	Commitment string
 	Due        string
-	Held       map[int]string // shared material position → certificate held (number)
+	Held       map[int]string      // shared material position → certificate held (number)
+	Dates      map[int]string      // shortfall material position → the date it would be due by
+	Kept       map[string]*FileRef // file input → a file already received (kept across a refusal or in a draft)
+	Flash      string
+	DraftAt    time.Time                // when the draft shown was saved
+	Prefilled  map[string]bool          // form inputs filled from the verified account
+	Steps      bool                     // long form: shown step by step on a phone
+	Renews     *certificate.Certificate // the certificate this application renews (延续), from ?renew=
 }
 
 // Problem returns the message for path, if any.
@@ -86,10 +95,13 @@ func (d applyData) Problem(path string) string {
 }
 
 func (m *Module) applyPage(w http.ResponseWriter, r *http.Request) {
-	m.renderApply(w, r, http.StatusOK, url.Values{}, nil)
+	m.renderApply(w, r, http.StatusOK, nil, nil, nil)
 }
 
-func (m *Module) renderApply(w http.ResponseWriter, r *http.Request, status int, form url.Values, probs []*FieldError) {
+// renderApply shows the form: form and kept as last posted (a refusal),
+// or else the actor's draft, or else what the verified account says.
+func (m *Module) renderApply(w http.ResponseWriter, r *http.Request, status int, form url.Values, probs []*FieldError,
+	kept map[string]*FileRef) {
 	ctx := r.Context()
 	a := auth.FromContext(ctx)
 	it, err := m.d.Catalog.Published(ctx, r.PathValue("code"))
@@ -102,25 +114,58 @@ func (m *Module) renderApply(w http.ResponseWriter, r *http.Request, status int,
 		replaced = append(replaced, mt.Name)
 	}
 	d := applyData{Item: it, Clerk: a.Has(auth.RoleClerk), Form: form, Problems: probs, Due: m.DefaultShortfallDue(),
-		Held: map[int]string{}}
+		Held: map[int]string{}, Kept: kept, Prefilled: map[string]bool{}, Steps: len(it.Fields)+len(it.Materials) > 12,
+		Dates: map[int]string{}}
+	for i, mt := range it.Materials {
+		if mt.Class == catalog.ClassShortfall {
+			d.Dates[i] = m.supplyDate(mt.SupplyDays())
+		}
+	}
+	if r.URL.Query().Get("ok") == "draft" {
+		d.Flash = "casework.flash.draft"
+	}
+	if form == nil {
+		d.Form = url.Values{}
+		if dr, err := m.loadDraft(ctx, a.UserID, it.Code); err == nil && dr != nil {
+			d.Form, d.DraftAt, d.Kept = dr.Form, dr.SavedAt, m.keptFromForm(ctx, a.UserID, dr.Form)
+		} else {
+			m.prefill(ctx, a, it, d.Form, d.Prefilled)
+		}
+	}
 	if len(replaced) > 0 {
 		d.Commitment = CommitmentText(it, a.Name, replaced)
 	}
-	if !d.Clerk {
-		var p problems
-		who, err := m.resolveApplicant(ctx, a, &SubmitInput{}, &p)
-		if err == nil && len(p) == 0 {
-			for i, mt := range it.Materials {
-				if mt.Class != catalog.ClassShared {
-					continue
-				}
-				if c, err := m.d.Certs.ValidFor(ctx, m.d.DB, who.holder().HolderRef, mt.CertificateType, m.now()); err == nil {
-					d.Held[i] = c.Number
-				}
+	renew := r.URL.Query().Get("renew")
+	if renew == "" {
+		renew = d.Form.Get("renew")
+	}
+	if id, err := strconv.ParseInt(renew, 10, 64); err == nil && id > 0 {
+		if c, err := m.d.Certs.Get(ctx, id, a); err == nil && c.TypeCode == it.CertificateType {
+			d.Renews = c
+		}
+	}
+	var p problems
+	in := &SubmitInput{}
+	if d.Clerk {
+		in.Applicant = clerkApplicant(d.Form)
+	}
+	if who, err := m.resolveApplicant(ctx, a, in, &p); err == nil && len(p) == 0 {
+		for i, mt := range it.Materials {
+			if mt.Class != catalog.ClassShared {
+				continue
+			}
+			if c, err := m.d.Certs.ValidFor(ctx, m.d.DB, who.holder().HolderRef, mt.CertificateType, m.now()); err == nil {
+				d.Held[i] = c.Number
 			}
 		}
 	}
 	m.s.RenderStatus(w, r, status, "casework/apply.html", d)
+}
+
+// clerkApplicant reads the applicant a window clerk named on the form.
+func clerkApplicant(f url.Values) *ApplicantInput {
+	return &ApplicantInput{Kind: ApplicantKind(f.Get("applicant_kind")), Name: f.Get("applicant_name"),
+		IDNumber: f.Get("applicant_id"), USCC: f.Get("applicant_uscc")}
 }
 
 func (m *Module) applySubmit(w http.ResponseWriter, r *http.Request) {
@@ -146,39 +191,84 @@ func (m *Module) applySubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := r.PostForm
+	// Files: a new upload, or one kept from an earlier refusal or draft.
+	uploads := map[string]*Upload{}
+	for i, mt := range it.Materials {
+		keys := []string{fmt.Sprintf("file_%d", i)}
+		if mt.Class == catalog.ClassShared {
+			keys = append(keys, fmt.Sprintf("consent_scan_%d", i))
+		}
+		for _, key := range keys {
+			up, err := formFile(r, key)
+			if err != nil {
+				m.s.Error(w, r, http.StatusRequestEntityTooLarge, "")
+				return
+			}
+			if up == nil {
+				if up, err = m.keptUpload(ctx, a.UserID, f.Get("kept_"+key)); err != nil {
+					m.fail(w, r, err)
+					return
+				}
+			}
+			if up != nil {
+				uploads[key] = up
+			}
+		}
+	}
+	if f.Get("draft") == "1" {
+		kept := m.keepUploads(ctx, a.UserID, uploads)
+		for key, ref := range kept {
+			f.Set("kept_"+key, ref.SHA256)
+		}
+		if err := m.saveDraft(ctx, a.UserID, it.Code, f); err != nil {
+			m.fail(w, r, err)
+			return
+		}
+		http.Redirect(w, r, "/apply/"+it.Code+"?ok=draft", http.StatusSeeOther)
+		return
+	}
 	in := SubmitInput{ItemCode: it.Code, Form: map[string]string{}, ShortfallDue: f.Get("shortfall_due"),
 		Sign: f.Get("sign") == "1", Signer: f.Get("signer"), Delivery: Delivery(f.Get("delivery")),
 		DeliveryAddress: f.Get("delivery_address"), EnterpriseName: f.Get("enterprise_name")}
+	in.Renews, _ = strconv.ParseInt(f.Get("renew"), 10, 64)
+	known := m.accountNumbers(ctx, a)
 	for _, fld := range it.Fields {
-		if v := f.Get("f_" + fld.Key); v != "" {
-			in.Form[fld.Key] = v
+		if v := formValue(f, fld); v != "" {
+			in.Form[fld.Key] = known.restore(fld.Type, v)
 		}
 	}
 	if a.Has(auth.RoleClerk) {
-		in.Applicant = &ApplicantInput{Kind: ApplicantKind(f.Get("applicant_kind")), Name: f.Get("applicant_name"),
-			IDNumber: f.Get("applicant_id"), USCC: f.Get("applicant_uscc")}
+		in.Applicant = clerkApplicant(f)
 	}
 	for i, mt := range it.Materials {
 		mi := MaterialInput{Name: mt.Name, Consent: f.Get(fmt.Sprintf("consent_%d", i)) == "1",
-			Shortfall: f.Get(fmt.Sprintf("shortfall_%d", i)) == "1", Commitment: f.Get(fmt.Sprintf("commit_%d", i)) == "1"}
-		if up, err := formFile(r, fmt.Sprintf("file_%d", i)); err != nil {
-			m.s.Error(w, r, http.StatusRequestEntityTooLarge, "")
-			return
-		} else if up != nil {
-			mi.File = up
+			Shortfall: f.Get(fmt.Sprintf("shortfall_%d", i)) == "1", Commitment: f.Get(fmt.Sprintf("commit_%d", i)) == "1",
+			File: uploads[fmt.Sprintf("file_%d", i)]}
+		if mt.Class == catalog.ClassShared && a.Has(auth.RoleClerk) {
+			mi.ConsentMethod = ConsentMethod(f.Get(fmt.Sprintf("consent_method_%d", i)))
+			mi.ConsentScan = uploads[fmt.Sprintf("consent_scan_%d", i)]
 		}
 		in.Materials = append(in.Materials, mi)
 	}
 	app, err := m.Submit(ctx, a, in)
 	if err != nil {
 		if fes := FieldErrors(err); len(fes) > 0 {
-			m.renderApply(w, r, http.StatusUnprocessableEntity, f, fes)
+			// Keep what was received, so a refusal costs no second upload.
+			m.renderApply(w, r, http.StatusUnprocessableEntity, f, fes, m.keepUploads(ctx, a.UserID, uploads))
 			return
 		}
 		m.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/applications/"+strconv.FormatInt(app.ID, 10)+"?ok=submitted", http.StatusSeeOther)
+	m.deleteDraft(ctx, a.UserID, it.Code)
+	ok := "submitted"
+	switch {
+	case app.Status == StatusApproved && app.IssuancePending():
+		ok = "approved_pending"
+	case app.Status == StatusApproved:
+		ok = "approved"
+	}
+	http.Redirect(w, r, "/applications/"+strconv.FormatInt(app.ID, 10)+"?ok="+ok, http.StatusSeeOther)
 }
 
 // formFile reads the uploaded file named key, nil when none was sent.
@@ -291,6 +381,19 @@ type viewData struct {
 	Problems   []*FieldError
 	Department string
 	CertToken  string
+	// CertLink is where 查看证照 goes: the certificate's page for those
+	// who may open it, else its public verification page (a window clerk
+	// reads the application but not another department's certificates).
+	CertLink string
+	// Issuance is the 待发证 task while the certificate waits for it.
+	Issuance *flow.Instance
+	// Blockers say why a decision cannot be made now, shown before the
+	// buttons (which they disable); Warnings what the next step should know.
+	Blockers []string
+	Warnings []string
+	// Stages are the case as the applicant follows it: each stage with its
+	// date and documents.
+	Stages     []Stage
 	Paused     bool
 	ruleFields []catalog.FormField // the item version's fields, naming rule inputs
 }
@@ -300,7 +403,7 @@ func (viewData) StatusName(s Status) string { return s.Name() }
 
 // historyInputNames name the inputs the application's workflow records.
 var historyInputNames = map[string]string{"rule_version": "规则版本", "materials": "补正材料", "due": "补交期限",
-	"reason": "理由", "opinion": "意见", "result": "结果"}
+	"reason": "理由", "opinion": "意见", "result": "结果", "holder_name": "持证主体", "holder_code": "持证主体代码"}
 
 // HistoryInputs lists a history entry's inputs for people: the rule's
 // inputs as labelled, masked values, the others under their names.
@@ -333,6 +436,12 @@ func (d viewData) ActionName(key string) string {
 		}
 	}
 	switch key {
+	case "issuance_start":
+		return "待发证"
+	case "issuance_issue":
+		return "发放电子证照"
+	case "issuance_escalate":
+		return "督办（待发证）"
 	case "start":
 		return "提交申请"
 	case "escalate":
@@ -346,13 +455,28 @@ func (d viewData) ActionName(key string) string {
 }
 
 func (m *Module) viewPage(w http.ResponseWriter, r *http.Request) {
-	m.renderView(w, r, http.StatusOK, viewData{Flash: flashKey(r.URL.Query().Get("ok"))})
+	q := r.URL.Query()
+	m.renderView(w, r, http.StatusOK, viewData{Flash: flashKey(q.Get("ok")), Error: errorKey(q.Get("err"))})
 }
 
 func flashKey(v string) string {
 	switch v {
-	case "submitted", "acted":
+	case "submitted", "acted", "approved", "approved_pending", "issued":
 		return "casework.flash." + v
+	}
+	return ""
+}
+
+// The refusals an action on the application page is redirected with
+// (?err=), each a message key: the page says why after the redirect, so a
+// refresh never posts again.
+var actErrors = map[string]bool{"state": true, "shortfall": true, "forbidden": true, "conflict": true,
+	"invalid": true, "reason": true, "opinion": true, "materials": true, "due": true, "file": true, "holder_name": true,
+	"holder_code": true}
+
+func errorKey(v string) string {
+	if actErrors[v] {
+		return "casework.error." + v
 	}
 	return ""
 }
@@ -385,9 +509,26 @@ func (m *Module) renderView(w http.ResponseWriter, r *http.Request, status int, 
 	d.History, _ = m.d.Flow.History(ctx, app.InstanceID)
 	if app.CertificateID != 0 {
 		if c, err := m.d.Certs.Get(ctx, app.CertificateID, a); err == nil {
-			d.CertToken = c.Token
+			d.CertToken, d.CertLink = c.Token, "/certificates/"+strconv.FormatInt(c.ID, 10)
+		} else if c, err := m.d.Certs.Get(ctx, app.CertificateID, auth.System()); err == nil {
+			// Read as the application's reader: only its public face.
+			d.CertToken, d.CertLink = c.Token, "/verify/"+c.Token
 		}
 	}
+	if app.IssuanceInstanceID != 0 {
+		if app.IssuancePending() {
+			d.Issuance, _ = m.d.Flow.Instance(ctx, app.IssuanceInstanceID)
+		}
+		if h, err := m.d.Flow.History(ctx, app.IssuanceInstanceID); err == nil {
+			for i := range h {
+				h[i].Action = "issuance_" + h[i].Action // named apart from the application's own steps
+			}
+			d.History = append(d.History, h...)
+			slices.SortStableFunc(d.History, func(x, y flow.HistoryEntry) int { return x.At.Compare(y.At) })
+		}
+	}
+	d.Blockers, d.Warnings = blockers(app, d.Instance)
+	d.Stages = stages(app, d.History, d.Issuance, d.CertLink)
 	d.Can = m.allowed(a, app)
 	m.s.RenderStatus(w, r, status, "casework/view.html", d)
 }
@@ -414,6 +555,9 @@ func (m *Module) allowed(a *auth.Actor, app *Application) map[string]bool {
 	if !app.Status.Finished() {
 		can["withdraw"] = owner
 		can["supply"] = app.ShortfallOpen && (owner || a.Has(auth.RoleClerk))
+	}
+	if app.IssuancePending() {
+		can["issue"] = a.HasAny(auth.RoleHandler, auth.RoleApprover)
 	}
 	if app.VerificationInstanceID != 0 && app.VerificationResult == "" {
 		can["verify"] = a.HasAny(auth.RoleHandler, auth.RoleApprover)
@@ -464,6 +608,12 @@ func (m *Module) actSubmit(w http.ResponseWriter, r *http.Request) {
 		_, err = m.Withdraw(ctx, a, id, reason)
 	case "verify_true", "verify_false":
 		_, err = m.RecordVerification(ctx, a, id, f.Get("do") == "verify_true", reason)
+	case "issue":
+		_, err = m.IssuePending(ctx, a, id, IssueInput{HolderName: f.Get("holder_name"), HolderCode: f.Get("holder_code")})
+		if err == nil {
+			http.Redirect(w, r, "/applications/"+strconv.FormatInt(id, 10)+"?ok=issued", http.StatusSeeOther)
+			return
+		}
 	case "resubmit", "supply":
 		files := map[int]*Upload{}
 		if r.MultipartForm != nil {
@@ -501,24 +651,75 @@ func (m *Module) actSubmit(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/applications/"+strconv.FormatInt(id, 10)+"?ok=acted", http.StatusSeeOther)
 }
 
-// failOnView shows a refused action on the application page.
+// failOnView answers a refused action with a redirect to the application
+// page naming the refusal (?err=), so that the page says why and a refresh
+// does not post the form again; errors that leave no page are shown as
+// such.
 func (m *Module) failOnView(w http.ResponseWriter, r *http.Request, err error) {
-	if fes := FieldErrors(err); len(fes) > 0 {
-		m.renderView(w, r, http.StatusUnprocessableEntity, viewData{Problems: fes})
+	// An application out of the actor's scope is not found, whatever the
+	// action's refusal was.
+	if _, gerr := m.Get(r.Context(), auth.FromContext(r.Context()), pathID(r)); gerr != nil {
+		m.fail(w, r, gerr)
 		return
 	}
-	switch status := web.StatusOf(err); status {
-	case http.StatusConflict:
-		key := "casework.error.state"
-		if errors.Is(err, ErrShortfall) {
-			key = "casework.error.shortfall"
+	key := ""
+	if fes := FieldErrors(err); len(fes) > 0 {
+		key = "invalid"
+		p := strings.SplitN(fes[0].Path, "[", 2)[0]
+		if p == "note" {
+			p = "reason"
 		}
-		m.renderView(w, r, status, viewData{Error: key})
-	case http.StatusForbidden:
-		m.renderView(w, r, status, viewData{Error: "casework.error.forbidden"})
-	default:
-		m.fail(w, r, err)
+		if actErrors[p] {
+			key = p
+		}
+	} else {
+		switch web.StatusOf(err) {
+		case http.StatusConflict:
+			key = "state"
+			switch {
+			case errors.Is(err, ErrShortfall):
+				key = "shortfall"
+			case errors.Is(err, ErrState):
+			case errors.As(err, new(conflict)):
+				key = "conflict"
+			}
+		case http.StatusForbidden:
+			key = "forbidden"
+		default:
+			m.fail(w, r, err)
+			return
+		}
 	}
+	http.Redirect(w, r, "/applications/"+strconv.Itoa(int(pathID(r)))+"?err="+key, http.StatusSeeOther)
+}
+
+// blockers lists what prevents a decision on app now and what the
+// approver should know before deciding, for the page to show before the
+// buttons.
+func blockers(app *Application, inst *flow.Instance) (block, warn []string) {
+	if app.Status.Finished() {
+		return nil, nil
+	}
+	var missing []string
+	for _, mt := range app.Materials {
+		if mt.Missing() {
+			missing = append(missing, mt.Name)
+		}
+	}
+	if app.ShortfallOpen && len(missing) > 0 {
+		msg := "容缺材料尚未补齐（" + strings.Join(missing, "、") + "，补交期限" + app.ShortfallDue.In(cst).Format("2006年1月2日") +
+			"），补齐前不能准予许可"
+		if app.Status == StatusDecision {
+			block = append(block, msg)
+		} else {
+			warn = append(warn, msg)
+		}
+		if inst != nil && !inst.DueAt.IsZero() && app.ShortfallDue.After(inst.DueAt) {
+			warn = append(warn, "容缺材料补交期限晚于办理时限（"+inst.DueAt.In(cst).Format("2006年1月2日")+
+				"），请督促申请人尽早补交或依法延期")
+		}
+	}
+	return block, warn
 }
 
 func (m *Module) serveFile(w http.ResponseWriter, r *http.Request) {
@@ -533,6 +734,9 @@ func (m *Module) serveFile(w http.ResponseWriter, r *http.Request) {
 	for _, mt := range app.Materials {
 		if mt.File != nil && mt.File.SHA256 == sha {
 			name = mt.File.Name
+		}
+		if mt.ConsentFile != nil && mt.ConsentFile.SHA256 == sha {
+			name = mt.ConsentFile.Name
 		}
 	}
 	if name == "" {
@@ -607,4 +811,87 @@ func (m *Module) fail(w http.ResponseWriter, r *http.Request, err error) {
 		m.s.Logger().ErrorContext(r.Context(), "casework", "err", err, "route", r.Pattern)
 	}
 	m.s.Error(w, r, status, "")
+}
+
+// Stage is one stage of an application as its applicant follows it.
+type Stage struct {
+	Name  string
+	State string // done, current, todo, skipped
+	At    time.Time
+	Due   time.Time // for the current stage, when it is due
+	Docs  []StageDoc
+}
+
+// StageDoc is a document of a stage: a link, or a text when there is none.
+type StageDoc struct {
+	Label string
+	Link  string
+}
+
+// stages lays the application out as 提交 → 受理 → 审查 → 决定 → 发证, each
+// with the date it was done (from the history) and its documents.
+func stages(app *Application, hist []flow.HistoryEntry, issuing *flow.Instance, certLink string) []Stage {
+	at := func(actions ...string) time.Time {
+		var t time.Time
+		for _, h := range hist {
+			if slices.Contains(actions, h.Action) {
+				t = h.At
+			}
+		}
+		return t
+	}
+	submit := Stage{Name: "提交申请", State: "done", At: app.SubmittedAt}
+	n := 0
+	for _, mt := range app.Materials {
+		if mt.Provision != ProvideNone {
+			n++
+		}
+	}
+	submit.Docs = append(submit.Docs, StageDoc{Label: fmt.Sprintf("申请材料 %d 项", n), Link: "#mat-h"})
+	if app.Commitment != nil {
+		submit.Docs = append(submit.Docs, StageDoc{Label: "告知承诺书（已签署）"})
+	}
+	intake := Stage{Name: "受理", At: at("accept", "accept_shortfall", "refuse")}
+	review := Stage{Name: "审查", At: at("pass", "instant_approve")}
+	decide := Stage{Name: "决定", At: app.DecidedAt}
+	issue := Stage{Name: "发证"}
+	if app.CorrectionNote != "" {
+		review.Docs = append(review.Docs, StageDoc{Label: "补正告知：" + app.CorrectionNote})
+	}
+	if app.ShortfallOpen {
+		intake.Docs = append(intake.Docs, StageDoc{Label: "容缺受理：待补交材料，最迟 " + app.ShortfallDue.In(cst).Format("2006-01-02")})
+	}
+	switch {
+	case app.Status == StatusRefused:
+		intake.State, intake.Docs = "done", append(intake.Docs, StageDoc{Label: "不予受理：" + app.DecisionReason})
+		review.State, decide.State, issue.State = "skipped", "skipped", "skipped"
+	case app.Status == StatusWithdrawn:
+		intake.State, review.State, decide.State, issue.State = "skipped", "skipped", "skipped", "skipped"
+		if !intake.At.IsZero() {
+			intake.State = "done"
+		}
+	case app.Status == StatusSubmitted || app.Status == StatusIntakeCorrection:
+		intake.State, review.State, decide.State, issue.State = "current", "todo", "todo", "todo"
+	case app.Status == StatusReview || app.Status == StatusCorrection:
+		intake.State, review.State, decide.State, issue.State = "done", "current", "todo", "todo"
+	case app.Status == StatusDecision:
+		intake.State, review.State, decide.State, issue.State = "done", "done", "current", "todo"
+	default: // decided
+		intake.State, review.State, decide.State = "done", "done", "done"
+		decide.Docs = append(decide.Docs, StageDoc{Label: app.Status.Name() + "：" + app.DecisionReason})
+		switch {
+		case app.CertificateID != 0:
+			issue.State, issue.Docs = "done", []StageDoc{{Label: "电子证照", Link: certLink}}
+			issue.At = app.DecidedAt
+		case issuing != nil:
+			issue.State, issue.Due = "current", issuing.StateDueAt
+			issue.Docs = []StageDoc{{Label: "待发证：发证部门确认持证主体后发放"}}
+		default:
+			issue.State = "skipped"
+		}
+		if app.Status != StatusApproved {
+			issue.State = "skipped"
+		}
+	}
+	return []Stage{submit, intake, review, decide, issue}
 }

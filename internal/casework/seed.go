@@ -185,7 +185,7 @@ func demoForm(it *catalog.Item, given map[string]string, uscc, citizenID string)
 		switch f.Type {
 		case catalog.FieldNumber:
 			out[f.Key] = "50"
-		case catalog.FieldChoice:
+		case catalog.FieldChoice, catalog.FieldChoices:
 			out[f.Key] = f.Options[0]
 		case catalog.FieldBool:
 			out[f.Key] = "false"

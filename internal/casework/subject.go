@@ -11,7 +11,9 @@ import (
 // SubjectTypes lists the workflow subject types of applications: the
 // application's own case and its commitment verification, both about the
 // application (see inbox.Subject).
-func (m *Module) SubjectTypes() []string { return []string{SubjectType, SubjectVerification} }
+func (m *Module) SubjectTypes() []string {
+	return []string{SubjectType, SubjectVerification, SubjectIssuance}
+}
 
 // AuthorizeSubject decides whether a may take act on application id, with
 // the application's own policy: the same answer its own routes give.

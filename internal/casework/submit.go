@@ -50,8 +50,17 @@ type MaterialInput struct {
 	File          *Upload `json:"file,omitempty"`
 	CertificateID int64   `json:"certificate_id,omitempty" doc:"The held certificate to use; 0 finds the one in force"`
 	Consent       bool    `json:"consent,omitempty" doc:"The holder consents to the department using the certificate"`
-	Shortfall     bool    `json:"shortfall,omitempty" doc:"Promise to supply it by shortfall_due (容缺)"`
-	Commitment    bool    `json:"commitment,omitempty" doc:"Replace it by the signed commitment (告知承诺)"`
+	// ConsentMethod is required when a window clerk applies for the
+	// holder: how the holder consented (in_person: confirmed at the window;
+	// signed_form: a signed authorisation, whose scan is ConsentScan).
+	ConsentMethod ConsentMethod `json:"consent_method,omitempty" enum:"in_person,signed_form," doc:"How the holder consented, when a window clerk applies for them"`
+	ConsentScan   *Upload       `json:"consent_scan,omitempty" doc:"Scan of the signed authorisation (signed_form)"`
+	Shortfall     bool          `json:"shortfall,omitempty" doc:"Promise to supply it by shortfall_due (容缺)"`
+	Commitment    bool          `json:"commitment,omitempty" doc:"Replace it by the signed commitment (告知承诺)"`
+
+	// producedBy names the item of the same bundle that produces this
+	// shared material (set by SubmitBundle only, never by a client).
+	producedBy string
 }
 
 // SubmitInput is an application as made.
@@ -74,6 +83,9 @@ type SubmitInput struct {
 	Signer          string   `json:"signer,omitempty" maxLength:"100"`
 	Delivery        Delivery `json:"delivery,omitempty" enum:"online,window,post,"`
 	DeliveryAddress string   `json:"delivery_address,omitempty" maxLength:"300"`
+	// Renews is the applicant's certificate in force this application
+	// renews (延续), 0 for a first application.
+	Renews int64 `json:"renews_certificate_id,omitempty" doc:"The applicant's certificate in force that this application renews (延续)"`
 }
 
 // CommitmentText returns the commitment (告知承诺书) an applicant signs for
@@ -186,6 +198,7 @@ func (m *Module) resolveApplicant(ctx context.Context, a *auth.Actor, in *Submit
 type plannedMaterial struct {
 	Material
 	upload *Upload
+	scan   *Upload                  // the holder's signed authorisation, for a clerk
 	cert   *certificate.Certificate // shared: the certificate to use
 	ask    bool                     // shared: ask the owning department
 }
@@ -238,6 +251,10 @@ type submission struct {
 	materials []plannedMaterial
 	form      map[string]any // typed, plain
 	instant   *RuleOutcome   // the rule approved
+	// bundleHeld: the materials the bundle produces are in hand (their
+	// producer was approved at once in the same bundle submission).
+	bundleHeld bool
+	renews     *certificate.Certificate // the certificate renewed (延续)
 }
 
 // prepare checks everything and reads what the transaction needs, writing
@@ -315,6 +332,10 @@ func (m *Module) prepare(ctx context.Context, a *auth.Actor, it *catalog.Item, i
 				continue
 			}
 			pm.Provision, pm.File, pm.upload = ProvideUpload, ref, mi.File
+		case mt.Class == catalog.ClassShared && mi.producedBy != "":
+			// The bundle's own result: the department takes it from the
+			// certificate the producing item issues.
+			pm.CertificateType, pm.Provision = mt.CertificateType, ProvideBundle
 		case mt.Class == catalog.ClassShared:
 			pm.CertificateType = mt.CertificateType
 			if err := m.planShared(ctx, who, it, mi, &pm, path, &p); err != nil {
@@ -343,16 +364,29 @@ func (m *Module) prepare(ctx context.Context, a *auth.Actor, it *catalog.Item, i
 		plan = append(plan, pm)
 	}
 	if shortfall {
-		due, ok := m.parseDue(in.ShortfallDue, now)
-		if !ok {
-			p.Add("shortfall_due", "须填写今天以后、60日以内的补交日期 YYYY-MM-DD (a date within 60 days is required)")
-		}
-		app.ShortfallOpen, app.ShortfallDue = true, due
-		for i := range plan {
-			if plan[i].Provision == ProvideShortfall {
-				plan[i].DueAt = due
+		// Each promised material is due within its own limit (the
+		// catalogue's working days), unless the applicant names one date.
+		var due time.Time
+		ok := true
+		if strings.TrimSpace(in.ShortfallDue) != "" {
+			if due, ok = m.parseDue(in.ShortfallDue, now); !ok {
+				p.Add("shortfall_due", "补交日期须在今天以后、60日以内，格式 YYYY-MM-DD")
 			}
 		}
+		for i := range plan {
+			if plan[i].Provision != ProvideShortfall {
+				continue
+			}
+			plan[i].DueAt = due
+			if due.IsZero() {
+				plan[i].DueAt = store.Time(m.d.Calendar().AddWorkingDays(now, it.Materials[plan[i].Position].SupplyDays()))
+			}
+		}
+		var ms []Material
+		for _, pm := range plan {
+			ms = append(ms, pm.Material)
+		}
+		app.ShortfallOpen, app.ShortfallDue = shortfallState(ms, due)
 	}
 	if len(replaced) > 0 {
 		signer := strings.TrimSpace(in.Signer)
@@ -371,11 +405,20 @@ func (m *Module) prepare(ctx context.Context, a *auth.Actor, it *catalog.Item, i
 			app.Commitment = &Commitment{Text: text, SHA256: hex.EncodeToString(sum[:]), Signer: signer, SignedAt: now}
 		}
 	}
+	var renews *certificate.Certificate
+	if in.Renews != 0 {
+		c, err := m.d.Certs.ValidFor(ctx, m.d.DB, who.holder().HolderRef, it.CertificateType, now)
+		if err != nil || c.ID != in.Renews {
+			p.Add("renews_certificate_id", "要延续的证照不在有效期内、不属于申请人或不由本事项发放")
+		} else {
+			renews = c
+		}
+	}
 	if len(p) > 0 {
 		return nil, p.Err()
 	}
 	app.Form = m.sealForm(it.Fields, form)
-	sub := &submission{app: app, who: who, materials: plan, form: form}
+	sub := &submission{app: app, who: who, materials: plan, form: form, renews: renews}
 	if err := m.tryRule(ctx, it, sub); err != nil {
 		return nil, err
 	}
@@ -402,6 +445,12 @@ func (m *Module) parseDue(s string, now time.Time) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return end, true
+}
+
+// supplyDate returns the date a material with a limit of days working
+// days, promised now, is due by.
+func (m *Module) supplyDate(days int) string {
+	return m.d.Calendar().AddWorkingDays(m.now(), days).In(cst).Format(time.DateOnly)
 }
 
 // DefaultShortfallDue returns the date suggested for promised materials:
@@ -452,8 +501,30 @@ func (m *Module) planShared(ctx context.Context, who applicant, it *catalog.Item
 		pm.Provision, pm.ask = ProvideVerification, typ.IssuerDepartmentID != it.DepartmentID
 		return nil
 	}
-	if !mi.Consent {
-		p.Add(path, "请授权审批部门使用您的电子证照“%s”(%s)，或到窗口出示 (consent to the use of your e-certificate is required)", typ.Name, cert.Number)
+	if who.agent != nil {
+		// A clerk applies for the holder, who is not at the keyboard: the
+		// clerk records how the holder consented (GrantConsent records it
+		// as given by the system on that record).
+		switch mi.ConsentMethod {
+		case ConsentInPerson:
+		case ConsentSignedForm:
+			if mi.ConsentScan == nil || len(mi.ConsentScan.Data) == 0 {
+				p.Add(path, "选择签字授权书的，请上传持证人签字的授权书扫描件")
+				return nil
+			}
+			ref, err := checkUpload(path, mi.ConsentScan)
+			if err != nil {
+				*p = append(*p, err)
+				return nil
+			}
+			pm.ConsentFile, pm.scan = ref, mi.ConsentScan
+		default:
+			p.Add(path, "申请人持有电子证照“%s”（%s）：请记录持证人同意使用的方式（当面确认或签字授权书），或改为上传该材料", typ.Name, cert.Number)
+			return nil
+		}
+		pm.ConsentMethod = mi.ConsentMethod
+	} else if !mi.Consent {
+		p.Add(path, "请勾选同意审批部门使用您的电子证照“%s”（%s），或改为上传该材料", typ.Name, cert.Number)
 		return nil
 	}
 	pm.Provision, pm.cert, pm.CertificateID = ProvideCertificate, cert, cert.ID
@@ -472,6 +543,11 @@ func (m *Module) tryRule(ctx context.Context, it *catalog.Item, sub *submission)
 		switch pm.Provision {
 		case ProvideShortfall, ProvideVerification, ProvideCommitment:
 			return nil
+		case ProvideBundle:
+			if !sub.bundleHeld {
+				return nil
+			}
+			held = append(held, pm.CertificateType)
 		case ProvideCertificate:
 			held = append(held, pm.CertificateType)
 			if mt := it.Material(pm.Name); mt != nil && mt.CertificateType != pm.CertificateType {
@@ -512,6 +588,8 @@ func (m *Module) write(ctx context.Context, tx store.Tx, a *auth.Actor, it *cata
 		return err
 	}
 	sys := auth.System()
+	var consents []map[string]any // how holders consented, when a clerk applied
+	var notes []string
 	for i := range sub.materials {
 		pm := &sub.materials[i]
 		switch {
@@ -523,12 +601,21 @@ func (m *Module) write(ctx context.Context, tx store.Tx, a *auth.Actor, it *cata
 			// The holder's consent, for this certificate and the owning
 			// department; given by the applicant, or recorded by the system
 			// on the applicant's written authorisation at the window.
-			granter := a
+			granter, purpose := a, "办理“"+it.Name+"”免交"+pm.Name
 			if sub.who.agent != nil {
 				granter = sys
+				purpose += "（窗口代办，" + pm.ConsentMethod.Name() + "，经办人" + sub.who.agent.Name + "）"
+				if pm.scan != nil {
+					if err := putFile(ctx, tx, now, pm.ConsentFile, pm.scan.Data); err != nil {
+						return err
+					}
+				}
+				consents = append(consents, map[string]any{"material": pm.Name, "certificate": pm.cert.Number,
+					"method": string(pm.ConsentMethod), "scan": fileSHA(pm.ConsentFile)})
+				notes = append(notes, pm.Name+"使用电子证照"+pm.cert.Number+"："+pm.ConsentMethod.Name())
 			}
 			consent, err := m.d.Certs.GrantConsent(ctx, tx, certificate.ConsentInput{Holder: sub.who.holder().HolderRef,
-				CertificateID: pm.cert.ID, DepartmentID: it.DepartmentID, Purpose: truncate("办理“"+it.Name+"”免交"+pm.Name, 200),
+				CertificateID: pm.cert.ID, DepartmentID: it.DepartmentID, Purpose: truncate(purpose, 200),
 				Actor: granter})
 			if err != nil {
 				return err
@@ -555,7 +642,8 @@ func (m *Module) write(ctx context.Context, tx store.Tx, a *auth.Actor, it *cata
 	inst, err := m.d.Flow.Start(ctx, tx, flow.StartInput{DefinitionKey: definitionKey(it.PromisedLimitDays),
 		SubjectType: SubjectType, SubjectID: app.ID, Reference: app.Number,
 		Title:      truncate(it.Name+" · "+publicName(app.ApplicantKind, app.ApplicantName), 200),
-		RegionCode: app.IntakeRegion, DepartmentIDs: []int64{app.DepartmentID}, OwnerUserID: app.ApplicantUserID, Actor: a})
+		RegionCode: app.IntakeRegion, DepartmentIDs: []int64{app.DepartmentID}, OwnerUserID: app.ApplicantUserID, Actor: a,
+		Comment: startComment(sub.renews, notes)})
 	if err != nil {
 		return err
 	}
@@ -567,6 +655,12 @@ func (m *Module) write(ctx context.Context, tx store.Tx, a *auth.Actor, it *cata
 		"materials": len(app.Materials), "commitment": app.Commitment != nil, "shortfall": app.ShortfallOpen}
 	if app.AgentUserID != 0 {
 		detail["agent"] = app.AgentName
+	}
+	if len(consents) > 0 {
+		detail["consents"] = consents
+	}
+	if sub.renews != nil {
+		detail["renews"] = sub.renews.Number
 	}
 	if err := m.audit(ctx, tx, a, "casework.submit", app, detail); err != nil {
 		return err
@@ -599,6 +693,27 @@ func (m *Module) instantApprove(ctx context.Context, tx store.Tx, it *catalog.It
 	return m.approveApp(ctx, tx, sys, it, app, "符合秒批规则（第"+fmt.Sprint(it.Rule.Version)+"版）", nil)
 }
 
+// startComment is the start entry of the history: the certificate a
+// renewal renews, and when a clerk recorded holders' consent, one sentence
+// naming each certificate and the method.
+func startComment(renews *certificate.Certificate, notes []string) string {
+	var s string
+	if renews != nil {
+		s = "申请延续电子证照" + renews.Number + "（有效期至" + renews.ValidUntil.In(cst).Format("2006年1月2日") + "）。"
+	}
+	if len(notes) > 0 {
+		s += "窗口代办，持证人同意使用电子证照：" + strings.Join(notes, "；") + "。"
+	}
+	return truncate(s, 1000)
+}
+
+func fileSHA(f *FileRef) string {
+	if f == nil {
+		return ""
+	}
+	return f.SHA256
+}
+
 // audit appends an entry about app in tx.
 func (m *Module) audit(ctx context.Context, tx store.IDB, a *auth.Actor, action string, app *Application, detail any) error {
 	_, err := m.d.Audit.Append(ctx, tx, audit.Entry{ActorID: actorID(a), ActorName: actorName(a), Action: action,
@@ -619,6 +734,9 @@ type event struct {
 	Status       Status `json:"status"`
 	DepartmentID int64  `json:"department_id"`
 	UserID       int64  `json:"applicant_user_id"`
+	// Notice is a sentence for the applicant beyond the new status (when
+	// the certificate comes, say).
+	Notice string `json:"notice,omitempty"`
 }
 
 func (m *Module) event(app *Application, action string) event {

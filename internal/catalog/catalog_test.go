@@ -412,7 +412,7 @@ func testSeedAndSearch(t *testing.T, index *search.Index) {
 			t.Errorf("items of 临江区: %d, want 9", n)
 		}
 		food, err := w.m.Published(ctx, "990102-XK-002")
-		if err != nil || !food.Commitment || len(food.CommitmentReplaceable()) != 2 || food.Field("items").Type != catalog.FieldChoice {
+		if err != nil || !food.Commitment || len(food.CommitmentReplaceable()) != 2 || food.Field("items").Type != catalog.FieldChoices {
 			t.Errorf("食品经营许可: %+v, %v", food, err)
 		}
 		if m := food.Material("营业执照"); m == nil || m.Class != catalog.ClassShared || m.CertificateType != catalog.CertBusinessLicence {

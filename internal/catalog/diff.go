@@ -64,6 +64,7 @@ func flatten(it *Item) []entry {
 			entry{p + ".note", l + "要求", m.Note},
 			entry{p + ".certificate_type", l + "共享证照", m.CertificateType},
 			entry{p + ".commitment_replaceable", l + "可承诺替代", yesNo(m.CommitmentReplaceable)},
+			entry{p + ".shortfall_days", l + "容缺补交时限", shortfallText(m)},
 			entry{p + ".template", l + "空白表格", refName(m.Template)},
 			entry{p + ".example", l + "示范文本", refName(m.Example)})
 	}
@@ -78,6 +79,13 @@ func flatten(it *Item) []entry {
 			entry{p + ".help", l + "说明", f.Help})
 	}
 	return e
+}
+
+func shortfallText(m Material) string {
+	if m.Class != ClassShortfall {
+		return ""
+	}
+	return strconv.Itoa(m.SupplyDays()) + "个工作日"
 }
 
 func refName(f *FileRef) string {

@@ -160,14 +160,33 @@ const (
 	FieldUSCC     FieldType = "uscc"
 	FieldIDNumber FieldType = "id_number"
 	FieldPhone    FieldType = "phone"
+	// FieldChoices is a choice of several options at once (a restaurant
+	// has several business activities); its value is the list chosen.
+	FieldChoices FieldType = "choices"
 )
 
+// DefaultShortfallDays is the limit of a shortfall material that names
+// none: five working days.
+const DefaultShortfallDays = 5
+
+// SupplyDays returns the working days within which shortfall material m
+// must be supplied.
+func (m Material) SupplyDays() int {
+	if m.ShortfallDays > 0 {
+		return m.ShortfallDays
+	}
+	return DefaultShortfallDays
+}
+
+// HasOptions reports whether fields of type t choose among options.
+func (t FieldType) HasOptions() bool { return t == FieldChoice || t == FieldChoices }
+
 // FieldTypes lists the field types in display order.
-var FieldTypes = []FieldType{FieldText, FieldNumber, FieldDate, FieldChoice, FieldBool,
+var FieldTypes = []FieldType{FieldText, FieldNumber, FieldDate, FieldChoice, FieldChoices, FieldBool,
 	FieldAddress, FieldUSCC, FieldIDNumber, FieldPhone}
 
 var fieldTypeNames = map[FieldType]string{
-	FieldText: "文本", FieldNumber: "数字", FieldDate: "日期", FieldChoice: "选项", FieldBool: "是/否",
+	FieldText: "文本", FieldNumber: "数字", FieldDate: "日期", FieldChoice: "选项", FieldChoices: "多选", FieldBool: "是/否",
 	FieldAddress: "地址", FieldUSCC: "统一社会信用代码", FieldIDNumber: "身份证号", FieldPhone: "电话",
 }
 
@@ -227,9 +246,14 @@ type Material struct {
 	CertificateType string `json:"certificate_type,omitempty" maxLength:"64"`
 	// CommitmentReplaceable marks a material an applicant's written
 	// commitment (告知承诺) may replace, when the item allows commitment.
-	CommitmentReplaceable bool     `json:"commitment_replaceable,omitempty"`
-	Template              *FileRef `json:"template,omitempty" doc:"Blank form to fill in"`
-	Example               *FileRef `json:"example,omitempty" doc:"Filled-in example"`
+	CommitmentReplaceable bool `json:"commitment_replaceable,omitempty"`
+	// ShortfallDays is, for a shortfall (容缺) material, the working days
+	// after acceptance within which it must be supplied; 0 means
+	// DefaultShortfallDays. Each material keeps its own limit, so one
+	// application may owe materials on different dates.
+	ShortfallDays int      `json:"shortfall_days,omitempty" minimum:"0" maximum:"60" doc:"Working days to supply a shortfall material in; 0 means 5"`
+	Template      *FileRef `json:"template,omitempty" doc:"Blank form to fill in"`
+	Example       *FileRef `json:"example,omitempty" doc:"Filled-in example"`
 }
 
 // FormField is one field of an item's application form.

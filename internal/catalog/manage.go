@@ -256,9 +256,13 @@ func (m *Module) materialSubmit(w http.ResponseWriter, r *http.Request) {
 	f := r.PostForm
 	m.save(w, r, nil, func(d *Draft) error {
 		copies, _ := strconv.Atoi(f.Get("copies"))
+		days, err := strconv.Atoi(strings.TrimSpace(f.Get("shortfall_days")))
+		if err != nil && strings.TrimSpace(f.Get("shortfall_days")) != "" {
+			days = -1 // refused by the check, naming the field
+		}
 		mat := Material{Name: f.Get("name"), Class: MaterialClass(f.Get("class")), Copies: copies,
 			Form: PaperForm(f.Get("form")), Note: f.Get("note"), CertificateType: f.Get("certificate_type"),
-			CommitmentReplaceable: f.Get("commitment_replaceable") == "1"}
+			CommitmentReplaceable: f.Get("commitment_replaceable") == "1", ShortfallDays: days}
 		i := index(f.Get("n"), len(d.Materials))
 		switch op := f.Get("op"); {
 		case op == "add":

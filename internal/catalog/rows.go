@@ -66,6 +66,7 @@ type materialRow struct {
 	Note                  string `bun:"note"`
 	CertificateType       string `bun:"certificate_type"`
 	CommitmentReplaceable bool   `bun:"commitment_replaceable"`
+	ShortfallDays         int    `bun:"shortfall_days"`
 	Template              string `bun:"template"` // FileRef as JSON, or ""
 	Example               string `bun:"example"`
 }
@@ -196,7 +197,8 @@ func loadWorking(ctx context.Context, db bun.IDB, id int64) (*Item, error) {
 	for _, m := range ms {
 		it.Materials = append(it.Materials, Material{Name: m.Name, Class: MaterialClass(m.Class), Copies: m.Copies,
 			Form: PaperForm(m.Form), Note: m.Note, CertificateType: m.CertificateType,
-			CommitmentReplaceable: m.CommitmentReplaceable, Template: refFrom(m.Template), Example: refFrom(m.Example)})
+			CommitmentReplaceable: m.CommitmentReplaceable, ShortfallDays: m.ShortfallDays, Template: refFrom(m.Template),
+			Example: refFrom(m.Example)})
 	}
 	var fs []fieldRow
 	if err := db.NewSelect().Model(&fs).Where("item_id = ?", id).Order("position").Scan(ctx); err != nil {
@@ -227,7 +229,8 @@ func saveChildren(ctx context.Context, tx bun.IDB, id int64, d *Draft) error {
 		for i, m := range d.Materials {
 			rows[i] = materialRow{ItemID: id, Position: i, Name: m.Name, Class: string(m.Class), Copies: m.Copies,
 				Form: string(m.Form), Note: m.Note, CertificateType: m.CertificateType,
-				CommitmentReplaceable: m.CommitmentReplaceable, Template: refJSON(m.Template), Example: refJSON(m.Example)}
+				CommitmentReplaceable: m.CommitmentReplaceable, ShortfallDays: m.ShortfallDays, Template: refJSON(m.Template),
+				Example: refJSON(m.Example)}
 		}
 		if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
 			return fmt.Errorf("catalog: save materials: %w", err)

@@ -84,7 +84,7 @@ func demoItems(dept map[string]int64) []Draft {
 	it.Materials = []Material{
 		mat("个体工商户登记（备案）申请书", ClassRequired, "经营者签字"),
 		shared("经营者身份证明", CertIDCard),
-		mat("经营场所使用证明", ClassShortfall, "房屋产权证明或租赁协议；暂缺的可容缺受理，5 个工作日内补交"),
+		{Name: "经营场所使用证明", Class: ClassShortfall, Note: "房屋产权证明或租赁协议；暂缺的可容缺受理，5 个工作日内补交", ShortfallDays: 5},
 		mat("委托书", ClassOptional, entrustNote),
 	}
 	it.Fields = []FormField{
@@ -117,13 +117,13 @@ func demoItems(dept map[string]int64) []Draft {
 		shared("营业执照", CertBusinessLicence),
 		shared("法定代表人（负责人）身份证明", CertIDCard),
 		{Name: "经营场所平面图和设备布局、工艺流程图", Class: ClassRequired, Note: "标明功能区域和主要设备位置", CommitmentReplaceable: true},
-		{Name: "食品安全管理制度文本", Class: ClassShortfall, Note: "可容缺受理，10 个工作日内补交", CommitmentReplaceable: true},
+		{Name: "食品安全管理制度文本", Class: ClassShortfall, Note: "可容缺受理，10 个工作日内补交", CommitmentReplaceable: true, ShortfallDays: 10},
 		mat("食品安全管理人员任命文件", ClassRequired, ""),
 		mat("委托书", ClassOptional, entrustNote),
 	}
 	it.Fields = []FormField{
 		field("area", "经营场所面积（平方米）", "Premises area (m²)", FieldNumber, true),
-		field("items", "经营项目", "Business items", FieldChoice, true, "预包装食品销售", "散装食品销售", "热食类食品制售", "冷食类食品制售", "自制饮品制售"),
+		field("items", "经营项目（可多选）", "Business items (one or more)", FieldChoices, true, "预包装食品销售", "散装食品销售", "热食类食品制售", "冷食类食品制售", "自制饮品制售"),
 		field("format", "主体业态", "Business format", FieldChoice, true, "食品销售经营者", "餐饮服务经营者", "单位食堂"),
 		field("staff_count", "从业人员数", "Number of staff", FieldNumber, true),
 		field("online_sales", "是否网络经营", "Sells online", FieldBool, false),
@@ -178,7 +178,7 @@ func demoItems(dept map[string]int64) []Draft {
 		shared("营业执照", CertBusinessLicence),
 		shared("法定代表人（负责人）身份证明", CertIDCard),
 		{Name: "公共场所地址方位示意图、平面图和卫生设施平面布局图", Class: ClassRequired, CommitmentReplaceable: true},
-		{Name: "公共场所卫生检测或者评价报告", Class: ClassShortfall, Note: "可容缺受理，20 个工作日内补交", CommitmentReplaceable: true},
+		{Name: "公共场所卫生检测或者评价报告", Class: ClassShortfall, Note: "可容缺受理，20 个工作日内补交", CommitmentReplaceable: true, ShortfallDays: 20},
 		mat("公共场所卫生管理制度", ClassRequired, ""),
 	}
 	it.Fields = []FormField{

@@ -464,3 +464,36 @@ func (m *Module) Versions(ctx context.Context, a *auth.Actor, id int64) ([]Versi
 	}
 	return out, nil
 }
+
+// RenewalItem returns the published item an applicant applies under to
+// renew (延续) a certificate of type certType before it expires: an item
+// yielding that type whose name says 延续, else the item issuing it (the
+// same department decides a renewal, 《行政许可法》第五十条). It fails with
+// ErrNotFound when no published item yields the type.
+func (m *Module) RenewalItem(ctx context.Context, certType string) (*Item, error) {
+	var issuing *Item
+	for offset := 0; offset < 5000; offset += 200 {
+		items, total, err := m.List(ctx, Query{Limit: 200, Offset: offset})
+		if err != nil {
+			return nil, fmt.Errorf("catalog: renewal item of %s: %w", certType, err)
+		}
+		for _, it := range items {
+			if it.CertificateType != certType {
+				continue
+			}
+			if strings.Contains(it.Name, "延续") {
+				return it, nil
+			}
+			if issuing == nil {
+				issuing = it
+			}
+		}
+		if offset+200 >= total || len(items) == 0 {
+			break
+		}
+	}
+	if issuing == nil {
+		return nil, fmt.Errorf("catalog: renewal item of %s: %w", certType, ErrNotFound)
+	}
+	return issuing, nil
+}

@@ -195,6 +195,12 @@ func checkMaterials(p *problems, d *Draft, complete bool) {
 		case m.CertificateType != "" && !certTypePattern.MatchString(m.CertificateType):
 			p.Add(at+".certificate_type", "证照类型编码只能包含字母、数字和 _ . - (certificate type code: letters, digits, _ . -)")
 		}
+		switch {
+		case m.ShortfallDays < 0 || m.ShortfallDays > 60:
+			p.Add(at+".shortfall_days", "容缺补交时限应在 0 至 60 个工作日之间 (0–60 working days)")
+		case m.ShortfallDays > 0 && m.Class != ClassShortfall:
+			p.Add(at+".shortfall_days", "只有容缺材料有补交时限 (only shortfall materials have a supply limit)")
+		}
 		if m.CommitmentReplaceable && !d.Commitment {
 			p.Add(at+".commitment_replaceable", "事项未实行告知承诺，材料不能以承诺替代 (the item does not support commitment)")
 		}
@@ -234,9 +240,9 @@ func checkFields(p *problems, d *Draft) {
 			p.Add(at+".type", "字段类型不正确 (unknown field type %q)", f.Type)
 		}
 		switch {
-		case f.Type == FieldChoice && len(f.Options) == 0:
+		case f.Type.HasOptions() && len(f.Options) == 0:
 			p.Add(at+".options", "选项字段须列出选项 (a choice field needs options)")
-		case f.Type != FieldChoice && len(f.Options) > 0:
+		case !f.Type.HasOptions() && len(f.Options) > 0:
 			p.Add(at+".options", "只有选项字段可以有选项 (only choice fields have options)")
 		case len(f.Options) > maxOptions:
 			p.Add(at+".options", "选项不能超过 %d 个 (at most %d options)", maxOptions, maxOptions)

@@ -130,7 +130,11 @@ type Deps struct {
 	// cache. A revocation clears the entry on this node at once; other
 	// nodes sharing PostgreSQL may answer "valid" for up to CacheTTL.
 	CacheTTL time.Duration
-	Now      func() time.Time
+	// RenewalItem names the catalogue item a holder applies under to
+	// renew (延续) a certificate of a type, ok false when there is none;
+	// nil offers no renewal on the certificate page.
+	RenewalItem func(ctx context.Context, typeCode string) (code, name string, ok bool)
+	Now         func() time.Time
 }
 
 // Service is the certificate business logic, usable without the web layer
@@ -234,4 +238,10 @@ func actorID(a *auth.Actor) int64 {
 		return 0
 	}
 	return a.UserID
+}
+
+// SetRenewalItem sets Deps.RenewalItem after construction, for wiring in
+// which the catalogue is built later; call it before serving.
+func (s *Service) SetRenewalItem(f func(ctx context.Context, typeCode string) (code, name string, ok bool)) {
+	s.d.RenewalItem = f
 }

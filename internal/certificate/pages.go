@@ -455,6 +455,37 @@ type viewData struct {
 	CanRevoke bool
 	Flash     string
 	Problems  []*FieldError
+	Renewal   *renewalOffer
+}
+
+// renewalOffer is the holder's way to renew an expiring certificate from
+// its page: the item to apply under and by when.
+type renewalOffer struct {
+	Link, Item string
+	// By is the last day to apply: 30 days before expiry (《行政许可法》
+	// 第五十条); Late is set once it has passed.
+	By   time.Time
+	Late bool
+}
+
+// RenewalWindow is how long before expiry a holder is offered the renewal
+// of a certificate on its page.
+const RenewalWindow = 180 * 24 * time.Hour
+
+// renewalFor returns the renewal offered to the holder of c now, nil when
+// c does not expire soon or no item renews it.
+func (m *Module) renewalFor(ctx context.Context, c *Certificate) *renewalOffer {
+	now := m.now()
+	if m.d.RenewalItem == nil || c.Status != StatusValid || c.ValidUntil.IsZero() || !c.ValidUntil.After(now) ||
+		c.ValidUntil.Sub(now) > RenewalWindow {
+		return nil
+	}
+	code, name, ok := m.d.RenewalItem(ctx, c.TypeCode)
+	if !ok {
+		return nil
+	}
+	by := c.ValidUntil.AddDate(0, 0, -30)
+	return &renewalOffer{Link: "/apply/" + code + "?renew=" + idText(c.ID), Item: name, By: by, Late: now.After(by)}
 }
 
 func (m *Module) viewPage(w http.ResponseWriter, r *http.Request) {
@@ -476,6 +507,9 @@ func (m *Module) renderView(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	d.Cert = m.view(ctx, i18n.LangFrom(ctx), c)
 	d.CanRevoke = c.Status == StatusValid && m.d.Policy.Authorize(a, auth.ActAdminister, c.object(0)) == nil
+	if m.ownerFor(ctx, a, c) != 0 {
+		d.Renewal = m.renewalFor(ctx, c)
+	}
 	m.s.RenderStatus(w, r, status, "certificate/view.html", d)
 }
 

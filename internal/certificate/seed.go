@@ -85,8 +85,10 @@ func SeedDemo(ctx context.Context, m *Module, depts map[string]int64, users map[
 		if err != nil {
 			return err
 		}
+		// The food licence (five years) expires in two months: its page
+		// offers the renewal (延续).
 		if _, err := m.Issue(ctx, tx, IssueInput{TypeCode: "CT-SPJY", Holder: ent, IssuerDepartmentID: ljSCJG,
-			ValidFrom: now.AddDate(-1, 0, 0), Actor: sys, Fields: map[string]string{
+			ValidFrom: now.AddDate(-5, 2, 0), Actor: sys, Fields: map[string]string{
 				"legal_representative": "李娜", "address": "云澜市临江区滨江路88号", "main_form": "餐饮服务经营者（中型餐馆）",
 				"items": "热食类食品制售；冷食类食品制售"}}); err != nil {
 			return err

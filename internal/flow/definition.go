@@ -104,7 +104,10 @@ func (l Limit) check() string {
 	default:
 		return fmt.Sprintf("unknown unit %q (want workdays, hours or minutes)", l.Unit)
 	}
-	if l.N <= 0 {
+	// Zero working days is the same day (当日, as an on-the-spot item
+	// promises: calendar.AddWorkingDays ends it at the close of the day it
+	// started); zero hours or minutes would be due at once.
+	if l.N < 0 || (l.N == 0 && l.Unit != WorkDays && l.Unit != "working_days") {
 		return fmt.Sprintf("limit %d %s must be positive", l.N, l.Unit)
 	}
 	return ""

@@ -143,6 +143,10 @@ type StartInput struct {
 	DepartmentIDs []int64
 	OwnerUserID   int64 // the applicant or caller, 0 if none
 	Actor         *auth.Actor
+	// Comment is written on the start entry of the history, for what the
+	// case began with that its module wants people to read there (how a
+	// holder consented at the window, say).
+	Comment string
 }
 
 // Start creates an instance in the start state of the latest version of
@@ -202,7 +206,7 @@ func (e *Engine) Start(ctx context.Context, tx store.IDB, si StartInput) (*Insta
 	if err := syncWaits(ctx, tx, in, true); err != nil {
 		return nil, fmt.Errorf("flow: start %s: waits: %w", def.Key, err)
 	}
-	if err := e.record(ctx, tx, in, "start", "", st.Key, si.Actor, nil, "", now); err != nil {
+	if err := e.record(ctx, tx, in, "start", "", st.Key, si.Actor, nil, si.Comment, now); err != nil {
 		return nil, fmt.Errorf("flow: start %s: %w", def.Key, err)
 	}
 	if err := insertTimers(ctx, tx, in.ID, timers); err != nil {

@@ -133,7 +133,13 @@ type Rates struct {
 	Score  float64 `json:"score"`
 	Scored bool    `json:"scored"`
 	// Rank is the place in the ranking (1 is best), 0 when not ranked.
-	Rank int `json:"rank,omitempty"`
+	// Equal scores (to the one decimal shown) share a place (Tied), and
+	// the next place counts them: 1, 1, 3.
+	Rank int  `json:"rank,omitempty"`
+	Tied bool `json:"tied,omitempty"`
+	// SmallSample is set in the public ranking on a department with fewer
+	// orders than the minimum sample: shown, not ranked (样本不足).
+	SmallSample bool `json:"small_sample,omitempty"`
 }
 
 func (r *Rates) add(o *Rates) {
@@ -294,13 +300,30 @@ func (m *Module) rank(ctx context.Context, rows []Rates, by Grouping, w Weights)
 		}
 		return a.Key < b.Key
 	})
-	for i := range out {
-		if out[i].Scored {
-			out[i].Rank = i + 1
-		}
-	}
+	assignRanks(out)
 	return out
 }
+
+// assignRanks numbers rows sorted best first: equal scores (as shown, to
+// one decimal) share a place, and the next place counts them (1, 1, 3);
+// unscored rows get none.
+func assignRanks(out []Rates) {
+	for i := range out {
+		out[i].Rank, out[i].Tied = 0, false
+		if !out[i].Scored {
+			continue
+		}
+		out[i].Rank = i + 1
+		if i > 0 && out[i-1].Scored && sameScore(out[i-1].Score, out[i].Score) {
+			out[i].Rank, out[i].Tied, out[i-1].Tied = out[i-1].Rank, true, true
+		}
+	}
+}
+
+// sameScore reports whether two scores are equal as shown (one decimal),
+// the tie rule of the ranking: a difference nobody can see ranks no one
+// above another.
+func sameScore(a, b float64) bool { return math.Round(a*10) == math.Round(b*10) }
 
 func (m *Module) groupName(ctx context.Context, by Grouping, key string) string {
 	if by == ByRegion {
@@ -418,10 +441,13 @@ type RankedDepartment struct {
 
 // Ranking is the public monthly ranking of departments.
 type Ranking struct {
-	Month   string             `json:"month"`
-	Prev    string             `json:"previous_month"`
-	Weights Weights            `json:"weights"`
-	Rows    []RankedDepartment `json:"rows"`
+	Month   string  `json:"month"`
+	Prev    string  `json:"previous_month"`
+	Weights Weights `json:"weights"`
+	// MinSample is the fewest orders a department must have taken in the
+	// month to be ranked (Config.RankingMinSample).
+	MinSample int                `json:"min_sample"`
+	Rows      []RankedDepartment `json:"rows" doc:"Ranked departments best first (equal scores share a rank), then those below the minimum sample (small_sample, unranked)"`
 }
 
 // Ranking returns the city-wide department ranking of month under w, each
@@ -439,12 +465,14 @@ func (m *Module) Ranking(ctx context.Context, month Month, w Weights) (*Ranking,
 	if err != nil {
 		return nil, err
 	}
-	cur, prev = m.rank(ctx, cur, ByDepartment, w), m.rank(ctx, prev, ByDepartment, w)
+	min := m.d.Config.RankingMinSample
+	cur, small := m.rankSampled(ctx, cur, w, min)
+	prev, _ = m.rankSampled(ctx, prev, w, min)
 	before := map[string]Rates{}
 	for _, r := range prev {
 		before[r.Key] = r
 	}
-	out := &Ranking{Month: month.String(), Prev: month.Add(-1).String(), Weights: w, Rows: []RankedDepartment{}}
+	out := &Ranking{Month: month.String(), Prev: month.Add(-1).String(), Weights: w, MinSample: min, Rows: []RankedDepartment{}}
 	for _, r := range cur {
 		if !r.Scored {
 			continue
@@ -464,7 +492,30 @@ func (m *Module) Ranking(ctx context.Context, month Month, w Weights) (*Ranking,
 		}
 		out.Rows = append(out.Rows, row)
 	}
+	for _, r := range small {
+		r.SmallSample = true
+		out.Rows = append(out.Rows, RankedDepartment{Rates: r, Movement: Movement{Dir: "unranked"}})
+	}
 	return out, nil
+}
+
+// rankSampled ranks the rows with at least min orders and returns the
+// others apart, scored and named but unranked, in the order of their
+// scores.
+func (m *Module) rankSampled(ctx context.Context, rows []Rates, w Weights, min int) (ranked, small []Rates) {
+	var big []Rates
+	for _, r := range rows {
+		if r.Orders < min {
+			small = append(small, r)
+		} else {
+			big = append(big, r)
+		}
+	}
+	small = m.rank(ctx, small, ByDepartment, w)
+	for i := range small {
+		small[i].Rank, small[i].Tied = 0, false
+	}
+	return m.rank(ctx, big, ByDepartment, w), small
 }
 
 // MonthRates are the totals of one month.

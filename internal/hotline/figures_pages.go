@@ -89,8 +89,16 @@ type rankingData struct {
 	Rules      []Formula
 }
 
+// lastCompleteMonth is the month the public ranking shows by default: the
+// current month is still counting.
+func (m *Module) lastCompleteMonth() Month { return MonthOf(m.d.Now()).Add(-1) }
+
 func (m *Module) rankingPage(w http.ResponseWriter, r *http.Request) {
-	mo, err := m.month(r)
+	mo := m.lastCompleteMonth()
+	var err error
+	if v := r.URL.Query().Get("month"); v != "" {
+		mo, err = ParseMonth(v)
+	}
 	if err != nil {
 		m.s.Error(w, r, http.StatusBadRequest, "")
 		return
@@ -179,7 +187,7 @@ type figuresInput struct {
 type figuresOutput struct{ Body *Figures }
 
 type rankingInput struct {
-	Month string `query:"month" doc:"YYYY-MM (China time); the current month when empty" pattern:"^[0-9]{4}-[0-9]{2}$"`
+	Month string `query:"month" doc:"YYYY-MM (China time); the last complete month when empty" pattern:"^[0-9]{4}-[0-9]{2}$"`
 }
 
 type rankingOutput struct{ Body *Ranking }
@@ -215,7 +223,10 @@ func (m *Module) registerFiguresAPI(s *web.Server) {
 		Summary: "Public monthly department ranking", Tags: []string{"hotline"},
 		Description: "The city-wide ranking of departments by composite score, compared with the previous month. Public: department names and rates only.",
 		Errors:      []int{422}}, func(ctx context.Context, in *rankingInput) (*rankingOutput, error) {
-		mo, err := month(in.Month)
+		mo, err := m.lastCompleteMonth(), error(nil)
+		if in.Month != "" {
+			mo, err = ParseMonth(in.Month)
+		}
 		if err != nil {
 			return nil, s.Problem(ctx, err)
 		}

@@ -13,8 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/hotline"
+	"github.com/yingshang/yingshang/internal/org"
+	"github.com/yingshang/yingshang/internal/pii"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/store/storetest"
 )
@@ -270,6 +273,44 @@ func TestRankingPublicAndExport(t *testing.T) {
 			if !strings.Contains(all.String(), want) {
 				t.Errorf("export lacks %q", want)
 			}
+		}
+	})
+}
+
+// The public ranking leaves out of the places a department with fewer
+// orders than the minimum sample (configuration; default 5), shown as
+// 样本不足, and shows the last complete month by default.
+func TestRankingSampleAndDefaultMonth(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fw := buildFigures(t, db) // October 2026: deptA 5 orders, deptB 2
+		ctx := context.Background()
+		oct := must(hotline.ParseMonth("2026-10"))
+		rk := must(fw.m.Ranking(ctx, oct, hotline.DefaultWeights()))
+		if rk.MinSample != 5 || len(rk.Rows) != 2 || rk.Rows[0].Rank != 1 || rk.Rows[1].Rank != 0 || !rk.Rows[1].SmallSample {
+			t.Fatalf("ranking: %+v", rk)
+		}
+		fw.at(time.Date(2026, 11, 5, 9, 0, 0, 0, cstZone))
+		anon := &http.Client{}
+		code, body := fw.get(t, anon, "/hotline/ranking")
+		if code != http.StatusOK || !strings.Contains(body, "2026-10") || !strings.Contains(body, "样本不足") ||
+			!strings.Contains(body, "得分相同的并列同一名次") {
+			t.Errorf("default month and rule: %d\n%s", code, body)
+		}
+		if _, err := hotline.New(hotline.Deps{DB: db, Flow: fw.eng, Org: &org.Service{}, Policy: auth.NewPolicy(), Audit: &audit.Log{},
+			Box: &pii.Box{}, Config: hotline.Config{RankingMinSample: -1}}); err == nil {
+			t.Error("a negative minimum sample was accepted")
+		}
+	})
+}
+
+// A city may set the minimum sample: at 1 both departments are ranked.
+func TestRankingMinSampleOverride(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db, hotline.Config{RankingMinSample: 1})
+		ctx := context.Background()
+		rk := must(w.m.Ranking(ctx, must(hotline.ParseMonth("2026-10")), hotline.DefaultWeights()))
+		if rk.MinSample != 1 {
+			t.Errorf("min sample %d", rk.MinSample)
 		}
 	})
 }

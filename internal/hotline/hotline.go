@@ -93,6 +93,11 @@ type Config struct {
 	// (co-handling limit, standard send-back reasons); nil keeps the
 	// national default. See ParseSettings.
 	Settings []byte
+	// RankingMinSample is the fewest orders a department must have taken
+	// in a month to be ranked publicly (default 5): a rate over two or
+	// three orders says little, so such a department is shown as 样本不足
+	// and not ranked. A negative value is refused.
+	RankingMinSample int
 }
 
 // Deps are the services the module uses.
@@ -154,6 +159,12 @@ func New(d Deps) (*Module, error) {
 	}
 	if c.VisitLinkTTL <= 0 {
 		c.VisitLinkTTL = 15 * 24 * time.Hour
+	}
+	if c.RankingMinSample < 0 {
+		return nil, fmt.Errorf("hotline: RankingMinSample %d must not be negative", c.RankingMinSample)
+	}
+	if c.RankingMinSample == 0 {
+		c.RankingMinSample = 5
 	}
 	if c.LookupLimit <= 0 {
 		c.LookupLimit = 10

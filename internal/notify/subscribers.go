@@ -366,6 +366,7 @@ func (s *Service) casework(ctx context.Context, e outbox.Event) ([]Message, erro
 		Action string `json:"action"`
 		Status string `json:"status"`
 		UserID int64  `json:"applicant_user_id"`
+		Notice string `json:"notice"` // a Chinese sentence casework adds (when a certificate comes)
 	}
 	if err := e.Decode(&p); err != nil {
 		return nil, err
@@ -373,6 +374,7 @@ func (s *Service) casework(ctx context.Context, e outbox.Event) ([]Message, erro
 	if p.UserID == 0 {
 		return nil, nil // an applicant without an account follows the case at the window
 	}
+
 	st, ok := caseStatus[p.Status]
 	if !ok {
 		st = [2]string{p.Status, p.Status}
@@ -394,6 +396,10 @@ func (s *Service) casework(ctx context.Context, e outbox.Event) ([]Message, erro
 	if p.Status == "correction" || p.Status == "intake_correction" {
 		m.Body += "请在规定期限内补正材料。"
 		m.BodyEn += " Please complete the materials within the time allowed."
+	}
+	if p.Notice != "" {
+		m.Body += p.Notice
+		m.BodyEn += " See the application page about its e-certificate."
 	}
 	return []Message{m}, nil
 }

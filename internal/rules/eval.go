@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -214,6 +215,37 @@ func Convert(t FieldType, v any) (any, error) {
 			return s, nil
 		}
 		return nil, fmt.Errorf("应为文本 (text, not %T)", v)
+	case FieldChoices:
+		switch x := v.(type) {
+		case []string:
+			return x, nil
+		case []any:
+			out := make([]string, 0, len(x))
+			for _, e := range x {
+				s, ok := e.(string)
+				if !ok {
+					return nil, errors.New("应为选项列表 (a list of choices)")
+				}
+				out = append(out, s)
+			}
+			return out, nil
+		case string:
+			return SplitChoices(x), nil
+		}
+		return nil, errors.New("应为选项列表 (a list of choices)")
 	}
 	return nil, fmt.Errorf("未知的字段类型 %q (unknown field type)", t)
+}
+
+// SplitChoices reads several chosen options written as one text, separated
+// by "、", "," or "，" (as forms and examples carry them), without blanks
+// or repeats.
+func SplitChoices(s string) []string {
+	var out []string
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == '、' || r == ',' || r == '，' || r == '\n' }) {
+		if p := strings.TrimSpace(part); p != "" && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }

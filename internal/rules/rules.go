@@ -51,6 +51,9 @@ const (
 	FieldUSCC     FieldType = "uscc"
 	FieldIDNumber FieldType = "id_number"
 	FieldPhone    FieldType = "phone"
+	// FieldChoices is several options chosen at once: a list of strings
+	// in a rule (`"热食类食品制售" in form.items`).
+	FieldChoices FieldType = "choices"
 )
 
 // celType is the CEL type a field of type t has in form, or nil when t is
@@ -65,6 +68,8 @@ func (t FieldType) celType() *cel.Type {
 		return cel.TimestampType
 	case FieldText, FieldChoice, FieldAddress, FieldUSCC, FieldIDNumber, FieldPhone:
 		return cel.StringType
+	case FieldChoices:
+		return cel.ListType(cel.StringType)
 	}
 	return nil
 }
