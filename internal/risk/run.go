@@ -465,7 +465,7 @@ func insertRows(ctx context.Context, tx store.Tx, kind store.Kind, head string, 
 			args = append(args, r...)
 		}
 		sb.WriteString(tail)
-		if _, err := tx.ExecContext(ctx, store.Rebind(kind, sb.String()), args...); err != nil {
+		if _, err := tx.Tx.ExecContext(ctx, store.Rebind(kind, sb.String()), args...); err != nil {
 			return err
 		}
 	}
