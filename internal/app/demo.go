@@ -14,6 +14,7 @@ import (
 	"github.com/yingshang/yingshang/internal/hotline"
 	"github.com/yingshang/yingshang/internal/knowledge"
 	"github.com/yingshang/yingshang/internal/open311"
+	"github.com/yingshang/yingshang/internal/risk"
 )
 
 // ErrNotEmpty is returned by Empty for a database that already holds
@@ -63,6 +64,9 @@ func (a *App) SeedDemo(ctx context.Context, now time.Time) (*demo.Seeded, error)
 	}
 	if err := credit.SeedDemo(ctx, a.Credit, seeded.Departments); err != nil {
 		return nil, fmt.Errorf("demo: credit: %w", err)
+	}
+	if err := risk.SeedDemo(ctx, a.Risk, risk.DemoDeps{Register: a.Entities, Credit: a.Credit}, demo.EnterpriseUSCC(), now); err != nil {
+		return nil, fmt.Errorf("demo: risk classes: %w", err)
 	}
 	if err := knowledge.SeedDemo(ctx, a.KB, seeded.Departments); err != nil {
 		return nil, fmt.Errorf("demo: knowledge base: %w", err)

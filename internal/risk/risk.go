@@ -81,6 +81,8 @@ type Deps struct {
 	// RootRegion is the region whose administrators edit the models;
 	// empty means the top-most stored region.
 	RootRegion string
+	// RegionName names a region on the pages; nil shows codes only.
+	RegionName func(ctx context.Context, code string) string
 	Log        *slog.Logger
 	Now        func() time.Time
 }

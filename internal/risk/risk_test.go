@@ -90,7 +90,7 @@ func setup(t *testing.T, db *store.DB) *world {
 		w.out.Subscribe(topic, w.risk.Handle)
 	}
 	sys := auth.System()
-	rep := "110101199003074514"
+	rep := "11010119900307451" + string(ids.CitizenIDCheck("11010119900307451"))
 	for _, in := range []entity.Input{
 		{USCC: bizA, Name: "甲老字号有限公司", Type: "有限责任公司", LegalRep: "甲", Address: "临江路1号", RegionCode: "990102",
 			Industry: "I6510", CapitalYuan: 20_000_000, EstablishedOn: "2005-03-01", Status: "存续"},

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yingshang/yingshang/internal/calendar"
 	"github.com/yingshang/yingshang/internal/credit"
 	"github.com/yingshang/yingshang/internal/entity"
 	"github.com/yingshang/yingshang/internal/ids"
@@ -600,4 +601,52 @@ func (m *Module) Handle(ctx context.Context, e outbox.Event) error {
 		usccs = append(usccs, others...)
 	}
 	return m.Refresh(ctx, usccs...)
+}
+
+// due reports whether a full run should start: none has finished today
+// (in China), or the last one used another model version than the one in
+// force (an administrator published one).
+func (m *Module) due(ctx context.Context) (bool, error) {
+	c, err := m.published(ctx)
+	if err != nil || c == nil {
+		return false, err
+	}
+	var version int64
+	var started time.Time
+	err = m.d.DB.QueryRowContext(ctx, `SELECT model_version, started_at FROM risk_runs WHERE finished_at IS NOT NULL
+		ORDER BY id DESC LIMIT 1`).Scan(&version, &started)
+	if errors.Is(err, sql.ErrNoRows) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("risk: last run: %w", err)
+	}
+	return version != c.version || calendar.DateOf(started).Before(m.today()), nil
+}
+
+// Run is the scheduler: every interval it starts a full run when one is
+// due (daily, and after a model is published) and logs what it did. On
+// several nodes sharing PostgreSQL two may run at once; a run only writes
+// what differs, so the second finds nothing to change.
+func (m *Module) Run(ctx context.Context, interval time.Duration) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if due, err := m.due(ctx); err != nil {
+			m.d.Log.Warn("risk: schedule", "err", err)
+		} else if due {
+			st, err := m.RunFull(ctx, RunOptions{})
+			if err != nil {
+				m.d.Log.Error("risk: full run", "err", err)
+			} else {
+				m.d.Log.Info("risk: full run", "model_version", st.ModelVersion, "businesses", st.Businesses,
+					"changed", st.Changed, "removed", st.Removed, "elapsed", st.Elapsed.Round(time.Millisecond))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
 }
