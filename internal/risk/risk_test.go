@@ -52,7 +52,9 @@ type world struct {
 	out    *outbox.Dispatcher
 }
 
-func setup(t *testing.T, db *store.DB) *world {
+func setup(t *testing.T, db *store.DB) *world { return setupTB(t, db) }
+
+func setupTB(t testing.TB, db *store.DB) *world {
 	t.Helper()
 	ctx := context.Background()
 	clock := func() time.Time { return now }
