@@ -323,8 +323,8 @@ var wildcards = map[string]wildcard{
 			return err == nil
 		},
 	},
-	"check/{uscc}":    businesses,
-	"checks/{uscc}":   businesses,
+	"check/{uscc}":  businesses,
+	"checks/{uscc}": businesses,
 
 	"sessions/{id}": {
 		candidates: func(m *matrix) []candidate {

@@ -107,7 +107,7 @@ type chunk struct {
 // their stored classes; nil at the end of the register. Without aggregate
 // it only reads the rows (the benchmark's baseline).
 func (m *Module) readChunk(ctx context.Context, p *plan, ls *listings, after string, aggregate bool) (*chunk, error) {
-	c := &chunk{}
+	c := &chunk{in: make([]inputs, 0, ChunkSize)}
 	nw, nf := len(p.windows), len(p.facts)
 	_, err := m.d.Register.ScanBasics(ctx, after, ChunkSize, func(b *entity.Basic) error {
 		c.in = append(c.in, inputs{b: *b})

@@ -376,19 +376,25 @@ func (c *compiled) explain(vals []Value) ([]Line, error) {
 	return out, nil
 }
 
-// encodeVals is the stored form of a class's values.
+// encodeVals is the stored form of a class's values: a JSON array.
 func encodeVals(vals []Value) string {
-	var sb strings.Builder
-	sb.WriteByte('[')
+	b := make([]byte, 0, 8*len(vals))
+	b = append(b, '[')
 	for i, v := range vals {
 		if i > 0 {
-			sb.WriteByte(',')
+			b = append(b, ',')
 		}
-		b, _ := v.MarshalJSON()
-		sb.Write(b)
+		switch {
+		case v.Missing:
+			b = append(b, "null"...)
+		case v.IsText:
+			t, _ := json.Marshal(v.Text)
+			b = append(b, t...)
+		default:
+			b = strconv.AppendFloat(b, v.Num, 'f', -1, 64)
+		}
 	}
-	sb.WriteByte(']')
-	return sb.String()
+	return string(append(b, ']'))
 }
 
 func decodeVals(s string) ([]Value, error) {
