@@ -424,14 +424,15 @@ func (m *Module) write(ctx context.Context, changes []change, removed []string) 
 }
 
 func (m *Module) writeTx(ctx context.Context, tx store.Tx, now time.Time, changes []change, removed []string) error {
+	if m.d.DB.Kind() == store.Postgres {
+		return m.writePostgres(ctx, tx, now, changes, removed)
+	}
 	rows := make([][]any, len(changes))
 	for i, c := range changes {
 		rows[i] = []any{c.uscc, c.s.class, c.s.score, c.s.version, c.s.vals, c.s.region, c.s.industry, c.s.since, now}
 	}
 	err := insertRows(ctx, tx, m.d.DB.Kind(), `INSERT INTO risk_classes (uscc, class, score, model_version, vals, region_code,
-		industry, since, computed_at) VALUES `, 9, rows, ` ON CONFLICT (uscc) DO UPDATE SET class = excluded.class,
-		score = excluded.score, model_version = excluded.model_version, vals = excluded.vals, region_code = excluded.region_code,
-		industry = excluded.industry, since = excluded.since, computed_at = excluded.computed_at`)
+		industry, since, computed_at) VALUES `, 9, rows, upsertTail)
 	if err != nil {
 		return fmt.Errorf("risk: write classes: %w", err)
 	}
@@ -442,7 +443,38 @@ func (m *Module) writeTx(ctx context.Context, tx store.Tx, now time.Time, change
 		for i, u := range part {
 			args[i] = u
 		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM risk_classes WHERE uscc IN (?"+strings.Repeat(", ?", len(part)-1)+")", args...); err != nil {
+		if _, err := tx.Tx.ExecContext(ctx, "DELETE FROM risk_classes WHERE uscc IN (?"+strings.Repeat(", ?", len(part)-1)+")", args...); err != nil {
+			return fmt.Errorf("risk: remove classes: %w", err)
+		}
+	}
+	return nil
+}
+
+const upsertTail = ` ON CONFLICT (uscc) DO UPDATE SET class = excluded.class, score = excluded.score,
+	model_version = excluded.model_version, vals = excluded.vals, region_code = excluded.region_code,
+	industry = excluded.industry, since = excluded.since, computed_at = excluded.computed_at`
+
+// writePostgres writes a chunk's classes in one statement of arrays
+// (unnest): PostgreSQL parses and plans it once, where a statement of
+// thousands of parameters costs more than its rows.
+func (m *Module) writePostgres(ctx context.Context, tx store.Tx, now time.Time, changes []change, removed []string) error {
+	if len(changes) > 0 {
+		n := len(changes)
+		us, cs, vs, rs, is, ss := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		scores, versions := make([]float64, n), make([]int64, n)
+		for i, c := range changes {
+			us[i], cs[i], vs[i], rs[i], is[i], ss[i] = c.uscc, c.s.class, c.s.vals, c.s.region, c.s.industry, c.s.since
+			scores[i], versions[i] = c.s.score, c.s.version
+		}
+		if _, err := tx.Tx.ExecContext(ctx, `INSERT INTO risk_classes (uscc, class, score, model_version, vals, region_code,
+			industry, since, computed_at) SELECT u, c, s, v, x, r, i, si, $9 FROM unnest($1::text[], $2::text[], $3::float8[],
+			$4::int8[], $5::text[], $6::text[], $7::text[], $8::text[]) AS t(u, c, s, v, x, r, i, si)`+upsertTail,
+			us, cs, scores, versions, vs, rs, is, ss, now); err != nil {
+			return fmt.Errorf("risk: write classes: %w", err)
+		}
+	}
+	if len(removed) > 0 {
+		if _, err := tx.Tx.ExecContext(ctx, "DELETE FROM risk_classes WHERE uscc = ANY($1::text[])", removed); err != nil {
 			return fmt.Errorf("risk: remove classes: %w", err)
 		}
 	}
