@@ -269,8 +269,7 @@ func (p *plan) value(l *leaf, in *inputs) Value {
 			if err != nil {
 				return Value{Missing: true}
 			}
-			days := p.today.Start().Sub(est.Start()).Hours() / 24
-			return Value{Num: math.Floor(max(days, 0)/365.25*100) / 100}
+			return Value{Num: ageYears(est, p.today)}
 		case "capital_wan":
 			return Value{Num: float64(in.b.CapitalYuan) / 10000}
 		case "status":
@@ -282,6 +281,26 @@ func (p *plan) value(l *leaf, in *inputs) Value {
 		}
 	}
 	return Value{Missing: true}
+}
+
+// ageYears is the time from est to today in years: the anniversaries
+// passed, and the share of the year since the last one, to two decimals
+// rounded down (so a business founded two years ago to the day is 2).
+func ageYears(est, today calendar.Date) float64 {
+	if !est.Before(today) {
+		return 0
+	}
+	y := today.Year() - est.Year()
+	anniversary := func(n int) time.Time {
+		return time.Date(est.Year()+n, est.Month(), est.Day(), 0, 0, 0, 0, time.UTC)
+	}
+	t := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
+	if anniversary(y).After(t) {
+		y--
+	}
+	from, to := anniversary(y), anniversary(y+1)
+	frac := t.Sub(from).Hours() / to.Sub(from).Hours()
+	return math.Floor((float64(y)+frac)*100+1e-9) / 100
 }
 
 // section is the GB/T 4754 section letter of an industry code.
