@@ -15,6 +15,7 @@ import (
 	"github.com/yingshang/yingshang/internal/casework"
 	"github.com/yingshang/yingshang/internal/credit"
 	"github.com/yingshang/yingshang/internal/demo"
+	"github.com/yingshang/yingshang/internal/risk"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/store/storetest"
 )
@@ -128,6 +129,54 @@ func TestRiskClassReachesCaseworkAndStaysInternal(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("the explanation does not name the serious listing: %s", body)
+		}
+		// The API's model versions: a bad draft is refused naming the node, a good one is 201 with
+		// its Location, tried, then published.
+		post := func(user, path, body string) (int, http.Header, string) {
+			t.Helper()
+			token, _, err := a.Auth.SignIn(ctx, user, demo.Password, auth.ClientMeta{IP: "127.0.0.1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, resp.Header, string(b)
+		}
+		var model map[string]any
+		json.Unmarshal(risk.DefaultModelJSON(), &model)
+		root := model["root"].(map[string]any)
+		sup := root["children"].([]any)[2].(map[string]any)
+		pen := sup["children"].([]any)[0].(map[string]any)
+		pen["formula"].(map[string]any)["months"] = 0
+		bad, _ := json.Marshal(map[string]any{"model": model})
+		if code, _, body := post("admin", "/api/v1/risk/models", string(bad)); code != 422 ||
+			!strings.Contains(body, "model.root.supervision.penalty.formula.months") {
+			t.Errorf("bad draft: %d %s", code, body)
+		}
+		if code, _, _ := post("supervisor", "/api/v1/risk/models", string(bad)); code != 404 {
+			t.Errorf("supervisor drafts: %d", code)
+		}
+		pen["formula"].(map[string]any)["months"] = 24
+		good, _ := json.Marshal(map[string]any{"model": model})
+		code, h, body := post("admin", "/api/v1/risk/models", string(good))
+		if code != 201 || h.Get("Location") != "/api/v1/risk/models/2" {
+			t.Fatalf("draft: %d %s %s", code, h.Get("Location"), body)
+		}
+		if code, _, body := post("admin", "/api/v1/risk/models/2/publication", ""); code != 409 {
+			t.Errorf("publish an untried draft: %d %s", code, body)
+		}
+		if code, _, body := post("admin", "/api/v1/risk/models/2/trial", `{"sample": 100}`); code != 200 || !strings.Contains(body, `"status":"tried"`) {
+			t.Errorf("trial: %d %s", code, body)
+		}
+		if code, _, body := post("admin", "/api/v1/risk/models/2/publication", ""); code != 200 || !strings.Contains(body, `"status":"published"`) {
+			t.Errorf("publish: %d %s", code, body)
 		}
 		if _, page := get("supervisor", class); !strings.Contains(page, "列入严重违法失信名单") || !strings.Contains(page, "D类") {
 			t.Errorf("class page lacks its explanation")
