@@ -132,10 +132,21 @@ func (s *Service) LegalRepIndexes(ctx context.Context, usccs []string) (map[stri
 }
 
 // SharingLegalRep returns the other businesses whose legal representative
-// has the same identity number as uscc's (at most 1000).
+// has the same identity number as uscc's (at most 1000). The index is read
+// first and then looked up as a value: most businesses of a register have
+// none recorded, and a join would be planned for that common empty value.
 func (s *Service) SharingLegalRep(ctx context.Context, uscc string) ([]string, error) {
-	rows, err := s.d.DB.QueryContext(ctx, `SELECT o.uscc FROM entities e JOIN entities o ON o.legal_rep_id_index = e.legal_rep_id_index
-		WHERE e.uscc = ? AND e.legal_rep_id_index <> '' AND o.uscc <> e.uscc ORDER BY o.uscc LIMIT 1000`, ids.NormalizeUSCC(uscc))
+	uscc = ids.NormalizeUSCC(uscc)
+	var idx string
+	err := s.d.DB.QueryRowContext(ctx, "SELECT legal_rep_id_index FROM entities WHERE uscc = ?", uscc).Scan(&idx)
+	if errors.Is(err, sql.ErrNoRows) || idx == "" {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("entity: sharing legal representative: %w", err)
+	}
+	rows, err := s.d.DB.QueryContext(ctx, `SELECT uscc FROM entities WHERE legal_rep_id_index = ? AND uscc <> ?
+		ORDER BY uscc LIMIT 1000`, idx, uscc)
 	if err != nil {
 		return nil, fmt.Errorf("entity: sharing legal representative: %w", err)
 	}
