@@ -19,8 +19,8 @@ type DemoDeps struct {
 	Credit   *credit.Module
 }
 
-// SeedDemo registers sixty businesses of the demo city (the demo
-// enterprise among them, clean), writes a few years of their credit
+// SeedDemo registers sixty businesses of the demo city (and the demo
+// enterprise when the register lacks it), writes a few years of their credit
 // records (annual reports, penalties, inspection findings, complaints),
 // lists some of them, and classifies them all, so that the distribution,
 // the explanations and a trial of a new model have something to show.
@@ -42,10 +42,15 @@ func SeedDemo(ctx context.Context, m *Module, d DemoDeps, enterpriseUSCC string,
 		}
 		return nil
 	}
-	if err := put(entity.Input{USCC: enterpriseUSCC, Name: "云澜味道餐饮有限公司", Type: "有限责任公司", LegalRep: "李娜",
-		Address: "临江区滨江路88号", RegionCode: "990102", Industry: "H6210", CapitalYuan: 5_000_000,
-		EstablishedOn: "2015-04-20", Status: "存续"}); err != nil {
+	// The demo enterprise keeps the entry the demo's register gave it, if any.
+	if b, err := d.Register.BasicOf(ctx, enterpriseUSCC); err != nil {
 		return err
+	} else if b == nil {
+		if err := put(entity.Input{USCC: enterpriseUSCC, Name: "云澜味道餐饮有限公司", Type: "有限责任公司", LegalRep: "李娜",
+			Address: "临江区滨江路88号", RegionCode: "990102", Industry: "H6210", CapitalYuan: 5_000_000,
+			EstablishedOn: "2015-04-20", Status: "存续"}); err != nil {
+			return err
+		}
 	}
 	rec := func(u string, kind credit.Kind, days int) error {
 		in := credit.RecordInput{USCC: u, Kind: kind, DecisionDate: ago(days)}
