@@ -51,6 +51,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return cmdBenchSeed(ctx, args[1:], stdout, stderr)
 		case "views":
 			return cmdBenchViews(ctx, args[1:], stdout, stderr)
+		case "risk":
+			return cmdBenchRisk(ctx, args[1:], stdout, stderr)
 		}
 	}
 	fs := newFlagSet("bench", stderr)

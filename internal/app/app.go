@@ -38,6 +38,7 @@ import (
 	"github.com/yingshang/yingshang/internal/outbox"
 	"github.com/yingshang/yingshang/internal/pii"
 	"github.com/yingshang/yingshang/internal/revision"
+	"github.com/yingshang/yingshang/internal/risk"
 	"github.com/yingshang/yingshang/internal/search"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/warning"
@@ -138,6 +139,7 @@ type App struct {
 	Credit    *credit.Module
 	Warnings  *warning.Module
 	Entities  *entity.Service
+	Risk      *risk.Module
 	Notify    *notify.Service
 	Web       *web.Server
 	// Changes hears, on PostgreSQL, which cached rows other nodes changed.
@@ -319,10 +321,13 @@ func (a *App) build(ctx context.Context) error {
 		Calendar: a.Calendar.Current, Now: cfg.Now}); err != nil {
 		return err
 	}
+	if err := a.buildRisk(ctx); err != nil {
+		return err
+	}
 	caseCredit := &casework.StoreCredit{DB: a.DB, Box: a.Box, Audit: a.Audit, Now: cfg.Now}
 	if a.Casework, err = casework.New(casework.Deps{DB: a.DB, Flow: a.Flow, Org: a.Org, Policy: a.Policy,
 		Audit: a.Audit, Catalog: a.Catalog, Certs: a.Certs.Service, Box: a.Box,
-		Credit: creditChecker{StoreCredit: caseCredit, credit: a.Credit, now: cfg.Now}, Recorder: caseCredit,
+		Credit: creditChecker{StoreCredit: caseCredit, credit: a.Credit, risk: a.Risk, now: cfg.Now}, Recorder: caseCredit,
 		Calendar: a.Calendar.Current, Now: cfg.Now}); err != nil {
 		return err
 	}
@@ -339,7 +344,7 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.buildNotify(); err != nil {
 		return err
 	}
-	modules := []web.Module{work, a.Revisions, a.adminModule(), a.auditModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, a.Warnings, o311, a.Notify}
+	modules := []web.Module{work, a.Revisions, a.adminModule(), a.auditModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, a.Risk, a.Warnings, o311, a.Notify}
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Version: cfg.Version,
@@ -475,6 +480,7 @@ func (a *App) runWorkers(ctx context.Context, wg *sync.WaitGroup) {
 		{"warning sweep", func(ctx context.Context) error { return a.Warnings.Run(ctx, time.Hour) }},
 		{"housekeeping", a.housekeeping},
 		{"audit tree heads", a.signHeads},
+		{"risk classes", func(ctx context.Context) error { return a.Risk.Run(ctx, time.Minute) }},
 	}
 	for _, l := range loops {
 		wg.Add(1)

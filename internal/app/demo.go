@@ -17,6 +17,7 @@ import (
 	"github.com/yingshang/yingshang/internal/ids"
 	"github.com/yingshang/yingshang/internal/knowledge"
 	"github.com/yingshang/yingshang/internal/open311"
+	"github.com/yingshang/yingshang/internal/risk"
 	"github.com/yingshang/yingshang/internal/warning"
 )
 
@@ -73,6 +74,9 @@ func (a *App) SeedDemo(ctx context.Context, now time.Time) (*demo.Seeded, error)
 	}
 	if err := credit.SeedDemoRecords(ctx, a.Credit, seeded.Departments, seeded.Users, demo.EnterpriseUSCC(), now); err != nil {
 		return nil, fmt.Errorf("demo: credit records: %w", err)
+	}
+	if err := risk.SeedDemo(ctx, a.Risk, risk.DemoDeps{Register: a.Entities, Credit: a.Credit}, demo.EnterpriseUSCC(), now); err != nil {
+		return nil, fmt.Errorf("demo: risk classes: %w", err)
 	}
 	if err := knowledge.SeedDemo(ctx, a.KB, seeded.Departments); err != nil {
 		return nil, fmt.Errorf("demo: knowledge base: %w", err)

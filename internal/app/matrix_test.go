@@ -331,6 +331,27 @@ var wildcards = map[string]wildcard{
 		},
 	},
 	"entities/{uscc}": businesses,
+	// A risk class is for supervision staff of the business's region only.
+	"classes/{uscc}": {
+		candidates: func(m *matrix) []candidate {
+			cs := m.rows("SELECT uscc, region_code, region_code FROM risk_classes ORDER BY uscc")
+			return append(cs, candidate{value: otherUSCC, group: "none"})
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.Risk.Explain(m.ctx, a, c.value)
+			return err == nil
+		},
+	},
+	// Model versions are the root region's administrators'.
+	"models/{version}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(version AS TEXT), status, '' FROM risk_models ORDER BY version")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.Risk.GetVersion(m.ctx, a, id(c))
+			return err == nil
+		},
+	},
 	"repairs/{id}": {
 		candidates: func(m *matrix) []candidate {
 			return m.rows("SELECT CAST(id AS TEXT), 'r', region_code FROM credit_repairs ORDER BY id")
