@@ -69,8 +69,8 @@ func (notFound) NotFound() bool { return true }
 
 type stateError struct{ msg string }
 
-func (e stateError) Error() string  { return e.msg }
-func (stateError) Conflict() bool { return true }
+func (e stateError) Error() string { return e.msg }
+func (stateError) Conflict() bool  { return true }
 
 // Register is what the module needs from the register of businesses.
 type Register interface {

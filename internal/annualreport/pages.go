@@ -508,7 +508,6 @@ func (m *Module) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-
 // SubscribedYuan is the subscribed capital in yuan, as the form shows it.
 func (c Contribution) SubscribedYuan() string { return fenText(c.SubscribedFen) }
 

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/yingshang/yingshang/internal/calendar"
+	"github.com/yingshang/yingshang/internal/ids"
+	"github.com/yingshang/yingshang/internal/store"
 )
 
 // Brief is a business as lists of other modules show it.
@@ -46,4 +48,14 @@ func (s *Service) Roster(ctx context.Context, statuses []string, establishedBy c
 		out = append(out, b)
 	}
 	return out, rows.Err()
+}
+
+// ExistsIn is Exists read in db, the caller's transaction: org asks it
+// before linking an enterprise account to a code.
+func (s *Service) ExistsIn(ctx context.Context, db store.IDB, uscc string) (bool, error) {
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM entities WHERE uscc = ?", ids.NormalizeUSCC(uscc)).Scan(&n); err != nil {
+		return false, fmt.Errorf("entity: exists %s: %w", uscc, err)
+	}
+	return n > 0, nil
 }
