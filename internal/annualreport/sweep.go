@@ -215,6 +215,9 @@ func (m *Module) list(ctx context.Context, year int, day calendar.Date, progress
 			ON CONFLICT DO NOTHING`, year, day.String(), res.Listed, store.Time(m.d.Now())); err != nil {
 			return fmt.Errorf("annualreport: sweep %d: %w", year, err)
 		}
+		if res.Listed == 0 {
+			return nil // each listing has its own audit entry in credit
+		}
 		_, err := m.d.Audit.Append(ctx, tx, audit.Entry{ActorName: "system", Action: "annualreport.sweep",
 			ObjectType: "annual_report_year", ObjectID: strconv.Itoa(year), Detail: map[string]any{"listed": res.Listed, "on": day.String()}})
 		return err
