@@ -2,6 +2,11 @@ package app
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -118,6 +123,146 @@ func TestEnterpriseLinkNeedsRegister(t *testing.T) {
 		}
 		if _, err := a.Org.UpdateUser(ctx, a.DB, u.ID, org.UserUpdate{USCC: &unknown}); len(org.FieldErrors(err)) != 1 {
 			t.Errorf("relinked to an unregistered code: %v", err)
+		}
+	})
+}
+
+// session signs username in to srv and returns a client that sends its
+// cookies and does not follow redirects.
+func session(t *testing.T, srv *httptest.Server, username string) func(method, path string, form url.Values) (int, string, string) {
+	t.Helper()
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	do := func(method, path string, form url.Values, cookies []*http.Cookie) *http.Response {
+		var body io.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		}
+		req, _ := http.NewRequest(method, srv.URL+path, body)
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		req.Header.Set("Origin", srv.URL)
+		for _, ck := range cookies {
+			req.AddCookie(ck)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	var cookies []*http.Cookie
+	if username != "" {
+		resp := do("POST", "/signin", url.Values{"username": {username}, "password": {demo.Password}}, nil)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: sign-in %d", username, resp.StatusCode)
+		}
+		cookies = resp.Cookies()
+	}
+	return func(method, path string, form url.Values) (int, string, string) {
+		resp := do(method, path, form, cookies)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("Location"), string(b)
+	}
+}
+
+// The demo's way through an annual report: the sweep lists the demo
+// enterprise, which files late on its phone and applies for removal; the
+// district's market regulation removes it; the public sees only the
+// published figures of a report.
+func TestAnnualReportPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a, err := WithDB(ctx, db, Config{DataDir: t.TempDir(), PasswordParams: &auth.TestPasswordParams, RootRegion: demo.CityCode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.SeedDemo(ctx, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		today := calendar.DateOf(time.Now())
+		year := today.Year() - 1
+		if _, to := a.AnnualReports.Rules().Window(year); !today.After(to) {
+			t.Skip("inside the filing window: the demo's businesses are not listed yet")
+		}
+		if _, err := a.AnnualReports.Sweep(ctx, today, nil); err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(a.Web.Handler())
+		defer srv.Close()
+		ent := session(t, srv, "yunlan_food")
+		ys := strconv.Itoa(year)
+		if code, _, body := ent("GET", "/annual-reports/mine", nil); code != 200 || !strings.Contains(body, "申请移出") || !strings.Contains(body, "市监异〔") {
+			t.Fatalf("my reports: %d %s", code, body)
+		}
+		if code, _, body := ent("GET", "/annual-reports/mine/"+ys, nil); code != 200 || !strings.Contains(body, `name="fig_employees"`) {
+			t.Fatalf("form: %d", code)
+		}
+		form := url.Values{"address": {"云澜市临江区滨江路88号"}, "postcode": {"990102"}, "phone": {"13800000002"},
+			"operating_status": {"开业"}, "con_0_shareholder": {"李娜"}, "con_0_subscribed": {"500000"}, "con_0_paid": {"300000.5"},
+			"con_0_paid_on": {"2020-01-10"}, "con_0_method": {"货币"}, "web_0_kind": {"shop"}, "web_0_name": {""}, "web_0_url": {""}}
+		for _, f := range []string{"employees", "assets", "liabilities", "guarantees", "equity", "revenue", "main_revenue", "profit", "net_profit", "tax"} {
+			form.Set("fig_"+f, "100")
+		}
+		form.Set("pub_employees", "1")
+		bad := url.Values{}
+		for k, v := range form {
+			bad[k] = v
+		}
+		bad.Set("postcode", "12")
+		if code, _, body := ent("POST", "/annual-reports/mine/"+ys, bad); code != 422 || !strings.Contains(body, "邮政编码为6位数字") {
+			t.Errorf("bad postcode: %d", code)
+		}
+		if code, loc, _ := ent("POST", "/annual-reports/mine/"+ys, form); code != 303 || loc != "/annual-reports/mine?ok=filed" {
+			t.Fatalf("late filing: %d %q", code, loc)
+		}
+		rep, err := a.AnnualReports.Get(ctx, auth.System(), demo.EnterpriseUSCC(), year)
+		if err != nil || !rep.Late || rep.Content.Contributions[0].PaidFen != 30000050 || len(rep.Content.Websites) != 0 {
+			t.Fatalf("stored: %+v %v", rep, err)
+		}
+		if code, loc, _ := ent("POST", "/annual-reports/mine/"+ys+"/removal", url.Values{}); code != 303 || loc != "/annual-reports/mine?ok=applied" {
+			t.Fatalf("apply: %d %q", code, loc)
+		}
+		officer := session(t, srv, "approver_scj")
+		code, _, body := officer("GET", "/annual-reports/removals", nil)
+		if code != 200 || !strings.Contains(body, demo.EnterpriseUSCC()) {
+			t.Fatalf("removals: %d", code)
+		}
+		ls, err := a.AnnualReports.Listings(ctx, auth.System(), demo.EnterpriseUSCC())
+		if err != nil || len(ls) != 1 {
+			t.Fatalf("listings: %+v %v", ls, err)
+		}
+		if code, loc, _ := officer("POST", "/annual-reports/removals/"+strconv.FormatInt(ls[0].ID, 10),
+			url.Values{"remove": {"1"}, "decision_no": {"临市监移〔2026〕1号"}}); code != 303 || loc != "/annual-reports/removals?ok=removed" {
+			t.Fatalf("decide: %d %q", code, loc)
+		}
+		st, _ := a.Credit.StateOf(ctx, auth.System(), demo.EnterpriseUSCC(), calendar.Date{})
+		for _, ab := range st.Abnormal {
+			if ab.Reason == "annual_report" && ab.Active {
+				t.Errorf("still listed: %+v", ab)
+			}
+		}
+		// Staff lists and their export.
+		if code, _, body := officer("GET", "/annual-reports?year="+ys+"&filed=0", nil); code != 200 || strings.Contains(body, demo.EnterpriseUSCC()) {
+			t.Errorf("not filed list: %d", code)
+		}
+		if code, _, body := officer("GET", "/annual-reports/export?year="+ys, nil); code != 200 || !strings.HasPrefix(body, "PK") {
+			t.Errorf("export: %d", code)
+		}
+		// The public sees the published figures only.
+		anon := session(t, srv, "")
+		code, _, body = anon("GET", "/api/v1/annual-reports/public/"+entity.DemoUSCC(1)+"/"+ys, nil)
+		if code != 200 || !strings.Contains(body, `"employees":36`) || strings.Contains(body, "revenue") {
+			t.Errorf("public report: %d %s", code, body)
+		}
+		// The business sees its register entry and facts.
+		if code, _, body := ent("GET", "/entities/"+demo.EnterpriseUSCC(), nil); code != 200 || !strings.Contains(body, "从业人数") {
+			t.Errorf("own business page: %d", code)
+		}
+		if code, _, _ := ent("GET", "/entities/"+entity.DemoUSCC(1), nil); code != 404 {
+			t.Errorf("another business's page: %d", code)
 		}
 	})
 }
