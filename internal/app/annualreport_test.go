@@ -18,6 +18,7 @@ import (
 	"github.com/yingshang/yingshang/internal/entity"
 	"github.com/yingshang/yingshang/internal/ids"
 	"github.com/yingshang/yingshang/internal/org"
+	"github.com/yingshang/yingshang/internal/outbox"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/store/storetest"
 )
@@ -263,6 +264,71 @@ func TestAnnualReportPages(t *testing.T) {
 		}
 		if code, _, _ := ent("GET", "/entities/"+entity.DemoUSCC(1), nil); code != 404 {
 			t.Errorf("another business's page: %d", code)
+		}
+	})
+}
+
+// A commitment found false and a closed complaint about a business become
+// credit records once each, whatever the redelivery. The events are
+// handed to the consumers as the outbox would; the rows they read are set
+// as the modules leave them.
+func TestFalseCommitmentAndComplaintRecords(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a, err := WithDB(ctx, db, Config{DataDir: t.TempDir(), PasswordParams: &auth.TestPasswordParams, RootRegion: demo.CityCode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.SeedDemo(ctx, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		c := creditEvents{a: a}
+		var appID int64
+		if err := db.QueryRowContext(ctx, `SELECT id FROM casework_applications WHERE applicant_uscc = ? AND decision = 'approve'
+			ORDER BY id LIMIT 1`, demo.EnterpriseUSCC()).Scan(&appID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `UPDATE casework_applications SET verification_result = 'false', verified_at = ? WHERE id = ?`,
+			store.Time(time.Now()), appID); err != nil {
+			t.Fatal(err)
+		}
+		ev := outbox.Event{ID: 1, Topic: "casework.changed", Payload: []byte(`{"id": ` + strconv.FormatInt(appID, 10) + `, "action": "verify_false"}`)}
+		other := outbox.Event{ID: 2, Topic: "casework.changed", Payload: []byte(`{"id": ` + strconv.FormatInt(appID, 10) + `, "action": "accept"}`)}
+		for _, e := range []outbox.Event{ev, ev, other} {
+			if err := c.falseCommitment(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if recs := recordsOf(t, a, demo.EnterpriseUSCC(), credit.KindFalseCommitment); len(recs) != 1 || !strings.HasPrefix(recs[0].DecisionNo, "承诺不实-") {
+			t.Errorf("false commitment records: %+v", recs)
+		}
+		var orderID int64
+		if err := db.QueryRowContext(ctx, "SELECT id FROM hotline_orders ORDER BY id LIMIT 1").Scan(&orderID); err != nil {
+			t.Fatal(err)
+		}
+		closed := func(typ string) outbox.Event {
+			if _, err := db.ExecContext(ctx, `UPDATE hotline_orders SET order_type = ?, uscc = ?, status = 'closed', closed_at = ? WHERE id = ?`,
+				typ, entity.DemoUSCC(2), store.Time(time.Now()), orderID); err != nil {
+				t.Fatal(err)
+			}
+			return outbox.Event{ID: 3, Topic: "flow.transition", CreatedAt: time.Now(),
+				Payload: []byte(`{"subject_type": "hotline_order", "subject_id": ` + strconv.FormatInt(orderID, 10) + `, "to": "closed"}`)}
+		}
+		if err := c.complaint(ctx, closed("consult")); err != nil {
+			t.Fatal(err)
+		}
+		if recs := recordsOf(t, a, entity.DemoUSCC(2), credit.KindComplaint); len(recs) != 0 {
+			t.Errorf("a consultation became a complaint record: %+v", recs)
+		}
+		e := closed("complaint")
+		for range 2 {
+			if err := c.complaint(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		recs := recordsOf(t, a, entity.DemoUSCC(2), credit.KindComplaint)
+		if len(recs) != 1 || !strings.HasPrefix(recs[0].DecisionNo, "12345-") || recs[0].Public {
+			t.Errorf("complaint records: %+v", recs)
 		}
 	})
 }
