@@ -164,6 +164,11 @@ func (m *Module) formPage(w http.ResponseWriter, r *http.Request) {
 	case !errors.Is(err, ErrNotFound):
 		m.fail(w, r, err)
 		return
+	default:
+		// A first report starts from the registered address.
+		if e, err := m.d.Register.Get(ctx, auth.System(), a.USCC); err == nil {
+			d.C.Address = e.Address
+		}
 	}
 	m.renderForm(w, r, http.StatusOK, d)
 }

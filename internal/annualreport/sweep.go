@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -604,6 +603,3 @@ func (m *Module) NotFiled(ctx context.Context, a *auth.Actor, year int, after st
 	}
 	return out, after, nil
 }
-
-// knownFigure reports whether f is one of Figures.
-func knownFigure(f string) bool { return slices.Contains(Figures, f) }
