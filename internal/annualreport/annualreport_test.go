@@ -55,7 +55,7 @@ func enterprise(code string) *auth.Actor {
 	return &auth.Actor{UserID: 50, Name: "企业", Roles: []auth.Role{auth.RoleEnterprise}, RegionCode: "990102", USCC: code}
 }
 
-func setup(t *testing.T, db *store.DB) *world {
+func setup(t testing.TB, db *store.DB) *world {
 	t.Helper()
 	ctx := context.Background()
 	now := time.Date(2026, 12, 3, 2, 0, 0, 0, time.UTC)
@@ -400,4 +400,31 @@ func TestRulesOverride(t *testing.T) {
 	if _, to := d.Window(2026); to.String() != "2027-06-30" {
 		t.Errorf("national default ends %s", to)
 	}
+}
+
+// A sweep that stopped after the credit module listed a business but before
+// its row named the listing completes the row and lists nobody twice.
+func TestListingResumes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db)
+		ctx := context.Background()
+		w.at(t, "2027-07-01")
+		if _, err := w.credit.ListAsAbnormal(ctx, w.handler, credit.AbnormalInput{USCC: idler, Reason: "annual_report",
+			ListedOn: "2027-07-01", DecisionNo: "市监异〔2027〕000009号"}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := w.m.Sweep(ctx, calendar.NewDate(2027, 7, 1), nil)
+		if err != nil || res.Listed != 2 { // the filer, not filing here, and the late one; the idler was listed already
+			t.Fatalf("sweep: %+v %v", res, err)
+		}
+		var n int
+		db.QueryRow("SELECT COUNT(*) FROM credit_abnormal WHERE uscc = ?", idler).Scan(&n)
+		if n != 1 {
+			t.Errorf("the idler listed %d times", n)
+		}
+		ls, err := w.m.Listings(ctx, auth.System(), idler)
+		if err != nil || len(ls) != 1 || ls[0].AbnormalID == 0 {
+			t.Errorf("the idler's row: %+v %v", ls, err)
+		}
+	})
 }

@@ -179,7 +179,11 @@ func listerActor(dept int64, region string) *auth.Actor {
 		RegionCode: region, DepartmentIDs: []int64{dept}}
 }
 
-// list lists the non-filers of year on the day after the window.
+// list lists the non-filers of year on the day after the window, a page
+// of the register at a time: one transaction writes the page's listing
+// rows (their ids number the decisions), the credit module lists each
+// business in its own, and one more names the listings in the rows. A
+// rerun after a crash finds the rows and completes those not yet named.
 func (m *Module) list(ctx context.Context, year int, day calendar.Date, progress func(SweepResult)) (SweepResult, error) {
 	res := SweepResult{Year: year}
 	_, to := m.d.Rules.Window(year)
@@ -188,23 +192,24 @@ func (m *Module) list(ctx context.Context, year int, day calendar.Date, progress
 	if err != nil {
 		return res, err
 	}
+	// The keeper of each region, found once per sweep.
+	byRegion := map[string]keeperOf{}
 	err = m.owing(ctx, year, func(page []entity.Brief) error {
 		for _, b := range page {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			done, err := m.listOne(ctx, keepers, b, year, listedOn)
-			if err != nil {
-				return err
-			}
-			if done {
-				res.Listed++
+			if _, ok := byRegion[b.RegionCode]; !ok {
+				dept, region, err := m.keeper(ctx, keepers, b.RegionCode)
+				if err != nil {
+					return err
+				}
+				byRegion[b.RegionCode] = keeperOf{dept, region}
 			}
 		}
+		n, err := m.listBatch(ctx, byRegion, page, year, listedOn)
+		res.Listed += n
 		if progress != nil {
 			progress(res)
 		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return res, err
@@ -224,51 +229,102 @@ func (m *Module) list(ctx context.Context, year int, day calendar.Date, progress
 	return res, err
 }
 
-// listOne lists business b for year: the listing row first (its id numbers
-// the decision), then the credit module's listing, then the row names it.
-// A rerun after a crash between the steps finds the row and completes it.
-func (m *Module) listOne(ctx context.Context, keepers []int64, b entity.Brief, year int, listedOn calendar.Date) (bool, error) {
-	dept, region, err := m.keeper(ctx, keepers, b.RegionCode)
-	if err != nil {
-		return false, err
+// keeperOf is the department that lists the businesses of a region.
+type keeperOf struct {
+	dept   int64
+	region string
+}
+
+// listBatch lists the businesses of page for year and returns how many it
+// listed now.
+func (m *Module) listBatch(ctx context.Context, keepers map[string]keeperOf, page []entity.Brief, year int, listedOn calendar.Date) (int, error) {
+	type row struct {
+		id       int64
+		b        entity.Brief
+		decision string
+		abnormal int64
+		dept     int64
 	}
-	var id, abnormal int64
-	var decision string
-	err = m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		err := tx.QueryRowContext(ctx, `SELECT id, abnormal_id, decision_no FROM annual_report_listings WHERE uscc = ? AND year = ?`,
-			b.USCC, year).Scan(&id, &abnormal, &decision)
-		if err == nil || !errors.Is(err, sql.ErrNoRows) {
+	var rows []row
+	err := m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		rows = rows[:0]
+		args := []any{year}
+		for _, b := range page {
+			args = append(args, b.USCC)
+		}
+		found := map[string]row{}
+		q, err := tx.QueryContext(ctx, `SELECT id, uscc, abnormal_id, decision_no FROM annual_report_listings WHERE year = ? AND uscc IN (`+
+			strings.TrimSuffix(strings.Repeat("?, ", len(page)), ", ")+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("annualreport: listings: %w", err)
+		}
+		for q.Next() {
+			var r row
+			if err := q.Scan(&r.id, &r.b.USCC, &r.abnormal, &r.decision); err != nil {
+				q.Close()
+				return err
+			}
+			found[r.b.USCC] = r
+		}
+		q.Close()
+		if err := q.Err(); err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO annual_report_listings (uscc, year, abnormal_id, department_id, region_code,
-			decision_no, listed_on) VALUES (?, ?, 0, ?, ?, '', ?) RETURNING id`, b.USCC, year, dept, b.RegionCode,
-			listedOn.String()).Scan(&id); err != nil {
-			return fmt.Errorf("annualreport: list %s: %w", b.USCC, err)
+		for _, b := range page {
+			r, ok := found[b.USCC]
+			r.b, r.dept = b, keepers[b.RegionCode].dept
+			if !ok {
+				if err := tx.QueryRowContext(ctx, `INSERT INTO annual_report_listings (uscc, year, abnormal_id, department_id, region_code,
+					decision_no, listed_on) VALUES (?, ?, 0, ?, ?, '', ?) RETURNING id`, b.USCC, year, r.dept, b.RegionCode,
+					listedOn.String()).Scan(&r.id); err != nil {
+					return fmt.Errorf("annualreport: list %s: %w", b.USCC, err)
+				}
+				r.decision = fmt.Sprintf("%s〔%d〕%06d号", m.d.Rules.DecisionPrefix, listedOn.Year(), r.id)
+				if _, err := tx.ExecContext(ctx, "UPDATE annual_report_listings SET decision_no = ? WHERE id = ?", r.decision, r.id); err != nil {
+					return err
+				}
+			}
+			if r.abnormal == 0 {
+				rows = append(rows, r)
+			}
 		}
-		decision = fmt.Sprintf("%s〔%d〕%06d号", m.d.Rules.DecisionPrefix, listedOn.Year(), id)
-		_, err = tx.ExecContext(ctx, "UPDATE annual_report_listings SET decision_no = ? WHERE id = ?", decision, id)
-		return err
+		return nil
 	})
-	if err != nil {
-		return false, err
+	if err != nil || len(rows) == 0 {
+		return 0, err
 	}
-	if abnormal != 0 {
-		return false, nil
+	listed := 0
+	for i := range rows {
+		if err := ctx.Err(); err != nil {
+			return listed, err
+		}
+		r := &rows[i]
+		k := keepers[r.b.RegionCode]
+		ab, err := m.d.Credit.ListAsAbnormal(ctx, listerActor(k.dept, k.region), credit.AbnormalInput{USCC: r.b.USCC,
+			Reason: "annual_report", ListedOn: listedOn.String(), DecisionNo: r.decision})
+		var fe *valid.FieldError
+		if errors.As(err, &fe) && fe.Path == "reason" {
+			// Already on the list for not reporting (an earlier year's
+			// listing not yet removed, or this one written before a crash):
+			// name it.
+			ab, err = m.activeListing(ctx, r.b.USCC, listedOn)
+		} else if err == nil {
+			listed++
+		}
+		if err != nil {
+			return listed, fmt.Errorf("annualreport: list %s: %w", r.b.USCC, err)
+		}
+		r.abnormal, r.dept = ab.ID, ab.DepartmentID
 	}
-	ab, err := m.d.Credit.ListAsAbnormal(ctx, listerActor(dept, region), credit.AbnormalInput{USCC: b.USCC, Reason: "annual_report",
-		ListedOn: listedOn.String(), DecisionNo: decision})
-	var fe *valid.FieldError
-	if errors.As(err, &fe) && fe.Path == "reason" {
-		// Already on the list for not reporting (an earlier year's listing
-		// not yet removed, or this one written before a crash): name it.
-		ab, err = m.activeListing(ctx, b.USCC, listedOn)
-	}
-	if err != nil {
-		return false, fmt.Errorf("annualreport: list %s: %w", b.USCC, err)
-	}
-	_, err = m.d.DB.ExecContext(ctx, "UPDATE annual_report_listings SET abnormal_id = ?, department_id = ? WHERE id = ?",
-		ab.ID, ab.DepartmentID, id)
-	return err == nil, err
+	return listed, m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		for _, r := range rows {
+			if _, err := tx.ExecContext(ctx, "UPDATE annual_report_listings SET abnormal_id = ?, department_id = ? WHERE id = ?",
+				r.abnormal, r.dept, r.id); err != nil {
+				return fmt.Errorf("annualreport: list %s: %w", r.b.USCC, err)
+			}
+		}
+		return nil
+	})
 }
 
 // activeListing returns uscc's listing for not reporting in force on day.
