@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -329,6 +330,95 @@ func TestFalseCommitmentAndComplaintRecords(t *testing.T) {
 		recs := recordsOf(t, a, entity.DemoUSCC(2), credit.KindComplaint)
 		if len(recs) != 1 || !strings.HasPrefix(recs[0].DecisionNo, "12345-") || recs[0].Public {
 			t.Errorf("complaint records: %+v", recs)
+		}
+	})
+}
+
+// The facts API: the tax bureau reports what it is the source of, a
+// refused value names its field, the business reads its own as of a date,
+// and a facts file with a bad row stores nothing.
+func TestFactsAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a, err := WithDB(ctx, db, Config{DataDir: t.TempDir(), PasswordParams: &auth.TestPasswordParams, RootRegion: demo.CityCode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seeded, err := a.SeedDemo(ctx, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Org.CreateUser(ctx, a.DB, org.NewUser{Username: "tax_officer", DisplayName: "税务 王芳",
+			Roles: []auth.Role{auth.RoleHandler}, RegionCode: "990100", DepartmentIDs: []int64{seeded.Departments["YL-SW"]},
+			Password: demo.Password}); err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(a.Web.Handler())
+		defer srv.Close()
+		c := &http.Client{}
+		token := func(user string) string {
+			resp, err := c.Post(srv.URL+"/api/v1/sessions", "application/json",
+				strings.NewReader(`{"username": "`+user+`", "password": "`+demo.Password+`"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var out struct {
+				Token string `json:"token"`
+			}
+			json.NewDecoder(resp.Body).Decode(&out)
+			if out.Token == "" {
+				t.Fatalf("%s: no token (%d)", user, resp.StatusCode)
+			}
+			return out.Token
+		}
+		call := func(tok, method, path, ctype, body string) (int, string) {
+			req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+tok)
+			if ctype != "" {
+				req.Header.Set("Content-Type", ctype)
+			}
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(b)
+		}
+		tax, ent := token("tax_officer"), token("yunlan_food")
+		path := "/api/v1/entities/" + demo.EnterpriseUSCC() + "/facts"
+		today := calendar.DateOf(time.Now())
+		yesterday, before := today.AddDays(-1).String(), today.AddDays(-2).String()
+		if code, body := call(tax, "PUT", path, "application/json",
+			`{"facts": [{"name": "tax_paid", "value": "250000.00", "as_of": "`+yesterday+`"}]}`); code != 200 || !strings.Contains(body, `"value":"25000000"`) {
+			t.Errorf("put: %d %s", code, body)
+		}
+		if code, body := call(tax, "PUT", path, "application/json",
+			`{"facts": [{"name": "high_tech", "value": "是", "as_of": "2026-06-30"}]}`); code != 422 || !strings.Contains(body, "body.facts[0].name") {
+			t.Errorf("a fact of another source: %d %s", code, body)
+		}
+		if code, body := call(tax, "PUT", path, "application/json",
+			`{"facts": [{"name": "tax_paid", "value": "0.001", "as_of": "2026-06-30"}]}`); code != 422 || !strings.Contains(body, "body.facts[0].value") {
+			t.Errorf("a bad amount: %d %s", code, body)
+		}
+		if code, _ := call(ent, "PUT", path, "application/json",
+			`{"facts": [{"name": "tax_paid", "value": "1", "as_of": "2026-06-30"}]}`); code != 403 {
+			t.Errorf("the business reports its own tax: %d", code)
+		}
+		if code, body := call(ent, "GET", path+"?as_of="+yesterday, "", ""); code != 200 || !strings.Contains(body, `"value":"25000000"`) {
+			t.Errorf("own facts: %d %s", code, body)
+		}
+		// The day before, the demo's earlier figure (seeded 30 days back).
+		if code, body := call(ent, "GET", path+"?as_of="+before, "", ""); code != 200 || strings.Contains(body, `"value":"25000000"`) ||
+			!strings.Contains(body, `"value":"18600050"`) {
+			t.Errorf("as of the day before: %d %s", code, body)
+		}
+		csv := "统一社会信用代码,指标,数值,截至日期\n" + demo.EnterpriseUSCC() + ",revenue,100,2026-06-30\n" +
+			demo.EnterpriseUSCC() + ",revenue,abc,2026-06-30\n"
+		code, body := call(tax, "POST", "/api/v1/entities/facts/import", "text/csv", csv)
+		if code != 200 || !strings.Contains(body, `"applied":false`) || !strings.Contains(body, `{"row":3,"field":"value"`) {
+			t.Errorf("import: %d %s", code, body)
 		}
 	})
 }
