@@ -409,6 +409,12 @@ func TestListingResumes(t *testing.T) {
 		w := setup(t, db)
 		ctx := context.Background()
 		w.at(t, "2027-07-01")
+		if res, err := w.m.Sweep(ctx, calendar.NewDate(2027, 7, 1), nil); err != nil || !res.Unobserved || res.Listed != 0 {
+			t.Fatalf("a platform that never saw the window lists: %+v %v", res, err)
+		}
+		if err := w.m.ObserveWindow(ctx, 2026, calendar.NewDate(2027, 1, 1)); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := w.credit.ListAsAbnormal(ctx, w.handler, credit.AbnormalInput{USCC: idler, Reason: "annual_report",
 			ListedOn: "2027-07-01", DecisionNo: "市监异〔2027〕000009号"}); err != nil {
 			t.Fatal(err)

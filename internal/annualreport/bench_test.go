@@ -55,6 +55,9 @@ func BenchmarkJulyListing(b *testing.B) {
 	registerMany(b, db, b.N)
 	day := calendar.NewDate(2027, 7, 1)
 	*w.now = day.Start().Add(10 * time.Hour)
+	if err := w.m.ObserveWindow(context.Background(), 2026, calendar.NewDate(2027, 1, 1)); err != nil {
+		b.Fatal(err)
+	}
 	b.ResetTimer()
 	res, err := w.m.Sweep(context.Background(), day, nil)
 	if err != nil || res.Listed < b.N {

@@ -32,6 +32,9 @@ func SeedDemo(ctx context.Context, m *Module, filers ...string) error {
 		back.d.Now = func() time.Time { return to.Start().Add(3 * time.Hour) }
 		m = &back
 	}
+	if err := m.ObserveWindow(ctx, year, from); err != nil {
+		return err
+	}
 	for _, u := range filers {
 		if _, err := m.File(ctx, auth.System(), u, year, DemoContent()); err != nil {
 			return fmt.Errorf("annualreport: seed %s: %w", u, err)

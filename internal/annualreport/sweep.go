@@ -88,22 +88,54 @@ type SweepResult struct {
 	Listed   int `json:"listed"`
 	// Done is true when the year's listing had already run.
 	Done bool `json:"done"`
+	// Unobserved is true when the platform did not run during the year's
+	// filing window, so nobody is listed for it.
+	Unobserved bool `json:"unobserved,omitempty"`
+}
+
+// ObserveWindow records that the businesses could file year's report on
+// the platform. Sweep records it on any day of the window; a city that
+// loads earlier reports, or the demo, records it itself.
+func (m *Module) ObserveWindow(ctx context.Context, year int, day calendar.Date) error {
+	_, err := m.d.DB.ExecContext(ctx, "INSERT INTO annual_report_windows (year, seen_on) VALUES (?, ?) ON CONFLICT DO NOTHING",
+		year, day.String())
+	if err != nil {
+		return fmt.Errorf("annualreport: observe window %d: %w", year, err)
+	}
+	return nil
 }
 
 // Sweep does what day calls for, and is safe to run any number of times
 // on any number of nodes: from RemindDaysBefore days before the window's
 // end to its end, it reminds each business that has not filed, once; from
 // the day after the end, it lists every business that owed the report and
-// did not file (once per business and year; the year is then marked done).
+// did not file (once per business and year; the year is then marked done)
+// — provided the platform ran during the window (ObserveWindow): one
+// started on 1 August lists nobody for the year its businesses reported
+// elsewhere.
 // progress, when set, is told each page.
 func (m *Module) Sweep(ctx context.Context, day calendar.Date, progress func(SweepResult)) (SweepResult, error) {
 	year := ReportYear(day)
 	res := SweepResult{Year: year}
-	_, to := m.d.Rules.Window(year)
+	from, to := m.d.Rules.Window(year)
+	if !day.Before(from) && !day.After(to) {
+		if err := m.ObserveWindow(ctx, year, day); err != nil {
+			return res, err
+		}
+	}
 	switch {
 	case day.After(to):
+		var seen string
+		err := m.d.DB.QueryRowContext(ctx, "SELECT seen_on FROM annual_report_windows WHERE year = ?", year).Scan(&seen)
+		if errors.Is(err, sql.ErrNoRows) {
+			res.Unobserved = true
+			return res, nil
+		}
+		if err != nil {
+			return res, fmt.Errorf("annualreport: sweep %d: %w", year, err)
+		}
 		var ran string
-		err := m.d.DB.QueryRowContext(ctx, "SELECT ran_on FROM annual_report_sweeps WHERE year = ?", year).Scan(&ran)
+		err = m.d.DB.QueryRowContext(ctx, "SELECT ran_on FROM annual_report_sweeps WHERE year = ?", year).Scan(&ran)
 		if err == nil {
 			res.Done = true
 			return res, nil

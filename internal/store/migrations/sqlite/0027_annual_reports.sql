@@ -56,3 +56,10 @@ CREATE TABLE annual_report_sweeps (
 	listed INTEGER NOT NULL,
 	finished_at TIMESTAMP NOT NULL
 );
+-- Filing windows the platform was running in: a year's non-filers are
+-- listed only if its businesses could file here (a platform started after
+-- the window lists nobody for that year).
+CREATE TABLE annual_report_windows (
+	year INTEGER PRIMARY KEY,
+	seen_on TEXT NOT NULL
+);
