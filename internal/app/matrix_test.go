@@ -23,7 +23,6 @@ import (
 	"github.com/yingshang/yingshang/internal/casework"
 	"github.com/yingshang/yingshang/internal/certificate"
 	"github.com/yingshang/yingshang/internal/demo"
-	"github.com/yingshang/yingshang/internal/entity"
 	"github.com/yingshang/yingshang/internal/hotline"
 	"github.com/yingshang/yingshang/internal/ids"
 	"github.com/yingshang/yingshang/internal/notify"
@@ -54,6 +53,8 @@ var publicRoutes = map[string]bool{
 	"GET /bundles": true, "GET /bundles/{code}": true, "GET /apply": true, "GET /apply/{code}": true,
 	"GET /open311/{file}": true, "GET /open311/v2/{file}": true, "POST /open311/v2/{file}": true, "GET /open311/v2/services/{file}": true,
 	"GET /open311/v2/requests/{file}": true, "GET /open311/v2/tokens/{file}": true,
+	"GET /credit/assets/credit.css": true, "GET /credit/public": true, "GET /credit/public/{uscc}": true,
+	"GET /credit/verify/{token}": true, "GET /api/v1/credit/public/{uscc}": true, "GET /api/v1/credit/reports/verify/{token}": true,
 	"GET /api/v1/annual-reports/public/{uscc}/{year}": true,
 }
 
@@ -305,8 +306,28 @@ var wildcards = map[string]wildcard{
 		},
 	},
 	"entities/{uscc}": businesses,
-	"check/{uscc}":    businesses,
-	"checks/{uscc}":   businesses,
+	"repairs/{id}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), 'r', region_code FROM credit_repairs ORDER BY id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.Credit.GetRepair(m.ctx, a, id(c))
+			return err == nil
+		},
+	},
+	"reports/{id}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), 'r', '' FROM credit_reports ORDER BY id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.Credit.GetReport(m.ctx, a, id(c))
+			return err == nil
+		},
+	},
+	"public/{uscc}": free("not-a-code"),
+	"files/{n}":     free("0"),
+	"check/{uscc}":  businesses,
+	"checks/{uscc}": businesses,
 
 	"annual-reports/{uscc}": reportingBusinesses,
 	"removals/{id}":         removalListings,
@@ -314,7 +335,6 @@ var wildcards = map[string]wildcard{
 	"mine/{year}":           free(reportYear()),
 	"removals/{year}":       free(reportYear()),
 	"{uscc}/{year}":         free(reportYear()),
-	"public/{uscc}":         free(entity.DemoUSCC(1), otherUSCC),
 
 	"sessions/{id}": {
 		candidates: func(m *matrix) []candidate {
