@@ -27,3 +27,15 @@ test('an enterprise\'s pages fit a phone: my cases, a bundle application form, c
   await pub.context.close();
   await context.close();
 });
+
+test('an enterprise\'s annual reports and its register entry fit a phone', async () => {
+  const { context, page } = await open('yunlan_food');
+  await check(page, '/annual-reports/mine', 'enterprise-annual-reports');
+  const [form] = await hrefs(page, /^\/annual-reports\/mine\/\d{4}$/);
+  assert.ok(form, 'the page links the report form');
+  await check(page, form, 'enterprise-annual-report-form');
+  const [mine] = await hrefs(page, /^\/entities\/[0-9A-Z]{18}$/);
+  assert.ok(mine, 'the navigation links the business page');
+  await check(page, mine, 'enterprise-business');
+  await context.close();
+});

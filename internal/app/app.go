@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/yingshang/yingshang/internal/annualreport"
 	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/calendar"
@@ -144,6 +145,9 @@ type App struct {
 	Web       *web.Server
 	// Changes hears, on PostgreSQL, which cached rows other nodes changed.
 	Changes *cluster.Listener
+
+	// AnnualReports are the businesses' annual reports (年度报告).
+	AnnualReports *annualreport.Module
 }
 
 // staffHomes are the start pages of staff roles: the hotline's workspaces
@@ -308,7 +312,8 @@ func (a *App) build(ctx context.Context) error {
 	}
 	a.Outbox.Subscribe(hotline.TopicTransfer110, a.Hotline.Deliver110)
 	work.Own(a.Hotline)
-	if a.Entities, err = entity.New(entity.Deps{DB: a.DB, Box: a.Box, Policy: a.Policy, Now: cfg.Now}); err != nil {
+	if a.Entities, err = entity.New(entity.Deps{DB: a.DB, Box: a.Box, Policy: a.Policy, Now: cfg.Now,
+		DepartmentCode: a.departmentCode}); err != nil {
 		return err
 	}
 	if a.Credit, err = credit.New(credit.Deps{DB: a.DB, Org: a.Org, Policy: a.Policy, Audit: a.Audit,
@@ -344,7 +349,11 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.buildNotify(); err != nil {
 		return err
 	}
-	modules := []web.Module{work, a.Revisions, a.adminModule(), a.auditModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, a.Risk, a.Warnings, o311, a.Notify}
+	if err := a.buildAnnualReports(); err != nil {
+		return err
+	}
+	a.subscribeReminders()
+	modules := []web.Module{work, a.Revisions, a.adminModule(), a.auditModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, a.Risk, a.Warnings, o311, a.Notify, a.AnnualReports}
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Version: cfg.Version,
@@ -481,6 +490,7 @@ func (a *App) runWorkers(ctx context.Context, wg *sync.WaitGroup) {
 		{"housekeeping", a.housekeeping},
 		{"audit tree heads", a.signHeads},
 		{"risk classes", func(ctx context.Context) error { return a.Risk.Run(ctx, time.Minute) }},
+		{"annual reports", a.sweepAnnualReports},
 	}
 	for _, l := range loops {
 		wg.Add(1)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/yingshang/yingshang/internal/annualreport"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/casework"
 	"github.com/yingshang/yingshang/internal/catalog"
@@ -44,6 +45,11 @@ func (a *App) Empty(ctx context.Context) error {
 // and leave the same audit trail as real work.
 func (a *App) SeedDemo(ctx context.Context, now time.Time) (*demo.Seeded, error) {
 	d := demo.Deps{DB: a.DB, Org: a.Org, Audit: a.Audit}
+	// The register first: enterprise accounts link only to registered
+	// businesses.
+	if err := entity.SeedDemo(ctx, a.Entities, demo.EnterpriseUSCC()); err != nil {
+		return nil, fmt.Errorf("demo: register: %w", err)
+	}
 	seeded, err := demo.Seed(ctx, d)
 	if err != nil {
 		return nil, err
@@ -77,6 +83,9 @@ func (a *App) SeedDemo(ctx context.Context, now time.Time) (*demo.Seeded, error)
 	}
 	if err := risk.SeedDemo(ctx, a.Risk, risk.DemoDeps{Register: a.Entities, Credit: a.Credit}, demo.EnterpriseUSCC(), now); err != nil {
 		return nil, fmt.Errorf("demo: risk classes: %w", err)
+	}
+	if err := annualreport.SeedDemo(ctx, a.AnnualReports, entity.DemoUSCC(1), entity.DemoUSCC(2)); err != nil {
+		return nil, fmt.Errorf("demo: annual reports: %w", err)
 	}
 	if err := knowledge.SeedDemo(ctx, a.KB, seeded.Departments); err != nil {
 		return nil, fmt.Errorf("demo: knowledge base: %w", err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/yingshang/yingshang/internal/annualreport"
 	"github.com/yingshang/yingshang/internal/app"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/calendar"
@@ -56,6 +57,7 @@ var publicRoutes = map[string]bool{
 	"GET /hotline/track/{token}": true, "POST /hotline/track/{token}/{action}": true, "GET /hotline/track/{token}/photos/{n}": true,
 	"GET /credit/assets/credit.css": true, "GET /credit/public": true, "GET /credit/public/{uscc}": true,
 	"GET /credit/verify/{token}": true, "GET /api/v1/credit/public/{uscc}": true, "GET /api/v1/credit/reports/verify/{token}": true,
+	"GET /api/v1/annual-reports/public/{uscc}/{year}": true,
 }
 
 // matrix is the demo platform seen by every demo account and by anonymous
@@ -384,6 +386,13 @@ var wildcards = map[string]wildcard{
 	"check/{uscc}":  businesses,
 	"checks/{uscc}": businesses,
 
+	"annual-reports/{uscc}": reportingBusinesses,
+	"removals/{id}":         removalListings,
+	"listings/{id}":         removalListings,
+	"mine/{year}":           free(reportYear()),
+	"removals/{year}":       free(reportYear()),
+	"{uscc}/{year}":         free(reportYear()),
+
 	"sessions/{id}": {
 		candidates: func(m *matrix) []candidate {
 			return m.rows("SELECT CAST(id AS TEXT), 's', '' FROM sessions ORDER BY id")
@@ -455,6 +464,35 @@ var businesses = wildcard{
 		return err == nil
 	},
 }
+
+// reportingBusinesses are the businesses of the register, whose annual
+// reports staff read and a business reads its own.
+var reportingBusinesses = wildcard{
+	candidates: func(m *matrix) []candidate {
+		cs := m.rows("SELECT uscc, uscc, '' FROM entities ORDER BY uscc")
+		return append(cs, candidate{value: otherUSCC, group: "other"})
+	},
+	readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+		_, err := m.a.AnnualReports.Listings(m.ctx, a, c.value)
+		return err == nil
+	},
+}
+
+// removalListings are the annual-report listings, decided only by their
+// department, and one that does not exist.
+var removalListings = wildcard{
+	candidates: func(m *matrix) []candidate {
+		cs := m.rows("SELECT CAST(id AS TEXT), 'l', region_code FROM annual_report_listings ORDER BY id")
+		return append(cs, candidate{value: "999999", group: "none"})
+	},
+	readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+		ls, err := m.a.AnnualReports.PendingRemovals(m.ctx, a, 0, 1000)
+		return err == nil && slices.ContainsFunc(ls, func(l annualreport.Listing) bool { return strconv.FormatInt(l.ID, 10) == c.value })
+	},
+}
+
+// reportYear is the year whose annual report is due now.
+func reportYear() string { return strconv.Itoa(time.Now().Year() - 1) }
 
 // otherUSCC is a valid code of a business the demo does not know.
 var otherUSCC = "91990103MA01YL9B0" + string(ids.USCCCheck("91990103MA01YL9B0"))

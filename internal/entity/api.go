@@ -130,5 +130,6 @@ func (s *Service) Mount(srv *web.Server) error {
 		}
 		return &importOutput{Body: *rep}, nil
 	})
-	return nil
+	s.mountFacts(srv)
+	return s.mountPages(srv)
 }

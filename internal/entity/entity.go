@@ -28,6 +28,7 @@ import (
 	"github.com/yingshang/yingshang/internal/pii"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/valid"
+	"github.com/yingshang/yingshang/internal/web"
 )
 
 // ObjectKind is the authorisation kind of the register's entries.
@@ -104,11 +105,19 @@ type Deps struct {
 	Box    *pii.Box
 	Policy *auth.Policy
 	Now    func() time.Time
+	// Catalogue declares the facts departments share; nil is the
+	// embedded default (facts.go).
+	Catalogue *Catalogue
+	// DepartmentCode names a department by its code, to match it with the
+	// sources the catalogue declares; without it only the system actor
+	// writes facts.
+	DepartmentCode func(ctx context.Context, id int64) (string, error)
 }
 
 // Service is the register.
 type Service struct {
-	d Deps
+	d   Deps
+	srv *web.Server
 }
 
 // New returns the register, registering its kind with the policy.

@@ -10,6 +10,7 @@
 package org
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -97,6 +98,10 @@ type Service struct {
 	// Password is the argon2id cost for new password hashes; zero means
 	// auth.DefaultPasswordParams. Tests lower it.
 	Password auth.PasswordParams
+	// Registered reports whether the register of businesses holds uscc,
+	// read in db (the caller's transaction); enterprise accounts are linked
+	// only to registered businesses (link.go). The app sets it.
+	Registered func(ctx context.Context, db store.IDB, uscc string) (bool, error)
 
 	mu    sync.Mutex
 	depts map[int64]cachedDepartment // see Department

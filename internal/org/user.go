@@ -229,6 +229,9 @@ func (s *Service) CreateUser(ctx context.Context, tx store.IDB, in NewUser) (*Us
 		if err := pf.check(ctx, tx, &pr); err != nil {
 			return err
 		}
+		if err := s.checkRegistered(ctx, tx, &pf, &pr); err != nil {
+			return err
+		}
 		if usernamePattern.MatchString(username) {
 			n, err := tx.NewSelect().Model((*userRow)(nil)).Where("username = ?", username).Count(ctx)
 			if err != nil {
@@ -347,6 +350,9 @@ func (s *Service) UpdateUser(ctx context.Context, tx store.IDB, id int64, up Use
 		pf.normalize()
 		var pr problems
 		if err := pf.check(ctx, tx, &pr); err != nil {
+			return err
+		}
+		if err := s.checkRegistered(ctx, tx, &pf, &pr); err != nil {
 			return err
 		}
 		if len(pr) > 0 {
