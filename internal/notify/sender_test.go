@@ -167,6 +167,7 @@ func TestTopicsMatchModules(t *testing.T) {
 		{notify.TopicCertUsed, certificate.TopicUsed},
 		{notify.TopicCertVerification, certificate.TopicVerificationAsked},
 		{notify.TopicFlowEscalated, flow.TopicEscalated},
+		{notify.TopicFlowSupervised, flow.TopicSupervised},
 		{notify.TopicFlowTransition, flow.TopicTransition},
 		{"hotline_order", hotline.Kind},
 	} {
