@@ -551,8 +551,18 @@ func (s *seeder) finish(ctx context.Context) error {
 			}
 		}
 	}
-	if _, err := db.ExecContext(ctx, "ANALYZE"); err != nil {
-		return fmt.Errorf("seed: analyze: %w", err)
+	// On PostgreSQL, VACUUM as well: a bulk load leaves the visibility map
+	// empty, so no index-only scan is possible until autovacuum's insert
+	// threshold catches up, and the bounded counts (up to 1,001 index
+	// entries) would read hundreds of heap pages instead: the approver's
+	// application count took 100–600 ms on a freshly seeded 1,000,000 and
+	// 1–7 ms after VACUUM. A database that has run for a while is vacuumed.
+	stmt := "ANALYZE"
+	if db.Kind() == store.Postgres {
+		stmt = "VACUUM (ANALYZE)"
+	}
+	if _, err := db.ExecContext(ctx, stmt); err != nil {
+		return fmt.Errorf("seed: %s: %w", stmt, err)
 	}
 	fmt.Fprintf(s.w, "\rseeded %d orders and %d applications in %s\n", s.o.Orders, s.o.Applications, time.Since(s.start).Round(time.Second))
 	return nil
