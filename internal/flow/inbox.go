@@ -252,29 +252,35 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
 }
 
-// Owned returns the cases owned by user (their applications and requests),
-// open ones first by deadline, then finished ones newest first, with the
-// total for paging. Citizens and enterprises follow their own cases here.
-func (e *Engine) Owned(ctx context.Context, userID int64, limit, offset int) ([]InboxItem, int, error) {
+// Owned returns one page of the cases owned by user (their applications
+// and requests), newest first, and where it ends: a keyset page by id (the
+// index on owner and id), with a count bounded at store.CountBound.
+// Citizens and enterprises follow their own cases here.
+func (e *Engine) Owned(ctx context.Context, userID int64, limit int, after store.Cursor) ([]InboxItem, Page, error) {
 	if userID <= 0 {
-		return nil, 0, nil
+		return nil, Page{}, nil
 	}
 	if limit <= 0 {
 		limit = 50
 	}
-	limit, offset = min(limit, 500), max(offset, 0)
-	var total int
-	// "<> 0" lets the partial index on owner_user_id serve both queries.
-	if err := e.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM flow_instances WHERE owner_user_id = ? AND owner_user_id <> 0", userID).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("flow: owned: %w", err)
+	limit = min(limit, 500)
+	var pg Page
+	var err error
+	// "<> 0" lets the partial index on (owner_user_id, id) serve both queries.
+	if pg.Count, err = store.CountUpTo(ctx, e.db, "SELECT id FROM flow_instances WHERE owner_user_id = ? AND owner_user_id <> 0 ORDER BY id DESC", userID); err != nil {
+		return nil, Page{}, fmt.Errorf("flow: owned: %w", err)
 	}
-	items, err := e.items(ctx, e.db, "SELECT "+instanceCols+` FROM flow_instances WHERE owner_user_id = ? AND owner_user_id <> 0
-		ORDER BY (status = 'done'), (state_due_at IS NULL), state_due_at, id DESC LIMIT ? OFFSET ?`,
-		[]any{userID, limit, offset}, e.now())
+	ks, kargs := store.Before("", "id", after)
+	items, err := e.items(ctx, e.db, "SELECT "+instanceCols+" FROM flow_instances WHERE owner_user_id = ? AND owner_user_id <> 0 AND "+ks+
+		" ORDER BY id DESC LIMIT ?", append(append([]any{userID}, kargs...), limit+1), e.now())
 	if err != nil {
-		return nil, 0, fmt.Errorf("flow: owned: %w", err)
+		return nil, Page{}, fmt.Errorf("flow: owned: %w", err)
 	}
-	return items, total, nil
+	if len(items) > limit {
+		items = items[:limit]
+		pg.Next = store.Cursor{ID: items[limit-1].ID}
+	}
+	return items, pg, nil
 }
 
 // OverdueDays returns the working days by which due has passed as of now,

@@ -129,13 +129,18 @@ func (m *Module) supervisionPage(w http.ResponseWriter, r *http.Request) {
 
 func (m *Module) myPage(w http.ResponseWriter, r *http.Request) {
 	a := auth.FromContext(r.Context())
-	items, total, err := m.d.Flow.Owned(r.Context(), a.UserID, pageSize, web.Offset(r, pageSize))
+	after, err := web.Cursor(r, "after")
+	if err != nil {
+		m.s.Error(w, r, http.StatusBadRequest, "web.problem.400")
+		return
+	}
+	items, pg, err := m.d.Flow.Owned(r.Context(), a.UserID, pageSize, after)
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
 	m.s.Render(w, r, "inbox/my.html", listData{Rows: m.rows(r.Context(), i18n.LangFrom(r.Context()), items),
-		Pager: web.Paginate(r, total, pageSize)})
+		Pager: web.KeysetPager(r, "after", pg.Count, pg.Next.String())})
 }
 
 // caseData is what the case page renders.

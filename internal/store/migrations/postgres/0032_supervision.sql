@@ -54,3 +54,7 @@ CREATE TABLE supervision_sequences (
 	year TEXT PRIMARY KEY,
 	last BIGINT NOT NULL
 );
+
+-- A person's own cases newest first, paged by keyset on id (issue 11).
+DROP INDEX flow_instances_owner;
+CREATE INDEX flow_instances_owner ON flow_instances (owner_user_id, id) WHERE owner_user_id <> 0;
