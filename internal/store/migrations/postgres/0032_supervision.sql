@@ -58,3 +58,7 @@ CREATE TABLE supervision_sequences (
 -- A person's own cases newest first, paged by keyset on id (issue 11).
 DROP INDEX flow_instances_owner;
 CREATE INDEX flow_instances_owner ON flow_instances (owner_user_id, id) WHERE owner_user_id <> 0;
+
+-- Working copies of knowledge articles, most recently changed first, paged
+-- by keyset on (updated_at, id) (issue 11).
+CREATE INDEX kb_articles_updated ON kb_articles (updated_at, id);
