@@ -58,7 +58,7 @@ key=$(sed -n 's/.*Open311 api_key: *//p' "$work/demo.log" | tr -d '[:space:]')
 # A guide and a certificate to verify, found as a visitor and a citizen would.
 guide=$(curl -fsS "$base/catalog" | grep -o '/catalog/items/[^"?]*' | head -1)
 jar="$work/cookies"
-curl -fsS -c "$jar" -o /dev/null -H "Origin: $base" --data 'username=zhangsan&password=yingshang-demo' "$base/signin" || true
+curl -fsS -c "$jar" -o /dev/null -H "Origin: $base" --data 'username=zhangsan&password=Yunlan%402026' "$base/signin" || true
 cert=$(curl -fsS -b "$jar" "$base/my/certificates" | grep -o '/certificates/[0-9]*' | head -1 || true)
 verify=""
 [ -n "$cert" ] && verify=$(curl -fsS -b "$jar" "$base$cert" | grep -o '/verify/[A-Za-z0-9_-]*' | head -1 || true)
