@@ -186,7 +186,7 @@ func (m *Module) sentence(ctx context.Context, r *Record) string {
 	case KindUrge:
 		return fmt.Sprintf("督办人员%s向%s催办：%s", r.CreatedByName, dept, r.Body)
 	case KindOrder:
-		return fmt.Sprintf("督办人员%s向%s发出督办单%s，要求于%s前反馈。督办事由：%s", r.CreatedByName, dept, r.Number,
+		return fmt.Sprintf("督办人员%s向%s发出督办单%s，要求最迟于%s反馈。督办事由：%s", r.CreatedByName, dept, r.Number,
 			r.AnswerDue.In(cst).Format("2006年1月2日"), r.Body)
 	case KindComment:
 		return fmt.Sprintf("督办人员%s提出督办意见：%s", r.CreatedByName, r.Body)

@@ -584,7 +584,7 @@ func (s *Service) supervised(ctx context.Context, e outbox.Event) ([]Message, er
 		bodyEn = fmt.Sprintf("A supervisor reminds you of case “%s” (%s); please handle it without delay.", in.Title, ref)
 	case r.Kind == "order":
 		title, titleEn = fmt.Sprintf("督办单%s：%s", r.Number, ref), fmt.Sprintf("Supervision order %s: %s", r.Number, ref)
-		body = fmt.Sprintf("督办人员就办件“%s”（%s）发出督办单%s，请于%s前反馈办理情况。", in.Title, ref, r.Number, r.AnswerDue)
+		body = fmt.Sprintf("督办人员就办件“%s”（%s）发出督办单%s，请最迟于%s反馈办理情况。", in.Title, ref, r.Number, r.AnswerDue)
 		bodyEn = fmt.Sprintf("A supervisor issued supervision order %s on case “%s” (%s); answer by %s.", r.Number, in.Title, ref, r.AnswerDue)
 	case r.Kind == "comment":
 		title, titleEn = "督办意见："+ref, "Supervisor's comment: "+ref
