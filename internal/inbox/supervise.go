@@ -197,9 +197,9 @@ func (m *Module) sentence(ctx context.Context, r *Record) string {
 	return r.Body
 }
 
-// mayAct reports whether a may supervise case in: a supervisor who may read
-// the case's subject through its module. A case a may not read is not
-// found; a reader who is not a supervisor is refused.
+// superviseCase reads case id for supervisor a: a case whose subject a may
+// not read through its module is not found (so its existence is not
+// disclosed); a reader who is not a supervisor is refused.
 func (m *Module) superviseCase(ctx context.Context, a *auth.Actor, id int64) (*flow.Instance, error) {
 	in, _, err := m.loadCase(ctx, a, strconv.FormatInt(id, 10))
 	if err != nil {
@@ -283,7 +283,7 @@ func (r *Record) event() map[string]any {
 	return e
 }
 
-// load reads record id.
+// loadRecord reads record id, without any check of who asks.
 func (m *Module) loadRecord(ctx context.Context, db store.IDB, id int64) (*Record, error) {
 	r, err := scanRecord(store.QueryRow(ctx, db, "SELECT "+recordCols+" FROM supervision_records WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
