@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,6 +36,8 @@ type Config struct {
 	PprofAddr      string        // YS_PPROF_ADDR: where to serve net/http/pprof; empty: nowhere
 	MetricsAddr    string        // YS_METRICS_ADDR: listen address serving only /metrics
 	MetricsToken   string        // YS_METRICS_TOKEN: bearer token for /metrics on the main address
+	CreditLimit    int           // YS_CREDIT_PUBLIC_LIMIT: anonymous credit queries per address per window
+	CreditWindow   time.Duration // YS_CREDIT_PUBLIC_WINDOW: the window of that limit
 
 	envErr error // an environment variable that could not be read
 }
@@ -65,6 +68,16 @@ func (c *Config) flags(fs *flag.FlagSet, defaultAddr, defaultDataDir string) {
 	fs.StringVar(&c.Webhook110Key, "webhook-110-secret", env("YS_WEBHOOK_110_SECRET", ""), "HMAC key shared with 110 (env YS_WEBHOOK_110_SECRET)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("YS_METRICS_ADDR", ""), "listen address serving only /metrics, for scrapers; keep it private (env YS_METRICS_ADDR; default: none)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", env("YS_METRICS_TOKEN", ""), "bearer token letting scrapers read /metrics on the main address (env YS_METRICS_TOKEN; default: /metrics not served there)")
+	limit, err := strconv.Atoi(env("YS_CREDIT_PUBLIC_LIMIT", "30"))
+	if err != nil || limit <= 0 {
+		c.envErr = fmt.Errorf("YS_CREDIT_PUBLIC_LIMIT: a positive number is required")
+	}
+	fs.IntVar(&c.CreditLimit, "credit-public-limit", limit, "anonymous credit queries (信用公示) one client address may make per --credit-public-window (env YS_CREDIT_PUBLIC_LIMIT)")
+	window, err := time.ParseDuration(env("YS_CREDIT_PUBLIC_WINDOW", "1m"))
+	if err != nil || window <= 0 {
+		c.envErr = fmt.Errorf("YS_CREDIT_PUBLIC_WINDOW: a positive duration is required")
+	}
+	fs.DurationVar(&c.CreditWindow, "credit-public-window", window, "the window of --credit-public-limit (env YS_CREDIT_PUBLIC_WINDOW)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", env("YS_PPROF_ADDR", ""), "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060, for profiling under load; never expose it (env YS_PPROF_ADDR)")
 	fs.BoolVar(&c.Workers, "workers", env("YS_WORKERS", "true") != "false", "run the timer and outbox workers in this process (env YS_WORKERS)")
 }

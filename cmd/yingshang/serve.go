@@ -82,6 +82,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		BaseURL: cfg.BaseURL, CertificateKey: cfg.CertKey, AuditKey: cfg.AuditKey, AuditHeadInterval: cfg.AuditInterval, SMSURL: cfg.SMSURL, SMSSecret: cfg.SMSSecret,
 		Webhook110: cfg.Webhook110, Webhook110Secret: cfg.Webhook110Key,
 		MetricsAddr: cfg.MetricsAddr, MetricsToken: cfg.MetricsToken,
+		CreditPublicLimit: cfg.CreditLimit, CreditPublicWindow: cfg.CreditWindow,
 		Logger: log, Version: version})
 	if err != nil {
 		ln.Close()

@@ -89,6 +89,11 @@ type Config struct {
 	// MetricsToken, when set, also serves /metrics on Addr to requests
 	// with "Authorization: Bearer <token>"; empty keeps it off Addr.
 	MetricsToken string
+	// CreditPublicLimit is how many anonymous credit queries (信用公示) one
+	// client address may make per CreditPublicWindow; 0 keeps the
+	// module's defaults (30 a minute).
+	CreditPublicLimit  int
+	CreditPublicWindow time.Duration
 	// PasswordParams overrides the argon2id cost (tests use cheaper ones).
 	PasswordParams *auth.PasswordParams
 	// NoChangeListener keeps Serve from listening for other nodes' changes
@@ -145,6 +150,7 @@ var publicLinks = []web.NavLink{
 	{Path: "/catalog", Key: "catalog.nav.catalog"},
 	{Path: "/faq", Key: "knowledge.nav.faq"},
 	{Path: "/hotline/ranking", Key: "hotline.nav.ranking"},
+	{Path: "/credit/public", Key: "credit.nav.public"},
 }
 
 // New opens and migrates the database and builds every service. Close
@@ -284,7 +290,9 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	if a.Credit, err = credit.New(credit.Deps{DB: a.DB, Org: a.Org, Policy: a.Policy, Audit: a.Audit,
-		Calendar: a.Calendar.Current, Now: cfg.Now}); err != nil {
+		Calendar: a.Calendar.Current, Now: cfg.Now, Register: a.Entities, Signer: signer,
+		Verifier: certificate.NewKeyRing(signer.PublicKey()), BaseURL: cfg.BaseURL,
+		PublicLimit: cfg.CreditPublicLimit, PublicWindow: cfg.CreditPublicWindow}); err != nil {
 		return err
 	}
 	caseCredit := &casework.StoreCredit{DB: a.DB, Box: a.Box, Audit: a.Audit, Now: cfg.Now}
@@ -439,6 +447,7 @@ func (a *App) runWorkers(ctx context.Context, wg *sync.WaitGroup) {
 		{"flow timers", func(ctx context.Context) error { return a.Flow.Run(ctx, 15*time.Second) }},
 		{"outbox", func(ctx context.Context) error { return a.Outbox.Run(ctx, 2*time.Second) }},
 		{"shortfall sweep", func(ctx context.Context) error { return a.Casework.Run(ctx, time.Minute) }},
+		{"credit repair reminders", func(ctx context.Context) error { return a.Credit.RunReminders(ctx, time.Hour) }},
 		{"housekeeping", a.housekeeping},
 		{"audit tree heads", a.signHeads},
 	}

@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/casework"
 	"github.com/yingshang/yingshang/internal/catalog"
 	"github.com/yingshang/yingshang/internal/certificate"
 	"github.com/yingshang/yingshang/internal/credit"
 	"github.com/yingshang/yingshang/internal/demo"
+	"github.com/yingshang/yingshang/internal/entity"
 	"github.com/yingshang/yingshang/internal/hotline"
+	"github.com/yingshang/yingshang/internal/ids"
 	"github.com/yingshang/yingshang/internal/knowledge"
 	"github.com/yingshang/yingshang/internal/open311"
 )
@@ -64,6 +67,12 @@ func (a *App) SeedDemo(ctx context.Context, now time.Time) (*demo.Seeded, error)
 	if err := credit.SeedDemo(ctx, a.Credit, seeded.Departments); err != nil {
 		return nil, fmt.Errorf("demo: credit: %w", err)
 	}
+	if err := a.seedDemoRegister(ctx); err != nil {
+		return nil, fmt.Errorf("demo: register: %w", err)
+	}
+	if err := credit.SeedDemoRecords(ctx, a.Credit, seeded.Departments, seeded.Users, demo.EnterpriseUSCC(), now); err != nil {
+		return nil, fmt.Errorf("demo: credit records: %w", err)
+	}
 	if err := knowledge.SeedDemo(ctx, a.KB, seeded.Departments); err != nil {
 		return nil, fmt.Errorf("demo: knowledge base: %w", err)
 	}
@@ -77,4 +86,26 @@ func (a *App) SeedDemo(ctx context.Context, now time.Time) (*demo.Seeded, error)
 		return nil, fmt.Errorf("demo: open311 key: %w", err)
 	}
 	return seeded, nil
+}
+
+// seedDemoRegister writes the register entries of the demo's businesses
+// with credit information (the demo enterprise and two others).
+func (a *App) seedDemoRegister(ctx context.Context) error {
+	rep := "99010219800512342"
+	for _, in := range []entity.Input{
+		{USCC: demo.EnterpriseUSCC(), Name: "云澜味道餐饮有限公司", Type: "有限责任公司", LegalRep: "李娜",
+			LegalRepID: rep + string(ids.CitizenIDCheck(rep)), Address: "云澜市临江区滨江路88号", RegionCode: "990102",
+			Industry: "H6210", CapitalYuan: 2000000, EstablishedOn: "2018-05-20", Status: "存续", Scope: "餐饮服务；食品销售"},
+		{USCC: credit.DemoBusinesses.Store, Name: "临江区青禾便利店", Type: "个体工商户", LegalRep: "王青禾",
+			Address: "云澜市临江区青禾街12号", RegionCode: "990102", Industry: "F5212", CapitalYuan: 50000,
+			EstablishedOn: "2020-09-01", Status: "存续"},
+		{USCC: credit.DemoBusinesses.Trading, Name: "云澜恒远商贸有限公司", Type: "有限责任公司", LegalRep: "赵远",
+			Address: "云澜市青山区工业大道3号", RegionCode: "990103", Industry: "F5191", CapitalYuan: 1000000,
+			EstablishedOn: "2016-03-15", Status: "存续"},
+	} {
+		if _, _, err := a.Entities.Put(ctx, auth.System(), in); err != nil {
+			return fmt.Errorf("%s: %w", in.USCC, err)
+		}
+	}
+	return nil
 }

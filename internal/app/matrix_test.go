@@ -52,6 +52,8 @@ var publicRoutes = map[string]bool{
 	"GET /bundles": true, "GET /bundles/{code}": true, "GET /apply": true, "GET /apply/{code}": true,
 	"GET /open311/{file}": true, "GET /open311/v2/{file}": true, "POST /open311/v2/{file}": true, "GET /open311/v2/services/{file}": true,
 	"GET /open311/v2/requests/{file}": true, "GET /open311/v2/tokens/{file}": true,
+	"GET /credit/assets/credit.css": true, "GET /credit/public": true, "GET /credit/public/{uscc}": true,
+	"GET /credit/verify/{token}": true, "GET /api/v1/credit/public/{uscc}": true, "GET /api/v1/credit/reports/verify/{token}": true,
 }
 
 // matrix is the demo platform seen by every demo account and by anonymous
@@ -311,8 +313,28 @@ var wildcards = map[string]wildcard{
 		},
 	},
 	"entities/{uscc}": businesses,
-	"check/{uscc}":    businesses,
-	"checks/{uscc}":   businesses,
+	"repairs/{id}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), 'r', region_code FROM credit_repairs ORDER BY id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.Credit.GetRepair(m.ctx, a, id(c))
+			return err == nil
+		},
+	},
+	"reports/{id}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), 'r', '' FROM credit_reports ORDER BY id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.Credit.GetReport(m.ctx, a, id(c))
+			return err == nil
+		},
+	},
+	"public/{uscc}": free("not-a-code"),
+	"files/{n}":     free("0"),
+	"check/{uscc}":  businesses,
+	"checks/{uscc}": businesses,
 
 	"sessions/{id}": {
 		candidates: func(m *matrix) []candidate {

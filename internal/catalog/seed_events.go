@@ -45,7 +45,7 @@ const (
 	ItemMedicalNewborn     = "990100-GG-801" // 新生儿城乡居民医保参保登记
 	ItemMedicalRetire      = "990100-GG-802" // 职工医保退休人员待遇核定
 	ItemHousehold          = "990100-GG-901" // 出生登记（申报户口）
-	ItemSeal               = "990100-GG-902" // 印章刻制备案
+	ItemSeal               = "990100-BA-902" // 印章刻制备案 (行政备案: BA)
 	ItemVaccination        = "990100-GG-102" // 预防接种证办理
 	ItemBirthCertificate   = "990100-GG-101" // 出生医学证明签发 (SeedDemo)
 	ItemRoadFreightLicence = "990100-XK-501" // 道路货物运输经营许可

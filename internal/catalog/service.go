@@ -75,6 +75,9 @@ func (m *Module) Create(ctx context.Context, a *auth.Actor, d Draft) (*Item, err
 	if err != nil {
 		return nil, err
 	}
+	if err := checkCodeLetters(&d); err != nil {
+		return nil, err
+	}
 	if d.Rule != nil {
 		d.Rule.Version = 1
 	}
@@ -185,6 +188,11 @@ func (m *Module) update(ctx context.Context, a *auth.Actor, id int64, d Draft, r
 	if old.Version > 0 && d.Code != old.Code {
 		return nil, &FieldError{Path: "code", Message: "已发布过的事项不能修改编码 (the code of a published item cannot change)"}
 	}
+	if old.Version == 0 {
+		if err := checkCodeLetters(&d); err != nil {
+			return nil, err
+		}
+	}
 	if d.Rule != nil {
 		d.Rule.Version = max(old.RuleVersion, 1)
 		if old.RuleExpr != "" && old.RuleExpr != d.Rule.Expr {
@@ -276,6 +284,11 @@ func (m *Module) Publish(ctx context.Context, a *auth.Actor, id int64, rowVersio
 		}
 		if err := check(&it.Draft, it.RegionCode, true); err != nil {
 			return err
+		}
+		if it.Version == 0 {
+			if err := checkCodeLetters(&it.Draft); err != nil {
+				return err
+			}
 		}
 		if err := m.checkRule(ctx, &it.Draft, true); err != nil {
 			return err

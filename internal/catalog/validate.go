@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/yingshang/yingshang/internal/ids"
 )
 
 var (
@@ -97,6 +99,8 @@ func check(d *Draft, region string, complete bool) error {
 		p.Add("code", "事项编码格式应为“行政区划代码-类别字母-序号”，如 990102-XK-001 (code must look like 990102-XK-001)")
 	case region != "" && !strings.HasPrefix(d.Code, region+"-"):
 		p.Add("code", "事项编码须以主管部门所在行政区划代码 %s 开头 (code must begin with the department's region %s)", region, region)
+	default:
+		checkCodeParts(d, &p)
 	}
 	text("name", d.Name, 200, true)
 	text("short_name", d.ShortName, 100, false)
@@ -243,4 +247,29 @@ func checkFields(p *problems, d *Draft) {
 			}
 		}
 	}
+}
+
+// checkCodeParts adds to p what is wrong with the region part of d's code
+// (see ItemCode): it must be a GB/T 2260 code.
+func checkCodeParts(d *Draft, p *problems) {
+	if c, err := ParseItemCode(d.Code); err != nil && c.Region != "" && ids.ValidateRegionCode(c.Region) != nil {
+		p.Add("code", "事项编码的行政区划代码 %s 不是有效的 GB/T 2260 代码 (region %s is not a GB/T 2260 code)", c.Region, c.Region)
+	}
+}
+
+// checkCodeLetters refuses a code whose letters are not those of d's type
+// (see ItemCode). It applies to codes still being chosen — a new item, a
+// draft never published — and not to the code of a published item, which
+// never changes: codes published before the letters were checked stay
+// valid, so no stored code has to be migrated.
+func checkCodeLetters(d *Draft) error {
+	c, err := ParseItemCode(d.Code)
+	if err != nil || !d.Type.Valid() {
+		return nil // the code's shape and the type are reported by check
+	}
+	if c.Letters != d.Type.Letters() {
+		return &FieldError{Path: "code", Message: fmt.Sprintf("%s事项的编码类别字母应为 %s (a %s item's code carries the letters %s)",
+			d.Type.Name(), d.Type.Letters(), d.Type, d.Type.Letters())}
+	}
+	return nil
 }

@@ -77,7 +77,7 @@ type checksOutput struct {
 func (m *Module) Mount(s *web.Server) error {
 	m.s = s
 	m.registerAPI(s)
-	return nil
+	return m.mountPages(s)
 }
 
 func (m *Module) registerAPI(s *web.Server) {

@@ -22,6 +22,7 @@ import (
 	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/calendar"
+	"github.com/yingshang/yingshang/internal/certificate"
 	"github.com/yingshang/yingshang/internal/org"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/valid"
@@ -70,12 +71,28 @@ type Deps struct {
 	// Rules are the province's rules; nil means the national defaults.
 	Rules *Rules
 	Now   func() time.Time
+	// Register is the register of businesses (internal/entity): the staff
+	// file and the public query show a business's entry and search by name.
+	Register Register
+	// Signer signs the 专用信用报告 and Verifier checks them (the
+	// e-certificates' key and key ring); without them no report is issued.
+	Signer   certificate.Signer
+	Verifier certificate.Verifier
+	// BaseURL is the public address written into a report's QR code;
+	// empty uses the request's host.
+	BaseURL string
+	// PublicLimit is how many public credit queries one client address may
+	// make per PublicWindow (defaults 30 per minute).
+	PublicLimit  int
+	PublicWindow time.Duration
 }
 
 // Module is the credit service and its API.
 type Module struct {
 	d Deps
 	s *web.Server
+	// public limits the anonymous queries per client address.
+	public *limiter
 }
 
 // New checks d and returns the module, registering its kind with the
@@ -94,10 +111,21 @@ func New(d Deps) (*Module, error) {
 		official := calendar.New(calendar.Official())
 		d.Calendar = func() *calendar.Calendar { return official }
 	}
+	if d.Verifier == nil {
+		if es, ok := d.Signer.(*certificate.Ed25519Signer); ok {
+			d.Verifier = certificate.NewKeyRing(es.PublicKey())
+		}
+	}
+	if d.PublicLimit <= 0 {
+		d.PublicLimit = 30
+	}
+	if d.PublicWindow <= 0 {
+		d.PublicWindow = time.Minute
+	}
 	if err := d.Policy.Register(ObjectKind, PolicyRules()); err != nil {
 		return nil, fmt.Errorf("credit: %w", err)
 	}
-	return &Module{d: d}, nil
+	return &Module{d: d, public: newLimiter(d.PublicLimit, d.PublicWindow)}, nil
 }
 
 // PolicyRules is the policy of credit information: every department's

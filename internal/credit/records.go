@@ -57,6 +57,9 @@ type Record struct {
 	RepairableFrom *string `json:"repairable_from"`
 	// Public says whether the record is shown on the day asked about.
 	Public bool `json:"public"`
+	// RepairedOn is the day a repair was granted (信用修复): the record is
+	// shown up to that day and not after.
+	RepairedOn *string `json:"repaired_on"`
 
 	terms Terms
 }
@@ -214,13 +217,13 @@ func (m *Module) AddRecord(ctx context.Context, a *auth.Actor, in RecordInput) (
 }
 
 const recordCols = `id, uscc, kind, department_id, region_code, decision_no, decision_date, published_on, withdrawn_on,
-	legal_basis, content, penalty`
+	legal_basis, content, penalty, repaired_on`
 
 func (m *Module) scanRecord(r interface{ Scan(...any) error }, asOf calendar.Date) (*Record, error) {
 	var rec Record
-	var pub, wd, pen sql.NullString
+	var pub, wd, pen, rep sql.NullString
 	if err := r.Scan(&rec.ID, &rec.USCC, &rec.Kind, &rec.DepartmentID, &rec.RegionCode, &rec.DecisionNo, &rec.DecisionDate,
-		&pub, &wd, &rec.LegalBasis, &rec.Content, &pen); err != nil {
+		&pub, &wd, &rec.LegalBasis, &rec.Content, &pen, &rep); err != nil {
 		return nil, err
 	}
 	if pen.Valid && pen.String != "" {
@@ -235,6 +238,8 @@ func (m *Module) scanRecord(r interface{ Scan(...any) error }, asOf calendar.Dat
 	published, withdrawn := scanDate(pub), scanDate(wd)
 	decided, _ := calendar.ParseDate(rec.DecisionDate)
 	rec.terms = m.d.Rules.TermsOf(m.d.Calendar(), rec.Kind, rec.Penalty, decided, published, withdrawn)
+	rec.terms = repairedTerms(rec.terms, scanDate(rep))
+	rec.RepairedOn = datePtr(scanDate(rep))
 	rec.PublishedOn, rec.WithdrawnOn = datePtr(published), datePtr(withdrawn)
 	rec.PublishBy, rec.PublicUntil, rec.RepairableFrom = datePtr(rec.terms.PublishBy), datePtr(rec.terms.Until), datePtr(rec.terms.RepairableFrom)
 	rec.Public = rec.terms.ShownOn(published, asOf)

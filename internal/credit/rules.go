@@ -46,6 +46,13 @@ type Rules struct {
 	// WithdrawWithin is the working days to withdraw a changed or revoked
 	// decision.
 	WithdrawWithin int `json:"withdraw_within_working_days"`
+	// RepairDecideWithin is the working days the record's department has
+	// to decide an application for credit repair (市场监督管理信用修复管理办法
+	// 第十二条: 15 working days from receipt).
+	RepairDecideWithin int `json:"repair_decide_within_working_days"`
+	// ReportPeriod is the period a 专用信用报告 covers by default, ending on
+	// the day it is issued.
+	ReportPeriod calendar.Period `json:"report_period"`
 	// AbnormalToSerious: listed as abnormal this long and not removed →
 	// 严重违法失信名单.
 	AbnormalToSerious calendar.Period `json:"abnormal_to_serious"`
@@ -120,6 +127,12 @@ func (r *Rules) validate() error {
 	}
 	if r.PublishWithin <= 0 || r.PublishWithinMarket <= 0 || r.WithdrawWithin <= 0 {
 		return fmt.Errorf("credit: rules: publication limits must be positive")
+	}
+	if r.RepairDecideWithin <= 0 {
+		return fmt.Errorf("credit: rules: repair_decide_within_working_days must be positive")
+	}
+	if err := r.ReportPeriod.Validate(); err != nil {
+		return fmt.Errorf("credit: rules: report_period: %w", err)
 	}
 	for purpose, c := range r.Checks {
 		for _, v := range []string{c.Serious, c.Abnormal} {

@@ -47,6 +47,15 @@ func parentOf(code string) string {
 }
 
 // defaultCategories is the tree a new installation starts with.
+//
+// GB/T 39666-2020 (政府热线服务分类与代码) defines the national tree, but
+// the reference (../shared/reference/hotline-12345.md) gives only its shape
+// — six-digit codes, two digits per level — not its codes and names, and
+// the seeds do not give them either. So no code below is the standard's:
+// the whole tree is a local one in the standard's shape, and none of its
+// codes is claimed as national. When the standard's first two levels are
+// at hand they replace the domains and fields here, and the matters a city
+// adds stay marked as local additions.
 var defaultCategories = []Category{
 	{Code: "010000", Name: "城乡建设", NameEn: "Urban and rural construction"},
 	{Code: "010100", Name: "市容环卫", NameEn: "City appearance and sanitation"},

@@ -458,8 +458,7 @@ func (m *Module) visitLinkPage(w http.ResponseWriter, r *http.Request) {
 		}
 		f := r.PostForm
 		_, err := m.VisitByLink(r.Context(), tok, VisitInput{Solved: f.Get("solved") == "1",
-			Satisfaction: Satisfaction(f.Get("satisfaction")), Reasonable: f.Get("satisfaction") == string(Dissatisfied) && f.Get("reasonable") == "1",
-			Note: f.Get("note")})
+			Satisfaction: Satisfaction(f.Get("satisfaction")), Note: f.Get("note")})
 		if fes := FieldErrors(err); len(fes) > 0 {
 			for _, fe := range fes {
 				d.Errors[fe.Name] = fe.Message

@@ -54,6 +54,10 @@ func (m *Module) VisitByLink(ctx context.Context, token string, in VisitInput) (
 	if !ok {
 		return nil, ErrNotFound
 	}
+	// Whether a dissatisfaction was reasonable, and so whether the order is
+	// redone, is judged by the centre (issue 12), never by the caller's own
+	// link: the caller rates, the centre decides.
+	in.Reasonable = false
 	return m.Visit(ctx, citizenVisitor(), id, in)
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/yingshang/yingshang/internal/casework"
 	"github.com/yingshang/yingshang/internal/certificate"
+	"github.com/yingshang/yingshang/internal/credit"
 	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/hotline"
 	"github.com/yingshang/yingshang/internal/notify"
@@ -168,6 +169,8 @@ func TestTopicsMatchModules(t *testing.T) {
 		{notify.TopicCertVerification, certificate.TopicVerificationAsked},
 		{notify.TopicFlowEscalated, flow.TopicEscalated},
 		{notify.TopicFlowSupervised, flow.TopicSupervised},
+		{notify.TopicCreditRepairable, credit.TopicRepairable},
+		{notify.TopicCreditDecided, credit.TopicRepairDecided},
 		{notify.TopicFlowTransition, flow.TopicTransition},
 		{"hotline_order", hotline.Kind},
 	} {

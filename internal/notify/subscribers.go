@@ -70,6 +70,8 @@ func (s *Service) builders() map[string]builder {
 		TopicCertRevoked:      s.certificate,
 		TopicCertUsed:         s.certificateUsed,
 		TopicCertVerification: s.verification,
+		TopicCreditRepairable: s.creditRepair,
+		TopicCreditDecided:    s.creditRepair,
 	}
 	if s.d.Hotline != nil {
 		m[TopicHotlineReplied] = s.hotlineReplied

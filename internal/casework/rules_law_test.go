@@ -1,0 +1,146 @@
+package casework_test
+
+// The application clocks as the workflow ships them, each test naming its
+// source and stating the expected dates literally (the world's clock starts
+// on Monday 2026-11-02 10:00 CST; 行政许可法 第八十二条: limits are working
+// days). .ci/mutants checks that a change to any of them fails here.
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/yingshang/yingshang/internal/calendar"
+	"github.com/yingshang/yingshang/internal/casework"
+	"github.com/yingshang/yingshang/internal/flow"
+	"github.com/yingshang/yingshang/internal/store"
+	"github.com/yingshang/yingshang/internal/store/storetest"
+)
+
+func cstDay(t time.Time) string { return t.In(calendar.CST).Format("2006-01-02") }
+
+func (w *world) instance(app *casework.Application) *flow.Instance {
+	w.t.Helper()
+	in, err := w.eng.Instance(context.Background(), app.InstanceID)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return in
+}
+
+// 行政许可法 第三十二条: the window decides on intake (受理, 不予受理 or
+// 补正) promptly; the platform gives it 1 working day, and the item's
+// promised limit (承诺时限, 5 working days for 食品经营许可 here) starts
+// after it: the whole case is due in 1 + 5 working days.
+func TestIntakeLimitIsOneWorkingDay(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db)
+		app := must(t)(w.m.Submit(context.Background(), w.a("ent"), foodInput()))
+		in := w.instance(app)
+		if got := cstDay(in.StateDueAt); got != "2026-11-03" {
+			t.Errorf("intake due %s, want 2026-11-03 (1 working day)", got)
+		}
+		if got := cstDay(in.DueAt); got != "2026-11-10" {
+			t.Errorf("case due %s, want 2026-11-10 (1 + 5 working days)", got)
+		}
+		app = must(t)(w.m.Accept(context.Background(), w.a("clerk"), app.ID, ""))
+		if got := cstDay(w.instance(app).StateDueAt); got != "2026-11-09" {
+			t.Errorf("review due %s, want 2026-11-09 (5 working days promised, from the day after 受理)", got)
+		}
+	})
+}
+
+// 行政许可法 第三十二条 (补正 told once and completely) and the rule that the
+// time the applicant takes to correct is not counted: asked before intake
+// on Monday 11-02 and corrected on Monday 11-09, the case's due date moves
+// by the 5 working days paused, from 11-10 to 11-17.
+func TestIntakeCorrectionPausesTheClock(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db)
+		ctx := context.Background()
+		app := must(t)(w.m.Submit(ctx, w.a("ent"), foodInput()))
+		app = must(t)(w.m.RequestCorrection(ctx, w.a("clerk"), app.ID, "平面图未标注面积", ""))
+		if app.Status != casework.StatusIntakeCorrection {
+			t.Fatalf("status %s, want intake_correction", app.Status)
+		}
+		w.now = time.Date(2026, 11, 9, 2, 0, 0, 0, time.UTC) // Monday 11-09 10:00 CST
+		app = must(t)(w.m.Resubmit(ctx, w.a("ent"), app.ID, map[int]*casework.Upload{2: upload("平面图-标注.pdf")}, "已补正"))
+		if got := cstDay(w.instance(app).DueAt); got != "2026-11-17" {
+			t.Errorf("case due after the intake correction %s, want 2026-11-17 (paused 11-03 … 11-09)", got)
+		}
+	})
+}
+
+// 补正 during review pauses the review clock: review due Monday 11-09 (5
+// working days from 受理 on 11-02), correction asked Tuesday 11-03 10:00
+// and made Tuesday 11-10 10:00: 5 working days paused, due Monday 11-16.
+func TestReviewCorrectionPausesTheClock(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db)
+		ctx := context.Background()
+		app := must(t)(w.m.Submit(ctx, w.a("ent"), foodInput()))
+		app = must(t)(w.m.Accept(ctx, w.a("clerk"), app.ID, ""))
+		w.now = time.Date(2026, 11, 3, 2, 0, 0, 0, time.UTC)
+		app = must(t)(w.m.RequestCorrection(ctx, w.a("han"), app.ID, "管理制度缺少签章", ""))
+		w.now = time.Date(2026, 11, 10, 2, 0, 0, 0, time.UTC)
+		app = must(t)(w.m.Resubmit(ctx, w.a("ent"), app.ID, map[int]*casework.Upload{3: upload("制度-签章.pdf")}, "已补正"))
+		in := w.instance(app)
+		if got := cstDay(in.StateDueAt); got != "2026-11-16" {
+			t.Errorf("review due after correction %s, want 2026-11-16", got)
+		}
+		if got := cstDay(in.DueAt); got != "2026-11-17" {
+			t.Errorf("case due after correction %s, want 2026-11-17", got)
+		}
+	})
+}
+
+// Extensions (行政许可法 第四十二条 allows one, approved by the agency's
+// head): today the platform caps an application's extension at its promised
+// limit, 5 working days for 食品经营许可; 6 is refused.
+func TestExtensionCapIsThePromisedLimit(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db)
+		ctx := context.Background()
+		app := must(t)(w.m.Submit(ctx, w.a("ent"), foodInput()))
+		app = must(t)(w.m.Accept(ctx, w.a("clerk"), app.ID, ""))
+		ask := func(days int) error {
+			return db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+				_, err := w.eng.RequestExtension(ctx, tx, app.InstanceID, days, "需现场核查", w.a("han"))
+				return err
+			})
+		}
+		if err := ask(6); err == nil {
+			t.Error("an extension of 6 working days was accepted, want at most the promised 5")
+		}
+		if err := ask(5); err != nil {
+			t.Errorf("an extension of 5 working days: %v", err)
+		}
+	})
+}
+
+// 容缺受理: the applicant promises the missing material by a date; the
+// platform takes dates within 60 days (Submit on Monday 11-02 10:00:
+// 2027-01-01 is in, 2027-01-02 is out).
+func TestShortfallDueWithin60Days(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db)
+		ctx := context.Background()
+		promise := func(due string) casework.SubmitInput {
+			in := foodInput()
+			in.Materials[3] = casework.MaterialInput{Name: "管理制度", Shortfall: true}
+			in.ShortfallDue = due
+			return in
+		}
+		if _, err := w.m.Submit(ctx, w.a("ent"), promise("2027-01-02")); !strings.Contains(strings.Join(paths(err), " "), "shortfall_due") {
+			t.Errorf("shortfall due in 61 days: %v, want refused on shortfall_due", err)
+		}
+		app := must(t)(w.m.Submit(ctx, w.a("ent"), promise("2027-01-01")))
+		if got := cstDay(app.ShortfallDue); got != "2027-01-01" {
+			t.Errorf("shortfall due %s, want 2027-01-01", got)
+		}
+		if _, err := w.m.AcceptWithShortfall(ctx, w.a("clerk"), app.ID, "2027-01-02", ""); err == nil {
+			t.Error("the window set a shortfall date 61 days ahead")
+		}
+	})
+}
