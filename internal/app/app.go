@@ -137,6 +137,7 @@ type App struct {
 	Hotline   *hotline.Module
 	KB        *knowledge.Module
 	Casework  *casework.Module
+	Inbox     *inbox.Module // the inbox, supervision by hand
 	Credit    *credit.Module
 	Warnings  *warning.Module
 	Entities  *entity.Service
@@ -270,6 +271,7 @@ func (a *App) build(ctx context.Context) error {
 	a.Revisions = revision.NewPages(a.DB, revision.Store{Now: cfg.Now})
 	a.Search = &search.Index{}
 	work := inbox.New(inbox.Deps{DB: a.DB, Flow: a.Flow, Org: a.Org, Policy: a.Policy, Audit: a.Audit, Now: cfg.Now})
+	a.Inbox = work
 	if a.Catalog, err = catalog.New(catalog.Deps{DB: a.DB, Org: a.Org, Policy: a.Policy, Audit: a.Audit,
 		Search: a.Search, Revisions: a.Revisions, Now: cfg.Now}); err != nil {
 		return err

@@ -124,7 +124,8 @@ func TestDemoAccountsLandHome(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		msgs, total, err := a.Notify.List(ctx, &auth.Actor{UserID: sup.ID, Roles: sup.Roles, RegionCode: sup.RegionCode}, notify.Query{Limit: 100})
+		msgs, pg, err := a.Notify.List(ctx, &auth.Actor{UserID: sup.ID, Roles: sup.Roles, RegionCode: sup.RegionCode}, notify.Query{Limit: 100})
+		total := pg.Count
 		escalations := 0
 		for _, m := range msgs {
 			if m.Topic == "flow.escalated" {

@@ -96,6 +96,9 @@ func (a *App) SeedDemo(ctx context.Context, now time.Time) (*demo.Seeded, error)
 	if err := warning.SeedDemo(ctx, a.Warnings, demo.EnterpriseUSCC(), "990102"); err != nil {
 		return nil, fmt.Errorf("demo: warnings: %w", err)
 	}
+	if err := a.Inbox.SeedDemo(ctx, seeded.Users["supervisor"], "督办 钱峰", demo.CityCode); err != nil {
+		return nil, fmt.Errorf("demo: supervision: %w", err)
+	}
 	if seeded.Open311Key, err = open311.DemoAPIKey(ctx, a.DB, a.Org, a.Auth, demo.CityCode); err != nil {
 		return nil, fmt.Errorf("demo: open311 key: %w", err)
 	}

@@ -218,6 +218,15 @@ var wildcards = map[string]wildcard{
 		},
 	},
 	"applications/{id}": applications,
+	"records/{record}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), kind, region_code FROM supervision_records ORDER BY id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.Inbox.Record(m.ctx, a, id(c))
+			return err == nil
+		},
+	},
 	"cross-region/{id}": applications,
 	"certificates/{id}": {
 		candidates: func(m *matrix) []candidate {

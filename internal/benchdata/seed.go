@@ -352,7 +352,8 @@ func (s *seeder) instance(ctx context.Context, def *flow.Definition, in *flow.In
 	}
 	ws, wdue := def.Waits(in)
 	for _, w := range ws {
-		if err := s.add(ctx, "flow_instance_waits", waitCols, []any{w.Kind, w.Role, w.Ref, wdue, in.ID, in.SubjectType}); err != nil {
+		if err := s.add(ctx, "flow_instance_waits", waitCols, []any{w.Kind, w.Role, w.Ref, wdue, in.ID, in.SubjectType,
+			in.Status == flow.StatusPaused}); err != nil {
 			return err
 		}
 	}
@@ -365,7 +366,7 @@ var (
 		"due_at", "paused_at", "paused_from", "finished_at", "escalation_level", "extended_days", "row_version"}
 	histCols  = []string{"id", "instance_id", "action", "from_state", "to_state", "actor_id", "actor_name", "inputs", "comment", "created_at"}
 	timerCols = []string{"id", "instance_id", "kind", "state", "level", "fire_at", "fired_at", "held"}
-	waitCols  = []string{"kind", "role", "ref", "due_at", "instance_id", "subject_type"}
+	waitCols  = []string{"kind", "role", "ref", "due_at", "instance_id", "subject_type", "paused"}
 )
 
 // applications writes applications cloned from the demo's, each with a
@@ -449,7 +450,8 @@ func (s *seeder) applications(ctx context.Context) error {
 			Status: flow.Status(s.instT.str(in, "status")), StateDueAt: s.instT.time(in, "state_due_at"), DueAt: s.instT.time(in, "due_at")}
 		ws, wdue := def.Waits(fi)
 		for _, w := range ws {
-			if err := s.add(ctx, "flow_instance_waits", waitCols, []any{w.Kind, w.Role, w.Ref, wdue, instID, fi.SubjectType}); err != nil {
+			if err := s.add(ctx, "flow_instance_waits", waitCols, []any{w.Kind, w.Role, w.Ref, wdue, instID, fi.SubjectType,
+				fi.Status == flow.StatusPaused}); err != nil {
 				return err
 			}
 		}
@@ -549,8 +551,18 @@ func (s *seeder) finish(ctx context.Context) error {
 			}
 		}
 	}
-	if _, err := db.ExecContext(ctx, "ANALYZE"); err != nil {
-		return fmt.Errorf("seed: analyze: %w", err)
+	// On PostgreSQL, VACUUM as well: a bulk load leaves the visibility map
+	// empty, so no index-only scan is possible until autovacuum's insert
+	// threshold catches up, and the bounded counts (up to 1,001 index
+	// entries) would read hundreds of heap pages instead: the approver's
+	// application count took 100–600 ms on a freshly seeded 1,000,000 and
+	// 1–7 ms after VACUUM. A database that has run for a while is vacuumed.
+	stmt := "ANALYZE"
+	if db.Kind() == store.Postgres {
+		stmt = "VACUUM (ANALYZE)"
+	}
+	if _, err := db.ExecContext(ctx, stmt); err != nil {
+		return fmt.Errorf("seed: %s: %w", stmt, err)
 	}
 	fmt.Fprintf(s.w, "\rseeded %d orders and %d applications in %s\n", s.o.Orders, s.o.Applications, time.Since(s.start).Round(time.Second))
 	return nil

@@ -451,6 +451,9 @@ func (d viewData) ActionName(key string) string {
 	case "extension_decide":
 		return "延期审批"
 	}
+	if d.Def != nil {
+		return d.Def.ActionLabel(key, "zh") // the engine's own entries (督办单, 催办, …)
+	}
 	return key
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/web"
 )
 
@@ -29,9 +30,14 @@ type mineOutput struct {
 	Body struct {
 		Certificates []Certificate `json:"certificates"`
 		Uses         []UseRecord   `json:"uses" doc:"Every use of these certificates by a department, newest first"`
-		UsesTotal    int           `json:"uses_total"`
+		UsesTotal    int           `json:"uses_total" doc:"Uses in all, counted up to 1001 (1001 means more than 1000)"`
+		UsesNext     string        `json:"uses_next_cursor,omitempty" doc:"Pass as uses_cursor for the next page of uses; absent on the last page"`
 		Consents     []Consent     `json:"consents"`
 	}
+}
+
+type mineInput struct {
+	UsesCursor string `query:"uses_cursor" maxLength:"42" doc:"uses_next_cursor of the answer before; empty for the newest uses"`
 }
 
 func (m *Module) registerAPI(s *web.Server) {
@@ -53,19 +59,25 @@ func (m *Module) registerAPI(s *web.Server) {
 		OperationID: "my-certificates", Method: http.MethodGet, Path: web.APIPrefix + "/certificates/mine",
 		Summary: "My certificates", Description: "The caller's own certificates (as a person or for their enterprise), the log of their use by departments and the consents given.",
 		Tags: []string{"certificate"}, Security: web.Secured(), Errors: []int{401, 403},
-	}, func(ctx context.Context, _ *struct{}) (*mineOutput, error) {
+	}, func(ctx context.Context, in *mineInput) (*mineOutput, error) {
 		a, err := s.Actor(ctx, auth.RoleCitizen, auth.RoleEnterprise)
 		if err != nil {
 			return nil, err
+		}
+		after, err := store.ParseCursor(in.UsesCursor)
+		if err != nil {
+			return nil, huma.Error400BadRequest("uses_cursor 无效 (malformed cursor)")
 		}
 		out := &mineOutput{}
 		b := &out.Body
 		if b.Certificates, _, err = m.Held(ctx, a, Query{Limit: 200}); err != nil {
 			return nil, s.Problem(ctx, err)
 		}
-		if b.Uses, b.UsesTotal, err = m.Uses(ctx, a, 200, 0); err != nil {
+		uses, pg, err := m.Uses(ctx, a, 200, after)
+		if err != nil {
 			return nil, s.Problem(ctx, err)
 		}
+		b.Uses, b.UsesTotal, b.UsesNext = uses, pg.Count, pg.Next.String()
 		if b.Consents, err = m.Consents(ctx, a); err != nil {
 			return nil, s.Problem(ctx, err)
 		}

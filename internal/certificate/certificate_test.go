@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -508,8 +509,8 @@ func TestUseNeedsConsentAndIsLogged(t *testing.T) {
 			t.Errorf("use for a foreign department: %v", err)
 		}
 		// The holder sees the use; other holders do not.
-		uses, total, err := w.m.Uses(ctx, &auth.Actor{UserID: w.users["ent"], Roles: []auth.Role{auth.RoleEnterprise}, USCC: uscc}, 20, 0)
-		if err != nil || total != 1 || uses[0].ApplicationRef != "YL2026-0042" || uses[0].DepartmentID != w.deptB || uses[0].ActorName != "hbn" {
+		uses, pg, err := w.m.Uses(ctx, &auth.Actor{UserID: w.users["ent"], Roles: []auth.Role{auth.RoleEnterprise}, USCC: uscc}, 20, store.Cursor{})
+		if total := pg.Count; err != nil || total != 1 || uses[0].ApplicationRef != "YL2026-0042" || uses[0].DepartmentID != w.deptB || uses[0].ActorName != "hbn" {
 			t.Fatalf("holder's use log: %v %d %+v", err, total, uses)
 		}
 		if _, page := w.get(t, ent, "/my/certificates"); !strings.Contains(page, "YL2026-0042") || !strings.Contains(page, "部门B") {
@@ -742,6 +743,43 @@ func TestVerifyPageCacheFollowsTheCertificate(t *testing.T) {
 		}
 		if v := verdict(); v != "revoked" {
 			t.Errorf("after revoke: %s, want revoked", v)
+		}
+	})
+}
+
+// TestIssuedPages pages a department's issued certificates newest first by
+// keyset: the pages meet without a gap or a repeat, the count is the whole
+// list's, and another department sees none of them.
+func TestIssuedPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db)
+		var want []int64
+		for range 5 {
+			want = append([]int64{w.issueLicence(w.handlerA).ID}, want...)
+		}
+		var got []int64
+		var after store.Cursor
+		for page := 0; page < 5; page++ {
+			certs, pg, err := w.m.Issued(context.Background(), w.handlerA, certificate.Query{Limit: 2, After: after})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pg.Count != 5 {
+				t.Errorf("count %d, want 5", pg.Count)
+			}
+			for _, c := range certs {
+				got = append(got, c.ID)
+			}
+			if after = pg.Next; after.IsZero() {
+				break
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("pages %v, want %v (newest first)", got, want)
+		}
+		other := &auth.Actor{UserID: 999, Roles: []auth.Role{auth.RoleHandler}, DepartmentIDs: []int64{w.deptA + 1000}}
+		if certs, pg, _ := w.m.Issued(context.Background(), other, certificate.Query{}); len(certs) != 0 || pg.Count != 0 {
+			t.Errorf("another department sees %d certificates", len(certs))
 		}
 	})
 }

@@ -333,27 +333,30 @@ func (s *Service) findConsent(ctx context.Context, db store.IDB, c *Certificate,
 	return nil, fmt.Errorf("certificate %d: department %d: %w", c.ID, dept, ErrNoConsent)
 }
 
-// Uses returns the log of uses of the actor's own certificates, newest
-// first: only a holder sees the uses of their certificates.
-func (s *Service) Uses(ctx context.Context, a *auth.Actor, limit, offset int) ([]UseRecord, int, error) {
+// Uses returns one page of the log of uses of the actor's own
+// certificates, newest first, and where it ends (a keyset page by id, the
+// count bounded at store.CountBound): only a holder sees the uses of their
+// certificates.
+func (s *Service) Uses(ctx context.Context, a *auth.Actor, limit int, after store.Cursor) ([]UseRecord, store.Page, error) {
 	keys, err := s.holderKeys(ctx, a)
 	if err != nil || len(keys) == 0 {
-		return nil, 0, err
+		return nil, store.Page{}, err
 	}
 	where := `u.holder_key IN (` + placeholders(len(keys)) + `)`
-	var total int
-	if err := s.d.DB.QueryRowContext(ctx, `SELECT count(*) FROM certificate_uses u WHERE `+where, anys(keys)...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("certificate: uses: %w", err)
+	var pg store.Page
+	if pg.Count, err = store.CountUpTo(ctx, s.d.DB, `SELECT u.id FROM certificate_uses u WHERE `+where+` ORDER BY u.id DESC`, anys(keys)...); err != nil {
+		return nil, store.Page{}, fmt.Errorf("certificate: uses: %w", err)
 	}
 	if limit <= 0 || limit > 200 {
 		limit = 20
 	}
+	ks, kargs := store.Before("", "u.id", after)
 	rows, err := s.d.DB.QueryContext(ctx, `SELECT u.id, u.certificate_id, c.number, c.type_code, u.department_id,
 		u.actor_name, u.application_ref, u.purpose, u.consent_id, u.used_at
-		FROM certificate_uses u JOIN certificates c ON c.id = u.certificate_id WHERE `+where+
-		` ORDER BY u.id DESC LIMIT ? OFFSET ?`, append(anys(keys), limit, max(offset, 0))...)
+		FROM certificate_uses u JOIN certificates c ON c.id = u.certificate_id WHERE `+where+` AND `+ks+
+		` ORDER BY u.id DESC LIMIT ?`, append(append(anys(keys), kargs...), limit+1)...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("certificate: uses: %w", err)
+		return nil, store.Page{}, fmt.Errorf("certificate: uses: %w", err)
 	}
 	defer rows.Close()
 	var out []UseRecord
@@ -361,7 +364,11 @@ func (s *Service) Uses(ctx context.Context, a *auth.Actor, limit, offset int) ([
 		var u UseRecord
 		if err := rows.Scan(&u.ID, &u.CertificateID, &u.Number, &u.TypeCode, &u.DepartmentID, &u.ActorName,
 			&u.ApplicationRef, &u.Purpose, &u.ConsentID, &u.UsedAt); err != nil {
-			return nil, 0, err
+			return nil, store.Page{}, err
+		}
+		if len(out) == limit {
+			pg.Next = store.Cursor{ID: out[len(out)-1].ID}
+			break
 		}
 		u.UsedAt = u.UsedAt.UTC()
 		if d, err := s.department(ctx, u.DepartmentID); err == nil {
@@ -369,7 +376,7 @@ func (s *Service) Uses(ctx context.Context, a *auth.Actor, limit, offset int) ([
 		}
 		out = append(out, u)
 	}
-	return out, total, rows.Err()
+	return out, pg, rows.Err()
 }
 
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }

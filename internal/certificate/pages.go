@@ -192,12 +192,17 @@ func (m *Module) renderMy(w http.ResponseWriter, r *http.Request, status int, d 
 		return
 	}
 	d.Certificates = m.views(ctx, certs)
-	uses, total, err := m.Uses(ctx, a, pageSize, web.Offset(r, pageSize))
+	usesAfter, err := web.Cursor(r, "after")
+	if err != nil {
+		m.s.Error(w, r, http.StatusBadRequest, "web.problem.400")
+		return
+	}
+	uses, pg, err := m.Uses(ctx, a, pageSize, usesAfter)
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	d.Uses, d.UsesPager = uses, web.Paginate(r, total, pageSize)
+	d.Uses, d.UsesPager = uses, web.KeysetPager(r, "after", pg.Count, pg.Next.String())
 	consents, err := m.Consents(ctx, a)
 	if err != nil {
 		m.fail(w, r, err)
@@ -350,8 +355,13 @@ func (m *Module) listPage(w http.ResponseWriter, r *http.Request) {
 		m.s.Error(w, r, http.StatusBadRequest, "certificate.error.query_too_long")
 		return
 	}
-	certs, total, err := m.Issued(ctx, a, Query{Q: q, TypeCode: r.URL.Query().Get("type"),
-		Limit: pageSize, Offset: web.Offset(r, pageSize)})
+	after, err := web.Cursor(r, "after")
+	if err != nil {
+		m.s.Error(w, r, http.StatusBadRequest, "web.problem.400")
+		return
+	}
+	certs, pg, err := m.Issued(ctx, a, Query{Q: q, TypeCode: r.URL.Query().Get("type"),
+		Limit: pageSize, After: after})
 	if err != nil {
 		m.fail(w, r, err)
 		return
@@ -361,7 +371,7 @@ func (m *Module) listPage(w http.ResponseWriter, r *http.Request) {
 		m.fail(w, r, err)
 		return
 	}
-	m.s.Render(w, r, "certificate/list.html", listData{Certificates: m.views(ctx, certs), Pager: web.Paginate(r, total, pageSize), Q: q,
+	m.s.Render(w, r, "certificate/list.html", listData{Certificates: m.views(ctx, certs), Pager: web.KeysetPager(r, "after", pg.Count, pg.Next.String()), Q: q,
 		Types: types, CanIssue: a.HasAny(auth.RoleHandler, auth.RoleApprover), Flash: flashKey(r.URL.Query().Get("ok"))})
 }
 

@@ -418,14 +418,15 @@ type Query struct {
 	TypeCode string
 	Status   Status
 	Limit    int
-	Offset   int
+	After    store.Cursor // the page after this position (Page.Next of the page before)
 }
 
 // Issued returns one page of the certificates the actor's departments
-// issued, newest first, and how many match.
-func (s *Service) Issued(ctx context.Context, a *auth.Actor, q Query) ([]Certificate, int, error) {
+// issued, newest first, and where it ends: a keyset page by id (the index
+// on issuer and id), with the count bounded at store.CountBound.
+func (s *Service) Issued(ctx context.Context, a *auth.Actor, q Query) ([]Certificate, store.Page, error) {
 	if a == nil || len(a.DepartmentIDs) == 0 {
-		return nil, 0, nil
+		return nil, store.Page{}, nil
 	}
 	where := "issuer_department_id IN (" + strings.TrimSuffix(strings.Repeat("?,", len(a.DepartmentIDs)), ",") + ")"
 	args := []any{}
@@ -436,11 +437,11 @@ func (s *Service) Issued(ctx context.Context, a *auth.Actor, q Query) ([]Certifi
 }
 
 // Held returns the certificates the actor holds (as a person or for their
-// enterprise), newest first.
-func (s *Service) Held(ctx context.Context, a *auth.Actor, q Query) ([]Certificate, int, error) {
+// enterprise), newest first, one keyset page at a time.
+func (s *Service) Held(ctx context.Context, a *auth.Actor, q Query) ([]Certificate, store.Page, error) {
 	keys, err := s.holderKeys(ctx, a)
 	if err != nil || len(keys) == 0 {
-		return nil, 0, err
+		return nil, store.Page{}, err
 	}
 	where := "holder_key IN (" + strings.TrimSuffix(strings.Repeat("?,", len(keys)), ",") + ")"
 	args := []any{}
@@ -450,7 +451,7 @@ func (s *Service) Held(ctx context.Context, a *auth.Actor, q Query) ([]Certifica
 	return s.list(ctx, where, args, q)
 }
 
-func (s *Service) list(ctx context.Context, where string, args []any, q Query) ([]Certificate, int, error) {
+func (s *Service) list(ctx context.Context, where string, args []any, q Query) ([]Certificate, store.Page, error) {
 	if q.Q = strings.TrimSpace(q.Q); q.Q != "" {
 		where += " AND (number " + s.d.DB.Like() + " ? ESCAPE '\\' OR holder_name " + s.d.DB.Like() + " ? ESCAPE '\\')"
 		p := "%" + escapeLike(q.Q) + "%"
@@ -464,31 +465,37 @@ func (s *Service) list(ctx context.Context, where string, args []any, q Query) (
 		where += " AND status = ?"
 		args = append(args, q.Status)
 	}
-	var total int
-	if err := s.d.DB.QueryRowContext(ctx, `SELECT count(*) FROM certificates WHERE `+where, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("certificate: list: %w", err)
+	var pg store.Page
+	var err error
+	if pg.Count, err = store.CountUpTo(ctx, s.d.DB, `SELECT id FROM certificates WHERE `+where+` ORDER BY id DESC`, args...); err != nil {
+		return nil, store.Page{}, fmt.Errorf("certificate: list: %w", err)
 	}
 	if q.Limit <= 0 || q.Limit > 200 {
 		q.Limit = 20
 	}
-	rows, err := s.d.DB.QueryContext(ctx, `SELECT `+certCols+` FROM certificates WHERE `+where+
-		` ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, q.Limit, max(q.Offset, 0))...)
+	ks, kargs := store.Before("", "id", q.After)
+	rows, err := s.d.DB.QueryContext(ctx, `SELECT `+certCols+` FROM certificates WHERE `+where+` AND `+ks+
+		` ORDER BY id DESC LIMIT ?`, append(append(args, kargs...), q.Limit+1)...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("certificate: list: %w", err)
+		return nil, store.Page{}, fmt.Errorf("certificate: list: %w", err)
 	}
 	defer rows.Close()
 	var out []Certificate
 	for rows.Next() {
 		c, err := scanCert(rows)
 		if err != nil {
-			return nil, 0, err
+			return nil, store.Page{}, err
+		}
+		if len(out) == q.Limit {
+			pg.Next = store.Cursor{ID: out[len(out)-1].ID}
+			break
 		}
 		if idn, err := s.d.Box.Open(c.idEnc); err == nil {
 			c.HolderIDMasked = pii.MaskID(idn)
 		}
 		out = append(out, *c)
 	}
-	return out, total, rows.Err()
+	return out, pg, rows.Err()
 }
 
 func escapeLike(s string) string {

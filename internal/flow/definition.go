@@ -588,6 +588,11 @@ var engineActions = map[string][2]string{
 	"extension_request": {"申请延期", "Extension requested"},
 	"extension_decide":  {"延期决定", "Extension decided"},
 	"add_info":          {"补充信息", "Information added"},
+	ActionUrge:          {"催办", "Reminder by a supervisor"},
+	ActionOrder:         {"督办单", "Supervision order"},
+	ActionAnswer:        {"督办反馈", "Answer to a supervision order"},
+	ActionComment:       {"督办意见", "Supervisor's comment"},
+	ActionInterview:     {"约谈", "Interview"},
 }
 
 // ActionLabel returns the display name of action key in lang ("en" for

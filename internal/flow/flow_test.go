@@ -689,6 +689,21 @@ func TestInboxScope(t *testing.T) {
 		if err != nil || pg.Count != 0 || len(items) != 0 { // a is paused: not overdue
 			t.Errorf("department 7 overdue inbox = %+v, %d, %v", items, pg.Count, err)
 		}
+		// The overdue range reads the paused flag of the wait rows, never the
+		// instance: the flag follows the clock.
+		paused := func(id int64) (n int) {
+			if err := db.QueryRowContext(e.ctx, "SELECT COUNT(*) FROM flow_instance_waits WHERE instance_id = ? AND paused = TRUE", id).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if paused(a.ID) == 0 || paused(b.ID) != 0 {
+			t.Errorf("paused rows: a %d (want > 0), b %d (want 0)", paused(a.ID), paused(b.ID))
+		}
+		e.mustDo(a.ID, "corrected", citizen, nil, "")
+		if paused(a.ID) != 0 {
+			t.Errorf("a resumed but %d of its wait rows are still paused", paused(a.ID))
+		}
 	})
 }
 

@@ -123,14 +123,15 @@ func syncWaits(ctx context.Context, tx store.IDB, in *Instance, fresh bool) erro
 		return nil
 	}
 	var b strings.Builder
-	b.WriteString("INSERT INTO flow_instance_waits (kind, role, ref, due_at, instance_id, subject_type) VALUES ")
-	args := make([]any, 0, 6*len(ws))
+	b.WriteString("INSERT INTO flow_instance_waits (kind, role, ref, due_at, instance_id, subject_type, paused) VALUES ")
+	args := make([]any, 0, 7*len(ws))
+	paused := in.Status == StatusPaused
 	for i, w := range ws {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("(?, ?, ?, ?, ?, ?)")
-		args = append(args, w.kind, w.role, w.ref, due, in.ID, in.SubjectType)
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, w.kind, w.role, w.ref, due, in.ID, in.SubjectType, paused)
 	}
 	_, err := store.Exec(ctx, tx, b.String(), args...)
 	return err

@@ -176,3 +176,42 @@ func waitRows(t *testing.T, db *store.DB) []string {
 	}
 	return out
 }
+
+// TestOwnedPages pages a person's own cases newest first by keyset: each
+// page starts below the last id of the page before, finished cases
+// included, the count is the whole list's, and another person sees none.
+func TestOwnedPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		var want []int64
+		for range 5 {
+			want = append([]int64{e.start("test.hotline").ID}, want...)
+		}
+		e.mustDo(want[4], "dispatch", dispatcher, nil, "")
+		e.mustDo(want[4], "reply", handler, map[string]string{"result": "solved"}, "")
+		e.mustDo(want[4], "close", operator, nil, "") // finished: still the owner's
+		var got []int64
+		var after store.Cursor
+		for page := 0; page < 5; page++ {
+			items, pg, err := e.eng.Owned(e.ctx, citizen.UserID, 2, after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pg.Count != 5 {
+				t.Errorf("page %d: count %d, want 5", page, pg.Count)
+			}
+			for _, it := range items {
+				got = append(got, it.ID)
+			}
+			if after = pg.Next; after.IsZero() {
+				break
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("owned pages = %v, want %v (newest first)", got, want)
+		}
+		if items, pg, _ := e.eng.Owned(e.ctx, citizen.UserID+1, 2, store.Cursor{}); len(items) != 0 || pg.Count != 0 {
+			t.Errorf("another person sees %d cases, count %d", len(items), pg.Count)
+		}
+	})
+}

@@ -133,12 +133,17 @@ func (m *Module) Mount(s *web.Server) error {
 	}
 	s.Handle("GET /work", s.Require(staffRoles...)(httpFunc(m.workPage)))
 	s.Handle("GET /supervision", s.Require(auth.RoleSupervisor, auth.RoleAdmin)(httpFunc(m.supervisionPage)))
+	s.Handle("GET /supervision/cases/{id}", s.Require(auth.RoleSupervisor)(httpFunc(m.supervisePage)))
+	s.Handle("POST /supervision/cases/{id}/records", s.Require(auth.RoleSupervisor)(httpFunc(m.addRecord)))
+	s.Handle("GET /supervision/records/{record}", s.RequireActor(httpFunc(m.recordPage)))
+	s.Handle("POST /supervision/records/{record}/answer", s.RequireActor(httpFunc(m.answerRecord)))
 	s.Handle("GET /my", s.Require(auth.RoleCitizen, auth.RoleEnterprise)(httpFunc(m.myPage)))
 	s.Handle("GET /cases/{id}", s.RequireActor(httpFunc(m.casePage)))
 	s.Handle("POST /cases/{id}/act", s.RequireActor(httpFunc(m.act)))
 	s.Handle("POST /cases/{id}/extensions", s.RequireActor(httpFunc(m.requestExtension)))
 	s.Handle("POST /cases/{id}/extensions/{ext}", s.RequireActor(httpFunc(m.decideExtension)))
 	m.registerAPI(s)
+	m.registerSupervisionAPI(s)
 	return nil
 }
 

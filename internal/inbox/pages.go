@@ -21,6 +21,7 @@ const pageSize = 20
 
 // listData is what the list pages render.
 type listData struct {
+	Orders  *ordersSection // supervision orders waiting for the actor's departments
 	Rows    []Row
 	Pager   web.Pager
 	Q       string
@@ -47,16 +48,31 @@ func (m *Module) workPage(w http.ResponseWriter, r *http.Request) {
 		m.fail(w, r, err)
 		return
 	}
-	m.s.Render(w, r, "inbox/work.html", listData{Rows: m.rows(r.Context(), i18n.LangFrom(r.Context()), items),
-		Pager: web.KeysetPager(r, "after", pg.Count, pg.Next.String()), Q: q, Overdue: overdue})
+	d := listData{Rows: m.rows(r.Context(), i18n.LangFrom(r.Context()), items),
+		Pager: web.KeysetPager(r, "after", pg.Count, pg.Next.String()), Q: q, Overdue: overdue}
+	if a.HasAny(auth.RoleHandler, auth.RoleApprover, auth.RoleDispatcher) && len(a.DepartmentIDs) > 0 {
+		ordersAfter, err := web.Cursor(r, "orders_after")
+		if err != nil {
+			m.s.Error(w, r, http.StatusBadRequest, "web.problem.400")
+			return
+		}
+		orders, opg, err := m.OpenOrders(r.Context(), a, pageSize, ordersAfter)
+		if err != nil {
+			m.fail(w, r, err)
+			return
+		}
+		d.Orders = &ordersSection{Orders: orders, Pager: web.KeysetPager(r, "orders_after", opg.Count, opg.Next.String())}
+	}
+	m.s.Render(w, r, "inbox/work.html", d)
 }
 
 // Table is what the "rows" partial renders: the page (for translations)
 // and one list of cases.
 type Table struct {
-	P     *web.Page
-	Rows  []Row
-	Pager web.Pager
+	P         *web.Page
+	Rows      []Row
+	Pager     web.Pager
+	Supervise bool // each row links to its supervision page (督办)
 }
 
 // Table returns the list for the "rows" partial.
@@ -65,9 +81,9 @@ func (d listData) Table(p *web.Page) Table { return Table{P: p, Rows: d.Rows, Pa
 // Section returns the overdue or the due-soon list for the "rows" partial.
 func (d supervisionData) Section(p *web.Page, which string) Table {
 	if which == "overdue" {
-		return Table{P: p, Rows: d.Overdue, Pager: d.OverduePager}
+		return Table{P: p, Rows: d.Overdue, Pager: d.OverduePager, Supervise: d.CanSupervise}
 	}
-	return Table{P: p, Rows: d.Soon, Pager: d.SoonPager}
+	return Table{P: p, Rows: d.Soon, Pager: d.SoonPager, Supervise: d.CanSupervise}
 }
 
 // supervisionData is what the supervisor's page renders.
@@ -75,6 +91,7 @@ type supervisionData struct {
 	Overdue, Soon           []Row
 	OverduePager, SoonPager web.Pager
 	Region                  string
+	CanSupervise            bool
 }
 
 // soonWithin is how far ahead the supervisor's view looks: cases due
@@ -93,7 +110,7 @@ func (m *Module) supervisionPage(w http.ResponseWriter, r *http.Request) {
 	}
 	now := m.d.Flow.Now()
 	lang := i18n.LangFrom(r.Context())
-	d := supervisionData{Region: a.RegionCode}
+	d := supervisionData{Region: a.RegionCode, CanSupervise: a.Has(auth.RoleSupervisor)}
 	over, opg, err := m.d.Flow.Overdue(r.Context(), flow.OverdueQuery{Region: a.RegionCode, Until: now, Limit: pageSize, After: overAfter})
 	if err != nil {
 		m.fail(w, r, err)
@@ -112,13 +129,18 @@ func (m *Module) supervisionPage(w http.ResponseWriter, r *http.Request) {
 
 func (m *Module) myPage(w http.ResponseWriter, r *http.Request) {
 	a := auth.FromContext(r.Context())
-	items, total, err := m.d.Flow.Owned(r.Context(), a.UserID, pageSize, web.Offset(r, pageSize))
+	after, err := web.Cursor(r, "after")
+	if err != nil {
+		m.s.Error(w, r, http.StatusBadRequest, "web.problem.400")
+		return
+	}
+	items, pg, err := m.d.Flow.Owned(r.Context(), a.UserID, pageSize, after)
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
 	m.s.Render(w, r, "inbox/my.html", listData{Rows: m.rows(r.Context(), i18n.LangFrom(r.Context()), items),
-		Pager: web.Paginate(r, total, pageSize)})
+		Pager: web.KeysetPager(r, "after", pg.Count, pg.Next.String())})
 }
 
 // caseData is what the case page renders.

@@ -7,6 +7,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/yingshang/yingshang/internal/hotline"
+	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/web"
 )
 
@@ -28,13 +29,14 @@ type listInput struct {
 	Status     string `query:"status" enum:"draft,published,archived,"`
 	Expiring   bool   `query:"expiring" doc:"Only articles whose validity ends within 30 days"`
 	Limit      int    `query:"limit" minimum:"1" maximum:"200" default:"20"`
-	Offset     int    `query:"offset" minimum:"0" default:"0"`
+	Cursor     string `query:"cursor" maxLength:"42" doc:"next_cursor of the page before; empty for the first page"`
 }
 
-// ArticleList is one page of articles with the total for paging.
+// ArticleList is one page of articles.
 type ArticleList struct {
-	Items []*Article `json:"items"`
-	Total int        `json:"total"`
+	Items      []*Article `json:"items"`
+	Total      int        `json:"total" doc:"Articles matching, counted up to 1001 (1001 means more than 1000)"`
+	NextCursor string     `json:"next_cursor,omitempty" doc:"Pass as cursor for the next page; absent on the last page"`
 }
 
 type listOutput struct{ Body ArticleList }
@@ -145,12 +147,16 @@ func (m *Module) registerAPI(s *web.Server) {
 		if err != nil {
 			return nil, err
 		}
-		items, total, err := m.List(ctx, a, Query{Q: in.Q, CategoryCode: in.Category, DepartmentID: in.Department,
-			Status: Status(in.Status), Expiring: in.Expiring, Limit: in.Limit, Offset: in.Offset})
+		after, err := store.ParseCursor(in.Cursor)
+		if err != nil {
+			return nil, huma.Error400BadRequest("cursor 无效 (malformed cursor)")
+		}
+		items, pg, err := m.List(ctx, a, Query{Q: in.Q, CategoryCode: in.Category, DepartmentID: in.Department,
+			Status: Status(in.Status), Expiring: in.Expiring, Limit: in.Limit, After: after})
 		if err != nil {
 			return nil, s.Problem(ctx, err)
 		}
-		return &listOutput{Body: ArticleList{Items: items, Total: total}}, nil
+		return &listOutput{Body: ArticleList{Items: items, Total: pg.Count, NextCursor: pg.Next.String()}}, nil
 	})
 
 	huma.Register(api, huma.Operation{

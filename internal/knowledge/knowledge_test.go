@@ -623,3 +623,44 @@ func TestDiffLines(t *testing.T) {
 		}
 	}
 }
+
+// TestListPages pages the staff list newest first by keyset on (updated_at,
+// id): articles changed at the same instant are ordered by id, the pages
+// meet without a gap or a repeat, and the count is the filter's.
+func TestListPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db, false)
+		ctx := context.Background()
+		a := &auth.Actor{UserID: 3, Name: "周强", Roles: []auth.Role{auth.RoleHandler}, RegionCode: "990102",
+			DepartmentIDs: []int64{w.depts["LJ-CGJ"]}}
+		var want []int64
+		for i := range 5 {
+			art, err := w.m.Create(ctx, a, Draft{Title: "共享单车乱停放" + strconv.Itoa(i), Answer: "拨打 12345。", CategoryCode: "010100",
+				DepartmentID: w.depts["LJ-CGJ"]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append([]int64{art.ID}, want...)
+		}
+		var got []int64
+		var after store.Cursor
+		for page := 0; page < 5; page++ {
+			items, pg, err := w.m.List(ctx, a, Query{Q: "单车", Limit: 2, After: after})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pg.Count != 5 {
+				t.Errorf("count %d, want 5", pg.Count)
+			}
+			for _, it := range items {
+				got = append(got, it.ID)
+			}
+			if after = pg.Next; after.IsZero() {
+				break
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("pages %v, want %v", got, want)
+		}
+	})
+}

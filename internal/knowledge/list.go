@@ -28,8 +28,8 @@ type Query struct {
 	// Expiring selects articles whose validity ends within ExpiringWithin,
 	// so their departments can renew them in time.
 	Expiring bool
-	Limit    int // 1–200; 0 means 20
-	Offset   int
+	Limit    int          // 1–200; 0 means 20
+	After    store.Cursor // the page after this position (Page.Next of the page before)
 }
 
 func limitOf(n int) int {
@@ -60,62 +60,94 @@ func regionPrefix(code string) string {
 }
 
 // List returns one page of the working copies within a's reach that match
-// q, most recently changed first, and how many match in all. It searches
+// q, most recently changed first, and where it ends: a keyset page on
+// (updated_at, id), with the count bounded at store.CountBound. It searches
 // the working copy (drafts included) by substring, so staff find what they
 // just wrote before it is published and indexed.
-func (m *Module) List(ctx context.Context, a *auth.Actor, q Query) ([]*Article, int, error) {
+func (m *Module) List(ctx context.Context, a *auth.Actor, q Query) ([]*Article, store.Page, error) {
 	if a == nil {
-		return nil, 0, auth.ErrUnauthenticated
+		return nil, store.Page{}, auth.ErrUnauthenticated
 	}
 	var rows []articleRow
 	sel := m.d.DB.NewSelect().Model(&rows)
+	// The same filter counts: the ids, newest first, up to the bound.
+	cnt := m.d.DB.NewSelect().Model((*articleRow)(nil)).Column("a.id")
+	both := func(f func(*bun.SelectQuery) *bun.SelectQuery) { sel, cnt = f(sel), f(cnt) }
 	regionWide := a.HasAny(auth.RoleAdmin, auth.RoleSupervisor, auth.RoleOperator, auth.RoleDispatcher, auth.RoleClerk) &&
 		a.RegionCode != ""
 	deptWide := a.HasAny(auth.RoleHandler, auth.RoleApprover) && len(a.DepartmentIDs) > 0
 	switch {
 	case a.Has(auth.RoleSystem):
 	case regionWide && deptWide:
-		sel = sel.WhereGroup(" AND ", func(s *bun.SelectQuery) *bun.SelectQuery {
-			return s.Where("region_code LIKE ?", regionPrefix(a.RegionCode)).
-				WhereOr("department_id IN (?)", bun.In(a.DepartmentIDs))
+		both(func(s *bun.SelectQuery) *bun.SelectQuery {
+			return s.WhereGroup(" AND ", func(s *bun.SelectQuery) *bun.SelectQuery {
+				return s.Where("region_code LIKE ?", regionPrefix(a.RegionCode)).
+					WhereOr("department_id IN (?)", bun.In(a.DepartmentIDs))
+			})
 		})
 	case regionWide:
-		sel = sel.Where("region_code LIKE ?", regionPrefix(a.RegionCode))
+		both(func(s *bun.SelectQuery) *bun.SelectQuery {
+			return s.Where("region_code LIKE ?", regionPrefix(a.RegionCode))
+		})
 	case deptWide:
-		sel = sel.Where("department_id IN (?)", bun.In(a.DepartmentIDs))
+		both(func(s *bun.SelectQuery) *bun.SelectQuery {
+			return s.Where("department_id IN (?)", bun.In(a.DepartmentIDs))
+		})
 	default:
-		return []*Article{}, 0, nil
+		return []*Article{}, store.Page{}, nil
 	}
 	if q.CategoryCode != "" {
-		sel = sel.Where("category_code LIKE ?", categoryPrefix(q.CategoryCode))
+		both(func(s *bun.SelectQuery) *bun.SelectQuery {
+			return s.Where("category_code LIKE ?", categoryPrefix(q.CategoryCode))
+		})
 	}
 	if q.DepartmentID > 0 {
-		sel = sel.Where("department_id = ?", q.DepartmentID)
+		both(func(s *bun.SelectQuery) *bun.SelectQuery { return s.Where("department_id = ?", q.DepartmentID) })
 	}
 	if q.Status != "" {
-		sel = sel.Where("status = ?", q.Status)
+		both(func(s *bun.SelectQuery) *bun.SelectQuery { return s.Where("status = ?", q.Status) })
 	}
 	if q.Expiring {
 		now := m.d.Now()
-		sel = sel.Where("valid_until IS NOT NULL AND valid_until > ? AND valid_until <= ?", store.Time(now), store.Time(now.Add(ExpiringWithin)))
+		both(func(s *bun.SelectQuery) *bun.SelectQuery {
+			return s.Where("valid_until IS NOT NULL AND valid_until > ? AND valid_until <= ?", store.Time(now), store.Time(now.Add(ExpiringWithin)))
+		})
 	}
 	like := m.d.DB.Like()
 	for _, w := range strings.Fields(q.Q) {
 		pat := likePattern(w)
-		sel = sel.WhereGroup(" AND ", func(s *bun.SelectQuery) *bun.SelectQuery {
-			return s.Where("title "+like+" ? ESCAPE '!'", pat).WhereOr("questions "+like+" ? ESCAPE '!'", pat).
-				WhereOr("tags "+like+" ? ESCAPE '!'", pat).WhereOr("answer "+like+" ? ESCAPE '!'", pat)
+		both(func(s *bun.SelectQuery) *bun.SelectQuery {
+			return s.WhereGroup(" AND ", func(s *bun.SelectQuery) *bun.SelectQuery {
+				return s.Where("title "+like+" ? ESCAPE '!'", pat).WhereOr("questions "+like+" ? ESCAPE '!'", pat).
+					WhereOr("tags "+like+" ? ESCAPE '!'", pat).WhereOr("answer "+like+" ? ESCAPE '!'", pat)
+			})
 		})
 	}
-	n, err := sel.Order("updated_at DESC", "id DESC").Limit(int64(limitOf(q.Limit))).Offset(int64(max(q.Offset, 0))).ScanAndCount(ctx)
-	if err != nil {
-		return nil, 0, fmt.Errorf("knowledge: list: %w", err)
+	var pg store.Page
+	var n int
+	if err := m.d.DB.NewSelect().TableExpr("(?) AS bounded", cnt.Order("a.updated_at DESC", "a.id DESC").Limit(store.CountBound+1)).
+		ColumnExpr("COUNT(*)").Scan(ctx, &n); err != nil {
+		return nil, store.Page{}, fmt.Errorf("knowledge: list: count: %w", err)
+	}
+	pg.Count = n
+	if !q.After.IsZero() {
+		ks, kargs := store.Before("a.updated_at", "a.id", q.After)
+		sel = sel.Where(ks, kargs...)
+	}
+	limit := limitOf(q.Limit)
+	if err := sel.Order("a.updated_at DESC", "a.id DESC").Limit(int64(limit + 1)).Scan(ctx); err != nil {
+		return nil, store.Page{}, fmt.Errorf("knowledge: list: %w", err)
+	}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		last := rows[limit-1]
+		pg.Next = store.Cursor{At: last.UpdatedAt, ID: last.ID}
 	}
 	out := make([]*Article, len(rows))
 	for i := range rows {
 		out[i] = m.withNames(ctx, rows[i].article())
 	}
-	return out, int(n), nil
+	return out, pg, nil
 }
 
 // PublicQuery selects published articles for the FAQ.

@@ -37,7 +37,12 @@ func (m *Module) listPage(w http.ResponseWriter, r *http.Request) {
 	a := auth.FromContext(r.Context())
 	v := r.URL.Query()
 	q := Query{Q: strings.TrimSpace(v.Get("q")), CategoryCode: v.Get("category"), Status: Status(v.Get("status")),
-		Expiring: v.Get("expiring") == "1", Limit: pageSize, Offset: web.Offset(r, pageSize)}
+		Expiring: v.Get("expiring") == "1", Limit: pageSize}
+	var err error
+	if q.After, err = web.Cursor(r, "after"); err != nil {
+		m.s.Error(w, r, http.StatusBadRequest, "web.problem.400")
+		return
+	}
 	if len([]rune(q.Q)) > 100 {
 		m.s.Error(w, r, http.StatusBadRequest, "knowledge.error.query_too_long")
 		return
@@ -48,12 +53,12 @@ func (m *Module) listPage(w http.ResponseWriter, r *http.Request) {
 		q.Status = ""
 	}
 	q.DepartmentID, _ = strconv.ParseInt(v.Get("department"), 10, 64)
-	items, total, err := m.List(r.Context(), a, q)
+	items, pg, err := m.List(r.Context(), a, q)
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	m.s.Render(w, r, "knowledge/list.html", listData{Items: items, Pager: web.Paginate(r, total, pageSize), Query: q,
+	m.s.Render(w, r, "knowledge/list.html", listData{Items: items, Pager: web.KeysetPager(r, "after", pg.Count, pg.Next.String()), Query: q,
 		Categories: Categories, Departments: m.departmentOptions(r, a, false), CanCreate: a.HasAny(editorRoles...),
 		Now: m.d.Now(), Statuses: []Status{StatusDraft, StatusPublished, StatusArchived}})
 }

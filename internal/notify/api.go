@@ -7,20 +7,22 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/web"
 )
 
 type listInput struct {
-	Unread bool `query:"unread" doc:"Only messages the caller has not read"`
-	Limit  int  `query:"limit" minimum:"1" maximum:"200" default:"20"`
-	Offset int  `query:"offset" minimum:"0" default:"0"`
+	Unread bool   `query:"unread" doc:"Only messages the caller has not read"`
+	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"20"`
+	Cursor string `query:"cursor" maxLength:"42" doc:"next_cursor of the page before; empty for the first page"`
 }
 
 // MessageList is one page of the caller's messages, newest first.
 type MessageList struct {
-	Items  []Message `json:"items"`
-	Total  int       `json:"total" doc:"Messages matching the query"`
-	Unread int       `json:"unread" doc:"Unread messages in all"`
+	Items      []Message `json:"items"`
+	Total      int       `json:"total" doc:"Messages matching the query, counted up to 1001 (1001 means more than 1000)"`
+	Unread     int       `json:"unread" doc:"Unread messages in all, counted up to 1001"`
+	NextCursor string    `json:"next_cursor,omitempty" doc:"Pass as cursor for the next page; absent on the last page"`
 }
 
 type listOutput struct{ Body MessageList }
@@ -47,7 +49,11 @@ func (s *Service) registerAPI(srv *web.Server) {
 		if err != nil {
 			return nil, err
 		}
-		msgs, total, err := s.List(ctx, a, Query{Unread: in.Unread, Limit: in.Limit, Offset: in.Offset})
+		after, err := store.ParseCursor(in.Cursor)
+		if err != nil {
+			return nil, huma.Error400BadRequest("cursor 无效 (malformed cursor)")
+		}
+		msgs, pg, err := s.List(ctx, a, Query{Unread: in.Unread, Limit: in.Limit, After: after})
 		if err != nil {
 			return nil, srv.Problem(ctx, err)
 		}
@@ -55,7 +61,7 @@ func (s *Service) registerAPI(srv *web.Server) {
 		if err != nil {
 			return nil, srv.Problem(ctx, err)
 		}
-		return &listOutput{Body: MessageList{Items: msgs, Total: total, Unread: unread}}, nil
+		return &listOutput{Body: MessageList{Items: msgs, Total: pg.Count, Unread: unread, NextCursor: pg.Next.String()}}, nil
 	})
 
 	huma.Register(srv.API(), huma.Operation{

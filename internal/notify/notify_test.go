@@ -372,8 +372,8 @@ func TestDeliveredTwiceMakesOneMessage(t *testing.T) {
 		if len(w.sender.sent) != 1 {
 			t.Errorf("text message sent %d times, want 1", len(w.sender.sent))
 		}
-		_, n, err := w.svc.List(ctx, w.actor("cit1"), notify.Query{})
-		if err != nil || n != 1 {
+		_, pg, err := w.svc.List(ctx, w.actor("cit1"), notify.Query{})
+		if n := pg.Count; err != nil || n != 1 {
 			t.Errorf("cit1 sees %d messages (%v), want 1", n, err)
 		}
 	})
@@ -397,11 +397,11 @@ func TestVisibilityAndReading(t *testing.T) {
 
 		list := func(a *auth.Actor, q notify.Query) []string {
 			t.Helper()
-			msgs, total, err := w.svc.List(ctx, a, q)
+			msgs, pg, err := w.svc.List(ctx, a, q)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if total != len(msgs) {
+			if total := pg.Count; total != len(msgs) {
 				t.Fatalf("total %d, listed %d", total, len(msgs))
 			}
 			var out []string
@@ -579,6 +579,47 @@ func TestBadPayloadFails(t *testing.T) {
 		}
 		if got := w.recipients(t, 1); got != nil {
 			t.Errorf("messages written for a bad event: %v", got)
+		}
+	})
+}
+
+// TestMessagePages pages a department's messages newest first by keyset:
+// the pages meet without a gap or a repeat, and the count stops at the
+// bound.
+func TestMessagePages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db)
+		ctx := context.Background()
+		for i := int64(1); i <= 5; i++ {
+			if err := w.svc.Handle(ctx, event(i, "certificate.verification_requested", map[string]any{"id": i, "owner_department_id": w.deptA})); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ha1 := w.actor("ha1", w.deptA)
+		var got []string
+		var after store.Cursor
+		for page := 0; page < 5; page++ {
+			msgs, pg, err := w.svc.List(ctx, ha1, notify.Query{Limit: 2, After: after})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pg.Count != 5 {
+				t.Errorf("count %d, want 5", pg.Count)
+			}
+			for _, m := range msgs {
+				got = append(got, m.ObjectID)
+			}
+			if after = pg.Next; after.IsZero() {
+				break
+			}
+		}
+		if want := []string{"5", "4", "3", "2", "1"}; !slices.Equal(got, want) {
+			t.Errorf("pages %v, want %v (newest first)", got, want)
+		}
+		// The page after the last one is empty and says so.
+		msgs, pg, err := w.svc.List(ctx, ha1, notify.Query{Limit: 2, After: store.Cursor{ID: 1}})
+		if err != nil || len(msgs) != 0 || !pg.Next.IsZero() {
+			t.Errorf("after the last: %d messages, next %v, %v", len(msgs), pg.Next, err)
 		}
 	})
 }

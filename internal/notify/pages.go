@@ -69,7 +69,12 @@ func (s *Service) listPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a := auth.FromContext(ctx)
 	onlyNew := r.URL.Query().Get("unread") == "1"
-	msgs, total, err := s.List(ctx, a, Query{Unread: onlyNew, Limit: pageSize, Offset: web.Offset(r, pageSize)})
+	after, err := web.Cursor(r, "after")
+	if err != nil {
+		s.s.Error(w, r, http.StatusBadRequest, "web.problem.400")
+		return
+	}
+	msgs, pg, err := s.List(ctx, a, Query{Unread: onlyNew, Limit: pageSize, After: after})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -80,7 +85,7 @@ func (s *Service) listPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := i18n.LangFrom(ctx)
-	d := listData{Pager: web.Paginate(r, total, pageSize), Unread: unread, OnlyNew: onlyNew,
+	d := listData{Pager: web.KeysetPager(r, "after", pg.Count, pg.Next.String()), Unread: unread, OnlyNew: onlyNew,
 		Back: r.URL.RequestURI(), Messages: make([]messageView, len(msgs))}
 	for i := range msgs {
 		d.Messages[i] = messageView{Message: msgs[i], Title: msgs[i].TitleIn(lang), Body: msgs[i].BodyIn(lang)}

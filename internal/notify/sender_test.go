@@ -168,6 +168,7 @@ func TestTopicsMatchModules(t *testing.T) {
 		{notify.TopicCertUsed, certificate.TopicUsed},
 		{notify.TopicCertVerification, certificate.TopicVerificationAsked},
 		{notify.TopicFlowEscalated, flow.TopicEscalated},
+		{notify.TopicFlowSupervised, flow.TopicSupervised},
 		{notify.TopicCreditRepairable, credit.TopicRepairable},
 		{notify.TopicCreditDecided, credit.TopicRepairDecided},
 		{notify.TopicFlowTransition, flow.TopicTransition},

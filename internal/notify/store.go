@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -180,47 +181,61 @@ func visible(a *auth.Actor) (string, []any) {
 
 // Query selects messages for List.
 type Query struct {
-	Unread bool // only messages the viewer has not read
-	Limit  int  // 20 when zero, at most 200
-	Offset int
+	Unread bool         // only messages the viewer has not read
+	Limit  int          // 20 when zero, at most 200
+	After  store.Cursor // the page after this position (Page.Next of the page before)
 }
 
 // List returns a page of the messages actor a may see, newest first, with
-// a's read times, and how many match in all.
-func (s *Service) List(ctx context.Context, a *auth.Actor, q Query) ([]Message, int, error) {
+// a's read times, and where it ends: a keyset page by id, with the count
+// bounded at store.CountBound (a department's messages grow with every
+// case it handles).
+func (s *Service) List(ctx context.Context, a *auth.Actor, q Query) ([]Message, store.Page, error) {
 	if a == nil || a.UserID == 0 {
-		return []Message{}, 0, nil
+		return []Message{}, store.Page{}, nil
 	}
 	if q.Limit <= 0 {
 		q.Limit = 20
 	}
-	q.Limit, q.Offset = min(q.Limit, 200), max(q.Offset, 0)
+	q.Limit = min(q.Limit, 200)
 	cond, args := visible(a)
 	if q.Unread {
 		cond += " AND r.read_at IS NULL"
 	}
 	from := ` FROM notify_messages m LEFT JOIN notify_reads r ON r.message_id = m.id AND r.user_id = ? WHERE ` + cond
 	fargs := append([]any{a.UserID}, args...)
-	var total int
-	if err := s.d.DB.NewRaw(`SELECT COUNT(*)`+from, fargs...).Scan(ctx, &total); err != nil {
-		return nil, 0, fmt.Errorf("notify: list messages: %w", err)
+	var pg store.Page
+	var n int
+	// The count reads at most CountBound+1 rows, newest first.
+	if err := s.d.DB.NewRaw(`SELECT COUNT(*) FROM (SELECT m.id`+from+` ORDER BY m.id DESC LIMIT `+strconv.Itoa(store.CountBound+1)+`) AS bounded`,
+		fargs...).Scan(ctx, &n); err != nil {
+		return nil, store.Page{}, fmt.Errorf("notify: list messages: %w", err)
 	}
+	pg.Count = n
+	ks, kargs := store.Before("", "m.id", q.After)
 	var rows []messageRow
-	if err := s.d.DB.NewRaw(`SELECT `+messageCols+`, r.read_at`+from+` ORDER BY m.id DESC LIMIT ? OFFSET ?`,
-		append(fargs, q.Limit, q.Offset)...).Scan(ctx, &rows); err != nil {
-		return nil, 0, fmt.Errorf("notify: list messages: %w", err)
+	if err := s.d.DB.NewRaw(`SELECT `+messageCols+`, r.read_at`+from+` AND `+ks+` ORDER BY m.id DESC LIMIT ?`,
+		append(append(slices.Clone(fargs), kargs...), q.Limit+1)...).Scan(ctx, &rows); err != nil {
+		return nil, store.Page{}, fmt.Errorf("notify: list messages: %w", err)
+	}
+	more := len(rows) > q.Limit
+	if more {
+		rows = rows[:q.Limit]
 	}
 	out := make([]Message, len(rows))
 	for i := range rows {
 		out[i] = rows[i].message()
 	}
-	return out, total, nil
+	if more {
+		pg.Next = store.Cursor{ID: out[len(out)-1].ID}
+	}
+	return out, pg, nil
 }
 
 // Unread returns how many of the messages actor a may see are unread.
 func (s *Service) Unread(ctx context.Context, a *auth.Actor) (int, error) {
-	_, n, err := s.List(ctx, a, Query{Unread: true, Limit: 1})
-	return n, err
+	_, pg, err := s.List(ctx, a, Query{Unread: true, Limit: 1})
+	return pg.Count, err
 }
 
 // MarkRead records that actor a read message id. A message a may not see

@@ -30,6 +30,7 @@ const (
 	TopicCertUsed           = "certificate.used"
 	TopicCertVerification   = "certificate.verification_requested"
 	TopicFlowEscalated      = "flow.escalated"
+	TopicFlowSupervised     = "flow.supervised"
 	TopicFlowTransition     = "flow.transition"
 )
 
@@ -83,6 +84,7 @@ func (s *Service) builders() map[string]builder {
 	}
 	if s.d.Flow != nil {
 		m[TopicFlowEscalated] = s.escalated
+		m[TopicFlowSupervised] = s.supervised
 	}
 	return m
 }
@@ -599,6 +601,84 @@ func (s *Service) escalated(ctx context.Context, e outbox.Event) ([]Message, err
 		m.UserID = u.ID
 		m.Body = fmt.Sprintf("办件“%s”（%s）已发出%s，请跟踪督办。", in.Title, ref, level.Name())
 		m.BodyEn = fmt.Sprintf("A %s was issued on case “%s” (%s); please follow it up.", levelNamesEn[level], in.Title, ref)
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// supervised tells the department a supervisor addressed by hand (催办, a
+// supervision order, a comment or an interview record) what was asked of
+// it, as an automatic escalation does, and tells the supervisor who issued
+// an order that the department has answered it.
+func (s *Service) supervised(ctx context.Context, e outbox.Event) ([]Message, error) {
+	var p struct {
+		InstanceID int64  `json:"instance_id"`
+		Action     string `json:"action"`
+		Record     struct {
+			ID           int64  `json:"record_id"`
+			Kind         string `json:"kind"`
+			DepartmentID int64  `json:"department_id"`
+			Number       string `json:"number"`
+			AnswerDue    string `json:"answer_due"`
+			CreatedBy    int64  `json:"created_by"`
+		} `json:"record"`
+	}
+	if err := e.Decode(&p); err != nil {
+		return nil, err
+	}
+	in, err := s.d.Flow.Instance(ctx, p.InstanceID)
+	if err != nil {
+		return nil, err
+	}
+	ref := in.Reference
+	if ref == "" {
+		ref = "第" + itoa(in.ID) + "号办件"
+	}
+	r := p.Record
+	base := Message{Channel: InApp, Link: "/cases/" + itoa(in.ID), ObjectType: flow.ObjectType, ObjectID: itoa(in.ID)}
+	if r.Kind == "order" {
+		base.Link, base.ObjectType, base.ObjectID = "/supervision/records/"+itoa(r.ID), "supervision_record", itoa(r.ID)
+	}
+	depts := in.DepartmentIDs
+	if r.DepartmentID != 0 {
+		depts = []int64{r.DepartmentID}
+	}
+	var title, titleEn, body, bodyEn string
+	switch {
+	case p.Action == flow.ActionAnswer:
+		if r.CreatedBy == 0 {
+			return nil, nil
+		}
+		m := base
+		m.UserID = r.CreatedBy
+		m.Title, m.TitleEn = fmt.Sprintf("督办单已反馈：%s", r.Number), fmt.Sprintf("Supervision order answered: %s", r.Number)
+		m.Body = fmt.Sprintf("办件“%s”（%s）的督办单%s已由承办部门反馈，请查看并跟踪。", in.Title, ref, r.Number)
+		m.BodyEn = fmt.Sprintf("The department answered supervision order %s on case “%s” (%s).", r.Number, in.Title, ref)
+		return []Message{m}, nil
+	case r.Kind == "urge":
+		title, titleEn = "催办："+ref, "Reminder: "+ref
+		body = fmt.Sprintf("督办人员对办件“%s”（%s）催办，请抓紧办理并按时答复。", in.Title, ref)
+		bodyEn = fmt.Sprintf("A supervisor reminds you of case “%s” (%s); please handle it without delay.", in.Title, ref)
+	case r.Kind == "order":
+		title, titleEn = fmt.Sprintf("督办单%s：%s", r.Number, ref), fmt.Sprintf("Supervision order %s: %s", r.Number, ref)
+		body = fmt.Sprintf("督办人员就办件“%s”（%s）发出督办单%s，请最迟于%s反馈办理情况。", in.Title, ref, r.Number, r.AnswerDue)
+		bodyEn = fmt.Sprintf("A supervisor issued supervision order %s on case “%s” (%s); answer by %s.", r.Number, in.Title, ref, r.AnswerDue)
+	case r.Kind == "comment":
+		title, titleEn = "督办意见："+ref, "Supervisor's comment: "+ref
+		body = fmt.Sprintf("督办人员对办件“%s”（%s）提出了督办意见，请查看办件记录。", in.Title, ref)
+		bodyEn = fmt.Sprintf("A supervisor commented on case “%s” (%s); see its history.", in.Title, ref)
+	case r.Kind == "interview":
+		title, titleEn = "约谈记录："+ref, "Interview record: "+ref
+		body = fmt.Sprintf("督办人员记录了就办件“%s”（%s）进行的约谈，请查看办件记录并落实约谈要求。", in.Title, ref)
+		bodyEn = fmt.Sprintf("A supervisor recorded an interview on case “%s” (%s); see its history.", in.Title, ref)
+	default:
+		return nil, nil
+	}
+	var out []Message
+	for _, d := range depts {
+		m := base
+		m.DepartmentID = d
+		m.Title, m.TitleEn, m.Body, m.BodyEn = title, titleEn, body, bodyEn
 		out = append(out, m)
 	}
 	return out, nil
