@@ -96,8 +96,8 @@ func (notFound) NotFound() bool { return true }
 
 type conflict string
 
-func (c conflict) Error() string  { return string(c) }
-func (conflict) Conflict() bool { return true }
+func (c conflict) Error() string { return string(c) }
+func (conflict) Conflict() bool  { return true }
 
 // Subject names what is rated: a case or hotline order and the service
 // event (such as the decision) the rating is about.

@@ -3,6 +3,7 @@ package rating_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/calendar"
+	"github.com/yingshang/yingshang/internal/outbox"
 	"github.com/yingshang/yingshang/internal/rating"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/store/storetest"
@@ -276,4 +278,23 @@ func TestRulesOverride(t *testing.T) {
 	if _, err := rating.ParseRules([]byte(`{"nope": 1}`)); !errors.Is(err, valid.ErrInvalid) {
 		t.Fatalf("unknown field: %v", err)
 	}
+}
+
+func TestDecidedEventSendsLink(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		e := outbox.Event{ID: 1, Topic: rating.TopicCaseDecided, Payload: json.RawMessage(`{"id": 4, "action": "approve"}`)}
+		if err := w.svc.HandleEvent(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		if len(w.sms.got) != 1 || w.sms.got[0].phone != "13900139000" {
+			t.Fatalf("sent = %+v, want one link to the applicant of case 4", w.sms.got)
+		}
+		// A case without a phone gets no SMS (the person rates online).
+		e.Payload = json.RawMessage(`{"id": 2}`)
+		if err := w.svc.HandleEvent(ctx, e); err != nil || len(w.sms.got) != 1 {
+			t.Fatalf("no phone: %v, %d sent", err, len(w.sms.got))
+		}
+	})
 }
