@@ -11,7 +11,9 @@ import (
 // spelled out rather than imported so the module does not depend on
 // casework or hotline.
 const (
-	TopicCaseDecided  = "casework.decided"
+	TopicCaseDecided = "casework.decided"
+	// TopicHotlineClose is not yet written by internal/hotline (its Close
+	// adds no outbox event); the consumer is ready for it.
 	TopicHotlineClose = "hotline.closed"
 )
 
