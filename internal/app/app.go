@@ -37,6 +37,7 @@ import (
 	"github.com/yingshang/yingshang/internal/org"
 	"github.com/yingshang/yingshang/internal/outbox"
 	"github.com/yingshang/yingshang/internal/pii"
+	"github.com/yingshang/yingshang/internal/rating"
 	"github.com/yingshang/yingshang/internal/revision"
 	"github.com/yingshang/yingshang/internal/search"
 	"github.com/yingshang/yingshang/internal/store"
@@ -126,6 +127,7 @@ type App struct {
 	KB        *knowledge.Module
 	Casework  *casework.Module
 	Credit    *credit.Module
+	Rating    *rating.Service
 	Entities  *entity.Service
 	Notify    *notify.Service
 	Web       *web.Server
@@ -313,7 +315,11 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.buildNotify(); err != nil {
 		return err
 	}
-	modules := []web.Module{work, a.Revisions, a.adminModule(), a.auditModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, o311, a.Notify}
+	if a.Rating, err = rating.New(rating.Deps{DB: a.DB, Audit: a.Audit, Calendar: a.Calendar.Current, Now: cfg.Now,
+		Subjects: ratingSubjects{cases: a.Casework, hotline: a.Hotline}, BaseURL: cfg.BaseURL}); err != nil {
+		return err
+	}
+	modules := []web.Module{work, a.Revisions, a.adminModule(), a.auditModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, o311, a.Notify, rating.NewPages(a.Rating, ratingDepartments{org: a.Org})}
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Version: cfg.Version,

@@ -54,6 +54,7 @@ var publicRoutes = map[string]bool{
 	"GET /open311/v2/requests/{file}": true, "GET /open311/v2/tokens/{file}": true,
 	"GET /credit/assets/credit.css": true, "GET /credit/public": true, "GET /credit/public/{uscc}": true,
 	"GET /credit/verify/{token}": true, "GET /api/v1/credit/public/{uscc}": true, "GET /api/v1/credit/reports/verify/{token}": true,
+	"GET /ratings/t/{token}": true, "POST /ratings/t/{token}": true, "GET /ratings/thanks": true, "GET /ratings/public": true,
 }
 
 // matrix is the demo platform seen by every demo account and by anonymous
@@ -352,6 +353,7 @@ var wildcards = map[string]wildcard{
 	"files/{sha}":         free(strings.Repeat("0", 64)),
 	"verify/{token}":      free("not-a-token"),
 	"visit/{token}":       free("not-a-token"),
+	"t/{token}":           free("not-a-token"),
 	"{id}/{action}":       free("sign", "reply"),
 	"categories/{code}":   free("01"),
 	"limits/{type}":       free("complaint"),
