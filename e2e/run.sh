@@ -19,6 +19,9 @@ work=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 go build -o "$work/yingshang" ../cmd/yingshang
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 18080)
+# The 12345 form's map gets tiles without a network: one grey tile as a data URL.
+YS_MAP_TILES='data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGN49uwhAAVjAq6Fv8IzAAAAAElFTkSuQmCC' \
+YS_MAP_CENTRE='30.2741,120.1551,15' \
 "$work/yingshang" demo --addr "127.0.0.1:$port" --data-dir "$work/data" >"$work/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do

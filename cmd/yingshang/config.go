@@ -32,6 +32,9 @@ type Config struct {
 	SMSSecret      string        // YS_SMS_SECRET: HMAC key shared with the SMS gateway
 	Webhook110     string        // YS_WEBHOOK_110: where hotline orders transferred to 110 are posted
 	Webhook110Key  string        // YS_WEBHOOK_110_SECRET: HMAC key shared with 110
+	MapTiles       string        // YS_MAP_TILES: tile URL template of the hotline form's map; empty: no map
+	MapAttribution string        // YS_MAP_ATTRIBUTION: the tile provider's attribution
+	MapCentre      string        // YS_MAP_CENTRE: "lat,lng,zoom" where that map opens
 	TrustedProxies string        // YS_TRUSTED_PROXIES: CIDR list of load balancers whose X-Forwarded-For names the client
 	PprofAddr      string        // YS_PPROF_ADDR: where to serve net/http/pprof; empty: nowhere
 	MetricsAddr    string        // YS_METRICS_ADDR: listen address serving only /metrics
@@ -66,6 +69,9 @@ func (c *Config) flags(fs *flag.FlagSet, defaultAddr, defaultDataDir string) {
 	fs.StringVar(&c.SMSSecret, "sms-secret", env("YS_SMS_SECRET", ""), "HMAC key shared with the SMS gateway (env YS_SMS_SECRET)")
 	fs.StringVar(&c.Webhook110, "webhook-110", env("YS_WEBHOOK_110", ""), "URL receiving hotline orders transferred to 110 (env YS_WEBHOOK_110)")
 	fs.StringVar(&c.Webhook110Key, "webhook-110-secret", env("YS_WEBHOOK_110_SECRET", ""), "HMAC key shared with 110 (env YS_WEBHOOK_110_SECRET)")
+	fs.StringVar(&c.MapTiles, "map-tiles", env("YS_MAP_TILES", ""), "tile URL template ({z}/{x}/{y}) of the map on the public 12345 form; empty shows no map and the form asks for district and address only (env YS_MAP_TILES)")
+	fs.StringVar(&c.MapAttribution, "map-attribution", env("YS_MAP_ATTRIBUTION", ""), "attribution shown on that map, as the tile provider requires (env YS_MAP_ATTRIBUTION)")
+	fs.StringVar(&c.MapCentre, "map-centre", env("YS_MAP_CENTRE", ""), "where that map opens, as lat,lng,zoom (env YS_MAP_CENTRE)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("YS_METRICS_ADDR", ""), "listen address serving only /metrics, for scrapers; keep it private (env YS_METRICS_ADDR; default: none)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", env("YS_METRICS_TOKEN", ""), "bearer token letting scrapers read /metrics on the main address (env YS_METRICS_TOKEN; default: /metrics not served there)")
 	limit, err := strconv.Atoi(env("YS_CREDIT_PUBLIC_LIMIT", "30"))

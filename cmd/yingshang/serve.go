@@ -80,7 +80,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 	a, err := app.New(ctx, app.Config{DatabaseURL: cfg.databaseURL(), Addr: cfg.Addr, DataDir: cfg.DataDir,
 		SecretKey: cfg.SecretKey, SecureCookies: cfg.SecureCookies, TrustedProxies: proxies, Workers: cfg.Workers, RootRegion: cfg.RootRegion,
 		BaseURL: cfg.BaseURL, CertificateKey: cfg.CertKey, AuditKey: cfg.AuditKey, AuditHeadInterval: cfg.AuditInterval, SMSURL: cfg.SMSURL, SMSSecret: cfg.SMSSecret,
-		Webhook110: cfg.Webhook110, Webhook110Secret: cfg.Webhook110Key,
+		Webhook110: cfg.Webhook110, Webhook110Secret: cfg.Webhook110Key, MapTiles: cfg.MapTiles, MapAttribution: cfg.MapAttribution, MapCentre: cfg.MapCentre,
 		MetricsAddr: cfg.MetricsAddr, MetricsToken: cfg.MetricsToken,
 		CreditPublicLimit: cfg.CreditLimit, CreditPublicWindow: cfg.CreditWindow,
 		Logger: log, Version: version})

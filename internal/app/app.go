@@ -80,6 +80,9 @@ type Config struct {
 	// orders to 110; empty disables the outbound call.
 	Webhook110       string
 	Webhook110Secret string
+	// MapTiles and MapAttribution configure the map of the hotline's
+	// public form; empty shows no map.
+	MapTiles, MapAttribution, MapCentre string
 	// SMSURL and SMSSecret configure the SMS gateway notifications are
 	// sent through; empty logs SMS instead of sending.
 	SMSURL    string
@@ -277,8 +280,9 @@ func (a *App) build(ctx context.Context) error {
 	if a.Hotline, err = hotline.New(hotline.Deps{DB: a.DB, Flow: a.Flow, Org: a.Org, Policy: a.Policy,
 		Audit: a.Audit, Box: a.Box, Calendar: func() flow.Calendar { return a.Calendar.Current() },
 		Knowledge: a.KB, Revisions: a.Revisions,
-		Config: hotline.Config{Webhook110: cfg.Webhook110, Webhook110Secret: []byte(cfg.Webhook110Secret), BaseURL: cfg.BaseURL},
-		Now:    cfg.Now}); err != nil {
+		Config: hotline.Config{Webhook110: cfg.Webhook110, Webhook110Secret: []byte(cfg.Webhook110Secret), BaseURL: cfg.BaseURL,
+			MapTiles: cfg.MapTiles, MapAttribution: cfg.MapAttribution, MapCentre: cfg.MapCentre, CityRegion: cfg.RootRegion},
+		Now: cfg.Now}); err != nil {
 		return err
 	}
 	if err := a.Hotline.Start(ctx); err != nil {

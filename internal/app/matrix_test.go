@@ -52,6 +52,8 @@ var publicRoutes = map[string]bool{
 	"GET /bundles": true, "GET /bundles/{code}": true, "GET /apply": true, "GET /apply/{code}": true,
 	"GET /open311/{file}": true, "GET /open311/v2/{file}": true, "POST /open311/v2/{file}": true, "GET /open311/v2/services/{file}": true,
 	"GET /open311/v2/requests/{file}": true, "GET /open311/v2/tokens/{file}": true,
+	"GET /hotline/submit": true, "POST /hotline/submit": true, "GET /hotline/submit/similar": true,
+	"GET /hotline/track/{token}": true, "POST /hotline/track/{token}/{action}": true, "GET /hotline/track/{token}/photos/{n}": true,
 	"GET /credit/assets/credit.css": true, "GET /credit/public": true, "GET /credit/public/{uscc}": true,
 	"GET /credit/verify/{token}": true, "GET /api/v1/credit/public/{uscc}": true, "GET /api/v1/credit/reports/verify/{token}": true,
 	"GET /ratings/t/{token}": true, "POST /ratings/t/{token}": true, "GET /ratings/thanks": true, "GET /ratings/public": true,
@@ -186,6 +188,17 @@ var wildcards = map[string]wildcard{
 		},
 		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
 			_, err := m.a.Hotline.Get(m.ctx, a, id(c))
+			return err == nil
+		},
+	},
+	// A citizen's or business's own page of an order it filed (not a
+	// colleague's, not one it may only read).
+	"mine/{id}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), CASE WHEN caller_user_id <> 0 THEN 'owned' ELSE 'phone' END, region_code FROM hotline_orders ORDER BY id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.Hotline.SubmitterOrder(m.ctx, hotline.Submitter{Actor: a}, id(c))
 			return err == nil
 		},
 	},
@@ -354,6 +367,9 @@ var wildcards = map[string]wildcard{
 	"verify/{token}":      free("not-a-token"),
 	"visit/{token}":       free("not-a-token"),
 	"t/{token}":           free("not-a-token"),
+	"track/{token}":       free("not-a-token", strings.Repeat("ab", 20)), // malformed, and well-formed of no order
+	"{token}/{action}":    free("info", "withdraw"),
+	"photos/{n}":          free("0"),
 	"{id}/{action}":       free("sign", "reply"),
 	"categories/{code}":   free("01"),
 	"limits/{type}":       free("complaint"),

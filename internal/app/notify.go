@@ -19,7 +19,7 @@ func (a *App) buildNotify() error {
 		Caller: func(ctx context.Context, id int64) (notify.Caller, error) {
 			c, err := a.Hotline.Caller(ctx, id)
 			return notify.Caller{UserID: c.UserID, Number: c.Number, RegionCode: c.RegionCode,
-				PhoneSealed: c.PhoneSealed, PhoneIndex: c.PhoneIndex}, err
+				PhoneSealed: c.PhoneSealed, PhoneIndex: c.PhoneIndex, Track: c.Track}, err
 		},
 		Visit: a.Hotline.VisitLink,
 	}

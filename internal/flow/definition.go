@@ -584,6 +584,7 @@ var engineActions = map[string][2]string{
 	"escalate":          {"超时督办", "Escalated"},
 	"extension_request": {"申请延期", "Extension requested"},
 	"extension_decide":  {"延期决定", "Extension decided"},
+	"add_info":          {"补充信息", "Information added"},
 }
 
 // ActionLabel returns the display name of action key in lang ("en" for

@@ -12,6 +12,9 @@ type CallerRef struct {
 	RegionCode  string
 	PhoneSealed string
 	PhoneIndex  string
+	// Track is the tracking link of an order filed on the web without an
+	// account ("" otherwise): messages to its submitter carry it.
+	Track string
 }
 
 // Caller returns the caller of order id. It is for the platform's own
@@ -22,5 +25,5 @@ func (m *Module) Caller(ctx context.Context, id int64) (CallerRef, error) {
 		return CallerRef{}, err
 	}
 	return CallerRef{UserID: o.CallerUserID, Number: o.Number, RegionCode: o.RegionCode,
-		PhoneSealed: o.phoneSealed, PhoneIndex: o.phoneIndex}, nil
+		PhoneSealed: o.phoneSealed, PhoneIndex: o.phoneIndex, Track: m.TrackLink(ctx, id)}, nil
 }

@@ -264,6 +264,9 @@ func SeedDemo(ctx context.Context, m *Module, depts map[string]int64, users map[
 			}
 		}
 	}
+	if err := m.seedSubmissions(ctx, users); err != nil {
+		return err
+	}
 	m.RefreshIndex()
 	return nil
 }

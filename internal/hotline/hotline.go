@@ -74,6 +74,21 @@ type Config struct {
 	// may make per LookupWindow (defaults 10 per 10 minutes).
 	LookupLimit  int
 	LookupWindow time.Duration
+	// SubmitLimit is how many requests one address may file without
+	// signing in per SubmitWindow (defaults 5 per hour).
+	SubmitLimit  int
+	SubmitWindow time.Duration
+	// MapTiles is the tile URL template of the submission form's map
+	// ("https://tiles.example/{z}/{x}/{y}.png"); empty shows no map, and
+	// the form asks for the district and address only.
+	MapTiles string
+	// MapAttribution is shown on the map (the tile provider's terms).
+	MapAttribution string
+	// MapCentre is where the map opens: "lat,lng,zoom" (the city centre).
+	MapCentre string
+	// CityRegion is the region whose districts the public form offers;
+	// empty offers every region.
+	CityRegion string
 }
 
 // Deps are the services the module uses.
@@ -110,6 +125,7 @@ type Module struct {
 	ixBuild sync.Mutex
 
 	lookups *limiter
+	submits *limiter
 }
 
 // New returns the module and registers its authorisation rules. Call Start
@@ -140,12 +156,18 @@ func New(d Deps) (*Module, error) {
 	if c.LookupWindow <= 0 {
 		c.LookupWindow = 10 * time.Minute
 	}
+	if c.SubmitLimit <= 0 {
+		c.SubmitLimit = 5
+	}
+	if c.SubmitWindow <= 0 {
+		c.SubmitWindow = time.Hour
+	}
 	revs := revision.Store{Now: d.Now}
 	if d.Revisions != nil {
 		revs = d.Revisions.Store()
 	}
 	m := &Module{d: d, revs: revs, cats: map[string]Category{},
-		lookups: newLimiter(c.LookupLimit, c.LookupWindow)}
+		lookups: newLimiter(c.LookupLimit, c.LookupWindow), submits: newLimiter(c.SubmitLimit, c.SubmitWindow)}
 	if d.Policy.Rules(Kind) == nil {
 		if err := d.Policy.Register(Kind, rules()); err != nil {
 			return nil, fmt.Errorf("hotline: %w", err)

@@ -151,6 +151,9 @@ func (m *Module) Intake(ctx context.Context, a *auth.Actor, in NewOrder) (*Intak
 	if err := m.checkCaller(ctx, a, in.CallerUserID); err != nil {
 		return nil, err
 	}
+	if err := m.linkCaller(ctx, a, &in); err != nil {
+		return nil, err
+	}
 	if err := m.d.Policy.Authorize(a, auth.ActCreate, auth.Object{Kind: Kind, RegionCode: in.RegionCode,
 		OwnerUserID: in.CallerUserID}); err != nil {
 		return nil, err
@@ -185,12 +188,12 @@ func (m *Module) Intake(ctx context.Context, a *auth.Actor, in NewOrder) (*Intak
 		err = store.QueryRow(ctx, tx, `INSERT INTO hotline_orders (number, channel, order_type, category_code, title, content,
 			caller_name, caller_phone, caller_phone_idx, caller_user_id, taken_by, uscc, region_code, address, lat, lng,
 			urgent, confidential, status, instance_id, lead_department_id, assist_department_ids, merged_into, source_ref,
-			direct_closed, reply_text, visit_satisfaction, visit_note, reopen_count, transfer_outcome, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, '', NULL, ?, FALSE, '', '', '', 0, '', ?, ?)
+			direct_closed, reply_text, visit_satisfaction, visit_note, reopen_count, transfer_outcome, created_at, updated_at, not_public)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, '', NULL, ?, FALSE, '', '', '', 0, '', ?, ?, ?)
 			RETURNING id`,
 			number, in.Channel, in.Type, in.CategoryCode, in.Title, in.Content, in.CallerName,
 			sealed, index, in.CallerUserID, takenBy, in.USCC,
-			in.RegionCode, in.Address, lat, lng, in.Urgent, in.Confidential, StatusNew, in.SourceRef, now, now).Scan(&id)
+			in.RegionCode, in.Address, lat, lng, in.Urgent, in.Confidential, StatusNew, in.SourceRef, now, now, in.NotPublic).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("hotline: intake: %w", err)
 		}
@@ -211,7 +214,7 @@ func (m *Module) Intake(ctx context.Context, a *auth.Actor, in NewOrder) (*Intak
 			o = &Order{ID: id, Number: number, Channel: in.Channel, Type: in.Type, CategoryCode: in.CategoryCode,
 				Title: in.Title, Content: in.Content, CallerName: in.CallerName, CallerUserID: in.CallerUserID,
 				TakenBy: takenBy, USCC: in.USCC, RegionCode: in.RegionCode, Address: in.Address, Lat: in.Lat, Lng: in.Lng,
-				Urgent: in.Urgent, Confidential: in.Confidential, Status: StatusNew, InstanceID: inst.ID,
+				Urgent: in.Urgent, Confidential: in.Confidential, NotPublic: in.NotPublic, Status: StatusNew, InstanceID: inst.ID,
 				SourceRef: in.SourceRef, CreatedAt: now, UpdatedAt: now, phoneSealed: sealed, phoneIndex: index}
 		}
 		switch {

@@ -89,15 +89,17 @@ const (
 	StatusVisited     Status = "visited"     // 已回访
 	StatusTransferred Status = "transferred" // 已转110
 	StatusMerged      Status = "merged"      // 已合并
+	StatusWithdrawn   Status = "withdrawn"   // 已撤回 (by the submitter, while open)
 )
 
 // Statuses lists the statuses in workflow order.
 var Statuses = []Status{StatusNew, StatusDispatched, StatusHandling, StatusReplied, StatusClosed,
-	StatusVisited, StatusTransferred, StatusMerged}
+	StatusVisited, StatusTransferred, StatusMerged, StatusWithdrawn}
 
 var statusNames = map[Status]string{
 	StatusNew: "待派单", StatusDispatched: "待签收", StatusHandling: "办理中", StatusReplied: "已答复",
 	StatusClosed: "已办结", StatusVisited: "已回访", StatusTransferred: "已转110", StatusMerged: "已合并",
+	StatusWithdrawn: "已撤回",
 }
 
 // Name returns the status's Chinese name.
@@ -133,6 +135,7 @@ type Order struct {
 	Lng          *float64  `json:"lng,omitempty"`
 	Urgent       bool      `json:"urgent"`
 	Confidential bool      `json:"confidential"`
+	NotPublic    bool      `json:"not_public,omitempty" doc:"The submitter did not agree to public listing"`
 	Status       Status    `json:"status"`
 	InstanceID   int64     `json:"instance_id"`
 	LeadDept     int64     `json:"lead_department_id,omitempty"`
@@ -173,11 +176,12 @@ func (o *Order) Open() bool {
 }
 
 // Public reports whether the public may see the order at all (Open311's
-// GET, public listings): never a confidential one, an enterprise appeal
+// GET, public listings): never a confidential one, one its submitter did
+// not agree to show (NotPublic), an enterprise appeal
 // (the enterprise's affairs) or one transferred to the police. Filter.Public
 // is the same rule in SQL.
 func (o *Order) Public() bool {
-	return !o.Confidential && !o.Type.Appeal() && o.Status != StatusTransferred
+	return !o.Confidential && !o.NotPublic && !o.Type.Appeal() && o.Status != StatusTransferred
 }
 
 // Departments returns the lead then the assisting departments.
@@ -288,6 +292,7 @@ type NewOrder struct {
 	Lng          *float64 `json:"lng,omitempty"`
 	Urgent       bool     `json:"urgent,omitempty" doc:"Danger to life or property"`
 	Confidential bool     `json:"confidential,omitempty" doc:"Hide the reporter from the handling department"`
+	NotPublic    bool     `json:"not_public,omitempty" doc:"Never show the request in public listings"`
 	SourceRef    string   `json:"source_ref,omitempty" doc:"Id in the sending system (110, Open311)"`
 	// DirectAnswer, for a consultation answered on the spot, closes the
 	// order at intake (直接办结) with this text as its reply.

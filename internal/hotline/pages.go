@@ -59,6 +59,7 @@ func (m *Module) Mount(s *web.Server) error {
 	s.Handle("GET /hotline/directory", s.Require(disp, auth.RoleAdmin)(http.HandlerFunc(m.directoryPage)))
 	s.Handle("POST /hotline/directory", s.Require(disp, auth.RoleAdmin)(http.HandlerFunc(m.directoryPage)))
 	m.mountFigures(s)
+	m.mountSubmit(s)
 	m.mountConfig(s)
 	m.registerAPI(s)
 	return nil

@@ -19,7 +19,7 @@ const orderCols = `id, number, channel, order_type, category_code, title, conten
 	caller_phone_idx, caller_user_id, taken_by, uscc, region_code, address, lat, lng, urgent, confidential, status,
 	instance_id, lead_department_id, assist_department_ids, merged_into, source_ref, direct_closed, reply_text,
 	replied_at, dispatched_at, signed_at, closed_at, visit_solved, visit_satisfaction, visit_note, visited_at,
-	reopen_count, transfer_outcome, created_at, updated_at`
+	reopen_count, transfer_outcome, created_at, updated_at, not_public`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -34,7 +34,7 @@ func scanOrder(r scanner) (*Order, error) {
 		&o.phoneSealed, &o.phoneIndex, &o.CallerUserID, &o.TakenBy, &o.USCC, &o.RegionCode, &o.Address, &lat, &lng,
 		&o.Urgent, &o.Confidential, &o.Status, &o.InstanceID, &o.LeadDept, &assist, &merged, &o.SourceRef,
 		&o.DirectClosed, &o.ReplyText, &replied, &dispatched, &signed, &closed, &solved, &o.VisitSatisfaction,
-		&o.VisitNote, &visited, &o.ReopenCount, &o.TransferOutcome, &o.CreatedAt, &o.UpdatedAt)
+		&o.VisitNote, &visited, &o.ReopenCount, &o.TransferOutcome, &o.CreatedAt, &o.UpdatedAt, &o.NotPublic)
 	if err != nil {
 		return nil, err
 	}
@@ -259,7 +259,7 @@ func (m *Module) List(ctx context.Context, a *auth.Actor, f Filter) ([]Order, st
 		add("(number "+like+" ? ESCAPE '\\' OR title "+like+" ? ESCAPE '\\' OR address "+like+" ? ESCAPE '\\')", pat, pat, pat)
 	}
 	if f.Public {
-		add("confidential = FALSE AND order_type NOT LIKE 'appeal%' AND status <> ?", StatusTransferred)
+		add("confidential = FALSE AND not_public = FALSE AND order_type NOT LIKE 'appeal%' AND status <> ?", StatusTransferred)
 	}
 	if f.Open != nil {
 		open := "(status IN (?, ?, ?, ?) OR (status = ? AND reply_text = ''))"

@@ -117,6 +117,10 @@ type Caller struct {
 	// caller_phone_idx): sealed with, and indexed by, the same pii.Box.
 	PhoneSealed string
 	PhoneIndex  string
+	// Track is the tracking link of an order filed on the web without an
+	// account: the only way its submitter follows it, so text messages
+	// about it carry the link.
+	Track string
 }
 
 // HotlineOrders is what notify needs from the hotline module.

@@ -164,6 +164,9 @@ func setupWith(t *testing.T, db *store.DB, sender notify.Sender) *world {
 		PhoneSealed: box.Seal(phone), PhoneIndex: box.Index(phone)}
 	w.orders[3] = notify.Caller{UserID: w.users["cit2"], Number: "12345202609300000003", RegionCode: "990102"}
 	w.orders[4] = notify.Caller{UserID: w.users["ent1"], Number: "12345202609300000004", RegionCode: "990102"}
+	// Order 5 was filed on the web without an account: followed by its link.
+	w.orders[5] = notify.Caller{Number: "12345202609300000005", RegionCode: "990102",
+		PhoneSealed: box.Seal(phone), PhoneIndex: box.Index(phone), Track: "https://ys.example/hotline/track/abc"}
 	w.sender = &recordSender{}
 	if sender == nil {
 		sender = w.sender
@@ -262,9 +265,17 @@ func TestRecipients(t *testing.T) {
 				return map[string]any{"instance_id": 99, "subject_type": "hotline_order", "subject_id": 2,
 					"action": "close", "from": "replied", "to": "closed"}
 			}, []string{"sms:phone/sms"}, "https://ys.example/hotline/visit/2."},
-			{"other transitions tell nobody", "flow.transition", func() any {
+			{"every step of an order is told to its caller", "flow.transition", func() any {
 				return map[string]any{"instance_id": 99, "subject_type": "hotline_order", "subject_id": 2,
 					"action": "sign", "from": "dispatched", "to": "handling"}
+			}, []string{"sms:phone/sms"}, "承办部门已签收，正在办理"},
+			{"a web submitter without an account gets the tracking link", "flow.transition", func() any {
+				return map[string]any{"instance_id": 98, "subject_type": "hotline_order", "subject_id": 5,
+					"action": "dispatch", "from": "new", "to": "dispatched"}
+			}, []string{"sms:phone/sms"}, "已派发至承办部门。查看进度：https://ys.example/hotline/track/abc"},
+			{"steps with messages of their own are not told twice", "flow.transition", func() any {
+				return map[string]any{"instance_id": 99, "subject_type": "hotline_order", "subject_id": 2,
+					"action": "reply", "from": "handling", "to": "replied"}
 			}, nil, ""},
 			{"application submitted", "casework.submitted", func() any {
 				return map[string]any{"id": 7, "number": "YL2026000007", "item": "X1", "action": "submit",

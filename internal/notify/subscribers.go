@@ -255,8 +255,11 @@ func (s *Service) hotlineClosed(ctx context.Context, e outbox.Event) ([]Message,
 	if err := e.Decode(&p); err != nil {
 		return nil, err
 	}
-	if p.SubjectType != hotlineKind || p.To != "closed" {
+	if p.SubjectType != hotlineKind {
 		return nil, nil
+	}
+	if p.To != "closed" {
+		return s.hotlineStatus(ctx, p.SubjectID, p.To)
 	}
 	c, err := s.d.Hotline.OrderCaller(ctx, p.SubjectID)
 	if err != nil {
@@ -272,6 +275,41 @@ func (s *Service) hotlineClosed(ctx context.Context, e outbox.Event) ([]Message,
 		BodyEn: fmt.Sprintf("Your request %s is closed. Please tell us whether it was solved and whether you are satisfied: %s", c.Number, link),
 		Link:   link, ObjectType: hotlineKind, ObjectID: itoa(p.SubjectID),
 	}), nil
+}
+
+// hotlineStates are the steps of an order its caller is told about as
+// they happen; the reply, the 110 transfer and the closing have messages
+// of their own.
+var hotlineStates = map[string][2]string{
+	"dispatched": {"已派发至承办部门", "passed to the department that handles it"},
+	"handling":   {"承办部门已签收，正在办理", "accepted by the department and being handled"},
+	"new":        {"正由12345热线重新派发", "being passed on again by the 12345 hotline"},
+	"merged":     {"已与相同诉求合并办理", "handled together with the same request of others"},
+	"withdrawn":  {"已按您的要求撤回", "withdrawn as you asked"},
+}
+
+// hotlineStatus tells the caller of order id that it moved to state to:
+// in the app, or by text message carrying the tracking link of a request
+// filed on the web without an account.
+func (s *Service) hotlineStatus(ctx context.Context, id int64, to string) ([]Message, error) {
+	st, ok := hotlineStates[to]
+	if !ok {
+		return nil, nil
+	}
+	c, err := s.d.Hotline.OrderCaller(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	m := Message{Title: "工单办理进度通知", TitleEn: "News of your request",
+		Body:   fmt.Sprintf("您的诉求（工单号%s）%s。", c.Number, st[0]),
+		BodyEn: fmt.Sprintf("Your request %s was %s.", c.Number, st[1]),
+		Link:   orderLink(id), ObjectType: hotlineKind, ObjectID: itoa(id)}
+	if c.UserID == 0 && c.Track != "" {
+		m.Link = c.Track
+		m.Body += "查看进度：" + c.Track
+		m.BodyEn += " Follow it at " + c.Track
+	}
+	return toCaller(c, m), nil
 }
 
 // ---- service hall ----
