@@ -38,6 +38,7 @@ import (
 	"github.com/yingshang/yingshang/internal/org"
 	"github.com/yingshang/yingshang/internal/outbox"
 	"github.com/yingshang/yingshang/internal/pii"
+	"github.com/yingshang/yingshang/internal/rating"
 	"github.com/yingshang/yingshang/internal/revision"
 	"github.com/yingshang/yingshang/internal/risk"
 	"github.com/yingshang/yingshang/internal/search"
@@ -140,6 +141,7 @@ type App struct {
 	Inbox     *inbox.Module // the inbox, supervision by hand
 	Credit    *credit.Module
 	Warnings  *warning.Module
+	Rating    *rating.Service
 	Entities  *entity.Service
 	Risk      *risk.Module
 	Notify    *notify.Service
@@ -355,7 +357,11 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	a.subscribeReminders()
-	modules := []web.Module{work, a.Revisions, a.adminModule(), a.auditModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, a.Risk, a.Warnings, o311, a.Notify, a.AnnualReports}
+	if a.Rating, err = rating.New(rating.Deps{DB: a.DB, Audit: a.Audit, Calendar: a.Calendar.Current, Now: cfg.Now,
+		Subjects: ratingSubjects{cases: a.Casework, hotline: a.Hotline}, BaseURL: cfg.BaseURL}); err != nil {
+		return err
+	}
+	modules := []web.Module{work, a.Revisions, a.adminModule(), a.auditModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, a.Risk, a.Warnings, o311, a.Notify, a.AnnualReports, rating.NewPages(a.Rating, ratingDepartments{org: a.Org})}
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Version: cfg.Version,

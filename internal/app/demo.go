@@ -72,6 +72,9 @@ func (a *App) SeedDemo(ctx context.Context, now time.Time) (*demo.Seeded, error)
 	if err := casework.SeedBundleDemo(ctx, a.Casework, seeded.Users); err != nil {
 		return nil, fmt.Errorf("demo: bundles: %w", err)
 	}
+	if err := a.seedDemoRatings(ctx); err != nil {
+		return nil, err
+	}
 	if err := credit.SeedDemo(ctx, a.Credit, seeded.Departments); err != nil {
 		return nil, fmt.Errorf("demo: credit: %w", err)
 	}

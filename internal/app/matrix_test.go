@@ -58,6 +58,7 @@ var publicRoutes = map[string]bool{
 	"GET /credit/assets/credit.css": true, "GET /credit/public": true, "GET /credit/public/{uscc}": true,
 	"GET /credit/verify/{token}": true, "GET /api/v1/credit/public/{uscc}": true, "GET /api/v1/credit/reports/verify/{token}": true,
 	"GET /api/v1/annual-reports/public/{uscc}/{year}": true,
+	"GET /ratings/t/{token}": true, "POST /ratings/t/{token}": true, "GET /ratings/thanks": true, "GET /ratings/public": true,
 }
 
 // matrix is the demo platform seen by every demo account and by anonymous
@@ -427,6 +428,7 @@ var wildcards = map[string]wildcard{
 	"files/{sha}":         free(strings.Repeat("0", 64)),
 	"verify/{token}":      free("not-a-token"),
 	"visit/{token}":       free("not-a-token"),
+	"t/{token}":           free("not-a-token"),
 	"track/{token}":       free("not-a-token", strings.Repeat("ab", 20)), // malformed, and well-formed of no order
 	"{token}/{action}":    free("info", "withdraw"),
 	"photos/{n}":          free("0"),

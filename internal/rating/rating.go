@@ -1,0 +1,441 @@
+// Package rating is 政务服务"好差评" (国办发〔2019〕51号, GB/T 39735):
+// every casework application and every hotline order may be rated once per
+// service event on five levels, at the window (staff record the level the
+// person gives on the counter's device), online (the person signed in, own
+// cases only) or by an SMS link (a single-use bearer token that expires).
+// A bad rating (不满意, 非常不满意) opens a follow-up (核实、整改、反馈)
+// assigned to the responsible department with a limit on the working-day
+// calendar, and the person reads the answer. Figures per item, department
+// and staff member give counts per level, 好评率 and 差评整改率.
+//
+// The module does not read casework or hotline tables: it reaches the rated
+// subjects through the Subjects interface, wired in internal/app from those
+// modules' exported functions.
+package rating
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/yingshang/yingshang/internal/audit"
+	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/calendar"
+	"github.com/yingshang/yingshang/internal/pii"
+	"github.com/yingshang/yingshang/internal/store"
+	"github.com/yingshang/yingshang/internal/valid"
+)
+
+// Level is one of the five levels of GB/T 39735, 5 the best.
+type Level int
+
+// The five levels.
+const (
+	VeryDissatisfied Level = 1 // 非常不满意
+	Dissatisfied     Level = 2 // 不满意
+	Basic            Level = 3 // 基本满意
+	Satisfied        Level = 4 // 满意
+	VerySatisfied    Level = 5 // 非常满意
+)
+
+// Valid reports whether l is one of the five levels.
+func (l Level) Valid() bool { return l >= VeryDissatisfied && l <= VerySatisfied }
+
+// Bad reports whether l is a 差评, which opens a follow-up.
+func (l Level) Bad() bool { return l == VeryDissatisfied || l == Dissatisfied }
+
+// Key is the i18n key of the level's name.
+func (l Level) Key() string { return "rating.level." + strconv.Itoa(int(l)) }
+
+// Channel is where a rating was given.
+type Channel string
+
+// The channels.
+const (
+	Window Channel = "window"
+	Online Channel = "online"
+	SMS    Channel = "sms"
+)
+
+// Subject kinds the module rates.
+const (
+	KindCase    = "case"
+	KindHotline = "hotline"
+)
+
+// Follow-up states.
+const (
+	FollowOpen     = "open"
+	FollowAnswered = "answered"
+)
+
+// Errors. Every *valid.FieldError matches ErrInvalid.
+var (
+	ErrInvalid  = valid.ErrInvalid
+	ErrNotFound = notFound{}
+	// ErrRated: the subject was already rated for this service event.
+	ErrRated = conflict("rating: already rated for this service (该事项本次服务已评价)")
+	// ErrNotDone: the subject is not decided or closed yet.
+	ErrNotDone = conflict("rating: the service is not finished yet (办结后方可评价)")
+	// ErrAnswered: the follow-up was already answered.
+	ErrAnswered = conflict("rating: follow-up already answered (该差评已反馈)")
+)
+
+type notFound struct{}
+
+func (notFound) Error() string  { return "rating: not found (未找到)" }
+func (notFound) NotFound() bool { return true }
+
+type conflict string
+
+func (c conflict) Error() string { return string(c) }
+func (conflict) Conflict() bool  { return true }
+
+// Subject names what is rated: a case or hotline order and the service
+// event (such as the decision) the rating is about.
+type Subject struct {
+	Kind  string
+	ID    int64
+	Event string
+}
+
+// Info is what the owning module tells about a subject.
+type Info struct {
+	PersonID     int64  // the applicant or caller (0: anonymous)
+	DepartmentID int64  // the responsible department
+	ItemCode     string // the service item (事项) or order category
+	Done         bool   // decided or closed
+	Phone        string // the person's phone, for the SMS link (plain, never stored here)
+}
+
+// Subjects looks up rated subjects in their owning modules; it answers
+// ErrNotFound (or an error matching it) for unknown ones.
+type Subjects interface {
+	Subject(ctx context.Context, kind string, id int64) (Info, error)
+}
+
+// Sender delivers the SMS link; the notifier implements it.
+type Sender interface {
+	SendRatingLink(ctx context.Context, phone, link string) error
+}
+
+// Deps are the services the module uses.
+type Deps struct {
+	DB       *store.DB
+	Audit    *audit.Log
+	Subjects Subjects
+	Sender   Sender // optional: without it no link is sent
+	// Calendar returns the working-day calendar in force.
+	Calendar func() *calendar.Calendar
+	Rules    *Rules // nil: national defaults
+	Now      func() time.Time
+	// BaseURL prefixes the SMS link, e.g. "https://zwfw.example.gov.cn".
+	BaseURL string
+}
+
+// Service records ratings and follow-ups.
+type Service struct{ d Deps }
+
+// New checks d and returns the service.
+func New(d Deps) (*Service, error) {
+	if d.DB == nil || d.Audit == nil || d.Subjects == nil {
+		return nil, errors.New("rating: DB, Audit and Subjects are required")
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Rules == nil {
+		d.Rules = DefaultRules()
+	}
+	if err := d.Rules.Validate(); err != nil {
+		return nil, fmt.Errorf("rating: %w", err)
+	}
+	if d.Calendar == nil {
+		official := calendar.New(calendar.Official())
+		d.Calendar = func() *calendar.Calendar { return official }
+	}
+	return &Service{d: d}, nil
+}
+
+// Input is a rating as given.
+type Input struct {
+	Level   Level
+	Comment string
+}
+
+func (in Input) check() error {
+	if !in.Level.Valid() {
+		return &valid.FieldError{Path: "level", Message: "请选择五个评价等级之一 (choose one of the five levels)"}
+	}
+	if err := valid.Text("comment", in.Comment); err != nil {
+		return err
+	}
+	if len([]rune(in.Comment)) > 500 {
+		return &valid.FieldError{Path: "comment", Message: "不得超过500字 (at most 500 characters)"}
+	}
+	return nil
+}
+
+// Rating is a stored rating.
+type Rating struct {
+	ID           int64
+	Subject      Subject
+	ItemCode     string
+	Level        Level
+	Channel      Channel
+	PersonID     int64
+	DepartmentID int64
+	StaffID      int64
+	Comment      string
+	RatedOn      string
+	FollowUpID   int64 // the follow-up a bad rating opened
+	DueOn        string
+}
+
+func checkSubject(s Subject) error {
+	if s.Kind != KindCase && s.Kind != KindHotline {
+		return &valid.FieldError{Path: "subject_kind", Message: "须为 case 或 hotline (must be case or hotline)"}
+	}
+	if s.ID <= 0 {
+		return &valid.FieldError{Path: "subject_id", Message: "无效 (invalid)"}
+	}
+	if s.Event == "" || len(s.Event) > 64 {
+		return &valid.FieldError{Path: "event", Message: "无效 (invalid)"}
+	}
+	return valid.Text("event", s.Event)
+}
+
+// RateAtWindow records the level a person gave on the counter's device;
+// the staff member must act for the responsible department.
+func (s *Service) RateAtWindow(ctx context.Context, a *auth.Actor, subj Subject, in Input) (*Rating, error) {
+	if a == nil {
+		return nil, ErrNotFound
+	}
+	info, err := s.lookup(ctx, subj, in)
+	if err != nil {
+		return nil, err
+	}
+	if !actsFor(a, info.DepartmentID) {
+		return nil, ErrNotFound
+	}
+	return s.record(ctx, subj, info, in, Window, a.UserID, a.Name)
+}
+
+// RateOnline records the rating of the signed-in person, who may rate only
+// own cases: another person's answers ErrNotFound.
+func (s *Service) RateOnline(ctx context.Context, personID int64, name string, subj Subject, in Input) (*Rating, error) {
+	info, err := s.lookup(ctx, subj, in)
+	if err != nil {
+		return nil, err
+	}
+	if personID == 0 || info.PersonID != personID {
+		return nil, ErrNotFound
+	}
+	return s.record(ctx, subj, info, in, Online, personID, name)
+}
+
+// RateByToken records the rating given through an SMS link. The token is
+// single use and expires; an unknown, used or expired one answers
+// ErrNotFound so a link reveals nothing.
+func (s *Service) RateByToken(ctx context.Context, token string, in Input) (*Rating, error) {
+	if err := in.check(); err != nil {
+		return nil, err
+	}
+	subj, err := s.TokenSubject(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	info, err := s.lookup(ctx, subj, in)
+	if err != nil {
+		return nil, err
+	}
+	var r *Rating
+	err = s.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		res, err := store.Exec(ctx, tx, `UPDATE rating_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL AND expires_at > ?`,
+			store.Time(s.d.Now()), hashToken(token), store.Time(s.d.Now()))
+		if err != nil {
+			return fmt.Errorf("rating: token: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrNotFound
+		}
+		r, err = s.insert(ctx, tx, subj, info, in, SMS, 0, "")
+		return err
+	})
+	return r, err
+}
+
+// TokenSubject returns the subject of a valid (unused, unexpired) token.
+func (s *Service) TokenSubject(ctx context.Context, token string) (Subject, error) {
+	var subj Subject
+	if token == "" || len(token) > 100 {
+		return subj, ErrNotFound
+	}
+	var exp time.Time
+	var used sql.NullTime
+	err := store.QueryRow(ctx, s.d.DB, `SELECT subject_kind, subject_id, event, expires_at, used_at FROM rating_tokens WHERE hash = ?`,
+		hashToken(token)).Scan(&subj.Kind, &subj.ID, &subj.Event, &exp, &used)
+	if errors.Is(err, sql.ErrNoRows) {
+		return subj, ErrNotFound
+	}
+	if err != nil {
+		return subj, fmt.Errorf("rating: token: %w", err)
+	}
+	if used.Valid || !s.d.Now().Before(exp) {
+		return subj, ErrNotFound
+	}
+	return subj, nil
+}
+
+// IssueLink creates a single-use token for subj and returns it with the
+// link to send. Only the token's SHA-256 is stored; the token itself must
+// never be logged.
+func (s *Service) IssueLink(ctx context.Context, subj Subject) (token, link string, err error) {
+	if err := checkSubject(subj); err != nil {
+		return "", "", err
+	}
+	var b [24]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", "", fmt.Errorf("rating: token: %w", err)
+	}
+	token = base64.RawURLEncoding.EncodeToString(b[:])
+	exp := s.d.Now().Add(time.Duration(s.d.Rules.TokenHours) * time.Hour)
+	err = s.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		_, err := store.Exec(ctx, tx, `INSERT INTO rating_tokens (hash, subject_kind, subject_id, event, expires_at) VALUES (?, ?, ?, ?, ?)`,
+			hashToken(token), subj.Kind, subj.ID, subj.Event, store.Time(exp))
+		if err != nil {
+			return fmt.Errorf("rating: token: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", "", err
+	}
+	return token, strings.TrimRight(s.d.BaseURL, "/") + "/ratings/t/" + token, nil
+}
+
+// SendLink issues a link for a decided or closed subject and sends it to
+// the person's phone. It is what the casework.decided and hotline closing
+// consumers call; a subject already rated or without a phone is skipped.
+func (s *Service) SendLink(ctx context.Context, subj Subject) error {
+	if s.d.Sender == nil {
+		return nil
+	}
+	info, err := s.d.Subjects.Subject(ctx, subj.Kind, subj.ID)
+	if err != nil {
+		return fmt.Errorf("rating: send link: %w", err)
+	}
+	if info.Phone == "" || !info.Done {
+		return nil
+	}
+	var n int
+	if err := store.QueryRow(ctx, s.d.DB, `SELECT COUNT(*) FROM ratings WHERE subject_kind = ? AND subject_id = ? AND event = ?`,
+		subj.Kind, subj.ID, subj.Event).Scan(&n); err != nil {
+		return fmt.Errorf("rating: send link: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	_, link, err := s.IssueLink(ctx, subj)
+	if err != nil {
+		return err
+	}
+	if err := s.d.Sender.SendRatingLink(ctx, info.Phone, link); err != nil {
+		return fmt.Errorf("rating: send link: %w", err)
+	}
+	return nil
+}
+
+func hashToken(t string) string {
+	h := sha256.Sum256([]byte(t))
+	return hex.EncodeToString(h[:])
+}
+
+func actsFor(a *auth.Actor, dept int64) bool {
+	for _, d := range a.DepartmentIDs {
+		if d == dept {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Service) lookup(ctx context.Context, subj Subject, in Input) (Info, error) {
+	if err := checkSubject(subj); err != nil {
+		return Info{}, err
+	}
+	if err := in.check(); err != nil {
+		return Info{}, err
+	}
+	info, err := s.d.Subjects.Subject(ctx, subj.Kind, subj.ID)
+	if err != nil {
+		return Info{}, fmt.Errorf("rating: %s %d: %w", subj.Kind, subj.ID, err)
+	}
+	if !info.Done {
+		return Info{}, ErrNotDone
+	}
+	return info, nil
+}
+
+func (s *Service) record(ctx context.Context, subj Subject, info Info, in Input, ch Channel, actorID int64, actorName string) (*Rating, error) {
+	var r *Rating
+	err := s.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		r, err = s.insert(ctx, tx, subj, info, in, ch, actorID, actorName)
+		return err
+	})
+	return r, err
+}
+
+// insert stores the rating and, for a bad one, opens the follow-up due
+// FollowUpWorkingDays working days after the day of the rating.
+func (s *Service) insert(ctx context.Context, tx store.Tx, subj Subject, info Info, in Input, ch Channel, actorID int64, actorName string) (*Rating, error) {
+	now := s.d.Now()
+	r := &Rating{Subject: subj, ItemCode: info.ItemCode, Level: in.Level, Channel: ch, PersonID: info.PersonID,
+		DepartmentID: info.DepartmentID, Comment: pii.MaskText(in.Comment), RatedOn: now.In(calendar.CST).Format(calendar.DateLayout)}
+	if ch == Window {
+		r.StaffID = actorID
+	}
+	var n int
+	if err := store.QueryRow(ctx, tx, `SELECT COUNT(*) FROM ratings WHERE subject_kind = ? AND subject_id = ? AND event = ?`,
+		subj.Kind, subj.ID, subj.Event).Scan(&n); err != nil {
+		return nil, fmt.Errorf("rating: %w", err)
+	}
+	if n > 0 {
+		return nil, ErrRated
+	}
+	if err := store.QueryRow(ctx, tx, `INSERT INTO ratings (subject_kind, subject_id, event, item_code, level, channel, person_id,
+		department_id, staff_id, comment, rated_on, rated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		subj.Kind, subj.ID, subj.Event, r.ItemCode, int(r.Level), string(ch), r.PersonID, r.DepartmentID, r.StaffID,
+		r.Comment, r.RatedOn, store.Time(now)).Scan(&r.ID); err != nil {
+		if store.IsUniqueViolation(err) {
+			return nil, ErrRated
+		}
+		return nil, fmt.Errorf("rating: insert: %w", err)
+	}
+	if in.Level.Bad() {
+		due, err := calendar.DueDate(s.d.Calendar(), r.RatedOn, s.d.Rules.FollowUpWorkingDays)
+		if err != nil {
+			return nil, fmt.Errorf("rating: follow-up: %w", err)
+		}
+		r.DueOn = due
+		if err := store.QueryRow(ctx, tx, `INSERT INTO rating_followups (rating_id, department_id, person_id, status, opened_on, due_on)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, r.ID, r.DepartmentID, r.PersonID, FollowOpen, r.RatedOn, due).Scan(&r.FollowUpID); err != nil {
+			return nil, fmt.Errorf("rating: follow-up: %w", err)
+		}
+	}
+	if _, err := s.d.Audit.Append(ctx, tx, audit.Entry{ActorID: actorID, ActorName: actorName, Action: "rating.rate",
+		ObjectType: "rating", ObjectID: strconv.FormatInt(r.ID, 10), Detail: map[string]any{"subject_kind": subj.Kind,
+			"subject_id": subj.ID, "event": subj.Event, "level": int(r.Level), "channel": string(ch), "follow_up": r.FollowUpID}}); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
