@@ -6,6 +6,7 @@ import (
 
 	"github.com/yingshang/yingshang/internal/credit"
 	"github.com/yingshang/yingshang/internal/risk"
+	"github.com/yingshang/yingshang/internal/store"
 )
 
 // buildRisk builds credit risk classification over the register and the
@@ -14,7 +15,11 @@ import (
 func (a *App) buildRisk(ctx context.Context) error {
 	var err error
 	if a.Risk, err = risk.New(risk.Deps{DB: a.DB, Register: a.Entities, Credit: a.Credit, Policy: a.Policy, Audit: a.Audit,
-		RootRegion: a.Config.RootRegion, RegionName: a.regionName, Log: a.Log, Now: a.Config.Now}); err != nil {
+		RootRegion: a.Config.RootRegion, RegionName: a.regionName, Log: a.Log, Now: a.Config.Now,
+		ClassChanged: func(ctx context.Context, tx store.IDB, uscc, region, previous, current string) error {
+			_, err := a.Warnings.ClassChanged(ctx, tx, uscc, region, previous, current)
+			return err
+		}}); err != nil {
 		return err
 	}
 	if err := a.Risk.Start(ctx); err != nil {

@@ -85,6 +85,11 @@ type Deps struct {
 	RegionName func(ctx context.Context, code string) string
 	Log        *slog.Logger
 	Now        func() time.Time
+	// ClassChanged, when set, is called in the transaction that stores a
+	// business's new class (previous "" when it had none), so that what
+	// follows from the change (the early warnings of internal/warning)
+	// commits or fails with it.
+	ClassChanged func(ctx context.Context, tx store.IDB, uscc, region, previous, current string) error
 }
 
 // Module is the classification service, its pages and API.

@@ -50,6 +50,9 @@ type world struct {
 	credit *credit.Module
 	reg    *entity.Service
 	out    *outbox.Dispatcher
+	// changed lists the class changes reported to Deps.ClassChanged, as
+	// "uscc prev→cur".
+	changed []string
 }
 
 func setup(t *testing.T, db *store.DB) *world { return setupTB(t, db) }
@@ -81,7 +84,11 @@ func setupTB(t testing.TB, db *store.DB) *world {
 		t.Fatal(err)
 	}
 	if w.risk, err = risk.New(risk.Deps{DB: db, Register: w.reg, Credit: w.credit, Policy: policy, Audit: log,
-		RootRegion: "990100", Now: clock}); err != nil {
+		RootRegion: "990100", Now: clock,
+		ClassChanged: func(_ context.Context, _ store.IDB, uscc, _, prev, cur string) error {
+			w.changed = append(w.changed, uscc+" "+prev+"→"+cur)
+			return nil
+		}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.risk.Start(ctx); err != nil {
@@ -273,6 +280,7 @@ func TestIncrementalOnNewPenalty(t *testing.T) {
 		}
 		w.deliver(t) // the seeding's events: nothing changes
 		before := w.class(t, bizA)
+		w.changed = nil
 		w.record(t, bizA, credit.KindPenalty, "2026-12-01")
 		w.record(t, bizA, credit.KindPenalty, "2026-12-02")
 		w.record(t, bizA, credit.KindPenalty, "2026-12-03")
@@ -285,6 +293,12 @@ func TestIncrementalOnNewPenalty(t *testing.T) {
 		if before.Class != "A" || after.Class != "B" || after.Score != 13.5 || after.Since != "2026-12-03" {
 			t.Fatalf("before %s %v, after %s %v since %s; want A → B 13.5 since 2026-12-03", before.Class, before.Score,
 				after.Class, after.Score, after.Since)
+		}
+		// The change is told once, in the transaction that stores it (the
+		// early warnings hang on it); the penalties that left the class
+		// as it was are not.
+		if len(w.changed) != 1 || w.changed[0] != bizA+" A→B" {
+			t.Errorf("class changes reported: %q, want [%s A→B]", w.changed, bizA)
 		}
 		moves, err := w.risk.Moves(ctx, supervisor, "2026-12")
 		if err != nil {

@@ -206,6 +206,7 @@ func (m *Module) storedOne(ctx context.Context, uscc string) (map[string]stored,
 type change struct {
 	uscc string
 	s    stored
+	prev string // the class before, "" for a business classified the first time
 }
 
 // moveKey counts movements between classes.
@@ -403,7 +404,7 @@ func (m *Module) score(p *plan, c *compiled, ch *chunk, moves map[moveKey]int, s
 		if !ok || old.class != s.class {
 			moves[moveKey{month, s.region, s.industry, old.class, s.class}]++
 		}
-		changes = append(changes, change{uscc: in.b.USCC, s: s})
+		changes = append(changes, change{uscc: in.b.USCC, s: s, prev: old.class})
 	}
 	removed := make([]string, 0, len(ch.old))
 	for u := range ch.old {
@@ -424,9 +425,29 @@ func (m *Module) write(ctx context.Context, changes []change, removed []string) 
 }
 
 func (m *Module) writeTx(ctx context.Context, tx store.Tx, now time.Time, changes []change, removed []string) error {
+	write := m.writeSQLite
 	if m.d.DB.Kind() == store.Postgres {
-		return m.writePostgres(ctx, tx, now, changes, removed)
+		write = m.writePostgres
 	}
+	if err := write(ctx, tx, now, changes, removed); err != nil {
+		return err
+	}
+	if m.d.ClassChanged == nil {
+		return nil
+	}
+	for _, c := range changes {
+		if c.prev == c.s.class {
+			continue
+		}
+		if err := m.d.ClassChanged(ctx, tx, c.uscc, c.s.region, c.prev, c.s.class); err != nil {
+			return fmt.Errorf("risk: class of %s changed: %w", c.uscc, err)
+		}
+	}
+	return nil
+}
+
+// writeSQLite writes a chunk's classes with multi-row upserts.
+func (m *Module) writeSQLite(ctx context.Context, tx store.Tx, now time.Time, changes []change, removed []string) error {
 	rows := make([][]any, len(changes))
 	for i, c := range changes {
 		rows[i] = []any{c.uscc, c.s.class, c.s.score, c.s.version, c.s.vals, c.s.region, c.s.industry, c.s.since, now}
