@@ -360,14 +360,20 @@ func (m *Module) listBatch(ctx context.Context, keepers map[string]keeperOf, pag
 }
 
 // activeListing returns uscc's listing for not reporting in force on day.
+//
+// The listing in force may also be one made after day (a city that loaded
+// its history listed the business later in the year): it is looked for as
+// of day first, then as of today (the zero Date).
 func (m *Module) activeListing(ctx context.Context, uscc string, day calendar.Date) (*credit.Abnormal, error) {
-	st, err := m.d.Credit.StateOf(ctx, auth.System(), uscc, day)
-	if err != nil {
-		return nil, err
-	}
-	for i := len(st.Abnormal) - 1; i >= 0; i-- {
-		if ab := st.Abnormal[i]; ab.Reason == "annual_report" && ab.Active {
-			return &ab, nil
+	for _, on := range []calendar.Date{day, {}} {
+		st, err := m.d.Credit.StateOf(ctx, auth.System(), uscc, on)
+		if err != nil {
+			return nil, err
+		}
+		for i := len(st.Abnormal) - 1; i >= 0; i-- {
+			if ab := st.Abnormal[i]; ab.Reason == "annual_report" && ab.Active {
+				return &ab, nil
+			}
 		}
 	}
 	return nil, ErrNotFound
