@@ -18,10 +18,11 @@ const (
 )
 
 // demoPublicSiteRule is the instant-approval rule the demo gives 公共场所卫生许可
-// (small venues of applicants in good credit), so that in the demo city the
+// (small venues of applicants not of high credit risk: class D, internal/risk,
+// is refused), so that in the demo city the
 // bundle has two items a rule decides and one a department decides after
 // 容缺 — the city health commission has no staff accounts in the demo.
-const demoPublicSiteRule = `form.area <= 500.0 && credit.class == "A"`
+const demoPublicSiteRule = `form.area <= 500.0 && credit.class != "D"`
 
 // eventBundles are the national 高效办成一件事 key matters the demo city
 // offers beyond 开办餐饮店, over catalog.SeedEventItems.
@@ -75,7 +76,9 @@ func SeedBundleDemo(ctx context.Context, m *Module, users map[string]int64) erro
 			ApplicantKind: "enterprise", Want: true},
 		{Name: "营业面积超过 500 平方米", Form: map[string]string{"area": "800", "staff_count": "30"}, CreditClass: "A",
 			ApplicantKind: "enterprise", Want: false},
-		{Name: "信用等级 C", Form: map[string]string{"area": "180", "staff_count": "12"}, CreditClass: "C",
+		{Name: "信用风险 C 类（较高）", Form: map[string]string{"area": "180", "staff_count": "12"}, CreditClass: "C",
+			ApplicantKind: "enterprise", Want: true},
+		{Name: "信用风险 D 类（高）", Form: map[string]string{"area": "180", "staff_count": "12"}, CreditClass: "D",
 			ApplicantKind: "enterprise", Want: false},
 	}}
 	if w, err = m.d.Catalog.Update(ctx, sys, w.ID, d, w.RowVersion); err != nil {
