@@ -70,7 +70,7 @@ func mutations() []mutation {
 			File: "internal/casework/flows/application.json", Old: `"name_en": "Correction before intake", "clock": "pause"}`,
 			New: `"name_en": "Correction before intake"}`, Pkgs: []string{casework}, Tests: "TestIntakeCorrectionPausesTheClock"},
 		{Name: "casework-extension-cap", Why: "an application's extension capped at its promised limit",
-			File: "internal/casework/definitions.go", Old: "d.Extension.MaxDays = days", New: "d.Extension.MaxDays = days * 2",
+			File: "internal/casework/definitions.go", Old: "d.Extension.MaxDays = max(days, 1)", New: "d.Extension.MaxDays = max(days, 1) * 2",
 			Pkgs: []string{casework}, Tests: "TestExtensionCapIsThePromisedLimit"},
 		{Name: "ids-future-birth", Why: "GB 11643: no date of birth in the future",
 			File: "internal/ids/ids.go", Old: " || birth.After(time.Now())", New: "",
