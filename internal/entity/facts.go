@@ -476,27 +476,9 @@ func (s *Service) ImportFacts(ctx context.Context, a *auth.Actor, r io.Reader, o
 		return nil, err
 	}
 	defer rows.close()
-	head, err := rows.next()
+	at, err := heading(rows, FactColumns, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%w: the file has no heading row", ErrInvalid)
-	}
-	at := map[string]int{}
-	for i, h := range head {
-		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
-		for _, c := range FactColumns {
-			if h == c.Key || h == c.Heading {
-				at[c.Key] = i
-			}
-		}
-	}
-	var missing []string
-	for _, c := range FactColumns {
-		if _, ok := at[c.Key]; !ok {
-			missing = append(missing, c.Heading)
-		}
-	}
-	if len(missing) > 0 {
-		return nil, &valid.FieldError{Path: "file", Message: "缺少列 (missing columns): " + strings.Join(missing, "、")}
+		return nil, err
 	}
 	if opt.ProgressEvery <= 0 {
 		opt.ProgressEvery = 10000

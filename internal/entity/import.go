@@ -152,27 +152,9 @@ func (s *Service) Import(ctx context.Context, a *auth.Actor, r io.Reader, opt Im
 		return nil, err
 	}
 	defer rows.close()
-	head, err := rows.next()
+	at, err := heading(rows, Columns, optionalColumns)
 	if err != nil {
-		return nil, fmt.Errorf("%w: the file has no heading row", ErrInvalid)
-	}
-	at := map[string]int{}
-	for i, h := range head {
-		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
-		for _, c := range Columns {
-			if h == c.Key || h == c.Heading {
-				at[c.Key] = i
-			}
-		}
-	}
-	var missing []string
-	for _, c := range Columns {
-		if _, ok := at[c.Key]; !ok && !optionalColumns[c.Key] {
-			missing = append(missing, c.Heading)
-		}
-	}
-	if len(missing) > 0 {
-		return nil, &valid.FieldError{Path: "file", Message: "缺少列 (missing columns): " + strings.Join(missing, "、")}
+		return nil, err
 	}
 	if opt.ProgressEvery <= 0 {
 		opt.ProgressEvery = 10000
@@ -345,4 +327,34 @@ func normalDate(s string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// heading reads the heading row of an import file and answers the column
+// of each of cols, named by its key or its Chinese heading (a UTF-8 BOM
+// before the first is ignored); a column neither found nor optional is
+// refused, with every missing heading named.
+func heading(r rowReader, cols []struct{ Key, Heading string }, optional map[string]bool) (map[string]int, error) {
+	head, err := r.next()
+	if err != nil {
+		return nil, fmt.Errorf("%w: the file has no heading row", ErrInvalid)
+	}
+	at := map[string]int{}
+	for i, h := range head {
+		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+		for _, c := range cols {
+			if h == c.Key || h == c.Heading {
+				at[c.Key] = i
+			}
+		}
+	}
+	var missing []string
+	for _, c := range cols {
+		if _, ok := at[c.Key]; !ok && !optional[c.Key] {
+			missing = append(missing, c.Heading)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, &valid.FieldError{Path: "file", Message: "缺少列 (missing columns): " + strings.Join(missing, "、")}
+	}
+	return at, nil
 }
