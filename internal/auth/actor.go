@@ -22,6 +22,14 @@ const (
 	RoleApprover   Role = "approver"           // 审批人
 	RoleSupervisor Role = "supervisor"         // 督办
 	RoleAdmin      Role = "admin"              // 管理员
+	// RoleInspector is a law-enforcement officer (执法人员) holding a 执法证:
+	// they carry out inspections and investigate penalty cases for their
+	// departments.
+	RoleInspector Role = "inspector"
+	// RoleLegal is a legal reviewer (法制审核人员) of a department or of the
+	// justice bureau: legal review of penalty decisions and the second review
+	// (双审制) of fair-competition conclusions.
+	RoleLegal Role = "legal_reviewer"
 	// RoleSystem is the platform itself (timer worker, instant approval). No
 	// user holds it; only code creates a system actor.
 	RoleSystem Role = "system"
@@ -29,7 +37,7 @@ const (
 
 // Roles lists the roles a user can be given, in display order.
 var Roles = []Role{RoleCitizen, RoleEnterprise, RoleClerk, RoleOperator,
-	RoleDispatcher, RoleHandler, RoleApprover, RoleSupervisor, RoleAdmin}
+	RoleDispatcher, RoleHandler, RoleApprover, RoleInspector, RoleLegal, RoleSupervisor, RoleAdmin}
 
 // Valid reports whether r is a role a user can hold.
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }
