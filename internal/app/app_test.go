@@ -41,6 +41,7 @@ func TestDemoAccountsLandHome(t *testing.T) {
 		marks := map[auth.Role]string{
 			auth.RoleAdmin: "<h1>管理首页", auth.RoleSupervisor: "<h1>督办", auth.RoleCitizen: "<h1>我的办件",
 			auth.RoleEnterprise: "<h1>我的办件", auth.RoleHandler: "<h1>我的待办", auth.RoleApprover: "<h1>我的待办",
+			auth.RoleInspector: "<h1>我的待办", auth.RoleLegal: "<h1>我的待办",
 			auth.RoleClerk: "<h1>办件", auth.RoleOperator: "<h1>工单受理", auth.RoleDispatcher: "<h1>待派单",
 		}
 		for _, acc := range seeded.Accounts {

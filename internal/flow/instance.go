@@ -441,7 +441,7 @@ func scopeOf(r auth.Role) scope {
 	switch r {
 	case auth.RoleSystem:
 		return scopeAll
-	case auth.RoleHandler, auth.RoleApprover:
+	case auth.RoleHandler, auth.RoleApprover, auth.RoleInspector, auth.RoleLegal:
 		return scopeDepartment
 	case auth.RoleDispatcher, auth.RoleSupervisor, auth.RoleOperator, auth.RoleClerk, auth.RoleAdmin:
 		return scopeRegion

@@ -112,7 +112,7 @@ const caseKind = "case"
 
 // staffRoles may open the staff inbox.
 var staffRoles = []auth.Role{auth.RoleClerk, auth.RoleOperator, auth.RoleDispatcher,
-	auth.RoleHandler, auth.RoleApprover, auth.RoleSupervisor, auth.RoleAdmin}
+	auth.RoleHandler, auth.RoleApprover, auth.RoleInspector, auth.RoleLegal, auth.RoleSupervisor, auth.RoleAdmin}
 
 // Mount registers the pages, messages and API operations.
 func (m *Module) Mount(s *web.Server) error {

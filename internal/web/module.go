@@ -55,6 +55,8 @@ var homes = map[auth.Role]string{
 	auth.RoleSupervisor: "/supervision",
 	auth.RoleApprover:   "/approvals",
 	auth.RoleHandler:    "/work",
+	auth.RoleInspector:  "/work",
+	auth.RoleLegal:      "/work",
 	auth.RoleDispatcher: "/hotline/dispatch",
 	auth.RoleOperator:   "/hotline/intake",
 	auth.RoleClerk:      "/hall/intake",
@@ -65,8 +67,8 @@ var homes = map[auth.Role]string{
 // homeOrder decides the home of a user with several roles: the most
 // demanding workspace first.
 var homeOrder = []auth.Role{
-	auth.RoleAdmin, auth.RoleSupervisor, auth.RoleApprover, auth.RoleHandler,
-	auth.RoleDispatcher, auth.RoleOperator, auth.RoleClerk,
+	auth.RoleAdmin, auth.RoleSupervisor, auth.RoleApprover, auth.RoleLegal, auth.RoleHandler,
+	auth.RoleInspector, auth.RoleDispatcher, auth.RoleOperator, auth.RoleClerk,
 	auth.RoleEnterprise, auth.RoleCitizen,
 }
 
