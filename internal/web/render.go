@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -45,6 +46,20 @@ type Page struct {
 	Public []NavItem
 
 	bundle *i18n.Bundle
+	query  url.Values
+}
+
+// LangHref is the link that shows this same page, with its query, in lang:
+// switching language must not drop the filters or the item being viewed.
+func (p *Page) LangHref(lang string) string {
+	q := url.Values{}
+	for k, v := range p.query {
+		if k != "lang" {
+			q[k] = v
+		}
+	}
+	q.Set("lang", lang)
+	return p.Path + "?" + q.Encode()
 }
 
 // T translates key into the page's language: {{$.T "hotline.title"}}.
@@ -199,6 +214,7 @@ func (s *Server) page(r *http.Request, data any) *Page {
 		Data:      data,
 		Public:    s.publicLinks(r),
 		bundle:    s.bundle,
+		query:     r.URL.Query(),
 	}
 }
 
