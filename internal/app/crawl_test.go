@@ -28,7 +28,10 @@ var crawlSkip = []string{"/signout", "/static/", "/api/"}
 // TestEveryLinkLeadsSomewhere follows every link on every page that each
 // demo account (and an anonymous visitor) can reach from its home, and fails
 // on a link that answers 404, 403 or a server error: a link a page offers
-// must lead somewhere for the person it is offered to. Pages whose paths differ
+// must lead somewhere for the person it is offered to. On the way it reads
+// every Chinese page as its reader sees it and fails on a Latin word
+// outside the allow-lists of language_test.go: messages on a zh-CN page are
+// Chinese only (identifiers belong in <code>, English in lang="en"). Pages whose paths differ
 // only in their query are visited for at most two distinct query shapes, so
 // that pagination and filters do not make the crawl endless.
 func TestEveryLinkLeadsSomewhere(t *testing.T) {
@@ -91,6 +94,7 @@ func crawl(t *testing.T, srv *httptest.Server, user, start string) {
 	seen := map[string]bool{}
 	shapes := map[string]map[string]bool{} // path → query shapes visited
 	visited, refused := 0, 0
+	latin := map[string]bool{} // word and path reported
 	for len(queue) > 0 && visited < maxPages {
 		l := queue[0]
 		queue = queue[1:]
@@ -128,6 +132,14 @@ func crawl(t *testing.T, srv *httptest.Server, user, start string) {
 			continue
 		case code != http.StatusOK:
 			continue
+		}
+		if strings.Contains(body, `<html lang="zh-CN">`) {
+			for _, w := range latinWords(body) {
+				if !syntaxAllowed(u.Path, w) && !latin[w+" "+u.Path] {
+					latin[w+" "+u.Path] = true
+					t.Errorf("%s: the Chinese page %s shows the Latin word %q: «%s»", who, l.target, w, latinContext(body, w))
+				}
+			}
 		}
 		for _, m := range hrefs.FindAllStringSubmatch(body, -1) {
 			target := html.UnescapeString(m[1])
