@@ -58,7 +58,8 @@ var publicRoutes = map[string]bool{
 	"GET /credit/assets/credit.css": true, "GET /credit/public": true, "GET /credit/public/{uscc}": true,
 	"GET /credit/verify/{token}": true, "GET /api/v1/credit/public/{uscc}": true, "GET /api/v1/credit/reports/verify/{token}": true,
 	"GET /api/v1/annual-reports/public/{uscc}/{year}": true,
-	"GET /ratings/t/{token}":                          true, "POST /ratings/t/{token}": true, "GET /ratings/thanks": true, "GET /ratings/public": true,
+	"GET /discretion": true, "GET /api/v1/discretion/lists": true,
+	"GET /ratings/t/{token}": true, "POST /ratings/t/{token}": true, "GET /ratings/thanks": true, "GET /ratings/public": true,
 }
 
 // matrix is the demo platform seen by every demo account and by anonymous

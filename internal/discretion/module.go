@@ -138,6 +138,9 @@ type Figure struct {
 	Shares         map[string]float64 `json:"shares" doc:"each kind's share of the activities, 0–1"`
 }
 
+// Count returns the cases decided at level (a name such as "none").
+func (f Figure) Count(level string) int { return f.ByLevel[Level(level)] }
+
 // Figures returns the figures of the departments the actor may see from
 // from to to (YYYY-MM-DD, inclusive): supervisors and administrators every
 // department, other staff their own.
