@@ -69,7 +69,7 @@ type Licences interface {
 
 // Org is what the module reads of departments (*org.Service).
 type Org interface {
-	GetDepartment(ctx context.Context, id int64) (*org.Department, error)
+	Department(ctx context.Context, id int64) (*org.Department, error)
 }
 
 // Deps are what the module uses.
@@ -189,7 +189,7 @@ var staffRoles = []auth.Role{auth.RoleHandler, auth.RoleApprover, auth.RoleInspe
 func (m *Module) object(ctx context.Context, deptIDs ...int64) (auth.Object, error) {
 	o := auth.Object{Kind: ObjectKind, DepartmentIDs: deptIDs}
 	if len(deptIDs) > 0 {
-		dp, err := m.d.Org.GetDepartment(ctx, deptIDs[0])
+		dp, err := m.d.Org.Department(ctx, deptIDs[0])
 		if err != nil || dp == nil {
 			return o, fmt.Errorf("inspection: department %d: %w", deptIDs[0], ErrNotFound)
 		}

@@ -178,7 +178,7 @@ func (m *Module) CreateTask(ctx context.Context, a *auth.Actor, in TaskInput) (*
 	if err != nil {
 		return nil, err
 	}
-	dp, err := m.d.Org.GetDepartment(ctx, dept)
+	dp, err := m.d.Org.Department(ctx, dept)
 	if err != nil || dp == nil {
 		return nil, ErrNotFound
 	}
@@ -412,7 +412,7 @@ func (m *Module) Commit(ctx context.Context, a *auth.Actor, id int64, in CommitI
 }
 
 func (m *Module) deptName(ctx context.Context, id int64) string {
-	dp, err := m.d.Org.GetDepartment(ctx, id)
+	dp, err := m.d.Org.Department(ctx, id)
 	if err != nil || dp == nil {
 		return fmt.Sprint(id)
 	}
@@ -420,7 +420,7 @@ func (m *Module) deptName(ctx context.Context, id int64) string {
 }
 
 func (m *Module) deptCode(ctx context.Context, id int64) string {
-	dp, err := m.d.Org.GetDepartment(ctx, id)
+	dp, err := m.d.Org.Department(ctx, id)
 	if err != nil || dp == nil {
 		return fmt.Sprint(id)
 	}
