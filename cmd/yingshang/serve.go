@@ -14,8 +14,8 @@ import (
 	"github.com/yingshang/yingshang/internal/app"
 	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/auth"
-	"github.com/yingshang/yingshang/internal/inspection"
 	"github.com/yingshang/yingshang/internal/demo"
+	"github.com/yingshang/yingshang/internal/inspection"
 	"github.com/yingshang/yingshang/internal/web"
 )
 
