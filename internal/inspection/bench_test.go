@@ -28,12 +28,18 @@ func benchPool(n int) []PoolEntry {
 const benchSize = 3_000_000
 
 // BenchmarkDraw is a whole draw over 3,000,000 businesses at the national
-// default ratios with 40 inspectors: pool hash, seed, every score,
+// default ratios with 0, 10 and 40 inspectors: pool hash, seed, every score,
 // selection per stratum and two inspectors per business drawn.
 func BenchmarkDraw(b *testing.B) {
+	for _, n := range []int{0, 10, 40} {
+		b.Run(fmt.Sprintf("inspectors=%d", n), func(b *testing.B) { benchDraw(b, n) })
+	}
+}
+
+func benchDraw(b *testing.B, inspectors int) {
 	pool := benchPool(benchSize)
 	var ins []PoolInspector
-	for i := range 40 {
+	for i := range inspectors {
 		ins = append(ins, PoolInspector{Code: fmt.Sprintf("LJ%04d", i), Department: "LJ-SCJG"})
 	}
 	b.ResetTimer()

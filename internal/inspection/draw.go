@@ -325,14 +325,19 @@ func drawInspectors(d *Draw, key []byte) error {
 					c.code = code
 					cands = append(cands, c)
 				}
-				slices.SortFunc(cands, func(a, b cand) int {
-					if c := bytes.Compare(a.score[:], b.score[:]); c != 0 {
-						return c
+				// Keep the k lowest (score, then code) in order: k is 2.
+				k := min(len(cands), d.InspectorsPerBusiness)
+				for x := 0; x < k; x++ {
+					best := x
+					for y := x + 1; y < len(cands); y++ {
+						if c := bytes.Compare(cands[y].score[:], cands[best].score[:]); c < 0 || (c == 0 && cands[y].code < cands[best].code) {
+							best = y
+						}
 					}
-					return strings.Compare(a.code, b.code)
-				})
-				s.Inspectors = make([]string, 0, d.InspectorsPerBusiness)
-				for _, c := range cands[:min(len(cands), d.InspectorsPerBusiness)] {
+					cands[x], cands[best] = cands[best], cands[x]
+				}
+				s.Inspectors = make([]string, 0, k)
+				for _, c := range cands[:k] {
 					s.Inspectors = append(s.Inspectors, c.code)
 				}
 			}
