@@ -2,8 +2,10 @@ package inspection
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"math"
@@ -134,6 +136,12 @@ func Quota(ratio float64, size int) int {
 	return min(int(n), size)
 }
 
+// sortKey orders a stratum by the first 8 bytes of the scores.
+type sortKey struct {
+	k uint64
+	j int32
+}
+
 // scored is a business of one stratum with its score.
 type scored struct {
 	score [32]byte
@@ -190,19 +198,31 @@ func Compute(d *Draw) error {
 		}
 		sc := scoreAll(key, d.TaskID, d.Pool, idx)
 		if k < len(sc) {
-			// Only the k lowest are needed: sort by the first 8 bytes, the
-			// rest and the code break the (improbable) ties.
-			slices.SortFunc(sc, func(a, b scored) int {
-				if c := bytes.Compare(a.score[:], b.score[:]); c != 0 {
+			// Only the k lowest are needed: sort compact keys (the first 8
+			// bytes of the score); the whole score and the code break the
+			// (improbable) ties.
+			keys := make([]sortKey, len(sc))
+			for j := range sc {
+				keys[j] = sortKey{binary.BigEndian.Uint64(sc[j].score[:8]), int32(j)}
+			}
+			slices.SortFunc(keys, func(a, b sortKey) int {
+				if a.k != b.k {
+					return cmp.Compare(a.k, b.k)
+				}
+				x, y := &sc[a.j], &sc[b.j]
+				if c := bytes.Compare(x.score[:], y.score[:]); c != 0 {
 					return c
 				}
-				return strings.Compare(d.Pool[a.i].Code, d.Pool[b.i].Code)
+				return strings.Compare(d.Pool[x.i].Code, d.Pool[y.i].Code)
 			})
-			sc = sc[:k]
+			for _, key := range keys[:k] {
+				chosen = append(chosen, sc[key.j])
+			}
+			continue
 		}
 		chosen = append(chosen, sc...)
 	}
-	slices.SortFunc(chosen, func(a, b scored) int { return int(a.i) - int(b.i) }) // pool order is code order
+	slices.SortFunc(chosen, func(a, b scored) int { return cmp.Compare(a.i, b.i) }) // pool order is code order
 	d.Selected = make([]Selected, len(chosen))
 	for j, s := range chosen {
 		p := d.Pool[s.i]
