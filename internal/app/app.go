@@ -33,6 +33,7 @@ import (
 	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/hotline"
 	"github.com/yingshang/yingshang/internal/inbox"
+	"github.com/yingshang/yingshang/internal/inspection"
 	"github.com/yingshang/yingshang/internal/knowledge"
 	"github.com/yingshang/yingshang/internal/notify"
 	"github.com/yingshang/yingshang/internal/open311"
@@ -117,6 +118,10 @@ type Config struct {
 	// (package cluster); the two-node test sets it to show what the
 	// listener is for. Production never does.
 	NoChangeListener bool
+	// InspectionRatios is a province's inspection ratios file (JSON in the
+	// shape of internal/inspection/ratios.json); nil keeps the national
+	// default.
+	InspectionRatios []byte
 }
 
 // App is a running platform: its database, services and web server.
@@ -157,6 +162,8 @@ type App struct {
 
 	// AnnualReports are the businesses' annual reports (年度报告).
 	AnnualReports *annualreport.Module
+	// Inspections is 双随机、一公开 (random inspections).
+	Inspections *inspection.Module
 }
 
 // staffHomes are the start pages of staff roles: the hotline's workspaces
@@ -366,11 +373,15 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	a.subscribeReminders()
+	if err := a.buildInspection(); err != nil {
+		return err
+	}
 	if a.Rating, err = rating.New(rating.Deps{DB: a.DB, Audit: a.Audit, Calendar: a.Calendar.Current, Now: cfg.Now,
 		Subjects: ratingSubjects{cases: a.Casework, hotline: a.Hotline}, BaseURL: cfg.BaseURL}); err != nil {
 		return err
 	}
 	modules := []web.Module{work, a.Revisions, a.adminModule(), a.auditModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, a.Risk, a.Warnings, a.Discretion, o311, a.Notify, a.AnnualReports, rating.NewPages(a.Rating, ratingDepartments{org: a.Org})}
+	modules = append(modules, a.Inspections)
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Version: cfg.Version,
