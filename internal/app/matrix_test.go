@@ -58,6 +58,7 @@ var publicRoutes = map[string]bool{
 	"GET /credit/assets/credit.css": true, "GET /credit/public": true, "GET /credit/public/{uscc}": true,
 	"GET /credit/verify/{token}": true, "GET /api/v1/credit/public/{uscc}": true, "GET /api/v1/credit/reports/verify/{token}": true,
 	"GET /api/v1/annual-reports/public/{uscc}/{year}": true,
+	"GET /enforcement/assets/enforcement.css":         true,
 	"GET /ratings/t/{token}":                          true, "POST /ratings/t/{token}": true, "GET /ratings/thanks": true, "GET /ratings/public": true,
 }
 
@@ -153,6 +154,18 @@ func free(vs ...string) wildcard { return wildcard{free: vs} }
 // after /api/v1, and the wildcard) to its resolver. A route whose wildcard
 // is missing here fails the test, so a new route cannot escape it.
 var wildcards = map[string]wildcard{
+	// Penalty cases, read through their own module.
+	"cases/{case}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), status, region_code FROM enforcement_cases ORDER BY id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.Enforcement.Get(m.ctx, a, id(c), "zh-CN")
+			return err == nil
+		},
+	},
+	"evidence/{eid}":  free("1"),
+	"documents/{doc}": free("filing", "notice", "decision"),
 	"cases/{id}": {
 		candidates: func(m *matrix) []candidate {
 			return m.rows("SELECT CAST(id AS TEXT), subject_type, region_code FROM flow_instances ORDER BY id")
