@@ -300,7 +300,8 @@ type caseData struct {
 	Error      string
 	Problems   map[string]string
 	Party      bool
-	Range      []int64 // the proposal's fine range in yuan, when it has one
+	Range      []int64    // the proposal's fine range in yuan, when it has one
+	Form       url.Values // the case's facts as the facts form shows them
 }
 
 func caseID(r *http.Request) (int64, bool) {
@@ -365,7 +366,12 @@ func (m *Module) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 		m.fail(w, r, err)
 		return
 	}
-	d := caseData{C: c, Kinds: PenaltyKinds, Levels: levels, Party: a.Has(auth.RoleEnterprise)}
+	d := caseData{C: c, Kinds: PenaltyKinds, Levels: levels, Party: a.Has(auth.RoleEnterprise), Form: url.Values{}}
+	for k, v := range c.Facts {
+		if v == "true" {
+			d.Form.Set("fact_"+k, "1")
+		}
+	}
 	if !d.Party {
 		d.Can = can(a, c)
 		if d.Steps, err = m.History(ctx, a, id, lang); err != nil {
