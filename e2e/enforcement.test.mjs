@@ -41,7 +41,7 @@ test('a penalty case from lead to closure, departing from the proposal with a re
   await insp.page.locator('#departure_reason').fill('当事人当场改正并主动消除影响');
   await submit(insp.page, '#btn-intend');
   await insp.page.locator('#departure').waitFor();
-  await insp.page.locator('#steps input[name="waived"]').first().check();
+  await insp.page.locator('form:has(#btn-to_decision) input[name="waived"]').check();
   await submit(insp.page, '#btn-to_decision');
   await boss.page.goto(base + path);
   await boss.page.locator('#departure').waitFor();
