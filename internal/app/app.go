@@ -29,6 +29,7 @@ import (
 	"github.com/yingshang/yingshang/internal/credit"
 	"github.com/yingshang/yingshang/internal/discretion"
 	"github.com/yingshang/yingshang/internal/edkey"
+	"github.com/yingshang/yingshang/internal/enforcement"
 	"github.com/yingshang/yingshang/internal/entity"
 	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/hotline"
@@ -164,6 +165,8 @@ type App struct {
 	AnnualReports *annualreport.Module
 	// Inspections is 双随机、一公开 (random inspections).
 	Inspections *inspection.Module
+	// Enforcement are the administrative penalty cases (行政处罚案件).
+	Enforcement *enforcement.Module
 }
 
 // staffHomes are the start pages of staff roles: the hotline's workspaces
@@ -376,12 +379,18 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.buildInspection(); err != nil {
 		return err
 	}
+	if err := a.buildEnforcement(); err != nil {
+		return err
+	}
+	if err := a.Enforcement.LoadDefinitions(ctx); err != nil {
+		return err
+	}
 	if a.Rating, err = rating.New(rating.Deps{DB: a.DB, Audit: a.Audit, Calendar: a.Calendar.Current, Now: cfg.Now,
 		Subjects: ratingSubjects{cases: a.Casework, hotline: a.Hotline}, BaseURL: cfg.BaseURL}); err != nil {
 		return err
 	}
 	modules := []web.Module{work, a.Revisions, a.adminModule(), a.auditModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, a.Risk, a.Warnings, a.Discretion, o311, a.Notify, a.AnnualReports, rating.NewPages(a.Rating, ratingDepartments{org: a.Org})}
-	modules = append(modules, a.Inspections)
+	modules = append(modules, a.Inspections, a.Enforcement)
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Version: cfg.Version,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/yingshang/yingshang/internal/enforcement"
 	"time"
 
 	"github.com/yingshang/yingshang/internal/annualreport"
@@ -102,6 +103,13 @@ func (a *App) SeedDemo(ctx context.Context, now time.Time) (*demo.Seeded, error)
 	}
 	if err := warning.SeedDemo(ctx, a.Warnings, demo.EnterpriseUSCC(), "990102"); err != nil {
 		return nil, fmt.Errorf("demo: warnings: %w", err)
+	}
+	scj := []int64{seeded.Departments["LJ-SCJG"]}
+	if err := enforcement.SeedDemo(ctx, a.Enforcement,
+		&auth.Actor{UserID: seeded.Users["inspector_scj"], Name: "执法 马骏", Roles: []auth.Role{auth.RoleInspector}, RegionCode: "990102", DepartmentIDs: scj},
+		&auth.Actor{UserID: seeded.Users["approver_scj"], Name: "审批 负责人", Roles: []auth.Role{auth.RoleApprover}, RegionCode: "990102", DepartmentIDs: scj},
+		demo.EnterpriseUSCC()); err != nil {
+		return nil, fmt.Errorf("demo: enforcement: %w", err)
 	}
 	if err := a.Inbox.SeedDemo(ctx, seeded.Users["supervisor"], "督办 钱峰", demo.CityCode); err != nil {
 		return nil, fmt.Errorf("demo: supervision: %w", err)

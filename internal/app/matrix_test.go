@@ -63,6 +63,7 @@ var publicRoutes = map[string]bool{
 	"GET /api/v1/annual-reports/public/{uscc}/{year}": true,
 	"GET /discretion": true, "GET /api/v1/discretion/lists": true,
 	"GET /ratings/t/{token}": true, "POST /ratings/t/{token}": true, "GET /ratings/thanks": true, "GET /ratings/public": true,
+	"GET /enforcement/assets/enforcement.css": true,
 }
 
 // matrix is the demo platform seen by every demo account and by anonymous
@@ -157,6 +158,18 @@ func free(vs ...string) wildcard { return wildcard{free: vs} }
 // after /api/v1, and the wildcard) to its resolver. A route whose wildcard
 // is missing here fails the test, so a new route cannot escape it.
 var wildcards = map[string]wildcard{
+	// Penalty cases, read through their own module.
+	"cases/{case}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), status, region_code FROM enforcement_cases ORDER BY id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.Enforcement.Get(m.ctx, a, id(c), "zh-CN")
+			return err == nil
+		},
+	},
+	"evidence/{eid}":  free("1"),
+	"documents/{doc}": free("filing", "notice", "decision"),
 	"cases/{id}": {
 		candidates: func(m *matrix) []candidate {
 			return m.rows("SELECT CAST(id AS TEXT), subject_type, region_code FROM flow_instances ORDER BY id")

@@ -19,10 +19,18 @@ const (
 	// Minutes limits run on the wall clock like Hours; they express the
 	// short ones, such as a 30-minute acceptance of an urgent hotline ticket.
 	Minutes Unit = "minutes"
+	// CalendarDays limits count days (日) as 行政处罚法 counts its longer
+	// periods (the 90 days to decide, the 15 days to pay): they start the
+	// day after the event and end at the close of the N-th day, moved to
+	// the close of the next working day when that day is a day off (see
+	// [Calendar.AddCalendarDays]).
+	CalendarDays Unit = "calendar_days"
 )
 
 // Valid reports whether u is a known unit.
-func (u Unit) Valid() bool { return u == WorkingDays || u == Hours || u == Minutes }
+func (u Unit) Valid() bool {
+	return u == WorkingDays || u == Hours || u == Minutes || u == CalendarDays
+}
 
 // wall returns the wall-clock length of one u, or 0 for WorkingDays.
 func (u Unit) wall() time.Duration {
@@ -35,7 +43,7 @@ func (u Unit) wall() time.Duration {
 	return 0
 }
 
-// Limit is a time limit: N working days, hours or minutes.
+// Limit is a time limit: N working days, calendar days, hours or minutes.
 type Limit struct {
 	N    int
 	Unit Unit
@@ -63,6 +71,8 @@ func (l Limit) String() string {
 		return fmt.Sprintf("%d小时", l.N)
 	case Minutes:
 		return fmt.Sprintf("%d分钟", l.N)
+	case CalendarDays:
+		return fmt.Sprintf("%d日", l.N)
 	}
 	return fmt.Sprintf("%d %s", l.N, l.Unit)
 }
@@ -79,6 +89,9 @@ func (c *Calendar) Deadline(start time.Time, l Limit) time.Time {
 	}
 	if l.Unit == WorkingDays {
 		return c.AddWorkingDays(start, l.N)
+	}
+	if l.Unit == CalendarDays {
+		return c.AddCalendarDays(start, l.N)
 	}
 	return start.Add(time.Duration(l.N) * l.Unit.wall()).UTC()
 }
@@ -97,6 +110,10 @@ func (c *Calendar) Deadline(start time.Time, l Limit) time.Time {
 //     the same date gives nothing back.
 //   - Hours and minutes: the deadline moves by the wall-clock length of the
 //     pause, holidays included.
+//   - Calendar days: the deadline moves by the days from the date the pause
+//     began to the date it ended (the same counting as working days, every
+//     day counted), and again moves off a day off (see
+//     [Calendar.AddCalendarDays]).
 //
 // A pause that does not end after it began, or an unknown unit, leaves due
 // unchanged.
@@ -113,6 +130,8 @@ func (c *Calendar) Shift(due time.Time, u Unit, pausedFrom, pausedTo time.Time) 
 		return c.AddWorkingDays(due, n)
 	case Hours, Minutes:
 		return due.Add(pausedTo.Sub(pausedFrom)).UTC()
+	case CalendarDays:
+		return c.shiftCalendarDays(due, pausedFrom, pausedTo)
 	}
 	return due
 }

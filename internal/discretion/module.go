@@ -56,8 +56,12 @@ type Outcome struct {
 	Proposed       Level
 	Decided        Level
 	FineFen        int64
-	// Reason is required when Decided departs from Proposed (the officer
-	// states why; legal review reads it).
+	// Departed marks a decision outside the proposal: another level, or a
+	// fine outside the proposed range. A different level is a departure
+	// whatever Departed says.
+	Departed bool
+	// Reason is required for a departure (the officer states why; legal
+	// review reads it).
 	Reason         string
 	FirstViolation bool
 	Education      bool
@@ -78,7 +82,7 @@ func (m *Module) RecordOutcome(ctx context.Context, tx store.IDB, o Outcome) err
 		return fmt.Errorf("%w: case, department and matter are required", ErrInvalid)
 	case !slices.Contains(levels, o.Proposed) || !slices.Contains(levels, o.Decided):
 		return fmt.Errorf("%w: level %q or %q", ErrInvalid, o.Proposed, o.Decided)
-	case o.Proposed != o.Decided && strings.TrimSpace(o.Reason) == "":
+	case (o.Departed || o.Proposed != o.Decided) && strings.TrimSpace(o.Reason) == "":
 		return fmt.Errorf("%w: departing from the proposal (%s → %s) needs a stated reason", ErrInvalid, LevelName(o.Proposed), LevelName(o.Decided))
 	case o.FineFen < 0:
 		return fmt.Errorf("%w: negative fine", ErrInvalid)
@@ -89,7 +93,7 @@ func (m *Module) RecordOutcome(ctx context.Context, tx store.IDB, o Outcome) err
 	_, err := tx.NewRaw(`INSERT INTO discretion_outcomes (case_ref, department_code, matter_code, proposed, decided, fine_fen,
 		departed, reason, first_violation, education, version, decided_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (case_ref) DO NOTHING`,
-		o.CaseRef, o.DepartmentCode, o.MatterCode, o.Proposed, o.Decided, o.FineFen, o.Proposed != o.Decided,
+		o.CaseRef, o.DepartmentCode, o.MatterCode, o.Proposed, o.Decided, o.FineFen, o.Departed || o.Proposed != o.Decided,
 		strings.TrimSpace(o.Reason), o.FirstViolation, o.Education, o.Version, o.DecidedOn).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("discretion: record outcome of %s: %w", o.CaseRef, err)

@@ -74,9 +74,13 @@ const (
 	WorkDays Unit = "workdays"
 	Hours    Unit = "hours"
 	Minutes  Unit = "minutes"
+	// CalendarDays are days (日) as 行政处罚法 counts its longer periods:
+	// from the day after the event, every day, the last day moved off a day
+	// off (calendar.Calendar.AddCalendarDays).
+	CalendarDays Unit = "days"
 )
 
-// Limit is a time limit: N working days, hours or minutes.
+// Limit is a time limit: N working days, calendar days, hours or minutes.
 type Limit struct {
 	N    int  `json:"n"`
 	Unit Unit `json:"unit"`
@@ -91,6 +95,8 @@ func (l Limit) Calendar() calendar.Limit {
 		return calendar.Limit{N: l.N, Unit: calendar.Hours}
 	case Minutes:
 		return calendar.Limit{N: l.N, Unit: calendar.Minutes}
+	case CalendarDays:
+		return calendar.Limit{N: l.N, Unit: calendar.CalendarDays}
 	}
 	return calendar.Limit{N: l.N, Unit: calendar.Unit(l.Unit)}
 }
@@ -100,9 +106,9 @@ func (l Limit) String() string { return l.Calendar().String() }
 
 func (l Limit) check() string {
 	switch l.Unit {
-	case WorkDays, "working_days", Hours, Minutes:
+	case WorkDays, "working_days", Hours, Minutes, CalendarDays:
 	default:
-		return fmt.Sprintf("unknown unit %q (want workdays, hours or minutes)", l.Unit)
+		return fmt.Sprintf("unknown unit %q (want workdays, days, hours or minutes)", l.Unit)
 	}
 	// Zero working days is the same day (当日, as an on-the-spot item
 	// promises: calendar.AddWorkingDays ends it at the close of the day it
@@ -228,11 +234,22 @@ type Rule struct {
 }
 
 // ExtensionPolicy says who may ask for and grant more time (延期), and how
-// many working days in all a case may be given.
+// many days in all a case may be given: working days, unless Unit is
+// CalendarDays (a limit the law gives in days, such as the 90 days to
+// decide a penalty case, is extended in days: 行政处罚法 第六十条).
 type ExtensionPolicy struct {
 	RequestRoles []auth.Role `json:"request_roles"`
 	GrantRoles   []auth.Role `json:"grant_roles"`
 	MaxDays      int         `json:"max_days"`
+	Unit         Unit        `json:"unit,omitempty"`
+}
+
+// DayUnit returns the unit extension days are counted in.
+func (x *ExtensionPolicy) DayUnit() Unit {
+	if x != nil && x.Unit == CalendarDays {
+		return CalendarDays
+	}
+	return WorkDays
 }
 
 // Definition is one version of a workflow.
@@ -548,6 +565,11 @@ func (d *Definition) validate() []string {
 		}
 		if x.MaxDays <= 0 {
 			add("extension: max_days %d must be positive", x.MaxDays)
+		}
+		switch x.Unit {
+		case "", WorkDays, CalendarDays:
+		default:
+			add("extension: unknown unit %q (want workdays or days)", x.Unit)
 		}
 	}
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/calendar"
 	"github.com/yingshang/yingshang/internal/store"
 )
 
@@ -59,7 +60,7 @@ func (e *Engine) RequestExtension(ctx context.Context, tx store.IDB, id int64, d
 	}
 	var probs []InputProblem
 	if days < 1 || in.ExtendedDays+days > pol.MaxDays {
-		probs = append(probs, InputProblem{"days", fmt.Sprintf("延期天数须为1至%d个工作日", pol.MaxDays-in.ExtendedDays)})
+		probs = append(probs, InputProblem{"days", fmt.Sprintf("延期天数须为1至%d%s", pol.MaxDays-in.ExtendedDays, dayWord(pol))})
 	}
 	if strings.TrimSpace(reason) == "" || len(reason) > maxText {
 		probs = append(probs, InputProblem{"reason", "须填写延期理由"})
@@ -96,7 +97,9 @@ func (e *Engine) RequestExtension(ctx context.Context, tx store.IDB, id int64, d
 // DecideExtension grants or refuses, in tx, the pending extension request
 // xid. A grant of days working days (0: as requested, never more) moves the
 // current state's deadline and the overall deadline, and every pending
-// escalation, by that many working days. A refusal needs a reason and
+// escalation, by that many working days (calendar days, when the policy's
+// unit is CalendarDays: the deadlines are then counted on from the old ones
+// and again moved off a day off). A refusal needs a reason and
 // changes no deadline.
 func (e *Engine) DecideExtension(ctx context.Context, tx store.IDB, xid int64, actor *auth.Actor,
 	grant bool, days int, reason string) (*Extension, error) {
@@ -119,7 +122,7 @@ func (e *Engine) DecideExtension(ctx context.Context, tx store.IDB, xid int64, a
 	}
 	switch {
 	case grant && (days < 1 || days > x.Days):
-		return nil, &InputError{Action: "extension_decide", Problems: []InputProblem{{"days", fmt.Sprintf("批准天数须为1至%d个工作日", x.Days)}}}
+		return nil, &InputError{Action: "extension_decide", Problems: []InputProblem{{"days", fmt.Sprintf("批准天数须为1至%d%s", x.Days, dayWord(def.Extension))}}}
 	case !grant && strings.TrimSpace(reason) == "":
 		return nil, &InputError{Action: "extension_decide", Problems: []InputProblem{{"reason", "不予延期须说明理由"}}}
 	case len(reason) > maxText:
@@ -130,11 +133,17 @@ func (e *Engine) DecideExtension(ctx context.Context, tx store.IDB, xid int64, a
 	if grant {
 		x.Status, x.GrantedDays = ExtensionGranted, days
 		cal := e.cal()
+		add := func(t time.Time) time.Time { return cal.AddWorkingDays(t, days) }
+		if def.Extension.DayUnit() == CalendarDays {
+			add = func(t time.Time) time.Time {
+				return cal.Deadline(t, calendar.Limit{N: days, Unit: calendar.CalendarDays})
+			}
+		}
 		if !in.StateDueAt.IsZero() {
-			in.StateDueAt = store.Time(cal.AddWorkingDays(in.StateDueAt, days))
+			in.StateDueAt = store.Time(add(in.StateDueAt))
 		}
 		if !in.DueAt.IsZero() {
-			in.DueAt = store.Time(cal.AddWorkingDays(in.DueAt, days))
+			in.DueAt = store.Time(add(in.DueAt))
 		}
 		in.ExtendedDays += days
 		res, err := tx.ExecContext(ctx, `UPDATE flow_instances SET state_due_at = ?, due_at = ?, extended_days = ?,
@@ -151,6 +160,9 @@ func (e *Engine) DecideExtension(ctx context.Context, tx store.IDB, xid int64, a
 			return nil, fmt.Errorf("flow: extension %d: waits: %w", xid, err)
 		}
 		if err := e.moveTimers(ctx, tx, in.ID, func(t timer) time.Time {
+			if def.Extension.DayUnit() == CalendarDays {
+				return t.fireAt.AddDate(0, 0, days)
+			}
 			return cal.AddWorkingDays(t.fireAt, days)
 		}); err != nil {
 			return nil, fmt.Errorf("flow: extension %d: timers: %w", xid, err)
@@ -165,6 +177,14 @@ func (e *Engine) DecideExtension(ctx context.Context, tx store.IDB, xid int64, a
 		return nil, err
 	}
 	return x, nil
+}
+
+// dayWord names the unit of x's days in Chinese.
+func dayWord(x *ExtensionPolicy) string {
+	if x.DayUnit() == CalendarDays {
+		return "日"
+	}
+	return "个工作日"
 }
 
 // open loads a running instance and its definition.

@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/yingshang/yingshang/internal/calendar"
 )
 
 // Left is the time a case has on its current deadline, in the unit of the
 // limit that set it: working days where the limit is in working days (as
-// the law counts it), hours or minutes where it is on the wall clock. Every
+// the law counts it), calendar days where the law gives days (日), hours or
+// minutes where it is on the wall clock. Every
 // page says time left through Left.Text, so a list never shows calendar
 // time ("1天4小时") beside working days ("超期 3 个工作日").
 type Left struct {
@@ -53,6 +56,12 @@ func TimeLeft(cal Calendar, def *Definition, in *Instance, now time.Time) Left {
 		}
 		if st := def.State(key); st != nil && st.Limit != nil && !in.StateDueAt.IsZero() && due.Equal(in.StateDueAt) {
 			unit = st.Limit.Unit
+		}
+		// An overall limit in calendar days (a penalty case's 90 days) is
+		// said in days, as the law gives it.
+		if def.Limit != nil && def.Limit.Unit == CalendarDays && !in.DueAt.IsZero() && due.Equal(in.DueAt) &&
+			(in.StateDueAt.IsZero() || !due.Equal(in.StateDueAt)) {
+			unit = CalendarDays
 		}
 	}
 	if in.Status == StatusPaused {
@@ -109,16 +118,21 @@ func leftUntil(cal Calendar, due time.Time, unit Unit, now time.Time) Left {
 		}
 		return l
 	}
+	between := func(a, b time.Time) int {
+		if unit == CalendarDays {
+			return calendar.CalendarDaysBetween(a, b)
+		}
+		if cal == nil {
+			return 0
+		}
+		return cal.WorkingDaysBetween(a, b)
+	}
 	if now.After(due) {
 		l.Overdue, l.Class = true, "overdue"
-		if cal != nil {
-			l.N = cal.WorkingDaysBetween(due, now)
-		}
+		l.N = between(due, now)
 		return l
 	}
-	if cal != nil {
-		l.N = cal.WorkingDaysBetween(now, due)
-	}
+	l.N = between(now, due)
 	switch {
 	case l.N == 0:
 		l.Class = "urgent"
@@ -152,7 +166,7 @@ func (l Left) Text(lang string) string {
 		return pick("已等待 %d 个工作日", "waiting %d working day(s)", l.N)
 	}
 	unit := map[Unit][2]string{WorkDays: {"个工作日", "working day(s)"}, Hours: {"小时", "hour(s)"},
-		Minutes: {"分钟", "minute(s)"}}[l.Unit]
+		Minutes: {"分钟", "minute(s)"}, CalendarDays: {"天", "day(s)"}}[l.Unit]
 	switch {
 	case l.Overdue && l.N == 0:
 		return pick("已超期", "overdue")
@@ -160,7 +174,7 @@ func (l Left) Text(lang string) string {
 		return fmt.Sprintf("%d %s overdue", l.N, unit[1])
 	case l.Overdue:
 		return fmt.Sprintf("超期 %d %s", l.N, unit[0])
-	case l.Unit == WorkDays && l.N == 0:
+	case (l.Unit == WorkDays || l.Unit == CalendarDays) && l.N == 0:
 		return pick("今日到期", "due today")
 	}
 	if en {
