@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 
@@ -62,38 +63,48 @@ func TestIngestHTTP(t *testing.T) {
 // evaluation and without (the baseline), on SQLite (and PostgreSQL when
 // YS_TEST_POSTGRES is set).
 func BenchmarkIngest(b *testing.B) {
-	for _, skip := range []bool{true, false} {
-		name := map[bool]string{true: "baseline-no-rules", false: "with-rules"}[skip]
-		b.Run(name, func(b *testing.B) {
-			db := storetest.OpenSQLite(b)
-			ctx := context.Background()
-			st := &Store{DB: db}
-			var ids []int64
-			var tok string
-			for i := 0; i < 10; i++ {
-				d, tk, err := st.Register(ctx, RegisteredDevice{Device: Device{USCC: "X", Kind: "cold_chain"}, DepartmentID: 1, Location: fmt.Sprint(i), Unit: "℃"}, t0)
-				if err != nil {
-					b.Fatal(err)
+	engines := map[string]func(testing.TB) *store.DB{"sqlite": storetest.OpenSQLite}
+	if os.Getenv(storetest.EnvPostgres) != "" {
+		engines["postgres"] = storetest.OpenPostgres
+	}
+	for _, eng := range []string{"sqlite", "postgres"} {
+		open := engines[eng]
+		if open == nil {
+			continue
+		}
+		for _, skip := range []bool{true, false} {
+			name := eng + "/" + map[bool]string{true: "baseline-no-rules", false: "with-rules"}[skip]
+			b.Run(name, func(b *testing.B) {
+				db := open(b)
+				ctx := context.Background()
+				st := &Store{DB: db}
+				var ids []int64
+				var tok string
+				for i := 0; i < 10; i++ {
+					d, tk, err := st.Register(ctx, RegisteredDevice{Device: Device{USCC: "X", Kind: "cold_chain"}, DepartmentID: 1, Location: fmt.Sprint(i), Unit: "℃"}, t0)
+					if err != nil {
+						b.Fatal(err)
+					}
+					ids, tok = append(ids, d.ID), tk
 				}
-				ids, tok = append(ids, d.ID), tk
-			}
-			svc := NewService(st, mustRules(b), Responder{})
-			svc.SkipRules = skip
-			svc.Now = func() time.Time { return t0.Add(100 * 24 * time.Hour) }
-			srv := httptest.NewServer(svc)
-			defer srv.Close()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				items := make([]Reading, MaxBatch)
-				for j := range items {
-					items[j] = Reading{ids[j%10], t0.Add(time.Duration(i*MaxBatch+j) * time.Second), "temp_c", -18}
+				svc := NewService(st, mustRules(b), Responder{})
+				svc.SkipRules = skip
+				svc.Now = func() time.Time { return t0.Add(100 * 24 * time.Hour) }
+				srv := httptest.NewServer(svc)
+				defer srv.Close()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					items := make([]Reading, MaxBatch)
+					for j := range items {
+						items[j] = Reading{ids[j%10], t0.Add(time.Duration(i*MaxBatch+j) * time.Second), "temp_c", -18}
+					}
+					if c := post(b, srv.URL, tok, items); c != 200 {
+						b.Fatalf("post: %d", c)
+					}
 				}
-				if c := post(b, srv.URL, tok, items); c != 200 {
-					b.Fatalf("post: %d", c)
-				}
-			}
-			b.ReportMetric(float64(b.N*MaxBatch)/b.Elapsed().Seconds(), "readings/s")
-		})
+				b.ReportMetric(float64(b.N*MaxBatch)/b.Elapsed().Seconds(), "readings/s")
+			})
+		}
 	}
 }
 
