@@ -1,0 +1,188 @@
+package monitoring
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"time"
+)
+
+// Device is a registered monitoring device as the engine sees it.
+type Device struct {
+	ID   int64
+	USCC string
+	Kind string
+}
+
+// Reading is one measured value.
+type Reading struct {
+	DeviceID int64     `json:"device_id"`
+	Time     time.Time `json:"time"`
+	Metric   string    `json:"metric"`
+	Value    float64   `json:"value"`
+}
+
+// MaxBatch is the largest number of readings accepted in one batch.
+const MaxBatch = 5000
+
+// MaxSkew is how far into the future a reading's time may lie.
+const MaxSkew = 2 * time.Minute
+
+// ValidateBatch checks a batch for the devices a token may post for; the
+// error is a *FieldError naming the item (items[i].field). lastTime gives the
+// latest stored time per device and metric: older readings are out of order.
+// Exact repeats of (device, metric, time) are allowed (idempotent).
+func ValidateBatch(rs []Reading, devices map[int64]Device, lastTime func(dev int64, metric string) time.Time, now time.Time) error {
+	if len(rs) == 0 {
+		return &FieldError{"items", "empty batch"}
+	}
+	if len(rs) > MaxBatch {
+		return &FieldError{"items", fmt.Sprintf("more than %d readings", MaxBatch)}
+	}
+	for i, r := range rs {
+		f := func(name, msg string) error { return &FieldError{fmt.Sprintf("items[%d].%s", i, name), msg} }
+		if _, ok := devices[r.DeviceID]; !ok {
+			return f("device_id", "unknown device")
+		}
+		if r.Metric == "" || len(r.Metric) > 64 || hasControl(r.Metric) {
+			return f("metric", "required, at most 64 characters, no control characters")
+		}
+		if math.IsNaN(r.Value) || math.IsInf(r.Value, 0) {
+			return f("value", "not a finite number")
+		}
+		if r.Time.IsZero() || r.Time.After(now.Add(MaxSkew)) {
+			return f("time", "missing or in the future")
+		}
+		if lastTime != nil {
+			if lt := lastTime(r.DeviceID, r.Metric); r.Time.Before(lt) {
+				return f("time", "older than the last stored reading")
+			}
+		}
+	}
+	return nil
+}
+
+// Firing is one rule firing on one device.
+type Firing struct {
+	RuleCode    string
+	DeviceID    int64
+	USCC        string
+	At          time.Time
+	Explanation string
+}
+
+type point struct {
+	t time.Time
+	v float64
+}
+
+// Engine evaluates rules in memory with per-device state. It is not safe
+// for concurrent use; callers serialise batches (one ingest transaction at a time).
+type Engine struct {
+	rules  *RuleSet
+	byKind map[string][]Rule
+	last   map[int64]map[string]point // device → metric → last reading
+	seen   map[int64]time.Time        // device → last reading of any metric
+}
+
+// NewEngine returns an engine for the rule set.
+func NewEngine(rs *RuleSet) *Engine {
+	e := &Engine{rules: rs, byKind: map[string][]Rule{}, last: map[int64]map[string]point{}, seen: map[int64]time.Time{}}
+	for _, r := range rs.Rules {
+		e.byKind[r.DeviceKind] = append(e.byKind[r.DeviceKind], r)
+	}
+	return e
+}
+
+// Evaluate applies threshold and rate rules to a validated batch, updating
+// the per-device state, and returns the firings in time order.
+func (e *Engine) Evaluate(batch []Reading, devices map[int64]Device) []Firing {
+	sorted := make([]Reading, len(batch))
+	copy(sorted, batch)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Time.Before(sorted[j].Time) })
+	var out []Firing
+	for _, r := range sorted {
+		d := devices[r.DeviceID]
+		m := e.last[d.ID]
+		if m == nil {
+			m = map[string]point{}
+			e.last[d.ID] = m
+		}
+		prev, hadPrev := m[r.Metric]
+		for _, rule := range e.byKind[d.Kind] {
+			if rule.Metric != r.Metric {
+				continue
+			}
+			switch rule.Kind {
+			case KindThreshold:
+				if (rule.Min != nil && r.Value < *rule.Min) || (rule.Max != nil && r.Value > *rule.Max) {
+					out = append(out, Firing{rule.Code, d.ID, d.USCC, r.Time,
+						fmt.Sprintf("%s: %s = %g outside [%s, %s]", rule.Name, r.Metric, r.Value, bound(rule.Min), bound(rule.Max))})
+				}
+			case KindRate:
+				if !hadPrev || !r.Time.After(prev.t) {
+					continue
+				}
+				hours := r.Time.Sub(prev.t).Hours()
+				drop := prev.v - r.Value
+				var dispensed float64
+				if rule.CompareMetric != "" {
+					if cur, ok := m[rule.CompareMetric]; ok {
+						if base, ok := m["\x00prev:"+rule.CompareMetric]; ok && !cur.t.Before(prev.t) {
+							dispensed = cur.v - base.v
+						}
+					}
+				}
+				if excess := drop - dispensed; excess/hours > rule.MaxDropPerHour {
+					out = append(out, Firing{rule.Code, d.ID, d.USCC, r.Time,
+						fmt.Sprintf("%s: %s fell %g in %.2f h, dispensed %g, excess %.1f/h > %g/h", rule.Name, r.Metric, drop, hours, dispensed, excess/hours, rule.MaxDropPerHour)})
+				}
+			}
+		}
+		// Keep the compare metric's value at the time of the last reading
+		// of each rate metric, so the next interval compares like with like.
+		for _, rule := range e.byKind[d.Kind] {
+			if rule.Kind == KindRate && rule.Metric == r.Metric && rule.CompareMetric != "" {
+				if cur, ok := m[rule.CompareMetric]; ok {
+					m["\x00prev:"+rule.CompareMetric] = cur
+				}
+			}
+		}
+		m[r.Metric] = point{r.Time, r.Value}
+		if r.Time.After(e.seen[d.ID]) {
+			e.seen[d.ID] = r.Time
+		}
+	}
+	return out
+}
+
+// Sweep applies gap rules at now to the devices given, returning a firing
+// for each device whose last reading (or registration, if none) is older
+// than the rule's gap.
+func (e *Engine) Sweep(now time.Time, devices []Device, registered func(Device) time.Time) []Firing {
+	var out []Firing
+	for _, d := range devices {
+		last, ok := e.seen[d.ID]
+		if !ok && registered != nil {
+			last = registered(d)
+		}
+		for _, rule := range e.byKind[d.Kind] {
+			if rule.Kind != KindGap {
+				continue
+			}
+			gap := time.Duration(rule.GapMinutes) * time.Minute
+			if now.Sub(last) > gap {
+				out = append(out, Firing{rule.Code, d.ID, d.USCC, now,
+					fmt.Sprintf("%s: no reading since %s (more than %d minutes)", rule.Name, last.UTC().Format(time.RFC3339), rule.GapMinutes)})
+			}
+		}
+	}
+	return out
+}
+
+func bound(p *float64) string {
+	if p == nil {
+		return "∞"
+	}
+	return fmt.Sprintf("%g", *p)
+}
