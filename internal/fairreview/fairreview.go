@@ -50,18 +50,31 @@ var Kinds = []string{"规章", "规范性文件", "政策措施", "招商引资�
 
 // Errors. Field errors carry the field's name.
 var (
-	ErrNotFound = errors.New("fairreview: not found (未找到)")
-	ErrState    = errors.New("fairreview: not allowed in the current state (当前状态不允许此操作)")
-	ErrClosed   = errors.New("fairreview: the comment period is not open (不在征求意见期内)")
+	ErrNotFound error = notFound{}
+	ErrState    error = conflict("fairreview: not allowed in the current state (当前状态不允许此操作)")
+	ErrClosed   error = conflict("fairreview: the comment period is not open (不在征求意见期内)")
 )
+
+type notFound struct{}
+
+func (notFound) Error() string  { return "fairreview: not found (未找到)" }
+func (notFound) NotFound() bool { return true }
+
+type conflict string
+
+func (c conflict) Error() string { return string(c) }
+func (conflict) Conflict() bool  { return true }
 
 // FieldError is bad input in one field; handlers answer 422.
 type FieldError struct {
-	Field  string
+	Name   string
 	Reason string
 }
 
-func (e *FieldError) Error() string { return "fairreview: " + e.Field + ": " + e.Reason }
+func (e *FieldError) Error() string { return e.Name + ": " + e.Reason }
+
+// Field names the field at fault.
+func (e *FieldError) Field() string { return e.Name }
 
 // Screener screens a text into clauses with findings (fairscreen.Screen)
 // and takes the reviewers' decisions on findings back.

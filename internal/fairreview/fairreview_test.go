@@ -206,7 +206,7 @@ func TestExceptionNeedsAllConditions(t *testing.T) {
 			}
 			var fe *FieldError
 			_, err := e.m.SubmitSelfReview(context.Background(), drafter, ms.ID, SelfReview{Answers: answers(), Opinion: "例外", Exception: &ex})
-			if !errors.As(err, &fe) || fe.Field != "exception."+drop {
+			if !errors.As(err, &fe) || fe.Name != "exception."+drop {
 				t.Fatalf("without %s: %v", drop, err)
 			}
 		}
@@ -273,7 +273,7 @@ func TestBadInput(t *testing.T) {
 			"no_review_reason": {Kind: "规章", Title: "t", Body: "b"},
 		} {
 			var fe *FieldError
-			if _, err := e.m.Register(context.Background(), drafter, d); !errors.As(err, &fe) || fe.Field != field {
+			if _, err := e.m.Register(context.Background(), drafter, d); !errors.As(err, &fe) || fe.Name != field {
 				t.Fatalf("%s: %v", field, err)
 			}
 		}

@@ -259,6 +259,9 @@ func Allows(conclusion string) bool {
 // shows the lines.
 type DiffError struct{ Diff []DiffLine }
 
+// Conflict makes the refusal a 409.
+func (e *DiffError) Conflict() bool { return true }
+
 func (e *DiffError) Error() string {
 	return "fairreview: the issued text differs from the reviewed text (出台文本与审查文本不一致)"
 }

@@ -25,6 +25,9 @@ type Rejected struct {
 // rejected.
 type ImportError struct{ Rejected []Rejected }
 
+// Field makes the refusal a 422 naming the upload.
+func (e *ImportError) Field() string { return "file" }
+
 func (e *ImportError) Error() string {
 	names := make([]string, len(e.Rejected))
 	for i, r := range e.Rejected {
