@@ -121,6 +121,9 @@ type Deps struct {
 	Calendar *calendar.Calendar
 	Limits   Limits
 	Now      func() time.Time
+	// IsOffice reports whether a department is a market-regulation
+	// department whose staff work in the review office (会同审查).
+	IsOffice func(ctx context.Context, departmentID int64) bool
 }
 
 // Module is the review service.
