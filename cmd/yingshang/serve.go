@@ -84,6 +84,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 			return fmt.Errorf("hotline settings: %w", err)
 		}
 	}
+	var fairRules []byte
+	if cfg.FairRules != "" {
+		if fairRules, err = os.ReadFile(cfg.FairRules); err != nil {
+			ln.Close()
+			return fmt.Errorf("fair-competition screening rules: %w", err)
+		}
+	}
 	a, err := app.New(ctx, app.Config{DatabaseURL: cfg.databaseURL(), Addr: cfg.Addr, DataDir: cfg.DataDir,
 		SecretKey: cfg.SecretKey, SecureCookies: cfg.SecureCookies, TrustedProxies: proxies, Workers: cfg.Workers, RootRegion: cfg.RootRegion,
 		BaseURL: cfg.BaseURL, CertificateKey: cfg.CertKey, AuditKey: cfg.AuditKey, AuditHeadInterval: cfg.AuditInterval, SMSURL: cfg.SMSURL, SMSSecret: cfg.SMSSecret,
@@ -91,7 +98,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		HotlineSettings: hotlineSettings, RankingMinSample: cfg.RankingMin,
 		MetricsAddr: cfg.MetricsAddr, MetricsToken: cfg.MetricsToken,
 		CreditPublicLimit: cfg.CreditLimit, CreditPublicWindow: cfg.CreditWindow,
-		Logger: log, Version: version})
+		Logger: log, Version: version, FairScreenRules: fairRules})
 	if err != nil {
 		ln.Close()
 		return err

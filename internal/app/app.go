@@ -29,6 +29,7 @@ import (
 	"github.com/yingshang/yingshang/internal/credit"
 	"github.com/yingshang/yingshang/internal/edkey"
 	"github.com/yingshang/yingshang/internal/entity"
+	"github.com/yingshang/yingshang/internal/fairscreen"
 	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/hotline"
 	"github.com/yingshang/yingshang/internal/inbox"
@@ -113,6 +114,10 @@ type Config struct {
 	// (package cluster); the two-node test sets it to show what the
 	// listener is for. Production never does.
 	NoChangeListener bool
+	// FairScreenRules is a city's fair-competition screening rule library
+	// (JSON, see internal/fairscreen/rules.json), stored as the first
+	// version; nil keeps the national default.
+	FairScreenRules []byte
 }
 
 // App is a running platform: its database, services and web server.
@@ -151,6 +156,9 @@ type App struct {
 
 	// AnnualReports are the businesses' annual reports (年度报告).
 	AnnualReports *annualreport.Module
+
+	// FairScreen is the automatic fair-competition screening of drafts.
+	FairScreen *fairscreen.Module
 }
 
 // staffHomes are the start pages of staff roles: the hotline's workspaces
@@ -362,6 +370,10 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	modules := []web.Module{work, a.Revisions, a.adminModule(), a.auditModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, a.Risk, a.Warnings, o311, a.Notify, a.AnnualReports, rating.NewPages(a.Rating, ratingDepartments{org: a.Org})}
+	if err := a.buildFairScreen(ctx); err != nil {
+		return err
+	}
+	modules = append(modules, a.FairScreen)
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Version: cfg.Version,

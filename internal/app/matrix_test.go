@@ -364,6 +364,27 @@ var wildcards = map[string]wildcard{
 			return err == nil
 		},
 	},
+	// Versions of the fair-competition screening rule library are the
+	// administrators' (pages under /fair-review/rules, API under
+	// /api/v1/fair-review/libraries).
+	"rules/{version}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(version AS TEXT), status, '' FROM fairscreen_libraries ORDER BY version")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.FairScreen.GetVersion(m.ctx, a, id(c))
+			return err == nil
+		},
+	},
+	"libraries/{version}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(version AS TEXT), status, '' FROM fairscreen_libraries ORDER BY version")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.FairScreen.GetVersion(m.ctx, a, id(c))
+			return err == nil
+		},
+	},
 	"repairs/{id}": {
 		candidates: func(m *matrix) []candidate {
 			return m.rows("SELECT CAST(id AS TEXT), 'r', region_code FROM credit_repairs ORDER BY id")
