@@ -29,6 +29,7 @@ import (
 	"github.com/yingshang/yingshang/internal/credit"
 	"github.com/yingshang/yingshang/internal/edkey"
 	"github.com/yingshang/yingshang/internal/entity"
+	"github.com/yingshang/yingshang/internal/fairreview"
 	"github.com/yingshang/yingshang/internal/fairscreen"
 	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/hotline"
@@ -159,6 +160,8 @@ type App struct {
 
 	// FairScreen is the automatic fair-competition screening of drafts.
 	FairScreen *fairscreen.Module
+	// FairReview is the fair-competition review of draft measures.
+	FairReview *fairreview.Module
 }
 
 // staffHomes are the start pages of staff roles: the hotline's workspaces
@@ -374,6 +377,10 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	modules = append(modules, a.FairScreen)
+	if err := a.buildFairReview(ctx); err != nil {
+		return err
+	}
+	modules = append(modules, a.FairReview)
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Version: cfg.Version,

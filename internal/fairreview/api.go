@@ -188,7 +188,7 @@ func (m *Module) Mount(s *web.Server) error {
 			}
 			return &reportOutput{Body: r}, nil
 		})
-	huma.Register(api, op("fairreview-track", http.MethodGet, "/reports/{token}", "The reporter's view of a report", true),
+	huma.Register(api, op("fairreview-track", http.MethodGet, "/tracking/{token}", "The reporter's view of a report", true),
 		func(ctx context.Context, in *trackInput) (*reportOutput, error) {
 			r, err := m.Track(ctx, in.Token)
 			if err != nil {

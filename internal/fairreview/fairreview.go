@@ -80,7 +80,7 @@ func (e *FieldError) Field() string { return e.Name }
 // and takes the reviewers' decisions on findings back.
 type Screener interface {
 	Screen(ctx context.Context, text string) ([]fairscreen.Clause, error)
-	Feedback(ctx context.Context, rule string, confirmed bool) error
+	Feedback(ctx context.Context, rule, clause string, confirmed bool, reviewer int64) error
 }
 
 // Limits are the working-day limits of each step; DefaultLimits gives the

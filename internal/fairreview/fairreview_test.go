@@ -34,7 +34,7 @@ func (f *fakeScreener) Screen(_ context.Context, text string) ([]fairscreen.Clau
 	return out, nil
 }
 
-func (f *fakeScreener) Feedback(_ context.Context, rule string, confirmed bool) error {
+func (f *fakeScreener) Feedback(_ context.Context, rule, _ string, confirmed bool, _ int64) error {
 	f.feedback = append(f.feedback, rule)
 	return nil
 }

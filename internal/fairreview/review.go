@@ -127,7 +127,7 @@ func (m *Module) SubmitSelfReview(ctx context.Context, a Actor, id int64, sr Sel
 		}
 	}
 	for _, d := range sr.Decisions {
-		if err := m.d.Screener.Feedback(ctx, d.Rule, d.Confirmed); err != nil {
+		if err := m.d.Screener.Feedback(ctx, d.Rule, ms.Clauses[d.Clause].Text, d.Confirmed, a.UserID); err != nil {
 			return nil, fmt.Errorf("fairreview: feedback: %w", err)
 		}
 	}
