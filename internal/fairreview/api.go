@@ -10,11 +10,11 @@ import (
 	"github.com/yingshang/yingshang/internal/web"
 )
 
-// actorOf maps the authenticated caller to a review actor: the first
+// ActorOf maps the authenticated caller to a review actor: the first
 // department they act for, the review office when Deps.IsOffice says that
 // department is a market-regulation department, the legal department for
 // auth.RoleLegal, supervisors and administrators for the region.
-func (m *Module) actorOf(ctx context.Context, a *auth.Actor) Actor {
+func (m *Module) ActorOf(ctx context.Context, a *auth.Actor) Actor {
 	out := Actor{UserID: a.UserID, Region: a.RegionCode}
 	if len(a.DepartmentIDs) > 0 {
 		out.DepartmentID = a.DepartmentIDs[0]
@@ -96,7 +96,7 @@ func (m *Module) Mount(s *web.Server) error {
 		if err != nil {
 			return Actor{}, err
 		}
-		return m.actorOf(ctx, a), nil
+		return m.ActorOf(ctx, a), nil
 	}
 	wrap := func(ms *Measure, err error) (*measureOutput, error) {
 		if err != nil {
