@@ -301,7 +301,7 @@ func visible(a Actor, ms *Measure) bool {
 	if a.DepartmentID == ms.DepartmentID {
 		return true
 	}
-	return (a.Office || a.Legal || a.Supervisor) && strings.HasPrefix(ms.Region, a.Region)
+	return (a.Office || a.Legal || a.Supervisor) && strings.HasPrefix(ms.Region, regionPrefix(a.Region))
 }
 
 // Get returns the measure if a may see it, ErrNotFound otherwise.
@@ -329,7 +329,7 @@ func (m *Module) List(ctx context.Context, a Actor, q string, before int64, limi
 	where := "id < ?"
 	if a.Office || a.Legal || a.Supervisor {
 		where += " AND (department_id = ? OR region_code LIKE ?)"
-		args = append(args, a.DepartmentID, a.Region+"%")
+		args = append(args, a.DepartmentID, regionPrefix(a.Region)+"%")
 	} else {
 		where += " AND department_id = ?"
 		args = append(args, a.DepartmentID)
@@ -353,4 +353,13 @@ func (m *Module) List(ctx context.Context, a Actor, q string, before int64, limi
 		out = append(out, ms)
 	}
 	return out, rows.Err()
+}
+
+// regionPrefix is the prefix a GB/T 2260 code shares with the regions it
+// contains: trailing "00" pairs dropped, so 530100 (a city) covers 530102.
+func regionPrefix(code string) string {
+	for len(code) > 2 && strings.HasSuffix(code, "00") {
+		code = code[:len(code)-2]
+	}
+	return code
 }

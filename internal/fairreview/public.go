@@ -168,7 +168,7 @@ func (m *Module) SpotCheck(ctx context.Context, a Actor, seed uint64, n int) ([]
 		return nil, &FieldError{"n", "抽查数量应为 1 至 1000 (count)"}
 	}
 	rows, err := store.Query(ctx, m.d.DB, `SELECT id FROM fr_measures WHERE status = ? AND region_code LIKE ? ORDER BY id`,
-		StatusIssued, a.Region+"%")
+		StatusIssued, regionPrefix(a.Region)+"%")
 	if err != nil {
 		return nil, fmt.Errorf("fairreview: spot check: %w", err)
 	}

@@ -194,7 +194,7 @@ func (m *Module) YearFigures(ctx context.Context, a Actor, year int) ([]Figures,
 	to := from.AddDate(1, 0, 0)
 	rows, err := store.Query(ctx, m.d.DB, `SELECT department_id, status, conclusion FROM fr_measures
 		WHERE region_code LIKE ? AND created_at >= ? AND created_at < ? ORDER BY department_id`,
-		a.Region+"%", from, to)
+		regionPrefix(a.Region)+"%", from, to)
 	if err != nil {
 		return nil, fmt.Errorf("fairreview: figures: %w", err)
 	}
