@@ -86,6 +86,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 			return fmt.Errorf("hotline settings: %w", err)
 		}
 	}
+	var fairRules []byte
+	if cfg.FairRules != "" {
+		if fairRules, err = os.ReadFile(cfg.FairRules); err != nil {
+			ln.Close()
+			return fmt.Errorf("fair-competition screening rules: %w", err)
+		}
+	}
 	var lists *discretion.Lists
 	if cfg.DiscretionConf != "" {
 		b, err := os.ReadFile(cfg.DiscretionConf)
@@ -115,7 +122,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		HotlineSettings: hotlineSettings, RankingMinSample: cfg.RankingMin, InspectionRatios: inspectionRatios,
 		MetricsAddr: cfg.MetricsAddr, MetricsToken: cfg.MetricsToken,
 		CreditPublicLimit: cfg.CreditLimit, CreditPublicWindow: cfg.CreditWindow, DiscretionLists: lists,
-		Logger: log, Version: version})
+		Logger: log, Version: version, FairScreenRules: fairRules})
 	if err != nil {
 		ln.Close()
 		return err

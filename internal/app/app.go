@@ -31,6 +31,8 @@ import (
 	"github.com/yingshang/yingshang/internal/edkey"
 	"github.com/yingshang/yingshang/internal/enforcement"
 	"github.com/yingshang/yingshang/internal/entity"
+	"github.com/yingshang/yingshang/internal/fairreview"
+	"github.com/yingshang/yingshang/internal/fairscreen"
 	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/hotline"
 	"github.com/yingshang/yingshang/internal/inbox"
@@ -119,6 +121,10 @@ type Config struct {
 	// (package cluster); the two-node test sets it to show what the
 	// listener is for. Production never does.
 	NoChangeListener bool
+	// FairScreenRules is a city's fair-competition screening rule library
+	// (JSON, see internal/fairscreen/rules.json), stored as the first
+	// version; nil keeps the national default.
+	FairScreenRules []byte
 	// InspectionRatios is a province's inspection ratios file (JSON in the
 	// shape of internal/inspection/ratios.json); nil keeps the national
 	// default.
@@ -163,6 +169,11 @@ type App struct {
 
 	// AnnualReports are the businesses' annual reports (年度报告).
 	AnnualReports *annualreport.Module
+
+	// FairScreen is the automatic fair-competition screening of drafts.
+	FairScreen *fairscreen.Module
+	// FairReview is the fair-competition review of draft measures.
+	FairReview *fairreview.Module
 	// Inspections is 双随机、一公开 (random inspections).
 	Inspections *inspection.Module
 	// Enforcement are the administrative penalty cases (行政处罚案件).
@@ -391,6 +402,14 @@ func (a *App) build(ctx context.Context) error {
 	}
 	modules := []web.Module{work, a.Revisions, a.adminModule(), a.auditModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, a.Risk, a.Warnings, a.Discretion, o311, a.Notify, a.AnnualReports, rating.NewPages(a.Rating, ratingDepartments{org: a.Org})}
 	modules = append(modules, a.Inspections, a.Enforcement)
+	if err := a.buildFairScreen(ctx); err != nil {
+		return err
+	}
+	modules = append(modules, a.FairScreen)
+	if err := a.buildFairReview(ctx); err != nil {
+		return err
+	}
+	modules = append(modules, a.FairReview)
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Version: cfg.Version,

@@ -43,8 +43,9 @@ var publicRoutes = map[string]bool{
 	"GET /admin/assets/admin.css": true, "GET /catalog/assets/catalog.css": true,
 	"GET /api/v1/openapi.json": true, "GET /api/v1/openapi-3.0.json": true,
 	"GET /api/v1/openapi.yaml": true, "GET /api/v1/openapi-3.0.yaml": true, "GET /api/v1/schemas/{schema}": true,
-	"POST /api/v1/sessions": true,
-	"GET /catalog":          true, "GET /catalog/items/{code}": true, "GET /catalog/items/{code}/notice": true,
+	"POST /api/v1/sessions":                          true,
+	"POST /api/v1/fair-review/measures/{id}/reports": true, "GET /api/v1/fair-review/tracking/{token}": true,
+	"GET /catalog": true, "GET /catalog/items/{code}": true, "GET /catalog/items/{code}/notice": true,
 	"GET /catalog/files/{sha}": true, "GET /api/v1/catalog/items": true, "GET /api/v1/catalog/items/{code}": true,
 	"GET /verify": true, "GET /verify/{token}": true, "GET /verify/{token}/qr": true, "GET /api/v1/certificates/verify/{token}": true,
 	"GET /hotline/lookup": true, "POST /hotline/lookup": true, "GET /hotline/visit/{token}": true,
@@ -381,6 +382,27 @@ var wildcards = map[string]wildcard{
 			return err == nil
 		},
 	},
+	// Versions of the fair-competition screening rule library are the
+	// administrators' (pages under /fair-review/rules, API under
+	// /api/v1/fair-review/libraries).
+	"rules/{version}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(version AS TEXT), status, '' FROM fairscreen_libraries ORDER BY version")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.FairScreen.GetVersion(m.ctx, a, id(c))
+			return err == nil
+		},
+	},
+	"libraries/{version}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(version AS TEXT), status, '' FROM fairscreen_libraries ORDER BY version")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.FairScreen.GetVersion(m.ctx, a, id(c))
+			return err == nil
+		},
+	},
 	"repairs/{id}": {
 		candidates: func(m *matrix) []candidate {
 			return m.rows("SELECT CAST(id AS TEXT), 'r', region_code FROM credit_repairs ORDER BY id")
@@ -408,10 +430,23 @@ var wildcards = map[string]wildcard{
 			return err == nil
 		},
 	},
-	"public/{uscc}": free("not-a-code"),
-	"files/{n}":     free("0"),
-	"check/{uscc}":  businesses,
-	"checks/{uscc}": businesses,
+	"measures/{id}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), status, region_code FROM fr_measures ORDER BY id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			if a == nil {
+				return false
+			}
+			_, err := m.a.FairReview.Get(m.ctx, m.a.FairReview.ActorOf(m.ctx, a), id(c))
+			return err == nil
+		},
+	},
+	"tracking/{token}": free("00000000000000000000000000000000"),
+	"public/{uscc}":    free("not-a-code"),
+	"files/{n}":        free("0"),
+	"check/{uscc}":     businesses,
+	"checks/{uscc}":    businesses,
 
 	"annual-reports/{uscc}": reportingBusinesses,
 	"removals/{id}":         removalListings,
