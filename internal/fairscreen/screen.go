@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -204,6 +205,7 @@ func compilePatterns(lib *Library, src []string) (pattern, error) {
 		}
 		out = append(out, alts...)
 	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i][0] < out[j][0] })
 	return out, nil
 }
 
@@ -464,26 +466,42 @@ func (s *Screener) contextHolds(cr *compiledRule, clause, lead string) bool {
 
 // find returns the byte span of the first match of any alternative of p in
 // text; with negate, a match preceded by a negator in the same phrase is
-// skipped.
+// skipped. Alternatives sharing their first part are tried together, so
+// the text is searched once per distinct first part.
 func (s *Screener) find(text string, p pattern, negate bool) (int, int, bool) {
 	best0, best1, found := 0, 0, false
-	for _, alt := range p {
+	for i := 0; i < len(p); {
+		first := p[i][0]
+		j := i
+		for j < len(p) && p[j][0] == first {
+			j++
+		}
+		group := p[i:j]
+		i = j
+		if found && strings.Index(text[:best0], first) < 0 {
+			continue
+		}
 		from := 0
+	occurrences:
 		for from < len(text) {
-			i := strings.Index(text[from:], alt[0])
-			if i < 0 {
+			k := strings.Index(text[from:], first)
+			if k < 0 {
 				break
 			}
-			i += from
-			end, ok := s.follow(text, i+len(alt[0]), alt[1:])
-			if ok && !(negate && s.negated(text, i)) {
-				if !found || i < best0 {
-					best0, best1, found = i, end, true
+			k += from
+			if !found || k < best0 {
+				for _, alt := range group {
+					end, ok := s.follow(text, k+len(first), alt[1:])
+					if ok && !(negate && s.negated(text, k)) {
+						best0, best1, found = k, end, true
+						break occurrences
+					}
 				}
+			} else {
 				break
 			}
-			_, size := utf8.DecodeRuneInString(text[i:])
-			from = i + size
+			_, size := utf8.DecodeRuneInString(text[k:])
+			from = k + size
 		}
 	}
 	return best0, best1, found
