@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/calendar"
+	"github.com/yingshang/yingshang/internal/credit"
 	"github.com/yingshang/yingshang/internal/ids"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/store/storetest"
@@ -26,7 +28,9 @@ const (
 	cgj int64 = 12 // 城管
 )
 
-func cst(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, calendar.CST) }
+func cst(y int, m time.Month, d, h int) time.Time {
+	return time.Date(y, m, d, h, 0, 0, 0, calendar.CST)
+}
 
 func assignment(src visit.Source, ref, item, biz string, dept int64, key bool, from, to time.Time, insp ...int64) visit.Assignment {
 	return visit.Assignment{Source: src, TaskRef: ref, ItemCode: item, ItemName: "事项" + item, Checklist: []string{"查看证照"},
@@ -234,6 +238,59 @@ func TestCompleteUnreachableAndBadResult(t *testing.T) {
 		out, err := s.Complete(ctx, db, v.ID, "k2", []visit.ItemResult{{ItemID: v.Items[0].ID, Result: "unreachable"}})
 		if err != nil || !out.Unreachable {
 			t.Fatalf("unreachable: %+v %v", out, err)
+		}
+	})
+}
+
+type fakeCredit struct {
+	records  []credit.RecordInput
+	abnormal []credit.AbnormalInput
+}
+
+func (f *fakeCredit) RecordOnce(_ context.Context, _ *auth.Actor, in credit.RecordInput) (*credit.Record, bool, error) {
+	for _, r := range f.records {
+		if r.DecisionNo == in.DecisionNo {
+			return &credit.Record{}, false, nil
+		}
+	}
+	f.records = append(f.records, in)
+	return &credit.Record{}, true, nil
+}
+
+func (f *fakeCredit) ListAsAbnormal(_ context.Context, _ *auth.Actor, in credit.AbnormalInput) (*credit.Abnormal, error) {
+	f.abnormal = append(f.abnormal, in)
+	return &credit.Abnormal{}, nil
+}
+
+func TestUnreachableGoesOnAbnormalList(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := service(cst(2026, 11, 2, 9))
+		w1, w2 := cst(2026, 11, 2, 0), cst(2026, 11, 30, 0)
+		assign(t, db, s, assignment(visit.SourceDraw, "D1", "SC-01", bizA, scj, false, w1, w2, 101),
+			assignment(visit.SourceDraw, "D1", "SC-01", bizB, scj, false, w1, w2, 101))
+		va, vb := visits(t, db, s, bizA)[0], visits(t, db, s, bizB)[0]
+		if _, err := s.Complete(ctx, db, va.ID, "a", []visit.ItemResult{{ItemID: va.Items[0].ID, Result: "unreachable"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Complete(ctx, db, vb.ID, "b", []visit.ItemResult{{ItemID: vb.Items[0].ID, Result: "ok"}}); err != nil {
+			t.Fatal(err)
+		}
+		c := &fakeCredit{}
+		lead := &auth.Actor{Roles: []auth.Role{auth.RoleHandler}, DepartmentIDs: []int64{scj}}
+		for _, id := range []int64{va.ID, vb.ID, va.ID} {
+			if err := s.PublishToCredit(ctx, db, c, lead, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(c.records) != 2 || c.records[0].Kind != credit.KindInspection || c.records[0].DecisionDate != "2026-11-02" {
+			t.Fatalf("credit records = %+v, want one inspection record per visit", c.records)
+		}
+		if len(c.abnormal) != 1 || c.abnormal[0].USCC != bizA || c.abnormal[0].Reason != "unreachable" {
+			t.Fatalf("abnormal listings = %+v, want only %s for reason unreachable", c.abnormal, bizA)
+		}
+		if v, _ := s.Get(ctx, db, vb.ID); v.Status != visit.StatusPublished || v.PublishedOn != "2026-11-02" {
+			t.Fatalf("status %s on %q, want published today", v.Status, v.PublishedOn)
 		}
 	})
 }
