@@ -53,3 +53,18 @@ CREATE TABLE visit_submissions (
 	visit_id BIGINT NOT NULL REFERENCES visits (id),
 	created_at TIMESTAMP NOT NULL
 );
+-- Evidence (全过程记录): photos, recordings and the signature, stored by
+-- SHA-256 of the stored bytes (after metadata stripping); each is also
+-- entered in the audit record with its hash.
+CREATE TABLE visit_evidence (
+	id BIGSERIAL PRIMARY KEY,
+	visit_id BIGINT NOT NULL REFERENCES visits (id),
+	kind TEXT NOT NULL,
+	sha256 TEXT NOT NULL,
+	content_type TEXT NOT NULL,
+	size BIGINT NOT NULL,
+	data BYTEA NOT NULL,
+	created_by BIGINT NOT NULL,
+	created_at TIMESTAMP NOT NULL
+);
+CREATE UNIQUE INDEX visit_evidence_hash ON visit_evidence (visit_id, sha256);
