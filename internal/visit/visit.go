@@ -12,9 +12,14 @@ import (
 
 	"github.com/yingshang/yingshang/internal/calendar"
 	"github.com/yingshang/yingshang/internal/ids"
+	"github.com/yingshang/yingshang/internal/outbox"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/valid"
 )
+
+// TopicNotice is the outbox topic of a new visit; the notify module tells
+// the business (notify.TopicVisitNotice).
+const TopicNotice = "visit.notice"
 
 // PublishWorkingDays is the national default limit for publishing a
 // visit's results: within 20 working days of completion (抽查检查结果
@@ -187,6 +192,12 @@ func (s *Service) Assign(ctx context.Context, tx store.IDB, as []Assignment) err
 			if err := store.QueryRow(ctx, tx, `INSERT INTO visits (uscc, lead_department_id, joint, window_from, window_to, status, created_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, a.USCC, a.DepartmentID, false, from, to, StatusAssigned, now).Scan(&visitID); err != nil {
 				return fmt.Errorf("visit: assign: new visit: %w", err)
+			}
+			// The business is told once per visit, when it is opened.
+			if err := outbox.Add(ctx, tx, s.now(), TopicNotice, map[string]any{"visit_id": visitID, "uscc": a.USCC,
+				"window_from": a.WindowFrom.In(calendar.CST).Format(calendar.DateLayout),
+				"window_to":   a.WindowTo.In(calendar.CST).Format(calendar.DateLayout)}); err != nil {
+				return fmt.Errorf("visit: assign: notice: %w", err)
 			}
 		case err != nil:
 			return fmt.Errorf("visit: assign: find visit: %w", err)

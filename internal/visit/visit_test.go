@@ -84,6 +84,10 @@ func TestMergeJointVisitLead(t *testing.T) {
 		if !v.Joint || v.LeadDepartmentID != scj || len(v.Items) != 3 {
 			t.Fatalf("visit = joint %v lead %d items %d, want joint, lead 市场监管 %d, 3 items", v.Joint, v.LeadDepartmentID, len(v.Items), scj)
 		}
+		var notices int
+		if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM outbox WHERE topic = ?`, visit.TopicNotice).Scan(&notices); err != nil || notices != 1 {
+			t.Errorf("notices to the business = %d (%v), want one for the one visit", notices, err)
+		}
 		if len(v.InspectorUserIDs) != 3 {
 			t.Errorf("inspectors = %v, want those of both departments", v.InspectorUserIDs)
 		}
