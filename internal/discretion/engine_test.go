@@ -52,12 +52,12 @@ func TestFirstViolationNotPenalised(t *testing.T) {
 // food-safety matter) is penalised even for a first violation; the
 // statutory rule (minor, corrected, no harm) holds for every matter.
 func TestFirstViolationOnlyWhereListed(t *testing.T) {
-	p, _ := engine(t).Propose(context.Background(), Query{MatterCode: "SCJG-SP-02",
+	p, _ := engine(t).Propose(context.Background(), Query{MatterCode: "SC-FOOD-001",
 		Facts: facts("first_violation", "harm_slight", "corrected_in_time")})
 	if p.Level == LevelNone {
 		t.Errorf("a first sale of expired food was not penalised: %+v", p)
 	}
-	p, _ = engine(t).Propose(context.Background(), Query{MatterCode: "SCJG-SP-02",
+	p, _ = engine(t).Propose(context.Background(), Query{MatterCode: "SC-FOOD-001",
 		Facts: facts("violation_minor", "corrected_in_time", "no_harm")})
 	if p.Level != LevelNone || p.Trace[0].Rule != "statutory_no_penalty" || !p.Trace[0].Held {
 		t.Errorf("statutory no-penalty did not hold: %+v", p)
@@ -93,11 +93,11 @@ func TestBenchmarkRangesWithOnlyAMaximum(t *testing.T) {
 // positions between them; 减轻 on the list goes below the minimum.
 func TestBenchmarkWithAMinimum(t *testing.T) {
 	e := engine(t)
-	p, _ := e.Propose(context.Background(), Query{MatterCode: "SCJG-SP-02"})
+	p, _ := e.Propose(context.Background(), Query{MatterCode: "SC-FOOD-001"})
 	if p.Level != LevelNormal || p.FineMin != 6500000 || p.FineMax != 8500000 {
 		t.Errorf("一般: %+v, want 65,000–85,000 yuan", p)
 	}
-	p, _ = e.Propose(context.Background(), Query{MatterCode: "SCJG-SP-02", Facts: facts("helped", "eliminated_harm")})
+	p, _ = e.Propose(context.Background(), Query{MatterCode: "SC-FOOD-001", Facts: facts("helped", "eliminated_harm")})
 	if p.Level != LevelReduced || p.FineMax != 5000000 {
 		t.Errorf("减轻: %+v, want below the 50,000 yuan minimum", p)
 	}
