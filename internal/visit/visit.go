@@ -73,13 +73,14 @@ type Config struct {
 
 // Service assigns, merges, records and publishes visits.
 type Service struct {
-	cal *calendar.Calendar
+	cal func() *calendar.Calendar
 	cfg Config
 	now func() time.Time
 }
 
-// NewService returns a Service on the calendar cal.
-func NewService(cal *calendar.Calendar, cfg Config, now func() time.Time) *Service {
+// NewService returns a Service on the working-day calendar cal returns (the
+// calendar service's current one, so a newly published year applies).
+func NewService(cal func() *calendar.Calendar, cfg Config, now func() time.Time) *Service {
 	if cfg.PublishWorkingDays <= 0 {
 		cfg.PublishWorkingDays = PublishWorkingDays
 	}
@@ -466,7 +467,7 @@ func (s *Service) Complete(ctx context.Context, tx store.IDB, visitID int64, key
 	}
 	now := s.now()
 	done := now.In(calendar.CST).Format(calendar.DateLayout)
-	due := s.cal.AddWorkingDays(now, s.cfg.PublishWorkingDays).In(calendar.CST).Format(calendar.DateLayout)
+	due := s.cal().AddWorkingDays(now, s.cfg.PublishWorkingDays).In(calendar.CST).Format(calendar.DateLayout)
 	if _, err := store.Exec(ctx, tx, `UPDATE visits SET status = ?, completed_on = ?, publish_due_on = ? WHERE id = ?`,
 		StatusCompleted, done, due, visitID); err != nil {
 		return out, fmt.Errorf("visit: complete: %w", err)

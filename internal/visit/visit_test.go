@@ -28,6 +28,8 @@ const (
 	cgj int64 = 12 // 城管
 )
 
+var official = func() *calendar.Calendar { return calendar.New(calendar.Official()) }
+
 func cst(y int, m time.Month, d, h int) time.Time {
 	return time.Date(y, m, d, h, 0, 0, 0, calendar.CST)
 }
@@ -38,7 +40,7 @@ func assignment(src visit.Source, ref, item, biz string, dept int64, key bool, f
 }
 
 func service(now time.Time) *visit.Service {
-	return visit.NewService(calendar.New(calendar.Official()), visit.Config{}, func() time.Time { return now })
+	return visit.NewService(official, visit.Config{}, func() time.Time { return now })
 }
 
 func assign(t *testing.T, db *store.DB, s *visit.Service, as ...visit.Assignment) {
@@ -202,14 +204,14 @@ func TestCompletePublicationLimit(t *testing.T) {
 		if v.Status != visit.StatusCompleted || v.PublishDueOn != want || v.PublishDueOn <= "2026-10-28" {
 			t.Fatalf("status %s due %s, want completed due %s on the calendar", v.Status, v.PublishDueOn, want)
 		}
-		onDue := visit.NewService(calendar.New(calendar.Official()), visit.Config{}, func() time.Time {
+		onDue := visit.NewService(official, visit.Config{}, func() time.Time {
 			d, _ := time.ParseInLocation(calendar.DateLayout, want, calendar.CST)
 			return d.Add(20 * time.Hour)
 		})
 		if late, _ := onDue.Sweep(ctx, db); len(late) != 0 {
 			t.Fatalf("on the due day: overdue %v, want none", late)
 		}
-		after := visit.NewService(calendar.New(calendar.Official()), visit.Config{}, func() time.Time {
+		after := visit.NewService(official, visit.Config{}, func() time.Time {
 			d, _ := time.ParseInLocation(calendar.DateLayout, want, calendar.CST)
 			return d.Add(26 * time.Hour)
 		})
