@@ -13,13 +13,12 @@ import (
 
 // buildInspection builds 双随机、一公开 over the register, the risk
 // classes and the certificates. The selection of a draw goes to the
-// visit module through Assign; until the visit service is wired here it
-// is a no-op (the coordinator wires it).
+// visit module through Assign, which merges it into visits (综合查一次).
 func (a *App) buildInspection() error {
 	var err error
 	a.Inspections, err = inspection.New(inspection.Deps{DB: a.DB, Policy: a.Policy, Audit: a.Audit, Org: a.Org,
 		Register: a.Entities, Classes: a.Risk, Licences: licences{a.Certs.Service, a.DB}, Ratios: a.Config.InspectionRatios,
-		Assign: func(ctx context.Context, tx store.IDB, as []visit.Assignment) error { return nil },
+		Assign: visit.NewService(a.Calendar.Current, visit.Config{}, a.Config.Now).Assign,
 		Log:    a.Log, Now: a.Config.Now})
 	return err
 }

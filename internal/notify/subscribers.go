@@ -73,6 +73,7 @@ func (s *Service) builders() map[string]builder {
 		TopicCertVerification: s.verification,
 		TopicCreditRepairable: s.creditRepair,
 		TopicCreditDecided:    s.creditRepair,
+		TopicVisitNotice:      s.visitNotice,
 	}
 	if s.d.Hotline != nil {
 		m[TopicHotlineReplied] = s.hotlineReplied
