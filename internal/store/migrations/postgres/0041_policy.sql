@@ -42,7 +42,7 @@ CREATE TABLE policy_matches (
 	uscc TEXT NOT NULL,
 	eligible BOOLEAN NOT NULL,
 	held TEXT NOT NULL,
-	excluded TEXT NOT NULL DEFAULT '',
+	refused TEXT NOT NULL DEFAULT '',
 	amount_fen BIGINT NOT NULL,
 	matched_at TIMESTAMP NOT NULL,
 	notified_at TIMESTAMP,
