@@ -40,9 +40,9 @@ type val struct {
 	l []val
 }
 
-func num(f float64) val   { return val{k: kNum, n: f} }
-func str(s string) val    { return val{k: kStr, s: s} }
-func boolean(b bool) val  { return val{k: kBool, b: b} }
+func num(f float64) val  { return val{k: kNum, n: f} }
+func str(s string) val   { return val{k: kStr, s: s} }
+func boolean(b bool) val { return val{k: kBool, b: b} }
 func strs(ss []string) val {
 	l := make([]val, len(ss))
 	for i, s := range ss {
@@ -165,11 +165,11 @@ func newEnvir(cat *entity.Catalogue) (*envir, error) {
 // for what the fast evaluator does not cover), its tree and the
 // variables it reads.
 type rule struct {
-	src  string
-	prg  cel.Program
-	root *node
+	src   string
+	prg   cel.Program
+	root  *node
 	reads []int
-	fast bool
+	fast  bool
 }
 
 // compileRule type-checks src, which must give a value of one of want.

@@ -157,13 +157,13 @@ func (m *Module) loadOne(ctx context.Context, e *envir, uscc string) (*inputs, e
 
 // storedValue is one known value in the stored inputs.
 type storedValue struct {
-	K byte    `json:"k"`
-	B bool    `json:"b,omitempty"`
-	N float64 `json:"n,omitempty"`
-	S string  `json:"s,omitempty"`
+	K byte     `json:"k"`
+	B bool     `json:"b,omitempty"`
+	N float64  `json:"n,omitempty"`
+	S string   `json:"s,omitempty"`
 	L []string `json:"l,omitempty"`
-	D int64   `json:"d,omitempty"`
-	A string  `json:"a,omitempty"`
+	D int64    `json:"d,omitempty"`
+	A string   `json:"a,omitempty"`
 }
 
 // marshal writes the known values of in, by variable name: what every

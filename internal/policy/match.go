@@ -258,11 +258,11 @@ func (m *Module) notifyNew(ctx context.Context, tx store.Tx, lo, hi string) (int
 		return 0, fmt.Errorf("policy: notify: %w", err)
 	}
 	type note struct {
-		id           int64
-		uscc         string
-		amount       int64
-		title, mode  string
-		howTo        string
+		id          int64
+		uscc        string
+		amount      int64
+		title, mode string
+		howTo       string
 	}
 	var notes []note
 	for rows.Next() {

@@ -62,7 +62,7 @@ type Input struct {
 
 // Policy is a stored policy.
 type Policy struct {
-	ID           int64     `json:"id"`
+	ID int64 `json:"id"`
 	Input
 	DepartmentID int64     `json:"department_id"`
 	Department   string    `json:"department"`
