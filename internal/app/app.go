@@ -38,6 +38,7 @@ import (
 	"github.com/yingshang/yingshang/internal/org"
 	"github.com/yingshang/yingshang/internal/outbox"
 	"github.com/yingshang/yingshang/internal/pii"
+	"github.com/yingshang/yingshang/internal/policy"
 	"github.com/yingshang/yingshang/internal/rating"
 	"github.com/yingshang/yingshang/internal/revision"
 	"github.com/yingshang/yingshang/internal/risk"
@@ -113,6 +114,9 @@ type Config struct {
 	// (package cluster); the two-node test sets it to show what the
 	// listener is for. Production never does.
 	NoChangeListener bool
+	// PolicyPublicityDays is the default publicity period (公示) of
+	// 免申即享 grants in working days (0: 5).
+	PolicyPublicityDays int
 }
 
 // App is a running platform: its database, services and web server.
@@ -151,6 +155,8 @@ type App struct {
 
 	// AnnualReports are the businesses' annual reports (年度报告).
 	AnnualReports *annualreport.Module
+	// Policies are policies that find the business (政策找人、免申即享).
+	Policies *policy.Module
 }
 
 // staffHomes are the start pages of staff roles: the hotline's workspaces
@@ -357,11 +363,14 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	a.subscribeReminders()
+	if err := a.buildPolicies(); err != nil {
+		return err
+	}
 	if a.Rating, err = rating.New(rating.Deps{DB: a.DB, Audit: a.Audit, Calendar: a.Calendar.Current, Now: cfg.Now,
 		Subjects: ratingSubjects{cases: a.Casework, hotline: a.Hotline}, BaseURL: cfg.BaseURL}); err != nil {
 		return err
 	}
-	modules := []web.Module{work, a.Revisions, a.adminModule(), a.auditModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, a.Risk, a.Warnings, o311, a.Notify, a.AnnualReports, rating.NewPages(a.Rating, ratingDepartments{org: a.Org})}
+	modules := []web.Module{work, a.Revisions, a.adminModule(), a.auditModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, a.Risk, a.Warnings, o311, a.Notify, a.AnnualReports, rating.NewPages(a.Rating, ratingDepartments{org: a.Org}), a.Policies}
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Version: cfg.Version,
@@ -498,6 +507,7 @@ func (a *App) runWorkers(ctx context.Context, wg *sync.WaitGroup) {
 		{"housekeeping", a.housekeeping},
 		{"audit tree heads", a.signHeads},
 		{"risk classes", func(ctx context.Context) error { return a.Risk.Run(ctx, time.Minute) }},
+		{"policy expiry", func(ctx context.Context) error { return a.Policies.Run(ctx, time.Hour) }},
 		{"annual reports", a.sweepAnnualReports},
 	}
 	for _, l := range loops {

@@ -58,6 +58,7 @@ var publicRoutes = map[string]bool{
 	"GET /credit/assets/credit.css": true, "GET /credit/public": true, "GET /credit/public/{uscc}": true,
 	"GET /credit/verify/{token}": true, "GET /api/v1/credit/public/{uscc}": true, "GET /api/v1/credit/reports/verify/{token}": true,
 	"GET /api/v1/annual-reports/public/{uscc}/{year}": true,
+	"GET /policies/publicity":                         true,
 	"GET /ratings/t/{token}":                          true, "POST /ratings/t/{token}": true, "GET /ratings/thanks": true, "GET /ratings/public": true,
 }
 
@@ -391,10 +392,33 @@ var wildcards = map[string]wildcard{
 			return err == nil
 		},
 	},
-	"public/{uscc}": free("not-a-code"),
-	"files/{n}":     free("0"),
-	"check/{uscc}":  businesses,
-	"checks/{uscc}": businesses,
+	// Policies: drafts are their department's; results a business's own.
+	"policies/{id}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), status, region_code FROM policies ORDER BY id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.Policies.Get(m.ctx, a, id(c))
+			return err == nil
+		},
+	},
+	"calculator/{id}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), status, region_code FROM policies ORDER BY id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.Policies.Explain(m.ctx, a, id(c), a.USCC)
+			return err == nil && a.Has(auth.RoleEnterprise)
+		},
+	},
+	"grants/{id}":        policyGrants,
+	"policy-grants/{id}": policyGrants,
+	"explain/{uscc}":     businesses,
+	"objections/{oid}":   free("1"),
+	"public/{uscc}":      free("not-a-code"),
+	"files/{n}":          free("0"),
+	"check/{uscc}":       businesses,
+	"checks/{uscc}":      businesses,
 
 	"annual-reports/{uscc}": reportingBusinesses,
 	"removals/{id}":         removalListings,
@@ -880,4 +904,16 @@ func example(reg huma.Registry, s *huma.Schema, depth int) any {
 		obj[name] = example(reg, s.Properties[name], depth+1)
 	}
 	return obj
+}
+
+// policyGrants are the grants of policies: on publicity for everyone
+// signed in, else the department's and the business's own.
+var policyGrants = wildcard{
+	candidates: func(m *matrix) []candidate {
+		return m.rows("SELECT CAST(id AS TEXT), status, region_code FROM policy_grants ORDER BY id")
+	},
+	readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+		_, err := m.a.Policies.GetGrant(m.ctx, a, id(c))
+		return err == nil
+	},
 }

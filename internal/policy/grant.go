@@ -443,7 +443,7 @@ func (m *Module) decide(ctx context.Context, a *auth.Actor, g *Grant) (*Grant, e
 			title, body = "政策兑现未予通过："+p.Title, fmt.Sprintf("《%s》未予兑现。%s", p.Title, reason)
 		}
 		return outbox.Add(ctx, tx, m.d.Now(), TopicNotice, map[string]any{"uscc": g.USCC, "title": title, "body": body,
-			"link": fmt.Sprintf("/policies/mine/%d", g.PolicyID), "object_id": fmt.Sprintf("grant/%d/%s", g.ID, status)})
+			"link": fmt.Sprintf("/policies/calculator/%d", g.PolicyID), "object_id": fmt.Sprintf("grant/%d/%s", g.ID, status)})
 	})
 	if err != nil {
 		return nil, err
@@ -497,7 +497,7 @@ func (m *Module) Pay(ctx context.Context, a *auth.Actor, id int64, paidOn string
 		}
 		return outbox.Add(ctx, tx, m.d.Now(), TopicNotice, map[string]any{"uscc": g.USCC, "title": "政策资金已拨付：" + g.PolicyTitle,
 			"body": fmt.Sprintf("《%s》%.2f元已于%s拨付至%s（%s）。", g.PolicyTitle, g.AmountYuan, d.String(), bank, maskAccount(account)),
-			"link": fmt.Sprintf("/policies/mine/%d", g.PolicyID), "object_id": fmt.Sprintf("grant/%d/paid", g.ID)})
+			"link": fmt.Sprintf("/policies/calculator/%d", g.PolicyID), "object_id": fmt.Sprintf("grant/%d/paid", g.ID)})
 	})
 	if err != nil {
 		return nil, err

@@ -288,7 +288,7 @@ func (m *Module) notifyNew(ctx context.Context, tx store.Tx, lo, hi string) (int
 		if n.howTo != "" {
 			what += n.howTo
 		}
-		link := fmt.Sprintf("/policies/mine/%d", n.id)
+		link := fmt.Sprintf("/policies/calculator/%d", n.id)
 		if err := outbox.Add(ctx, tx, now, TopicNotice, map[string]any{"uscc": n.uscc, "object_id": fmt.Sprintf("%d/%s", n.id, n.uscc),
 			"title": "您符合惠企政策：" + n.title, "title_en": "Your business qualifies: " + n.title,
 			"body":    fmt.Sprintf("根据名录中的数据，贵单位符合《%s》的全部条件，预计可享受%s元。%s点击查看每项条件及所依据的数据。", n.title, fen(n.amount), what),

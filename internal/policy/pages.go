@@ -51,8 +51,8 @@ func (m *Module) mountPages(s *web.Server) error {
 	s.Handle("GET /policies/publicity", http.HandlerFunc(m.publicityPage))
 	s.Handle("GET /policies/mine", ent(http.HandlerFunc(m.minePage)))
 	s.Handle("POST /policies/mine/account", ent(http.HandlerFunc(m.accountPage)))
-	s.Handle("GET /policies/mine/{id}", ent(http.HandlerFunc(m.explainPage)))
-	s.Handle("POST /policies/mine/{id}/application", ent(http.HandlerFunc(m.applyPage)))
+	s.Handle("GET /policies/calculator/{id}", ent(http.HandlerFunc(m.explainPage)))
+	s.Handle("POST /policies/calculator/{id}/application", ent(http.HandlerFunc(m.applyPage)))
 	s.Handle("GET /policies/{id}", staff(http.HandlerFunc(m.policyPage)))
 	s.Handle("POST /policies/{id}", issuers(http.HandlerFunc(m.updatePage)))
 	s.Handle("POST /policies/{id}/publication", issuers(http.HandlerFunc(m.publishPage)))
@@ -447,7 +447,7 @@ func (m *Module) applyPage(w http.ResponseWriter, r *http.Request) {
 	if g != nil {
 		ok = "applied"
 	}
-	http.Redirect(w, r, fmt.Sprintf("/policies/mine/%d?ok=%s", id, ok), http.StatusSeeOther)
+	http.Redirect(w, r, fmt.Sprintf("/policies/calculator/%d?ok=%s", id, ok), http.StatusSeeOther)
 }
 
 type grantData struct {
