@@ -36,6 +36,8 @@ type Config struct {
 	MapAttribution string        // YS_MAP_ATTRIBUTION: the tile provider's attribution
 	MapCentre      string        // YS_MAP_CENTRE: "lat,lng,zoom" where that map opens
 	HotlineConf    string        // YS_HOTLINE_SETTINGS: a province's hotline settings file
+	DiscretionConf string        // YS_DISCRETION_LISTS: a province's or city's 包容审慎 lists and benchmarks
+	InspectionConf string        // YS_INSPECTION_RATIOS: a province's inspection ratios file
 	TrustedProxies string        // YS_TRUSTED_PROXIES: CIDR list of load balancers whose X-Forwarded-For names the client
 	PprofAddr      string        // YS_PPROF_ADDR: where to serve net/http/pprof; empty: nowhere
 	MetricsAddr    string        // YS_METRICS_ADDR: listen address serving only /metrics
@@ -74,6 +76,8 @@ func (c *Config) flags(fs *flag.FlagSet, defaultAddr, defaultDataDir string) {
 	fs.StringVar(&c.MapTiles, "map-tiles", env("YS_MAP_TILES", ""), "tile URL template ({z}/{x}/{y}) of the map on the public 12345 form; empty shows no map and the form asks for district and address only (env YS_MAP_TILES)")
 	fs.StringVar(&c.MapAttribution, "map-attribution", env("YS_MAP_ATTRIBUTION", ""), "attribution shown on that map, as the tile provider requires (env YS_MAP_ATTRIBUTION)")
 	fs.StringVar(&c.MapCentre, "map-centre", env("YS_MAP_CENTRE", ""), "where that map opens, as lat,lng,zoom (env YS_MAP_CENTRE)")
+	fs.StringVar(&c.DiscretionConf, "discretion-lists", env("YS_DISCRETION_LISTS", ""), "JSON file of the published 包容审慎 lists and discretion benchmarks replacing the national default (env YS_DISCRETION_LISTS)")
+	fs.StringVar(&c.InspectionConf, "inspection-ratios", env("YS_INSPECTION_RATIOS", ""), "JSON file of the province's inspection ratios per risk class, {\"ratios\": {\"A\": 0.05, …}}, each in [0,1] (env YS_INSPECTION_RATIOS)")
 	fs.StringVar(&c.HotlineConf, "hotline-settings", env("YS_HOTLINE_SETTINGS", ""), "JSON file of the province's hotline settings over the national default: co_handle_days, send_back_reasons (env YS_HOTLINE_SETTINGS)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("YS_METRICS_ADDR", ""), "listen address serving only /metrics, for scrapers; keep it private (env YS_METRICS_ADDR; default: none)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", env("YS_METRICS_TOKEN", ""), "bearer token letting scrapers read /metrics on the main address (env YS_METRICS_TOKEN; default: /metrics not served there)")

@@ -60,6 +60,7 @@ Usage:
   yingshang calendar due DATE N [flags] end of the N-th working day after DATE
   yingshang backup [flags] FILE         consistent copy of a SQLite database
   yingshang entity import [flags] FILE  load a register of businesses (CSV or xlsx)
+  yingshang inspection verify-draw FILE recompute a published random-inspection draw
   yingshang bench [flags]               load benchmarks against a fresh database
   yingshang bench seed [flags]          fill an empty database with a year of a city's data
   yingshang bench views [flags]         time every staff list of a running server on it
@@ -100,6 +101,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdEntityImport(ctx, rest[1:], stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, rest, stdout, stderr)
+	case "inspection":
+		return cmdInspection(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

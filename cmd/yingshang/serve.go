@@ -15,6 +15,8 @@ import (
 	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/demo"
+	"github.com/yingshang/yingshang/internal/discretion"
+	"github.com/yingshang/yingshang/internal/inspection"
 	"github.com/yingshang/yingshang/internal/web"
 )
 
@@ -84,13 +86,35 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 			return fmt.Errorf("hotline settings: %w", err)
 		}
 	}
+	var lists *discretion.Lists
+	if cfg.DiscretionConf != "" {
+		b, err := os.ReadFile(cfg.DiscretionConf)
+		if err == nil {
+			lists, err = discretion.ParseLists(b)
+		}
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("discretion lists: %w", err)
+		}
+	}
+	var inspectionRatios []byte
+	if cfg.InspectionConf != "" {
+		if inspectionRatios, err = os.ReadFile(cfg.InspectionConf); err != nil {
+			ln.Close()
+			return fmt.Errorf("inspection ratios: %w", err)
+		}
+		if _, err := inspection.ParseRatios(inspectionRatios); err != nil {
+			ln.Close()
+			return fmt.Errorf("%s: %w", cfg.InspectionConf, err)
+		}
+	}
 	a, err := app.New(ctx, app.Config{DatabaseURL: cfg.databaseURL(), Addr: cfg.Addr, DataDir: cfg.DataDir,
 		SecretKey: cfg.SecretKey, SecureCookies: cfg.SecureCookies, TrustedProxies: proxies, Workers: cfg.Workers, RootRegion: cfg.RootRegion,
 		BaseURL: cfg.BaseURL, CertificateKey: cfg.CertKey, AuditKey: cfg.AuditKey, AuditHeadInterval: cfg.AuditInterval, SMSURL: cfg.SMSURL, SMSSecret: cfg.SMSSecret,
 		Webhook110: cfg.Webhook110, Webhook110Secret: cfg.Webhook110Key, MapTiles: cfg.MapTiles, MapAttribution: cfg.MapAttribution, MapCentre: cfg.MapCentre,
-		HotlineSettings: hotlineSettings, RankingMinSample: cfg.RankingMin,
+		HotlineSettings: hotlineSettings, RankingMinSample: cfg.RankingMin, InspectionRatios: inspectionRatios,
 		MetricsAddr: cfg.MetricsAddr, MetricsToken: cfg.MetricsToken,
-		CreditPublicLimit: cfg.CreditLimit, CreditPublicWindow: cfg.CreditWindow,
+		CreditPublicLimit: cfg.CreditLimit, CreditPublicWindow: cfg.CreditWindow, DiscretionLists: lists,
 		Logger: log, Version: version})
 	if err != nil {
 		ln.Close()

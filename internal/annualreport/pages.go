@@ -52,7 +52,7 @@ func (m *Module) Mount(s *web.Server) error {
 	staff := s.Require(auth.RoleClerk, auth.RoleHandler, auth.RoleApprover, auth.RoleSupervisor, auth.RoleAdmin)
 	s.Handle("GET /annual-reports", staff(http.HandlerFunc(m.listPage)))
 	s.Handle("GET /annual-reports/export", staff(http.HandlerFunc(m.export)))
-	decide := s.Require(auth.RoleHandler, auth.RoleApprover, auth.RoleAdmin)
+	decide := s.Require(decideRoles...)
 	s.Handle("GET /annual-reports/removals", decide(http.HandlerFunc(m.removalsPage)))
 	s.Handle("POST /annual-reports/removals/{id}", decide(http.HandlerFunc(m.decideSubmit)))
 	m.registerAPI(s)
@@ -339,11 +339,16 @@ func (m *Module) applySubmit(w http.ResponseWriter, r *http.Request) {
 type listData struct {
 	Year  int
 	Filed bool
-	Items []Status
-	Pager web.Pager
+	// CanDecide offers the removal requests to those who decide them.
+	CanDecide bool
+	Items     []Status
+	Pager     web.Pager
 }
 
 const pageSize = 50
+
+// decideRoles decide requests for removal from the abnormal list.
+var decideRoles = []auth.Role{auth.RoleHandler, auth.RoleApprover, auth.RoleAdmin}
 
 // staffYear reads ?year=, the report year due by default.
 func (m *Module) staffYear(r *http.Request) (int, bool) {
@@ -362,7 +367,8 @@ func (m *Module) listPage(w http.ResponseWriter, r *http.Request) {
 		m.s.Error(w, r, http.StatusBadRequest, "")
 		return
 	}
-	d := listData{Year: year, Filed: r.URL.Query().Get("filed") != "0"}
+	d := listData{Year: year, Filed: r.URL.Query().Get("filed") != "0",
+		CanDecide: auth.FromContext(r.Context()).HasAny(decideRoles...)}
 	if d.Filed {
 		c, err := web.Cursor(r, "after")
 		if err != nil {

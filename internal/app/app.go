@@ -27,11 +27,13 @@ import (
 	"github.com/yingshang/yingshang/internal/certificate"
 	"github.com/yingshang/yingshang/internal/cluster"
 	"github.com/yingshang/yingshang/internal/credit"
+	"github.com/yingshang/yingshang/internal/discretion"
 	"github.com/yingshang/yingshang/internal/edkey"
 	"github.com/yingshang/yingshang/internal/entity"
 	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/hotline"
 	"github.com/yingshang/yingshang/internal/inbox"
+	"github.com/yingshang/yingshang/internal/inspection"
 	"github.com/yingshang/yingshang/internal/knowledge"
 	"github.com/yingshang/yingshang/internal/notify"
 	"github.com/yingshang/yingshang/internal/open311"
@@ -108,6 +110,9 @@ type Config struct {
 	// module's defaults (30 a minute).
 	CreditPublicLimit  int
 	CreditPublicWindow time.Duration
+	// DiscretionLists are a province's or city's published 包容审慎 lists
+	// and discretion benchmarks; nil keeps the national default.
+	DiscretionLists *discretion.Lists
 	// PasswordParams overrides the argon2id cost (tests use cheaper ones).
 	PasswordParams *auth.PasswordParams
 	// NoChangeListener keeps Serve from listening for other nodes' changes
@@ -117,6 +122,10 @@ type Config struct {
 	// PolicyPublicityDays is the default publicity period (公示) of
 	// 免申即享 grants in working days (0: 5).
 	PolicyPublicityDays int
+	// InspectionRatios is a province's inspection ratios file (JSON in the
+	// shape of internal/inspection/ratios.json); nil keeps the national
+	// default.
+	InspectionRatios []byte
 }
 
 // App is a running platform: its database, services and web server.
@@ -145,11 +154,13 @@ type App struct {
 	Inbox     *inbox.Module // the inbox, supervision by hand
 	Credit    *credit.Module
 	Warnings  *warning.Module
-	Rating    *rating.Service
-	Entities  *entity.Service
-	Risk      *risk.Module
-	Notify    *notify.Service
-	Web       *web.Server
+	// Discretion proposes penalty levels from the published 包容审慎 lists.
+	Discretion *discretion.Module
+	Rating     *rating.Service
+	Entities   *entity.Service
+	Risk       *risk.Module
+	Notify     *notify.Service
+	Web        *web.Server
 	// Changes hears, on PostgreSQL, which cached rows other nodes changed.
 	Changes *cluster.Listener
 
@@ -157,6 +168,8 @@ type App struct {
 	AnnualReports *annualreport.Module
 	// Policies are policies that find the business (政策找人、免申即享).
 	Policies *policy.Module
+	// Inspections is 双随机、一公开 (random inspections).
+	Inspections *inspection.Module
 }
 
 // staffHomes are the start pages of staff roles: the hotline's workspaces
@@ -339,6 +352,9 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.buildRisk(ctx); err != nil {
 		return err
 	}
+	if err := a.buildDiscretion(ctx); err != nil {
+		return err
+	}
 	caseCredit := &casework.StoreCredit{DB: a.DB, Box: a.Box, Audit: a.Audit, Now: cfg.Now}
 	if a.Casework, err = casework.New(casework.Deps{DB: a.DB, Flow: a.Flow, Org: a.Org, Policy: a.Policy,
 		Audit: a.Audit, Catalog: a.Catalog, Certs: a.Certs.Service, Box: a.Box,
@@ -363,6 +379,9 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	a.subscribeReminders()
+	if err := a.buildInspection(); err != nil {
+		return err
+	}
 	if err := a.buildPolicies(); err != nil {
 		return err
 	}
@@ -370,7 +389,9 @@ func (a *App) build(ctx context.Context) error {
 		Subjects: ratingSubjects{cases: a.Casework, hotline: a.Hotline}, BaseURL: cfg.BaseURL}); err != nil {
 		return err
 	}
-	modules := []web.Module{work, a.Revisions, a.adminModule(), a.auditModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, a.Risk, a.Warnings, o311, a.Notify, a.AnnualReports, rating.NewPages(a.Rating, ratingDepartments{org: a.Org}), a.Policies}
+	modules := []web.Module{work, a.Revisions, a.adminModule(), a.auditModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, a.Risk, a.Warnings, a.Discretion, o311, a.Notify, a.AnnualReports, rating.NewPages(a.Rating, ratingDepartments{org: a.Org})}
+	modules = append(modules, a.Inspections)
+	modules = append(modules, a.Policies)
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Version: cfg.Version,

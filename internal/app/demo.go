@@ -16,6 +16,7 @@ import (
 	"github.com/yingshang/yingshang/internal/entity"
 	"github.com/yingshang/yingshang/internal/hotline"
 	"github.com/yingshang/yingshang/internal/ids"
+	"github.com/yingshang/yingshang/internal/inspection"
 	"github.com/yingshang/yingshang/internal/knowledge"
 	"github.com/yingshang/yingshang/internal/open311"
 	"github.com/yingshang/yingshang/internal/policy"
@@ -87,6 +88,9 @@ func (a *App) SeedDemo(ctx context.Context, now time.Time) (*demo.Seeded, error)
 	}
 	if err := risk.SeedDemo(ctx, a.Risk, risk.DemoDeps{Register: a.Entities, Credit: a.Credit}, demo.EnterpriseUSCC(), now); err != nil {
 		return nil, fmt.Errorf("demo: risk classes: %w", err)
+	}
+	if err := inspection.SeedDemo(ctx, a.Inspections, seeded.Departments, seeded.Users, now); err != nil {
+		return nil, fmt.Errorf("demo: inspections: %w", err)
 	}
 	if err := annualreport.SeedDemo(ctx, a.AnnualReports, entity.DemoUSCC(1), entity.DemoUSCC(2)); err != nil {
 		return nil, fmt.Errorf("demo: annual reports: %w", err)

@@ -37,6 +37,9 @@ import (
 var publicRoutes = map[string]bool{
 	"GET /{$}": true, "GET /signin": true, "POST /signin": true, "POST /signout": true,
 	"GET /static/": true, "GET /healthz": true,
+	"GET /inspections/draws": true, "GET /inspections/draws/{id}": true, "GET /inspections/items": true,
+	"GET /api/v1/inspections/draws": true, "GET /api/v1/inspections/draws/{id}": true,
+	"GET /api/v1/inspections/commitments": true, "GET /api/v1/inspections/public-items": true,
 	"GET /admin/assets/admin.css": true, "GET /catalog/assets/catalog.css": true,
 	"GET /api/v1/openapi.json": true, "GET /api/v1/openapi-3.0.json": true,
 	"GET /api/v1/openapi.yaml": true, "GET /api/v1/openapi-3.0.yaml": true, "GET /api/v1/schemas/{schema}": true,
@@ -58,8 +61,9 @@ var publicRoutes = map[string]bool{
 	"GET /credit/assets/credit.css": true, "GET /credit/public": true, "GET /credit/public/{uscc}": true,
 	"GET /credit/verify/{token}": true, "GET /api/v1/credit/public/{uscc}": true, "GET /api/v1/credit/reports/verify/{token}": true,
 	"GET /api/v1/annual-reports/public/{uscc}/{year}": true,
-	"GET /policies/publicity":                         true,
-	"GET /ratings/t/{token}":                          true, "POST /ratings/t/{token}": true, "GET /ratings/thanks": true, "GET /ratings/public": true,
+	"GET /discretion": true, "GET /api/v1/discretion/lists": true,
+	"GET /ratings/t/{token}": true, "POST /ratings/t/{token}": true, "GET /ratings/thanks": true, "GET /ratings/public": true,
+	"GET /policies/publicity": true,
 }
 
 // matrix is the demo platform seen by every demo account and by anonymous
@@ -426,6 +430,37 @@ var wildcards = map[string]wildcard{
 	"mine/{year}":           free(reportYear()),
 	"removals/{year}":       free(reportYear()),
 	"{uscc}/{year}":         free(reportYear()),
+
+	// Published draws are public.
+	"draws/{id}": free("1"),
+	// Inspection items: drafts for their department's staff, published for all.
+	"items/{id}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), status, region_code FROM inspection_items ORDER BY id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.Inspections.GetItem(m.ctx, a, id(c))
+			return err == nil
+		},
+	},
+	"inspectors/{id}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), 'i', region_code FROM inspection_inspectors ORDER BY id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.Inspections.GetInspector(m.ctx, a, id(c))
+			return err == nil
+		},
+	},
+	"tasks/{id}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), status, region_code FROM inspection_tasks ORDER BY id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.Inspections.GetTask(m.ctx, a, id(c))
+			return err == nil
+		},
+	},
 
 	"sessions/{id}": {
 		candidates: func(m *matrix) []candidate {

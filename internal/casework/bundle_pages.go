@@ -288,11 +288,14 @@ func (m *Module) bundleAppPage(w http.ResponseWriter, r *http.Request) {
 
 // bundleManageData is the management list and the new-bundle form.
 type bundleManageData struct {
-	Bundles  []Bundle
-	Edit     *Bundle
-	Form     url.Values
-	Problems []*FieldError
-	Flash    string
+	Bundles []Bundle
+	// Manageable holds the codes of the bundles the actor may edit: the
+	// others (another region's) are listed without a link.
+	Manageable map[string]bool
+	Edit       *Bundle
+	Form       url.Values
+	Problems   []*FieldError
+	Flash      string
 }
 
 // ProblemFor returns the messages for path.
@@ -345,6 +348,13 @@ func (m *Module) renderBundleManage(w http.ResponseWriter, r *http.Request, stat
 	if d.Bundles, err = m.Bundles(r.Context(), true); err != nil {
 		m.fail(w, r, err)
 		return
+	}
+	a := auth.FromContext(r.Context())
+	d.Manageable = map[string]bool{}
+	for _, b := range d.Bundles {
+		if m.d.Policy.Authorize(a, auth.ActAdminister, bundleObject(b.RegionCode)) == nil {
+			d.Manageable[b.Code] = true
+		}
 	}
 	m.s.RenderStatus(w, r, status, "casework/bundle_manage.html", d)
 }

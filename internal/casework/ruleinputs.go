@@ -112,10 +112,17 @@ func RuleInputView(fields []catalog.FormField, recorded string) []FieldValue {
 		if !ok {
 			label = k
 		}
-		out = append(out, FieldValue{Key: k, Label: label, Value: plainValue(flat[k])})
+		value := plainValue(flat[k])
+		if kind, ok := applicantKinds[value]; ok && k == "applicant.kind" {
+			value = kind
+		}
+		out = append(out, FieldValue{Key: k, Label: label, Value: value})
 	}
 	return out
 }
+
+// applicantKinds names the kinds of applicant a rule reads.
+var applicantKinds = map[string]string{"person": "个人", "enterprise": "企业"}
 
 // plainValue writes a recorded value as a person reads it.
 func plainValue(x any) string {

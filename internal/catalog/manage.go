@@ -186,7 +186,9 @@ func (m *Module) renderEdit(w http.ResponseWriter, r *http.Request, status int, 
 		d.Unpublished = FieldErrors(m.checkRule(r.Context(), &it.Draft, true))
 	}
 	d.Rule = m.ruleView(r.Context(), it, nil, nil)
-	if m.d.Revisions != nil && d.CanEdit {
+	// Restoring an earlier version is an administrator's act (the revision
+	// pages are theirs); others are not offered a link they cannot follow.
+	if m.d.Revisions != nil && d.CanEdit && a.Has(auth.RoleAdmin) {
 		d.Revisions = revision.Link(RevisionKind, strconv.FormatInt(it.ID, 10))
 	}
 	m.fillOptions(r, a, &d)

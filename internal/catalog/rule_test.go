@@ -186,7 +186,7 @@ func TestRulePage(t *testing.T) {
 		}
 		try.Set("credit_class", "D")
 		if _, body = w.postBody(t, c, path+"/rule", try); !strings.Contains(body, "<strong>转人工</strong> ✗") ||
-			!strings.Contains(body, "did not approve") {
+			!strings.Contains(body, "规则判定不符合自动审批条件，转人工审核") || strings.Contains(body, "did not approve") {
 			t.Errorf("try class D: %s", excerpt(body, "examples-h"))
 		}
 		try.Set("f.area", "三十")

@@ -73,17 +73,17 @@ func (m *Module) ruleView(ctx context.Context, it *Item, trial *RuleExample, try
 		ruleVar{"credit.serious_violation", "是/否 bool", "严重失信主体"},
 		ruleVar{"credit.abnormal", "是/否 bool", "经营异常名录"},
 		ruleVar{"certificates", "文本列表 list(string)", "持有的电子证照类型，或用 has_certificate(\"CT-YYZZ\")"},
-		ruleVar{"applicant.kind", "文本 string", "person 个人 / enterprise 企业"},
+		ruleVar{`applicant.kind ("person" | "enterprise")`, "文本 string", "申请人类型：个人或企业"},
 		ruleVar{"applicant.region", "文本 string", "申请人行政区划代码"},
 		ruleVar{"now", "日期时间 timestamp", "判定时间"})
 	for _, c := range []string{"", "A", "B", "C", "D"} {
 		label := c
 		if c == "" {
-			label = "无信用记录 none"
+			label = "无信用记录"
 		}
 		v.Credit = append(v.Credit, Option{Value: c, Label: label, Selected: v.Try.Get("credit_class") == c})
 	}
-	for _, k := range [][2]string{{"", "—"}, {"person", "个人 person"}, {"enterprise", "企业 enterprise"}} {
+	for _, k := range [][2]string{{"", "—"}, {"person", "个人"}, {"enterprise", "企业"}} {
 		v.Kinds = append(v.Kinds, Option{Value: k[0], Label: k[1], Selected: v.Try.Get("applicant_kind") == k[0]})
 	}
 	if it.Rule == nil {
@@ -146,7 +146,11 @@ func summary(e rules.Example) string {
 		parts = append(parts, "证照 "+strings.Join(e.Certificates, "、"))
 	}
 	if e.Applicant != nil {
-		parts = append(parts, strings.TrimSpace("申请人 "+e.Applicant.Kind+" "+e.Applicant.Region))
+		kind := map[string]string{"person": "个人", "enterprise": "企业"}[e.Applicant.Kind]
+		if kind == "" {
+			kind = e.Applicant.Kind
+		}
+		parts = append(parts, strings.TrimSpace("申请人 "+kind+" "+e.Applicant.Region))
 	}
 	return strings.Join(parts, "；")
 }

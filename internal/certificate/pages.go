@@ -400,6 +400,12 @@ func (m *Module) departmentsOf(ctx context.Context, a *auth.Actor) []deptOption 
 }
 
 func (m *Module) newPage(w http.ResponseWriter, r *http.Request) {
+	// Without a type there is nothing to fill in yet: the issuing page
+	// lists the types to choose from.
+	if r.URL.Query().Get("type") == "" {
+		http.Redirect(w, r, "/certificates", http.StatusSeeOther)
+		return
+	}
 	t, err := m.GetType(r.Context(), m.d.DB, r.URL.Query().Get("type"))
 	if err != nil {
 		m.fail(w, r, err)

@@ -2,6 +2,7 @@ package hotline
 
 import (
 	"context"
+	"github.com/yingshang/yingshang/internal/i18n"
 	"html/template"
 	"net/http"
 	"time"
@@ -69,12 +70,10 @@ func (m *Module) figuresPage(w http.ResponseWriter, r *http.Request) {
 		m.fail(w, r, err)
 		return
 	}
-	d.BarChart = barChart("fig-bar", "各部门综合得分 "+d.Month+" (composite score by department)",
-		"横条长度为综合得分（0–100），数值见条形右侧及下表 (bar length is the composite score; values beside each bar and in the table below)",
-		d.Departments.Rows)
-	d.LineChart = lineChart("fig-line", "全市响应率、解决率、满意率近12个月走势 (the three rates over 12 months)",
-		"实线为响应率，长虚线为解决率，点线为满意率；逐月数值见下表 (solid: response, dashed: resolution, dotted: satisfaction; monthly values in the table below)",
-		d.Trend)
+	lang := i18n.LangFrom(ctx)
+	t := func(key string, args ...any) string { return m.s.Bundle().T(lang, key, args...) }
+	d.BarChart = barChart("fig-bar", t("hotline.fig.bar_title", i18n.Args{"month": d.Month}), t("hotline.fig.bar_desc"), d.Departments.Rows)
+	d.LineChart = lineChart("fig-line", t("hotline.fig.line_title"), t("hotline.fig.line_desc"), d.Trend)
 	m.s.Render(w, r, "hotline/figures.html", d)
 }
 

@@ -182,7 +182,7 @@ func (s directorySet) Title(ctx context.Context, key string) string {
 	if r, err := s.m.d.Org.GetRegion(ctx, key); err == nil {
 		name = r.Name
 	}
-	return "派单目录 (dispatch directory) · " + name
+	return "派单目录 · " + name
 }
 
 func (s directorySet) Link(string) string { return "/hotline/directory" }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -165,7 +166,55 @@ type historyRow struct {
 	From, To  string
 	ActorName string
 	Comment   string
-	Inputs    map[string]string
+	// Inputs are the values given with the action, each under its input's
+	// name in the page's language (a sentence, not a key).
+	Inputs []inputValue
+}
+
+// labelValues shows choice values under their labels.
+func (m *Module) labelValues(lang string, vs []inputValue) []inputValue {
+	for i := range vs {
+		if key := "inbox.option." + vs[i].Value; m.s.Bundle().Has(lang, key) {
+			vs[i].Value = m.s.Bundle().T(lang, key)
+		}
+	}
+	return vs
+}
+
+// inputValue is one value given with an action.
+type inputValue struct{ Name, Value string }
+
+// inputValues names the values given with action as its definition names
+// its inputs, in lang, in the definition's order (values of inputs the
+// definition no longer has come last, under their keys).
+func inputValues(def *flow.Definition, action string, inputs map[string]string, lang string) []inputValue {
+	if len(inputs) == 0 {
+		return nil
+	}
+	out := make([]inputValue, 0, len(inputs))
+	named := map[string]bool{}
+	for i := range def.Actions {
+		if def.Actions[i].Key != action {
+			continue
+		}
+		for _, inp := range def.Actions[i].Inputs {
+			if v, ok := inputs[inp.Key]; ok {
+				out = append(out, inputValue{Name: pick(lang, inp.Name, inp.NameEn), Value: v})
+				named[inp.Key] = true
+			}
+		}
+	}
+	keys := make([]string, 0, len(inputs))
+	for k := range inputs {
+		if !named[k] {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		out = append(out, inputValue{Name: k, Value: inputs[k]})
+	}
+	return out
 }
 
 type actionView struct {
@@ -176,8 +225,24 @@ type actionView struct {
 
 type inputView struct {
 	Key, Name, Type string
-	Options         []string
+	Options         []optionView
 	Required        bool
+}
+
+// optionView is one choice of a choice input: the value the definition
+// names and its label, from the message "inbox.option.<value>" when one is
+// defined (the values are identifiers such as "confirmed").
+type optionView struct{ Value, Label string }
+
+func (m *Module) optionViews(lang string, values []string) []optionView {
+	out := make([]optionView, len(values))
+	for i, v := range values {
+		out[i] = optionView{Value: v, Label: v}
+		if key := "inbox.option." + v; m.s.Bundle().Has(lang, key) {
+			out[i].Label = m.s.Bundle().T(lang, key)
+		}
+	}
+	return out
 }
 
 type extensionView struct {
@@ -256,7 +321,7 @@ func (m *Module) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	for _, h := range hist {
 		hr := historyRow{At: h.At, Action: def.ActionLabel(h.Action, lang), ActorName: h.ActorName,
-			Comment: h.Comment, Inputs: h.Inputs, To: def.StateLabel(h.To, lang)}
+			Comment: h.Comment, Inputs: m.labelValues(lang, inputValues(def, h.Action, h.Inputs, lang)), To: def.StateLabel(h.To, lang)}
 		if h.From != "" {
 			hr.From = def.StateLabel(h.From, lang)
 		}
@@ -270,7 +335,7 @@ func (m *Module) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 			av := actionView{Key: act.Key, Name: pick(lang, act.Name, act.NameEn), CommentRequired: act.CommentRequired}
 			for _, inp := range act.Inputs {
 				av.Inputs = append(av.Inputs, inputView{Key: inp.Key, Name: pick(lang, inp.Name, inp.NameEn),
-					Type: string(inp.Type), Options: inp.Options, Required: inp.Required})
+					Type: string(inp.Type), Options: m.optionViews(lang, inp.Options), Required: inp.Required})
 			}
 			d.Actions = append(d.Actions, av)
 		}

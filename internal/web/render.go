@@ -7,9 +7,11 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/i18n"
@@ -45,10 +47,83 @@ type Page struct {
 	Public []NavItem
 
 	bundle *i18n.Bundle
+	query  url.Values
+}
+
+// LangHref is the link that shows this same page, with its query, in lang:
+// switching language must not drop the filters or the item being viewed.
+func (p *Page) LangHref(lang string) string {
+	q := url.Values{}
+	for k, v := range p.query {
+		if k != "lang" {
+			q[k] = v
+		}
+	}
+	q.Set("lang", lang)
+	return p.Path + "?" + q.Encode()
 }
 
 // T translates key into the page's language: {{$.T "hotline.title"}}.
 func (p *Page) T(key string, args ...any) string { return p.bundle.T(p.Lang, key, args...) }
+
+// Text shows a text recorded in both languages, "中文 (English)" as the
+// platform's engines write reasons and history lines that are stored and
+// read later (when the page's language is not yet known), in the page's
+// language: the Chinese part on a Chinese page, the English part in the
+// closing parentheses on an English one. Any other text is shown as it is.
+func (p *Page) Text(s string) string {
+	zh, en, ok := SplitBilingual(s)
+	if !ok {
+		return s
+	}
+	if p.Lang == "en" {
+		return en
+	}
+	return zh
+}
+
+// SplitBilingual splits "中文 (English)" into its two parts: the text before
+// the last parenthesis must hold Chinese, the parenthesised part only
+// printable ASCII. ok is false for any other text.
+func SplitBilingual(s string) (zh, en string, ok bool) {
+	s = strings.TrimSpace(s)
+	if !strings.HasSuffix(s, ")") {
+		return "", "", false
+	}
+	depth, open := 0, -1
+	for i := len(s) - 1; i >= 0; i-- {
+		switch s[i] {
+		case ')':
+			depth++
+		case '(':
+			depth--
+		}
+		if depth == 0 {
+			open = i
+			break
+		}
+	}
+	if open <= 0 {
+		return "", "", false
+	}
+	zh, en = strings.TrimSpace(s[:open]), s[open+1:len(s)-1]
+	for _, r := range en {
+		if r < 0x20 || r > 0x7e {
+			return "", "", false
+		}
+	}
+	hasHan := false
+	for _, r := range zh {
+		if unicode.Is(unicode.Han, r) {
+			hasHan = true
+			break
+		}
+	}
+	if !hasHan || en == "" {
+		return "", "", false
+	}
+	return zh, en, true
+}
 
 // NavItem is one resolved entry of the navigation bar.
 type NavItem struct {
@@ -199,6 +274,7 @@ func (s *Server) page(r *http.Request, data any) *Page {
 		Data:      data,
 		Public:    s.publicLinks(r),
 		bundle:    s.bundle,
+		query:     r.URL.Query(),
 	}
 }
 

@@ -822,3 +822,21 @@ func TestAccessLogOmitsPathTokens(t *testing.T) {
 		t.Errorf("the log does not name the routes:\n%s", out)
 	}
 }
+
+// A reason recorded in both languages shows in the page's language only;
+// text that is not "中文 (English)" shows as it is.
+func TestPageTextPicksLanguage(t *testing.T) {
+	for _, c := range []struct{ in, zh, en string }{
+		{"规则判定符合条件，系统自动审批 (the rule approved)", "规则判定符合条件，系统自动审批", "the rule approved"},
+		{"没有申请人的信用信息 (no credit record: class (A–D))", "没有申请人的信用信息 (no credit record: class (A–D))", "没有申请人的信用信息 (no credit record: class (A–D))"},
+		{"表单未填写 area (form field area has no value)", "表单未填写 area", "form field area has no value"},
+		{"营业执照（副本）", "营业执照（副本）", "营业执照（副本）"},
+		{"No Chinese here (none)", "No Chinese here (none)", "No Chinese here (none)"},
+		{"派单目录 (dispatch directory) · 临江区", "派单目录 (dispatch directory) · 临江区", "派单目录 (dispatch directory) · 临江区"},
+	} {
+		zh, en := (&Page{Lang: "zh-CN"}).Text(c.in), (&Page{Lang: "en"}).Text(c.in)
+		if zh != c.zh || en != c.en {
+			t.Errorf("Text(%q) = %q / %q, want %q / %q", c.in, zh, en, c.zh, c.en)
+		}
+	}
+}
