@@ -43,6 +43,7 @@ import (
 	"github.com/yingshang/yingshang/internal/org"
 	"github.com/yingshang/yingshang/internal/outbox"
 	"github.com/yingshang/yingshang/internal/pii"
+	"github.com/yingshang/yingshang/internal/policy"
 	"github.com/yingshang/yingshang/internal/rating"
 	"github.com/yingshang/yingshang/internal/revision"
 	"github.com/yingshang/yingshang/internal/risk"
@@ -125,6 +126,9 @@ type Config struct {
 	// (JSON, see internal/fairscreen/rules.json), stored as the first
 	// version; nil keeps the national default.
 	FairScreenRules []byte
+	// PolicyPublicityDays is the default publicity period (公示) of
+	// 免申即享 grants in working days (0: 5).
+	PolicyPublicityDays int
 	// InspectionRatios is a province's inspection ratios file (JSON in the
 	// shape of internal/inspection/ratios.json); nil keeps the national
 	// default.
@@ -174,6 +178,8 @@ type App struct {
 	FairScreen *fairscreen.Module
 	// FairReview is the fair-competition review of draft measures.
 	FairReview *fairreview.Module
+	// Policies are policies that find the business (政策找人、免申即享).
+	Policies *policy.Module
 	// Inspections is 双随机、一公开 (random inspections).
 	Inspections *inspection.Module
 	// Enforcement are the administrative penalty cases (行政处罚案件).
@@ -396,6 +402,9 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.Enforcement.LoadDefinitions(ctx); err != nil {
 		return err
 	}
+	if err := a.buildPolicies(); err != nil {
+		return err
+	}
 	if a.Rating, err = rating.New(rating.Deps{DB: a.DB, Audit: a.Audit, Calendar: a.Calendar.Current, Now: cfg.Now,
 		Subjects: ratingSubjects{cases: a.Casework, hotline: a.Hotline}, BaseURL: cfg.BaseURL}); err != nil {
 		return err
@@ -409,7 +418,7 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.buildFairReview(ctx); err != nil {
 		return err
 	}
-	modules = append(modules, a.FairReview)
+	modules = append(modules, a.FairReview, a.Policies)
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Version: cfg.Version,
@@ -546,6 +555,7 @@ func (a *App) runWorkers(ctx context.Context, wg *sync.WaitGroup) {
 		{"housekeeping", a.housekeeping},
 		{"audit tree heads", a.signHeads},
 		{"risk classes", func(ctx context.Context) error { return a.Risk.Run(ctx, time.Minute) }},
+		{"policy expiry", func(ctx context.Context) error { return a.Policies.Run(ctx, time.Hour) }},
 		{"annual reports", a.sweepAnnualReports},
 	}
 	for _, l := range loops {

@@ -20,6 +20,7 @@ import (
 	"github.com/yingshang/yingshang/internal/inspection"
 	"github.com/yingshang/yingshang/internal/knowledge"
 	"github.com/yingshang/yingshang/internal/open311"
+	"github.com/yingshang/yingshang/internal/policy"
 	"github.com/yingshang/yingshang/internal/risk"
 	"github.com/yingshang/yingshang/internal/warning"
 )
@@ -113,6 +114,9 @@ func (a *App) SeedDemo(ctx context.Context, now time.Time) (*demo.Seeded, error)
 	}
 	if err := a.Inbox.SeedDemo(ctx, seeded.Users["supervisor"], "督办 钱峰", demo.CityCode); err != nil {
 		return nil, fmt.Errorf("demo: supervision: %w", err)
+	}
+	if err := policy.SeedDemo(ctx, a.Policies, seeded.Departments["YL-KJJ"], demo.CityCode); err != nil {
+		return nil, fmt.Errorf("demo: policies: %w", err)
 	}
 	if seeded.Open311Key, err = open311.DemoAPIKey(ctx, a.DB, a.Org, a.Auth, demo.CityCode); err != nil {
 		return nil, fmt.Errorf("demo: open311 key: %w", err)

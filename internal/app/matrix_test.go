@@ -65,6 +65,7 @@ var publicRoutes = map[string]bool{
 	"GET /discretion": true, "GET /api/v1/discretion/lists": true,
 	"GET /ratings/t/{token}": true, "POST /ratings/t/{token}": true, "GET /ratings/thanks": true, "GET /ratings/public": true,
 	"GET /enforcement/assets/enforcement.css": true,
+	"GET /policies/publicity":                 true,
 }
 
 // matrix is the demo platform seen by every demo account and by anonymous
@@ -447,6 +448,29 @@ var wildcards = map[string]wildcard{
 	"files/{n}":        free("0"),
 	"check/{uscc}":     businesses,
 	"checks/{uscc}":    businesses,
+	// Policies: drafts are their department's; results a business's own.
+	"policies/{id}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), status, region_code FROM policies ORDER BY id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.Policies.Get(m.ctx, a, id(c))
+			return err == nil
+		},
+	},
+	"calculator/{id}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), status, region_code FROM policies ORDER BY id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.Policies.Explain(m.ctx, a, id(c), a.USCC)
+			return err == nil && a.Has(auth.RoleEnterprise)
+		},
+	},
+	"grants/{id}":        policyGrants,
+	"policy-grants/{id}": policyGrants,
+	"explain/{uscc}":     businesses,
+	"objections/{oid}":   free("1"),
 
 	"annual-reports/{uscc}": reportingBusinesses,
 	"removals/{id}":         removalListings,
@@ -963,4 +987,16 @@ func example(reg huma.Registry, s *huma.Schema, depth int) any {
 		obj[name] = example(reg, s.Properties[name], depth+1)
 	}
 	return obj
+}
+
+// policyGrants are the grants of policies: on publicity for everyone
+// signed in, else the department's and the business's own.
+var policyGrants = wildcard{
+	candidates: func(m *matrix) []candidate {
+		return m.rows("SELECT CAST(id AS TEXT), status, region_code FROM policy_grants ORDER BY id")
+	},
+	readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+		_, err := m.a.Policies.GetGrant(m.ctx, a, id(c))
+		return err == nil
+	},
 }

@@ -17,9 +17,15 @@ import (
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/calendar"
 	"github.com/yingshang/yingshang/internal/ids"
+	"github.com/yingshang/yingshang/internal/outbox"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/valid"
 )
+
+// TopicFactsChanged is the outbox topic of a newly recorded fact (payload
+// uscc, name, as_of), so that the modules whose rules read facts (policies
+// that find the business) re-match the business.
+const TopicFactsChanged = "entity.facts_changed"
 
 // FactType is the type of a fact's value. Values are stored as canonical
 // text: integers in decimal, money in fen (分, so no rounding is ever
@@ -332,7 +338,7 @@ func (w *factWriter) insert(ctx context.Context, tx store.IDB, uscc string, def 
 		store.Time(w.s.d.Now()), w.a.UserID); err != nil {
 		return fmt.Errorf("entity: fact %s of %s: %w", def.Name, uscc, err)
 	}
-	return nil
+	return outbox.Add(ctx, tx, w.s.d.Now(), TopicFactsChanged, map[string]any{"uscc": uscc, "name": def.Name, "as_of": in.AsOf})
 }
 
 // PutFacts records facts about business uscc, all or none: each must be

@@ -161,3 +161,29 @@ func (s *Service) SharingLegalRep(ctx context.Context, uscc string) ([]string, e
 	}
 	return out, rows.Err()
 }
+
+// ScanFactRows calls fn with every fact of the businesses with codes from
+// lo to hi (inclusive) recorded as of asOf (YYYY-MM-DD) or earlier, with
+// its as-of date and source department, ordered by business, name and
+// date, so that the last one of a name is the one in force. Rules that
+// explain themselves (policies that find the business) read it.
+func (s *Service) ScanFactRows(ctx context.Context, lo, hi, asOf string,
+	fn func(uscc, name, typ, value, factAsOf string, dept int64) error) error {
+	rows, err := s.d.DB.QueryContext(ctx, `SELECT uscc, name, type, value, as_of, department_id FROM entity_facts
+		WHERE uscc >= ? AND uscc <= ? AND as_of <= ? ORDER BY uscc, name, as_of, id`, lo, hi, asOf)
+	if err != nil {
+		return fmt.Errorf("entity: facts: %w", err)
+	}
+	defer rows.Close()
+	var u, n, t, v, a string
+	var d int64
+	for rows.Next() {
+		if err := rows.Scan(&u, &n, &t, &v, &a, &d); err != nil {
+			return fmt.Errorf("entity: facts: %w", err)
+		}
+		if err := fn(u, n, t, v, a, d); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
