@@ -4,12 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
 
 // ErrUnknownMatter is returned for a matter the lists do not hold.
 var ErrUnknownMatter = errors.New("discretion: unknown matter (未知违法事项)")
+
+// ErrUnknownDepartment is returned when a matter's lists name the
+// departments that enforce it and the query's department is not one.
+var ErrUnknownDepartment = errors.New("discretion: matter not enforced by this department (该部门无此违法事项)")
 
 // Engine proposes levels from one version of the lists.
 type Engine struct {
@@ -43,6 +48,9 @@ func (e *Engine) Propose(ctx context.Context, q Query) (Proposal, error) {
 	m, ok := e.lists.Matter(q.MatterCode)
 	if !ok {
 		return Proposal{}, fmt.Errorf("%w: %q", ErrUnknownMatter, q.MatterCode)
+	}
+	if q.DepartmentCode != "" && len(m.Departments) > 0 && !slices.Contains(m.Departments, q.DepartmentCode) {
+		return Proposal{}, fmt.Errorf("%w: %q of %q", ErrUnknownDepartment, q.MatterCode, q.DepartmentCode)
 	}
 	for k, v := range q.Facts {
 		if _, known := Facts[k]; !known {

@@ -133,3 +133,59 @@ func TestValidateNamesBadNodes(t *testing.T) {
 		}
 	}
 }
+
+// A city's lists may name the departments that enforce a matter; a query
+// from another department is refused with a typed error, and every
+// proposal records the version of the lists it was made from.
+func TestDepartmentAndVersion(t *testing.T) {
+	l, err := DefaultLists()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Version = "yunlan-2026-2"
+	for i := range l.Matters {
+		if l.Matters[i].Code == "SCJG-NB-01" {
+			l.Matters[i].Departments = []string{"LJ-SCJG"}
+		}
+	}
+	e, err := NewEngine(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := e.Propose(ctx, Query{DepartmentCode: "LJ-CGJ", MatterCode: "SCJG-NB-01"}); !errors.Is(err, ErrUnknownDepartment) {
+		t.Errorf("other department: %v, want ErrUnknownDepartment", err)
+	}
+	p, err := e.Propose(ctx, Query{DepartmentCode: "LJ-SCJG", MatterCode: "SCJG-NB-01"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Version != "yunlan-2026-2" {
+		t.Errorf("version %q, want yunlan-2026-2", p.Version)
+	}
+	d, _ := engine(t).Propose(ctx, Query{MatterCode: "SCJG-NB-01"})
+	if d.Version != "national-2026-1" {
+		t.Errorf("default version %q", d.Version)
+	}
+}
+
+// 第三十二条第（二）项 on the 减轻处罚清单: coerced and corrected → 减轻, and
+// the trace shows the entry that held with its basis.
+func TestCoercedIsReduced(t *testing.T) {
+	p, err := engine(t).Propose(context.Background(), Query{MatterCode: "SCJG-JY-01", Facts: facts("coerced", "corrected_in_time")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Level != LevelReduced || p.Education {
+		t.Fatalf("coerced: %+v, want 减轻 without education", p)
+	}
+	found := false
+	for _, s := range p.Trace {
+		if s.Rule == "jy-coerced" && s.Held && strings.Contains(s.Basis, "第三十二条") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("trace lacks the held 减轻 entry: %+v", p.Trace)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 //go:embed lists.json
@@ -64,6 +65,10 @@ type Matter struct {
 	NoPenalty  []Entry `json:"no_penalty"`
 	Reduced    []Entry `json:"reduced"`
 	Lighter    []Entry `json:"lighter"`
+	// Departments, when set, are the codes of the departments that
+	// enforce the matter; a query from another department is refused.
+	// Empty means any department (the national default names none).
+	Departments []string `json:"departments,omitempty"`
 }
 
 // Entry is one entry of a list: what it says, its legal basis and the
@@ -168,6 +173,11 @@ func (l *Lists) Validate() error {
 			bad(p+".code", "duplicate %q", m.Code)
 		}
 		seen[m.Code] = true
+		for j, d := range m.Departments {
+			if strings.TrimSpace(d) == "" || strings.ContainsFunc(d, unicode.IsControl) {
+				bad(fmt.Sprintf("%s.departments[%d]", p, j), "a department code is required")
+			}
+		}
 		if strings.TrimSpace(m.Name) == "" {
 			bad(p+".name", "required")
 		}
