@@ -402,6 +402,7 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.Enforcement.LoadDefinitions(ctx); err != nil {
 		return err
 	}
+	work.Own(a.Enforcement)
 	if err := a.buildPolicies(); err != nil {
 		return err
 	}

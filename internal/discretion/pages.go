@@ -103,7 +103,6 @@ func (m *Module) tryPage(w http.ResponseWriter, r *http.Request) {
 		p, err := m.Propose(r.Context(), Query{MatterCode: d.Matter, Facts: facts})
 		if err != nil {
 			d.Problem = m.s.Bundle().T(langOf(r), "discretion.try.invalid")
-			w.WriteHeader(http.StatusUnprocessableEntity)
 		} else {
 			d.Proposal = &p
 		}
