@@ -23,6 +23,7 @@ import (
 	"github.com/yingshang/yingshang/internal/casework"
 	"github.com/yingshang/yingshang/internal/certificate"
 	"github.com/yingshang/yingshang/internal/demo"
+	"github.com/yingshang/yingshang/internal/enforcement"
 	"github.com/yingshang/yingshang/internal/hotline"
 	"github.com/yingshang/yingshang/internal/ids"
 	"github.com/yingshang/yingshang/internal/notify"
@@ -193,6 +194,9 @@ var wildcards = map[string]wildcard{
 				return err == nil
 			case certificate.SubjectVerification:
 				_, err := m.a.Certs.GetVerification(m.ctx, subject, a)
+				return err == nil
+			case enforcement.SubjectType:
+				_, err := m.a.Enforcement.Get(m.ctx, a, subject, "zh-CN")
 				return err == nil
 			}
 			in, err := m.a.Flow.Instance(m.ctx, id(c))
