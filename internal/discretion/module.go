@@ -173,32 +173,47 @@ func (m *Module) Figures(ctx context.Context, a *auth.Actor, from, to string) ([
 		figs[d] = f
 		return f
 	}
-	var outs []struct {
+	// Counts are grouped in the database, so a year of cases is one small
+	// answer; the reasons read are only the newest departures.
+	var counts []struct {
 		DepartmentCode string `bun:"department_code"`
 		Decided        Level  `bun:"decided"`
 		Departed       bool   `bun:"departed"`
-		Reason         string `bun:"reason"`
 		FirstViolation bool   `bun:"first_violation"`
+		N              int    `bun:"n"`
 	}
-	q := m.d.DB.NewSelect().Table("discretion_outcomes").Column("department_code", "decided", "departed", "reason", "first_violation").
-		Where("decided_on >= ? AND decided_on <= ?", from, to).Order("id")
-	if !all {
-		q = q.Where("department_code IN (?)", bun.In(depts))
+	scoped := func(q *bun.SelectQuery) *bun.SelectQuery {
+		q = q.Table("discretion_outcomes").Where("decided_on >= ? AND decided_on <= ?", from, to)
+		if !all {
+			q = q.Where("department_code IN (?)", bun.In(depts))
+		}
+		return q
 	}
-	if err := q.Limit(100000).Scan(ctx, &outs); err != nil {
+	if err := scoped(m.d.DB.NewSelect()).ColumnExpr("department_code, decided, departed, first_violation, COUNT(*) AS n").
+		Group("department_code", "decided", "departed", "first_violation").Scan(ctx, &counts); err != nil {
 		return nil, fmt.Errorf("discretion: figures: %w", err)
 	}
-	for _, o := range outs {
-		f := fig(o.DepartmentCode)
-		f.ByLevel[o.Decided]++
-		if o.FirstViolation && o.Decided == LevelNone {
-			f.FirstViolation++
+	for _, c := range counts {
+		f := fig(c.DepartmentCode)
+		f.ByLevel[c.Decided] += c.N
+		if c.FirstViolation && c.Decided == LevelNone {
+			f.FirstViolation += c.N
 		}
-		if o.Departed {
-			f.Departures++
-			if len(f.Reasons) < 50 {
-				f.Reasons = append(f.Reasons, o.Reason)
-			}
+		if c.Departed {
+			f.Departures += c.N
+		}
+	}
+	var reasons []struct {
+		DepartmentCode string `bun:"department_code"`
+		Reason         string `bun:"reason"`
+	}
+	if err := scoped(m.d.DB.NewSelect()).Column("department_code", "reason").Where("departed").
+		OrderExpr("id DESC").Limit(500).Scan(ctx, &reasons); err != nil {
+		return nil, fmt.Errorf("discretion: figures: %w", err)
+	}
+	for _, r := range reasons {
+		if f := fig(r.DepartmentCode); len(f.Reasons) < 50 {
+			f.Reasons = append(f.Reasons, r.Reason)
 		}
 	}
 	var acts []struct {
