@@ -116,31 +116,45 @@ func (m *Module) department(ctx context.Context, a *auth.Actor, want int64) (*or
 	return m.d.Org.Department(ctx, want)
 }
 
+// opening checks what every case needs whatever its procedure, so that a
+// lead and an on-the-spot decision refuse the same input alike: an inspector
+// or handler, a valid party, a known matter, a summary and a violation date
+// not after today. Problems with the input are added to p; the error is only
+// for an actor who may not open cases.
+func (m *Module) opening(a *auth.Actor, p *valid.Problems, party *Party, matterCode, summary, violationOn string,
+	today calendar.Date) (Matter, calendar.Date, error) {
+	if a == nil {
+		return Matter{}, calendar.Date{}, auth.ErrUnauthenticated
+	}
+	if !a.HasAny(auth.RoleInspector, auth.RoleHandler) {
+		return Matter{}, calendar.Date{}, auth.ErrForbidden
+	}
+	m.checkParty(p, party)
+	mt, ok := m.d.Rules.Matter(matterCode)
+	if !ok {
+		p.Add("matter_code", "未知的违法事项 (unknown matter)")
+	}
+	text(p, "summary", summary, true, 2000)
+	vio, err := calendar.ParseDate(violationOn)
+	if err != nil || vio.After(today) {
+		p.Add("violation_on", "违法行为发生日期无效 (a date not in the future)")
+	}
+	return mt, vio, nil
+}
+
 // CreateLead records a lead and starts its 15-working-day check. It says,
 // through TimeBarred, when the violation is past the limitation period.
 func (m *Module) CreateLead(ctx context.Context, a *auth.Actor, in LeadInput) (*Case, error) {
-	if a == nil {
-		return nil, auth.ErrUnauthenticated
-	}
-	if !a.HasAny(auth.RoleInspector, auth.RoleHandler) {
-		return nil, auth.ErrForbidden
-	}
 	var p valid.Problems
-	m.checkParty(&p, &in.Party)
-	mt, ok := m.d.Rules.Matter(in.MatterCode)
-	if !ok {
-		p.Add("matter_code", "未知的违法事项 (unknown matter)")
+	today := m.today()
+	mt, vio, err := m.opening(a, &p, &in.Party, in.MatterCode, in.Summary, in.ViolationOn, today)
+	if err != nil {
+		return nil, err
 	}
 	if !slices.Contains(Sources, in.Source) {
 		p.Add("source", "案件来源无效 (unknown source)")
 	}
-	text(&p, "summary", in.Summary, true, 2000)
 	checkFacts(&p, in.Facts)
-	today := m.today()
-	vio, err := calendar.ParseDate(in.ViolationOn)
-	if err != nil || vio.After(today) {
-		p.Add("violation_on", "违法行为发生日期无效 (a date not in the future)")
-	}
 	var ended calendar.Date
 	if in.ViolationEndedOn != "" {
 		if ended, err = calendar.ParseDate(in.ViolationEndedOn); err != nil || ended.Before(vio) || ended.After(today) {
@@ -685,25 +699,13 @@ type SimpleInput struct {
 // Simple decides a warning or a fine up to the caps (200 yuan for a
 // person, 3,000 yuan for an organisation) on the spot, as one step.
 func (m *Module) Simple(ctx context.Context, a *auth.Actor, in SimpleInput) (*Case, error) {
-	if a == nil {
-		return nil, auth.ErrUnauthenticated
-	}
-	if !a.HasAny(auth.RoleInspector, auth.RoleHandler) {
-		return nil, auth.ErrForbidden
-	}
 	var p valid.Problems
-	m.checkParty(&p, &in.Party)
-	mt, ok := m.d.Rules.Matter(in.MatterCode)
-	if !ok {
-		p.Add("matter_code", "未知的违法事项 (unknown matter)")
-	}
-	text(&p, "summary", in.Summary, true, 2000)
-	text(&p, "place", in.Place, true, 200)
 	today := m.today()
-	vio, err := calendar.ParseDate(in.ViolationOn)
-	if err != nil || vio.After(today) {
-		p.Add("violation_on", "违法行为发生日期无效 (a date not in the future)")
+	mt, vio, err := m.opening(a, &p, &in.Party, in.MatterCode, in.Summary, in.ViolationOn, today)
+	if err != nil {
+		return nil, err
 	}
+	text(&p, "place", in.Place, true, 200)
 	switch in.Kind {
 	case "警告":
 		if in.FineYuan != 0 {
