@@ -45,18 +45,20 @@ type Deps struct {
 	Calendar flow.Calendar
 }
 
-// batchRows is the rows of one multi-row INSERT; txRows the rows of one
-// transaction.
-const (
-	batchRows = 200
-	txRows    = 20000
-)
-
 // Seed writes the data and reports progress on w, one line rewritten in
 // place.
 func Seed(ctx context.Context, d Deps, o Options, w io.Writer) error {
 	s := &seeder{d: d, o: o, rnd: rand.New(rand.NewPCG(o.Seed, 12345)), w: w, start: time.Now()}
 	if err := s.load(ctx); err != nil {
+		return err
+	}
+	out, err := newWriter(ctx, d.DB)
+	if err != nil {
+		return err
+	}
+	defer out.close()
+	s.out = out
+	if err := out.deferChecks(ctx, w); err != nil {
 		return err
 	}
 	if err := s.orders(ctx); err != nil {
@@ -83,9 +85,7 @@ type seeder struct {
 	instT   *template // their instances, by id
 	certT   *template // demo certificates
 	nextID  map[string]int64
-	tx      *sql.Tx
-	inTx    int
-	buffers map[string]*bulk
+	out     *writer
 }
 
 // load reads what the bulk rows refer to: departments, regions, the
@@ -155,6 +155,19 @@ func (s *seeder) load(ctx context.Context) error {
 	if len(s.orderT.rows) == 0 || len(s.appT.rows) == 0 || len(s.instT.rows) == 0 {
 		return fmt.Errorf("seed: the demo's orders and applications are missing: seed the demo first")
 	}
+	// The versions the cloned instances run, read now: the writer then
+	// holds its own connection, and SQLite's pool may have no other.
+	for _, r := range s.instT.rows {
+		key, ver := s.instT.str(r, "def_key"), int(s.instT.int(r, "def_version"))
+		if _, ok := s.defs[versionKey(key, ver)]; ok {
+			continue
+		}
+		def, err := s.d.Flow.Definition(ctx, key, ver)
+		if err != nil {
+			return fmt.Errorf("seed: definition %s: %w", key, err)
+		}
+		s.defs[versionKey(key, ver)] = def
+	}
 	s.nextID = map[string]int64{}
 	for _, t := range []string{"hotline_orders", "flow_instances", "flow_history", "flow_timers", "casework_applications", "certificates"} {
 		var n sql.NullInt64
@@ -163,9 +176,12 @@ func (s *seeder) load(ctx context.Context) error {
 		}
 		s.nextID[t] = n.Int64 + 1
 	}
-	s.buffers = map[string]*bulk{}
 	return nil
 }
+
+// versionKey names a definition's version in seeder.defs, beside the
+// latest versions named by their key alone.
+func versionKey(key string, version int) string { return fmt.Sprintf("%s@%d", key, version) }
 
 func (s *seeder) id(table string) int64 {
 	n := s.nextID[table]
@@ -432,10 +448,7 @@ func (s *seeder) applications(ctx context.Context) error {
 			return err
 		}
 		key, ver := s.instT.str(in, "def_key"), int(s.instT.int(in, "def_version"))
-		def, err := s.d.Flow.Definition(ctx, key, ver)
-		if err != nil {
-			return fmt.Errorf("seed: definition %s: %w", key, err)
-		}
+		def := s.defs[versionKey(key, ver)]
 		s.instT.set(in, map[string]any{"id": instID, "subject_id": id, "reference": number, "region_code": region,
 			"department_ids": store.FormatIDs([]int64{dept}), "row_version": 2})
 		if err := s.add(ctx, "flow_instances", s.instT.cols, in); err != nil {
@@ -460,175 +473,6 @@ func (s *seeder) applications(ctx context.Context) error {
 	return nil
 }
 
-// add queues row for table, flushing full batches and committing full
-// transactions.
-func (s *seeder) add(ctx context.Context, table string, cols []string, row []any) error {
-	b := s.buffers[table]
-	if b == nil {
-		b = &bulk{table: table, cols: cols}
-		s.buffers[table] = b
-	}
-	b.rows = append(b.rows, row)
-	if len(b.rows) < batchRows {
-		return nil
-	}
-	return s.flush(ctx, b)
-}
-
-func (s *seeder) flush(ctx context.Context, b *bulk) error {
-	if len(b.rows) == 0 {
-		return nil
-	}
-	if s.tx == nil {
-		tx, err := s.d.DB.DB.DB.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("seed: begin: %w", err)
-		}
-		s.tx = tx
-	}
-	// Rows refer to their instance and order (foreign keys checked at
-	// once): the parents' queued rows go first.
-	if _, child := parents[b.table]; child {
-		for _, p := range []string{"hotline_orders", "flow_instances"} {
-			if pb := s.buffers[p]; pb != nil && len(pb.rows) > 0 {
-				if err := pb.exec(ctx, s.tx, s.d.DB.Kind()); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	if err := b.exec(ctx, s.tx, s.d.DB.Kind()); err != nil {
-		return err
-	}
-	if s.inTx += batchRows; s.inTx >= txRows {
-		return s.commit(ctx)
-	}
-	return nil
-}
-
-// commit flushes every table's rows, parents first, and ends the
-// transaction.
-func (s *seeder) commit(ctx context.Context) error {
-	s.inTx = 0 // flush below must not recurse into commit
-	for _, t := range []string{"hotline_orders", "casework_applications", "certificates", "flow_instances", "flow_history",
-		"flow_timers", "flow_instance_waits", "hotline_order_assists"} {
-		if b := s.buffers[t]; b != nil && len(b.rows) > 0 {
-			if s.tx == nil {
-				tx, err := s.d.DB.DB.DB.BeginTx(ctx, nil)
-				if err != nil {
-					return fmt.Errorf("seed: begin: %w", err)
-				}
-				s.tx = tx
-			}
-			if err := b.exec(ctx, s.tx, s.d.DB.Kind()); err != nil {
-				return err
-			}
-		}
-	}
-	if s.tx == nil {
-		return nil
-	}
-	err := s.tx.Commit()
-	s.tx = nil
-	if err != nil {
-		return fmt.Errorf("seed: commit: %w", err)
-	}
-	return nil
-}
-
-// finish commits the rest, moves PostgreSQL's id sequences past the ids
-// written and refreshes the planner's statistics.
-func (s *seeder) finish(ctx context.Context) error {
-	if err := s.commit(ctx); err != nil {
-		return err
-	}
-	fmt.Fprintf(s.w, "\ranalyzing…%40s", "")
-	db := s.d.DB
-	if db.Kind() == store.Postgres {
-		for t := range s.nextID {
-			if _, err := db.ExecContext(ctx, fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%s', 'id'), (SELECT MAX(id) FROM %s))", t, t)); err != nil {
-				return fmt.Errorf("seed: sequence of %s: %w", t, err)
-			}
-		}
-	}
-	// On PostgreSQL, VACUUM as well: a bulk load leaves the visibility map
-	// empty, so no index-only scan is possible until autovacuum's insert
-	// threshold catches up, and the bounded counts (up to 1,001 index
-	// entries) would read hundreds of heap pages instead: the approver's
-	// application count took 100–600 ms on a freshly seeded 1,000,000 and
-	// 1–7 ms after VACUUM. A database that has run for a while is vacuumed.
-	stmt := "ANALYZE"
-	if db.Kind() == store.Postgres {
-		stmt = "VACUUM (ANALYZE)"
-	}
-	if _, err := db.ExecContext(ctx, stmt); err != nil {
-		return fmt.Errorf("seed: %s: %w", stmt, err)
-	}
-	fmt.Fprintf(s.w, "\rseeded %d orders and %d applications in %s\n", s.o.Orders, s.o.Applications, time.Since(s.start).Round(time.Second))
-	return nil
-}
-
-func (s *seeder) progress(what string, i, n int) {
-	if i%5000 != 0 && i != n {
-		return
-	}
-	el := time.Since(s.start).Seconds()
-	fmt.Fprintf(s.w, "\r%s %d/%d (%.0f%%), %.0fs elapsed", what, i, n, 100*float64(i)/float64(max(n, 1)), el)
-	if i == n {
-		fmt.Fprintln(s.w)
-	}
-}
-
-// bulk is the queued rows of one table.
-type bulk struct {
-	table string
-	cols  []string
-	rows  [][]any
-	stmt  *sql.Stmt // prepared for a full batch
-	tx    *sql.Tx   // the transaction stmt belongs to
-}
-
-func (b *bulk) exec(ctx context.Context, tx *sql.Tx, kind store.Kind) error {
-	q := b.query(len(b.rows), kind)
-	args := make([]any, 0, len(b.rows)*len(b.cols))
-	for _, r := range b.rows {
-		args = append(args, r...)
-	}
-	var err error
-	if len(b.rows) == batchRows {
-		if b.stmt == nil || b.tx != tx {
-			if b.stmt, err = tx.PrepareContext(ctx, q); err != nil {
-				return fmt.Errorf("seed: %s: %w", b.table, err)
-			}
-			b.tx = tx
-		}
-		_, err = b.stmt.ExecContext(ctx, args...)
-	} else {
-		_, err = tx.ExecContext(ctx, q, args...)
-	}
-	if err != nil {
-		return fmt.Errorf("seed: %s: %w", b.table, err)
-	}
-	b.rows = b.rows[:0]
-	return nil
-}
-
-func (b *bulk) query(n int, kind store.Kind) string {
-	var sb strings.Builder
-	sb.WriteString("INSERT INTO " + b.table + " (" + strings.Join(b.cols, ", ") + ") VALUES ")
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(b.cols)), ", ") + ")"
-	for i := range n {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString(one)
-	}
-	return store.Rebind(kind, sb.String())
-}
-
-// parents lists the tables whose rows refer to orders or instances.
-var parents = map[string]struct{}{"flow_history": {}, "flow_timers": {}, "flow_instance_waits": {}, "hotline_order_assists": {}}
-
 var cst = time.FixedZone("CST", 8*3600)
 
 // addHours returns t (a time or nil) h hours later, nil for nil.
@@ -649,4 +493,15 @@ func boolOrNil(ok bool, v bool) any {
 // sortTimes puts creation times in order, so that ids grow with them.
 func sortTimes(ts []time.Time) {
 	slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
+}
+
+func (s *seeder) progress(what string, i, n int) {
+	if i%5000 != 0 && i != n {
+		return
+	}
+	el := time.Since(s.start).Seconds()
+	fmt.Fprintf(s.w, "\r%s %d/%d (%.0f%%), %.0fs elapsed", what, i, n, 100*float64(i)/float64(max(n, 1)), el)
+	if i == n {
+		fmt.Fprintln(s.w)
+	}
 }

@@ -41,7 +41,7 @@ type view struct {
 // yingshang bench seed filled (so the demo accounts exist).
 func Views(ctx context.Context, o ViewOptions, w io.Writer) error {
 	clients := map[string]*http.Client{}
-	for _, acct := range []string{"dispatcher", "handler_cgj", "supervisor", "clerk_lj", "approver_scj", "operator"} {
+	for _, acct := range []string{"dispatcher", "handler_cgj", "supervisor", "clerk_lj", "approver_scj", "operator", "zhangsan", "yunlan_food"} {
 		c, err := signIn(ctx, o.URL, acct)
 		if err != nil {
 			return err
@@ -77,6 +77,15 @@ func Views(ctx context.Context, o ViewOptions, w io.Writer) error {
 		{"knowledge search /knowledge?q=停车", "operator", "/knowledge?q=" + url.QueryEscape("停车")},
 		{"API inbox /api/v1/inbox (handler)", "handler_cgj", "/api/v1/inbox?limit=20"},
 		{"API supervision /api/v1/supervision/overdue", "supervisor", "/api/v1/supervision/overdue?limit=20"},
+		// The lists that page by keyset since the second pass.
+		{"certificates /certificates (approver, department)", "approver_scj", "/certificates"},
+		{"messages /messages (handler)", "handler_cgj", "/messages"},
+		{"catalogue /catalog/manage (approver)", "approver_scj", "/catalog/manage"},
+		{"bundle applications /bundle-applications (clerk)", "clerk_lj", "/bundle-applications"},
+		{"cross-region /cross-region (clerk)", "clerk_lj", "/cross-region"},
+		{"own cases /my (citizen)", "zhangsan", "/my"},
+		{"own cases /my (enterprise)", "yunlan_food", "/my"},
+		{"own certificates /my/certificates (enterprise)", "yunlan_food", "/my/certificates"},
 	}
 	fmt.Fprintf(w, "%-55s %10s %10s %8s %9s\n", "view", "median", "p90", "ratio", "bytes")
 	var bAll []time.Duration

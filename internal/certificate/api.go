@@ -28,7 +28,9 @@ type certOutput struct{ Body Certificate }
 
 type mineOutput struct {
 	Body struct {
-		Certificates []Certificate `json:"certificates"`
+		Certificates []Certificate `json:"certificates" doc:"The newest 200 after certificates_cursor"`
+		CertsTotal   int           `json:"certificates_total" doc:"Certificates in all, counted up to 1001 (1001 means more than 1000)"`
+		CertsNext    string        `json:"certificates_next_cursor,omitempty" doc:"Pass as certificates_cursor for the next certificates; absent on the last page"`
 		Uses         []UseRecord   `json:"uses" doc:"Every use of these certificates by a department, newest first"`
 		UsesTotal    int           `json:"uses_total" doc:"Uses in all, counted up to 1001 (1001 means more than 1000)"`
 		UsesNext     string        `json:"uses_next_cursor,omitempty" doc:"Pass as uses_cursor for the next page of uses; absent on the last page"`
@@ -37,7 +39,8 @@ type mineOutput struct {
 }
 
 type mineInput struct {
-	UsesCursor string `query:"uses_cursor" maxLength:"42" doc:"uses_next_cursor of the answer before; empty for the newest uses"`
+	CertsCursor string `query:"certificates_cursor" maxLength:"42" doc:"certificates_next_cursor of the answer before; empty for the newest certificates"`
+	UsesCursor  string `query:"uses_cursor" maxLength:"42" doc:"uses_next_cursor of the answer before; empty for the newest uses"`
 }
 
 func (m *Module) registerAPI(s *web.Server) {
@@ -68,11 +71,17 @@ func (m *Module) registerAPI(s *web.Server) {
 		if err != nil {
 			return nil, huma.Error400BadRequest("uses_cursor 无效 (malformed cursor)")
 		}
+		certsAfter, err := store.ParseCursor(in.CertsCursor)
+		if err != nil {
+			return nil, huma.Error400BadRequest("certificates_cursor 无效 (malformed cursor)")
+		}
 		out := &mineOutput{}
 		b := &out.Body
-		if b.Certificates, _, err = m.Held(ctx, a, Query{Limit: 200}); err != nil {
+		certs, cpg, err := m.Held(ctx, a, Query{Limit: 200, After: certsAfter})
+		if err != nil {
 			return nil, s.Problem(ctx, err)
 		}
+		b.Certificates, b.CertsTotal, b.CertsNext = certs, cpg.Count, cpg.Next.String()
 		uses, pg, err := m.Uses(ctx, a, 200, after)
 		if err != nil {
 			return nil, s.Problem(ctx, err)

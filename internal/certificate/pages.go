@@ -164,6 +164,7 @@ func (m *Module) views(ctx context.Context, cs []Certificate) []certView {
 // myData is what the holder's page renders.
 type myData struct {
 	Certificates []certView
+	CertsPager   web.Pager
 	Uses         []UseRecord
 	UsesPager    web.Pager
 	Consents     []consentView
@@ -186,17 +187,24 @@ func (m *Module) myPage(w http.ResponseWriter, r *http.Request) {
 func (m *Module) renderMy(w http.ResponseWriter, r *http.Request, status int, d myData) {
 	ctx := r.Context()
 	a := auth.FromContext(ctx)
-	certs, _, err := m.Held(ctx, a, Query{Limit: 200})
+	certsAfter, err := web.Cursor(r, "certs_after")
 	if err != nil {
-		m.fail(w, r, err)
+		m.s.Error(w, r, http.StatusBadRequest, "web.problem.400")
 		return
 	}
-	d.Certificates = m.views(ctx, certs)
 	usesAfter, err := web.Cursor(r, "after")
 	if err != nil {
 		m.s.Error(w, r, http.StatusBadRequest, "web.problem.400")
 		return
 	}
+	// A business that holds thousands of licences sees them a page at a
+	// time, like the log of their use.
+	certs, cpg, err := m.Held(ctx, a, Query{Limit: pageSize, After: certsAfter})
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	d.Certificates, d.CertsPager = m.views(ctx, certs), web.KeysetPager(r, "certs_after", cpg.Count, cpg.Next.String())
 	uses, pg, err := m.Uses(ctx, a, pageSize, usesAfter)
 	if err != nil {
 		m.fail(w, r, err)
