@@ -264,8 +264,25 @@ func (m *Module) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	m.fail(w, r, err)
 }
 
+// parse reads a form posted urlencoded or, as a script may send it,
+// multipart; it answers and returns false on failure.
+func (m *Module) parse(w http.ResponseWriter, r *http.Request) bool {
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		return m.s.ParseForm(w, r)
+	}
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		if web.IsTooLarge(err) {
+			m.s.Error(w, r, http.StatusRequestEntityTooLarge, "")
+		} else {
+			m.s.Error(w, r, http.StatusBadRequest, "")
+		}
+		return false
+	}
+	return true
+}
+
 func (m *Module) resultSubmit(w http.ResponseWriter, r *http.Request) {
-	if !m.s.ParseForm(w, r) {
+	if !m.parse(w, r) {
 		return
 	}
 	id := m.visitID(r)
@@ -291,12 +308,7 @@ func flashOf(o Outcome, ok string) string {
 }
 
 func (m *Module) evidenceSubmit(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		if web.IsTooLarge(err) {
-			m.s.Error(w, r, http.StatusRequestEntityTooLarge, "")
-			return
-		}
-		m.s.Error(w, r, http.StatusBadRequest, "")
+	if !m.parse(w, r) {
 		return
 	}
 	id := m.visitID(r)
@@ -325,7 +337,7 @@ func (m *Module) evidenceSubmit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (m *Module) completeSubmit(w http.ResponseWriter, r *http.Request) {
-	if !m.s.ParseForm(w, r) {
+	if !m.parse(w, r) {
 		return
 	}
 	id := m.visitID(r)

@@ -78,7 +78,9 @@
       xs.forEach(function (e) {
         chain = chain.then(function (go) {
           if (!go) return false;
-          var fd = new FormData();
+          // A form with a file goes multipart, any other urlencoded.
+          var files = e.fields.some(function (f) { return f[1] instanceof Blob; });
+          var fd = files ? new FormData() : new URLSearchParams();
           e.fields.forEach(function (f) {
             if (f[1] instanceof Blob) fd.append(f[0], f[1], f[2] || 'file');
             else fd.append(f[0], f[1]);
