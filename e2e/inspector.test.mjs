@@ -30,12 +30,16 @@ async function save(page, form) {
   await Promise.all([page.waitForNavigation({ timeout: 30000 }), form.locator('button[type=submit]').click()]);
 }
 
-test('an inspector records a visit on a phone, offline in part; the head publishes; the public sees it', async () => {
+// The tests run in order and pass on what the previous one did; each has
+// its own time budget.
+let path, uscc, link;
+
+test('an inspector records a visit on a phone, offline in part, and completes it', async () => {
   const { context, page } = await open('inspector_scj');
   await check(page, '/visits', 'inspector-visits');
   const visits = await hrefs(page, /^\/visits\/\d+$/);
   assert.ok(visits.length > 0, 'the demo draw gave the inspector open visits');
-  const path = visits[0];
+  path = visits[0];
   const id = path.split('/').pop();
   await check(page, path, 'inspector-visit');
   const forms = page.locator('form[action$="/results"]');
@@ -95,7 +99,12 @@ test('an inspector records a visit on a phone, offline in part; the head publish
   });
   assert.equal(again.status(), 200);
   assert.equal((await again.json()).replayed, true, 'a resend is a replay');
+  uscc = api.uscc;
   await context.close();
+});
+
+test('the head of the lead department publishes; the QR label leads to the public page', async () => {
+  assert.ok(path && uscc, 'the inspector completed a visit');
 
   // The head of the lead department sees the deadline and publishes.
   const head = await open('approver_scj');
@@ -103,12 +112,15 @@ test('an inspector records a visit on a phone, offline in part; the head publish
   assert.ok(await head.page.getByText('公示期限：').count() === 1, 'the publication deadline is shown');
   await Promise.all([head.page.waitForNavigation(), head.page.getByRole('button', { name: '公示结果' }).click()]);
   assert.ok(await head.page.getByText('检查结果已公示。').count() === 1);
-  const uscc = api.uscc;
   await check(head.page, `/jgb/${uscc}/label`, 'jgb-label');
   assert.equal(await head.page.locator('.jgb-qr svg').count(), 1, 'the label has its QR code');
-  const link = (await head.page.locator('code.url').innerText()).trim();
+  link = (await head.page.locator('code.url').innerText()).trim();
   assert.ok(link.endsWith('/jgb/' + uscc), 'the QR code leads to the public page: ' + link);
   await head.context.close();
+});
+
+test('the public scanning the label sees the result and can report to 12345', async () => {
+  assert.ok(link, 'the label was printed');
 
   // The public, scanning the label.
   const pub = await open('');
