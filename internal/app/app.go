@@ -134,6 +134,9 @@ type Config struct {
 	// shape of internal/inspection/ratios.json); nil keeps the national
 	// default.
 	InspectionRatios []byte
+	// VisitPublishWorkingDays is the limit, in working days after
+	// completion, for publishing an inspection's results (0: 20).
+	VisitPublishWorkingDays int
 }
 
 // App is a running platform: its database, services and web server.

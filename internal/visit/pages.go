@@ -195,6 +195,7 @@ type visitData struct {
 	Flash      string
 	Lead       string
 	Overdue    bool
+	Days       int // the publication limit in working days
 }
 
 var flashes = map[string]string{"result": "visit.flash.result", "evidence": "visit.flash.evidence",
@@ -219,7 +220,7 @@ func (m *Module) visitPage(w http.ResponseWriter, r *http.Request) {
 	d := visitData{V: v, Results: StandardResults(), CanAct: m.allowed(ctx, a, v, auth.ActAct) && v.Status == StatusAssigned,
 		CanPublish: m.allowed(ctx, a, v, auth.ActAdminister) && (v.Status == StatusCompleted || v.Status == StatusOverdue),
 		Open:       v.Status == StatusAssigned, Key: newKey(), PhotoKey: newKey(), SignKey: newKey(), Flash: flashes[r.URL.Query().Get("ok")],
-		Lead: m.d.Org.DepartmentName(ctx, v.LeadDepartmentID), Ready: len(v.Items) > 0}
+		Lead: m.d.Org.DepartmentName(ctx, v.LeadDepartmentID), Ready: len(v.Items) > 0, Days: m.d.Service.PublishDays()}
 	if e, err := m.d.Register.Get(ctx, auth.System(), v.USCC); err == nil {
 		d.Name, d.Address = e.Name, e.Address
 	}

@@ -90,6 +90,9 @@ func NewService(cal func() *calendar.Calendar, cfg Config, now func() time.Time)
 	return &Service{cal: cal, cfg: cfg, now: now}
 }
 
+// PublishDays is the publication limit in working days this service applies.
+func (s *Service) PublishDays() int { return s.cfg.PublishWorkingDays }
+
 // ErrNotFound is returned for a visit that does not exist or that the
 // caller may not see (web.StatusOf answers 404).
 var ErrNotFound error = notFound{}
