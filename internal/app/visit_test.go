@@ -166,3 +166,43 @@ func actorID(t *testing.T, sign func(string) (*auth.Actor, string), user string)
 	a, _ := sign(user)
 	return a.UserID
 }
+
+// The public 监管宝 page shares the public-query limit of 信用公示: past
+// it, 429 with Retry-After; its label is for staff only.
+func TestVisitBoardRateLimitedAndLabelForStaff(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a, err := WithDB(ctx, db, Config{DataDir: t.TempDir(), PasswordParams: &auth.TestPasswordParams, RootRegion: demo.CityCode,
+			CreditPublicLimit: 2, CreditPublicWindow: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.SeedDemo(ctx, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(a.Web.Handler())
+		defer srv.Close()
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		get := func(path string) *http.Response {
+			t.Helper()
+			res, err := client.Get(srv.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			return res
+		}
+		board := "/jgb/" + demo.EnterpriseUSCC()
+		for i := 0; i < 2; i++ {
+			if res := get(board); res.StatusCode != 200 {
+				t.Fatalf("query %d: %d", i+1, res.StatusCode)
+			}
+		}
+		if res := get(board); res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+			t.Fatalf("past the limit: %d %q, want 429 with Retry-After", res.StatusCode, res.Header.Get("Retry-After"))
+		}
+		if res := get(board + "/label"); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("label, signed out: %d, want a redirect to sign in", res.StatusCode)
+		}
+	})
+}
