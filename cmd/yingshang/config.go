@@ -46,6 +46,7 @@ type Config struct {
 	RankingMin     int           // YS_RANKING_MIN_SAMPLE: fewest orders a department needs to be ranked publicly
 	CreditLimit    int           // YS_CREDIT_PUBLIC_LIMIT: anonymous credit queries per address per window
 	CreditWindow   time.Duration // YS_CREDIT_PUBLIC_WINDOW: the window of that limit
+	VisitPublish   int           // YS_VISIT_PUBLISH_DAYS: working days to publish an inspection's results
 
 	envErr error // an environment variable that could not be read
 }
@@ -100,6 +101,11 @@ func (c *Config) flags(fs *flag.FlagSet, defaultAddr, defaultDataDir string) {
 	}
 	fs.IntVar(&c.RankingMin, "ranking-min-sample", minSample, "fewest orders a department must have taken in a month to be ranked in the public 12345 ranking (env YS_RANKING_MIN_SAMPLE)")
 	fs.BoolVar(&c.Workers, "workers", env("YS_WORKERS", "true") != "false", "run the timer and outbox workers in this process (env YS_WORKERS)")
+	publish, err := strconv.Atoi(env("YS_VISIT_PUBLISH_DAYS", "20"))
+	if err != nil || publish < 1 {
+		c.envErr = fmt.Errorf("YS_VISIT_PUBLISH_DAYS: want a whole number of at least 1")
+	}
+	fs.IntVar(&c.VisitPublish, "visit-publish-days", publish, "working days within which an inspection's results must be published after completion (env YS_VISIT_PUBLISH_DAYS)")
 }
 
 // databaseURL returns the configured URL, or the SQLite file in the data

@@ -122,7 +122,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		HotlineSettings: hotlineSettings, RankingMinSample: cfg.RankingMin, InspectionRatios: inspectionRatios,
 		MetricsAddr: cfg.MetricsAddr, MetricsToken: cfg.MetricsToken,
 		CreditPublicLimit: cfg.CreditLimit, CreditPublicWindow: cfg.CreditWindow, DiscretionLists: lists,
-		Logger: log, Version: version, FairScreenRules: fairRules})
+		Logger: log, Version: version, FairScreenRules: fairRules, VisitPublishWorkingDays: cfg.VisitPublish})
 	if err != nil {
 		ln.Close()
 		return err

@@ -49,6 +49,7 @@ import (
 	"github.com/yingshang/yingshang/internal/risk"
 	"github.com/yingshang/yingshang/internal/search"
 	"github.com/yingshang/yingshang/internal/store"
+	"github.com/yingshang/yingshang/internal/visit"
 	"github.com/yingshang/yingshang/internal/warning"
 	"github.com/yingshang/yingshang/internal/web"
 )
@@ -133,6 +134,9 @@ type Config struct {
 	// shape of internal/inspection/ratios.json); nil keeps the national
 	// default.
 	InspectionRatios []byte
+	// VisitPublishWorkingDays is the limit, in working days after
+	// completion, for publishing an inspection's results (0: 20).
+	VisitPublishWorkingDays int
 }
 
 // App is a running platform: its database, services and web server.
@@ -184,6 +188,8 @@ type App struct {
 	Inspections *inspection.Module
 	// Enforcement are the administrative penalty cases (行政处罚案件).
 	Enforcement *enforcement.Module
+	// Visits are the on-site inspections (检查实施) and the 监管宝 pages.
+	Visits *visit.Module
 }
 
 // staffHomes are the start pages of staff roles: the hotline's workspaces
@@ -411,7 +417,7 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	modules := []web.Module{work, a.Revisions, a.adminModule(), a.auditModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, a.Risk, a.Warnings, a.Discretion, o311, a.Notify, a.AnnualReports, rating.NewPages(a.Rating, ratingDepartments{org: a.Org})}
-	modules = append(modules, a.Inspections, a.Enforcement)
+	modules = append(modules, a.Inspections, a.Enforcement, a.Visits)
 	if err := a.buildFairScreen(ctx); err != nil {
 		return err
 	}

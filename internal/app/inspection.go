@@ -16,9 +16,14 @@ import (
 // visit module through Assign, which merges it into visits (综合查一次).
 func (a *App) buildInspection() error {
 	var err error
+	if a.Visits, err = visit.New(visit.Deps{DB: a.DB, Service: visit.NewService(a.Calendar.Current, visit.Config{PublishWorkingDays: a.Config.VisitPublishWorkingDays}, a.Config.Now),
+		Policy: a.Policy, Audit: a.Audit, Org: a.Org, Register: a.Entities, Credit: a.Credit, BaseURL: a.Config.BaseURL,
+		Now: a.Config.Now}); err != nil {
+		return err
+	}
 	a.Inspections, err = inspection.New(inspection.Deps{DB: a.DB, Policy: a.Policy, Audit: a.Audit, Org: a.Org,
 		Register: a.Entities, Classes: a.Risk, Licences: licences{a.Certs.Service, a.DB}, Ratios: a.Config.InspectionRatios,
-		Assign: visit.NewService(a.Calendar.Current, visit.Config{}, a.Config.Now).Assign,
+		Assign: a.Visits.Service().Assign,
 		Log:    a.Log, Now: a.Config.Now})
 	return err
 }

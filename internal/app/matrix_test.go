@@ -67,6 +67,7 @@ var publicRoutes = map[string]bool{
 	"GET /ratings/t/{token}": true, "POST /ratings/t/{token}": true, "GET /ratings/thanks": true, "GET /ratings/public": true,
 	"GET /enforcement/assets/enforcement.css": true,
 	"GET /policies/publicity":                 true,
+	"GET /visits/assets/visit.js":             true, "GET /visits/assets/visit.css": true, "GET /jgb/{uscc}": true,
 }
 
 // matrix is the demo platform seen by every demo account and by anonymous
@@ -161,6 +162,18 @@ func free(vs ...string) wildcard { return wildcard{free: vs} }
 // after /api/v1, and the wildcard) to its resolver. A route whose wildcard
 // is missing here fails the test, so a new route cannot escape it.
 var wildcards = map[string]wildcard{
+	// On-site inspections, read through their own module.
+	"visits/{visit}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), status, '' FROM visits ORDER BY id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.Visits.Get(m.ctx, a, id(c))
+			return err == nil
+		},
+	},
+	// 监管宝: a business's public file and its label (staff only).
+	"jgb/{uscc}": free(demo.EnterpriseUSCC(), otherUSCC),
 	// Penalty cases, read through their own module.
 	"cases/{case}": {
 		candidates: func(m *matrix) []candidate {

@@ -71,6 +71,15 @@ func (m *Module) throttle(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// AllowPublic records a public query from the request's client address
+// against the limit of 信用公示 and answers whether it is allowed and, if
+// not, how long until the next is. Other modules' public pages over the
+// credit file (the visit module's 监管宝 page) share the limit, so they
+// cannot be used to scrape around it.
+func (m *Module) AllowPublic(ctx context.Context) (bool, time.Duration) {
+	return m.public.allow(web.ClientAddr(ctx), m.d.Now())
+}
+
 // PublicRecord is a record as the public sees it: no internal ids, content
 // with personal numbers masked.
 type PublicRecord struct {

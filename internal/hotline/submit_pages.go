@@ -13,6 +13,7 @@ import (
 	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/i18n"
 	"github.com/yingshang/yingshang/internal/org"
+	"github.com/yingshang/yingshang/internal/valid"
 	"github.com/yingshang/yingshang/internal/web"
 )
 
@@ -87,6 +88,7 @@ func (m *Module) submitData(r *http.Request, form url.Values) submitData {
 		if d.Signed {
 			d.Form.Set("caller_name", a.Name)
 		}
+		prefill(d.Form, r.URL.Query())
 	}
 	lang := i18n.LangFrom(ctx)
 	group := ""
@@ -545,4 +547,16 @@ func (m *Module) photosPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m.s.Render(w, r, "hotline/submit_photos.html", d)
+}
+
+// prefill copies into a new form the title, content and address a link
+// carries (a business's 监管宝 page links here naming the business), each
+// only when it would pass the form's own checks.
+func prefill(form, q url.Values) {
+	for field, limit := range map[string]int{"title": maxTitle, "content": maxContent, "address": maxAddress} {
+		v := strings.TrimSpace(q.Get(field))
+		if v != "" && len([]rune(v)) <= limit && valid.Text(field, v) == nil {
+			form.Set(field, v)
+		}
+	}
 }

@@ -90,8 +90,17 @@ func NewService(cal func() *calendar.Calendar, cfg Config, now func() time.Time)
 	return &Service{cal: cal, cfg: cfg, now: now}
 }
 
-// ErrNotFound is returned for a visit that does not exist.
-var ErrNotFound = errors.New("visit: not found")
+// PublishDays is the publication limit in working days this service applies.
+func (s *Service) PublishDays() int { return s.cfg.PublishWorkingDays }
+
+// ErrNotFound is returned for a visit that does not exist or that the
+// caller may not see (web.StatusOf answers 404).
+var ErrNotFound error = notFound{}
+
+type notFound struct{}
+
+func (notFound) Error() string  { return "visit: not found (未找到)" }
+func (notFound) NotFound() bool { return true }
 
 // Validate reports every field of a that is wrong; the paths are prefixed
 // by prefix (such as "assignments[2].").
