@@ -69,6 +69,7 @@ var publicRoutes = map[string]bool{
 	"GET /enforcement/assets/enforcement.css": true,
 	"GET /policies/publicity":                 true,
 	"GET /fair-review/public":                 true, "GET /fair-review/public/{id}": true, "POST /fair-review/public/{id}/comments": true,
+	"POST /api/v1/fair-review/measures/{id}/comments": true, "GET /api/v1/fair-review/public/measures": true,
 	"POST /fair-review/public/{id}/reports": true, "GET /fair-review/track/{token}": true, "GET /fair-review/assets/fairreview.css": true,
 }
 

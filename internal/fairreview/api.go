@@ -196,5 +196,6 @@ func (m *Module) mountAPI(s *web.Server) error {
 			}
 			return &reportOutput{Body: r}, nil
 		})
+	m.mountMoreAPI(s, op, actor, wrap)
 	return nil
 }
