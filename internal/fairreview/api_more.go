@@ -11,14 +11,14 @@ import (
 	"github.com/yingshang/yingshang/internal/web"
 )
 
-type commentPeriodInput struct {
+type frCommentPeriodInput struct {
 	ID   int64 `path:"id" minimum:"1"`
 	Body struct {
 		Days int `json:"days" minimum:"1" maximum:"60" doc:"working days from today"`
 	}
 }
 
-type commentInput struct {
+type frCommentInput struct {
 	ID   int64 `path:"id" minimum:"1"`
 	Body struct {
 		Source string `json:"source" enum:"经营者,行业协会商会,社会公众"`
@@ -26,75 +26,75 @@ type commentInput struct {
 	}
 }
 
-type commentOutput struct{ Body *Comment }
+type frCommentOutput struct{ Body *Comment }
 
-type commentsOutput struct {
+type frCommentsOutput struct {
 	Body struct {
 		Items []Comment `json:"items"`
 	}
 }
 
-type queueOutput struct {
+type frQueueOutput struct {
 	Body struct {
 		Items []*Measure `json:"items"`
 	}
 }
 
-type spotInput struct {
+type frSpotInput struct {
 	Body struct {
 		Seed string `json:"seed" pattern:"^[0-9]{1,20}$" doc:"decimal unsigned 64-bit seed; the same seed draws the same measures"`
 		N    int    `json:"n" minimum:"1" maximum:"1000"`
 	}
 }
 
-type spotOutput struct {
+type frSpotOutput struct {
 	Body struct {
 		Seed  string  `json:"seed"`
 		Drawn []int64 `json:"drawn"`
 	}
 }
 
-type spotsOutput struct {
+type frSpotsOutput struct {
 	Body struct {
 		Items []SpotCheckRecord `json:"items"`
 	}
 }
 
-type reportsOutput struct {
+type frReportsOutput struct {
 	Body struct {
 		Items []*Report `json:"items"`
 	}
 }
 
-type answerInput struct {
+type frAnswerInput struct {
 	RID  int64 `path:"rid" minimum:"1"`
 	Body struct {
 		Answer string `json:"answer" maxLength:"5000"`
 	}
 }
 
-type stockInput struct {
+type frStockInput struct {
 	RawBody []byte `contentType:"application/zip"`
 }
 
-type stockOutput struct {
+type frStockOutput struct {
 	Body struct {
 		Items []StockItem `json:"items"`
 	}
 }
 
-type figuresInput struct {
+type frFiguresInput struct {
 	Year int `query:"year" minimum:"2000" maximum:"2100" required:"true"`
 }
 
-type figuresOutput struct {
+type frFiguresOutput struct {
 	Body struct {
 		Year  int       `json:"year"`
 		Items []Figures `json:"items"`
 	}
 }
 
-type holdInput struct {
+type frHoldInput struct {
 	ID   int64 `path:"id" minimum:"1"`
 	Body struct {
 		Kind   string `json:"kind" enum:"interview,notice,deduction"`
@@ -103,23 +103,23 @@ type holdInput struct {
 	}
 }
 
-type holdOutput struct{ Body *Accountability }
+type frHoldOutput struct{ Body *Accountability }
 
-type holdsOutput struct {
+type frHoldsOutput struct {
 	Body struct {
 		Items []Accountability `json:"items"`
 	}
 }
 
-type publicListOutput struct {
+type frPublicListOutput struct {
 	Body struct {
-		Items []publicMeasure `json:"items"`
+		Items []frPublicMeasure `json:"items"`
 	}
 }
 
-// publicMeasure is what the public reads of a measure: no opinions, no
+// frPublicMeasure is what the public reads of a measure: no opinions, no
 // findings, no internal ids beyond the measure's own.
-type publicMeasure struct {
+type frPublicMeasure struct {
 	ID           int64  `json:"id"`
 	Kind         string `json:"kind"`
 	Title        string `json:"title"`
@@ -136,7 +136,7 @@ func (m *Module) mountMoreAPI(s *web.Server, op func(id, method, path, summary s
 	api := s.API()
 	huma.Register(api, op("fairreview-comment-period", http.MethodPost, "/measures/{id}/comment-period",
 		"Open the comment period (第十六条), in working days", false),
-		func(ctx context.Context, in *commentPeriodInput) (*measureOutput, error) {
+		func(ctx context.Context, in *frCommentPeriodInput) (*measureOutput, error) {
 			a, err := actor(ctx)
 			if err != nil {
 				return nil, err
@@ -144,7 +144,7 @@ func (m *Module) mountMoreAPI(s *web.Server, op func(id, method, path, summary s
 			return wrap(m.OpenComments(ctx, a, in.ID, in.Body.Days))
 		})
 	huma.Register(api, op("fairreview-comments", http.MethodGet, "/measures/{id}/comments", "Comments heard on a measure", false),
-		func(ctx context.Context, in *idInput) (*commentsOutput, error) {
+		func(ctx context.Context, in *idInput) (*frCommentsOutput, error) {
 			a, err := actor(ctx)
 			if err != nil {
 				return nil, err
@@ -153,14 +153,14 @@ func (m *Module) mountMoreAPI(s *web.Server, op func(id, method, path, summary s
 			if err != nil {
 				return nil, s.Problem(ctx, err)
 			}
-			out := &commentsOutput{}
+			out := &frCommentsOutput{}
 			out.Body.Items = append([]Comment{}, cs...)
 			return out, nil
 		})
 	comment := op("fairreview-comment", http.MethodPost, "/measures/{id}/comments",
 		"A public comment during the comment period (rate-limited)", true)
 	comment.Errors = append(comment.Errors, 429)
-	huma.Register(api, comment, func(ctx context.Context, in *commentInput) (*commentOutput, error) {
+	huma.Register(api, comment, func(ctx context.Context, in *frCommentInput) (*frCommentOutput, error) {
 		if !m.writes.allow(web.ClientAddr(ctx), m.d.Now()) {
 			return nil, huma.NewError(http.StatusTooManyRequests, "提交过于频繁，请稍后再试 (too many submissions)")
 		}
@@ -168,11 +168,11 @@ func (m *Module) mountMoreAPI(s *web.Server, op func(id, method, path, summary s
 		if err != nil {
 			return nil, s.Problem(ctx, err)
 		}
-		return &commentOutput{Body: c}, nil
+		return &frCommentOutput{Body: c}, nil
 	})
 	huma.Register(api, op("fairreview-public-measures", http.MethodGet, "/public/measures",
 		"Drafts open for comment and issued measures, for the public", true),
-		func(ctx context.Context, _ *struct{}) (*publicListOutput, error) {
+		func(ctx context.Context, _ *struct{}) (*frPublicListOutput, error) {
 			open, err := m.OpenForComment(ctx)
 			if err != nil {
 				return nil, s.Problem(ctx, err)
@@ -181,10 +181,10 @@ func (m *Module) mountMoreAPI(s *web.Server, op func(id, method, path, summary s
 			if err != nil {
 				return nil, s.Problem(ctx, err)
 			}
-			out := &publicListOutput{}
-			out.Body.Items = []publicMeasure{}
+			out := &frPublicListOutput{}
+			out.Body.Items = []frPublicMeasure{}
 			for _, ms := range append(open, issued...) {
-				pm := publicMeasure{ID: ms.ID, Kind: ms.Kind, Title: ms.Title, Body: ms.Body, IssuedOn: ms.IssuedOn}
+				pm := frPublicMeasure{ID: ms.ID, Kind: ms.Kind, Title: ms.Title, Body: ms.Body, IssuedOn: ms.IssuedOn}
 				if ms.Status == StatusIssued {
 					pm.Body = ms.IssuedBody
 				} else {
@@ -195,7 +195,7 @@ func (m *Module) mountMoreAPI(s *web.Server, op func(id, method, path, summary s
 			return out, nil
 		})
 	huma.Register(api, op("fairreview-queue", http.MethodGet, "/queue", "Measures waiting for the caller's review step, by due date", false),
-		func(ctx context.Context, _ *struct{}) (*queueOutput, error) {
+		func(ctx context.Context, _ *struct{}) (*frQueueOutput, error) {
 			a, err := actor(ctx)
 			if err != nil {
 				return nil, err
@@ -204,12 +204,12 @@ func (m *Module) mountMoreAPI(s *web.Server, op func(id, method, path, summary s
 			if err != nil {
 				return nil, s.Problem(ctx, err)
 			}
-			out := &queueOutput{}
+			out := &frQueueOutput{}
 			out.Body.Items = items
 			return out, nil
 		})
 	huma.Register(api, op("fairreview-spot-check", http.MethodPost, "/spot-checks", "Draw issued measures at random (第二十一条)", false),
-		func(ctx context.Context, in *spotInput) (*spotOutput, error) {
+		func(ctx context.Context, in *frSpotInput) (*frSpotOutput, error) {
 			a, err := actor(ctx)
 			if err != nil {
 				return nil, err
@@ -222,12 +222,12 @@ func (m *Module) mountMoreAPI(s *web.Server, op func(id, method, path, summary s
 			if err != nil {
 				return nil, s.Problem(ctx, err)
 			}
-			out := &spotOutput{}
+			out := &frSpotOutput{}
 			out.Body.Seed, out.Body.Drawn = in.Body.Seed, append([]int64{}, drawn...)
 			return out, nil
 		})
 	huma.Register(api, op("fairreview-spot-checks", http.MethodGet, "/spot-checks", "Past draws with their seeds", false),
-		func(ctx context.Context, _ *struct{}) (*spotsOutput, error) {
+		func(ctx context.Context, _ *struct{}) (*frSpotsOutput, error) {
 			a, err := actor(ctx)
 			if err != nil {
 				return nil, err
@@ -236,12 +236,12 @@ func (m *Module) mountMoreAPI(s *web.Server, op func(id, method, path, summary s
 			if err != nil {
 				return nil, s.Problem(ctx, err)
 			}
-			out := &spotsOutput{}
+			out := &frSpotsOutput{}
 			out.Body.Items = items
 			return out, nil
 		})
 	huma.Register(api, op("fairreview-reports", http.MethodGet, "/reports", "Public reports of the caller's region, unanswered first", false),
-		func(ctx context.Context, _ *struct{}) (*reportsOutput, error) {
+		func(ctx context.Context, _ *struct{}) (*frReportsOutput, error) {
 			a, err := actor(ctx)
 			if err != nil {
 				return nil, err
@@ -250,12 +250,12 @@ func (m *Module) mountMoreAPI(s *web.Server, op func(id, method, path, summary s
 			if err != nil {
 				return nil, s.Problem(ctx, err)
 			}
-			out := &reportsOutput{}
+			out := &frReportsOutput{}
 			out.Body.Items = items
 			return out, nil
 		})
 	huma.Register(api, op("fairreview-answer-report", http.MethodPost, "/reports/{rid}/answer", "Answer a public report (第二十二条)", false),
-		func(ctx context.Context, in *answerInput) (*reportOutput, error) {
+		func(ctx context.Context, in *frAnswerInput) (*reportOutput, error) {
 			a, err := actor(ctx)
 			if err != nil {
 				return nil, err
@@ -270,7 +270,7 @@ func (m *Module) mountMoreAPI(s *web.Server, op func(id, method, path, summary s
 	stock := op("fairreview-stock-import", http.MethodPost, "/stock", "存量清理: a zip of .txt/.docx documents, each screened", false)
 	stock.MaxBodyBytes = maxStockUpload
 	stock.Errors = append(stock.Errors, 413, 415)
-	huma.Register(api, stock, func(ctx context.Context, in *stockInput) (*stockOutput, error) {
+	huma.Register(api, stock, func(ctx context.Context, in *frStockInput) (*frStockOutput, error) {
 		a, err := actor(ctx)
 		if err != nil {
 			return nil, err
@@ -282,12 +282,12 @@ func (m *Module) mountMoreAPI(s *web.Server, op func(id, method, path, summary s
 		if err != nil {
 			return nil, s.Problem(ctx, err)
 		}
-		out := &stockOutput{}
+		out := &frStockOutput{}
 		out.Body.Items = items
 		return out, nil
 	})
 	huma.Register(api, op("fairreview-figures", http.MethodGet, "/figures", "Yearly figures per department", false),
-		func(ctx context.Context, in *figuresInput) (*figuresOutput, error) {
+		func(ctx context.Context, in *frFiguresInput) (*frFiguresOutput, error) {
 			a, err := actor(ctx)
 			if err != nil {
 				return nil, err
@@ -296,12 +296,12 @@ func (m *Module) mountMoreAPI(s *web.Server, op func(id, method, path, summary s
 			if err != nil {
 				return nil, s.Problem(ctx, err)
 			}
-			out := &figuresOutput{}
+			out := &frFiguresOutput{}
 			out.Body.Year, out.Body.Items = in.Year, append([]Figures{}, figs...)
 			return out, nil
 		})
 	huma.Register(api, op("fairreview-figures-xlsx", http.MethodGet, "/figures.xlsx", "Yearly figures as a workbook", false),
-		func(ctx context.Context, in *figuresInput) (*huma.StreamResponse, error) {
+		func(ctx context.Context, in *frFiguresInput) (*huma.StreamResponse, error) {
 			a, err := actor(ctx)
 			if err != nil {
 				return nil, err
@@ -322,7 +322,7 @@ func (m *Module) mountMoreAPI(s *web.Server, op func(id, method, path, summary s
 		})
 	huma.Register(api, op("fairreview-accountability", http.MethodPost, "/measures/{id}/accountability",
 		"Record 约谈, 通报 or 考核扣分 for a measure found in violation", false),
-		func(ctx context.Context, in *holdInput) (*holdOutput, error) {
+		func(ctx context.Context, in *frHoldInput) (*frHoldOutput, error) {
 			a, err := actor(ctx)
 			if err != nil {
 				return nil, err
@@ -331,10 +331,10 @@ func (m *Module) mountMoreAPI(s *web.Server, op func(id, method, path, summary s
 			if err != nil {
 				return nil, s.Problem(ctx, err)
 			}
-			return &holdOutput{Body: r}, nil
+			return &frHoldOutput{Body: r}, nil
 		})
 	huma.Register(api, op("fairreview-accountabilities", http.MethodGet, "/accountability", "Accountability records of the caller's region", false),
-		func(ctx context.Context, _ *struct{}) (*holdsOutput, error) {
+		func(ctx context.Context, _ *struct{}) (*frHoldsOutput, error) {
 			a, err := actor(ctx)
 			if err != nil {
 				return nil, err
@@ -343,7 +343,7 @@ func (m *Module) mountMoreAPI(s *web.Server, op func(id, method, path, summary s
 			if err != nil {
 				return nil, s.Problem(ctx, err)
 			}
-			out := &holdsOutput{}
+			out := &frHoldsOutput{}
 			out.Body.Items = items
 			return out, nil
 		})
