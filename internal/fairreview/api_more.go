@@ -28,18 +28,6 @@ type frCommentInput struct {
 
 type frCommentOutput struct{ Body *Comment }
 
-type frCommentsOutput struct {
-	Body struct {
-		Items []Comment `json:"items"`
-	}
-}
-
-type frQueueOutput struct {
-	Body struct {
-		Items []*Measure `json:"items"`
-	}
-}
-
 type frSpotInput struct {
 	Body struct {
 		Seed string `json:"seed" pattern:"^[0-9]{1,20}$" doc:"decimal unsigned 64-bit seed; the same seed draws the same measures"`
@@ -51,18 +39,6 @@ type frSpotOutput struct {
 	Body struct {
 		Seed  string  `json:"seed"`
 		Drawn []int64 `json:"drawn"`
-	}
-}
-
-type frSpotsOutput struct {
-	Body struct {
-		Items []SpotCheckRecord `json:"items"`
-	}
-}
-
-type frReportsOutput struct {
-	Body struct {
-		Items []*Report `json:"items"`
 	}
 }
 
@@ -105,12 +81,6 @@ type frHoldInput struct {
 
 type frHoldOutput struct{ Body *Accountability }
 
-type frHoldsOutput struct {
-	Body struct {
-		Items []Accountability `json:"items"`
-	}
-}
-
 type frPublicListOutput struct {
 	Body struct {
 		Items []frPublicMeasure `json:"items"`
@@ -142,20 +112,6 @@ func (m *Module) mountMoreAPI(s *web.Server, op func(id, method, path, summary s
 				return nil, err
 			}
 			return wrap(m.OpenComments(ctx, a, in.ID, in.Body.Days))
-		})
-	huma.Register(api, op("fairreview-comments", http.MethodGet, "/measures/{id}/comments", "Comments heard on a measure", false),
-		func(ctx context.Context, in *idInput) (*frCommentsOutput, error) {
-			a, err := actor(ctx)
-			if err != nil {
-				return nil, err
-			}
-			cs, err := m.Comments(ctx, a, in.ID)
-			if err != nil {
-				return nil, s.Problem(ctx, err)
-			}
-			out := &frCommentsOutput{}
-			out.Body.Items = append([]Comment{}, cs...)
-			return out, nil
 		})
 	comment := op("fairreview-comment", http.MethodPost, "/measures/{id}/comments",
 		"A public comment during the comment period (rate-limited)", true)
@@ -194,20 +150,6 @@ func (m *Module) mountMoreAPI(s *web.Server, op func(id, method, path, summary s
 			}
 			return out, nil
 		})
-	huma.Register(api, op("fairreview-queue", http.MethodGet, "/queue", "Measures waiting for the caller's review step, by due date", false),
-		func(ctx context.Context, _ *struct{}) (*frQueueOutput, error) {
-			a, err := actor(ctx)
-			if err != nil {
-				return nil, err
-			}
-			items, err := m.Queue(ctx, a)
-			if err != nil {
-				return nil, s.Problem(ctx, err)
-			}
-			out := &frQueueOutput{}
-			out.Body.Items = items
-			return out, nil
-		})
 	huma.Register(api, op("fairreview-spot-check", http.MethodPost, "/spot-checks", "Draw issued measures at random (第二十一条)", false),
 		func(ctx context.Context, in *frSpotInput) (*frSpotOutput, error) {
 			a, err := actor(ctx)
@@ -224,34 +166,6 @@ func (m *Module) mountMoreAPI(s *web.Server, op func(id, method, path, summary s
 			}
 			out := &frSpotOutput{}
 			out.Body.Seed, out.Body.Drawn = in.Body.Seed, append([]int64{}, drawn...)
-			return out, nil
-		})
-	huma.Register(api, op("fairreview-spot-checks", http.MethodGet, "/spot-checks", "Past draws with their seeds", false),
-		func(ctx context.Context, _ *struct{}) (*frSpotsOutput, error) {
-			a, err := actor(ctx)
-			if err != nil {
-				return nil, err
-			}
-			items, err := m.SpotChecks(ctx, a)
-			if err != nil {
-				return nil, s.Problem(ctx, err)
-			}
-			out := &frSpotsOutput{}
-			out.Body.Items = items
-			return out, nil
-		})
-	huma.Register(api, op("fairreview-reports", http.MethodGet, "/reports", "Public reports of the caller's region, unanswered first", false),
-		func(ctx context.Context, _ *struct{}) (*frReportsOutput, error) {
-			a, err := actor(ctx)
-			if err != nil {
-				return nil, err
-			}
-			items, err := m.Reports(ctx, a)
-			if err != nil {
-				return nil, s.Problem(ctx, err)
-			}
-			out := &frReportsOutput{}
-			out.Body.Items = items
 			return out, nil
 		})
 	huma.Register(api, op("fairreview-answer-report", http.MethodPost, "/reports/{rid}/answer", "Answer a public report (第二十二条)", false),
@@ -333,18 +247,43 @@ func (m *Module) mountMoreAPI(s *web.Server, op func(id, method, path, summary s
 			}
 			return &frHoldOutput{Body: r}, nil
 		})
-	huma.Register(api, op("fairreview-accountabilities", http.MethodGet, "/accountability", "Accountability records of the caller's region", false),
-		func(ctx context.Context, _ *struct{}) (*frHoldsOutput, error) {
-			a, err := actor(ctx)
-			if err != nil {
-				return nil, err
-			}
-			items, err := m.Accountabilities(ctx, a)
-			if err != nil {
-				return nil, s.Problem(ctx, err)
-			}
-			out := &frHoldsOutput{}
-			out.Body.Items = items
-			return out, nil
+	registerList(s, op("fairreview-comments", http.MethodGet, "/measures/{id}/comments", "Comments heard on a measure", false), actor,
+		func(ctx context.Context, a Actor, in *idInput) ([]Comment, error) { return m.Comments(ctx, a, in.ID) })
+	registerList(s, op("fairreview-queue", http.MethodGet, "/queue", "Measures waiting for the caller's review step, by due date", false), actor,
+		func(ctx context.Context, a Actor, _ *struct{}) ([]*Measure, error) { return m.Queue(ctx, a) })
+	registerList(s, op("fairreview-spot-checks", http.MethodGet, "/spot-checks", "Past draws with their seeds", false), actor,
+		func(ctx context.Context, a Actor, _ *struct{}) ([]SpotCheckRecord, error) {
+			return m.SpotChecks(ctx, a)
 		})
+	registerList(s, op("fairreview-reports", http.MethodGet, "/reports", "Public reports of the caller's region, unanswered first", false), actor,
+		func(ctx context.Context, a Actor, _ *struct{}) ([]*Report, error) { return m.Reports(ctx, a) })
+	registerList(s, op("fairreview-accountabilities", http.MethodGet, "/accountability", "Accountability records of the caller's region", false), actor,
+		func(ctx context.Context, a Actor, _ *struct{}) ([]Accountability, error) {
+			return m.Accountabilities(ctx, a)
+		})
+}
+
+// frItems is a list answer.
+type frItems[T any] struct {
+	Body struct {
+		Items []T `json:"items"`
+	}
+}
+
+// registerList registers a read of the caller's items.
+func registerList[T, I any](s *web.Server, o huma.Operation, actor func(context.Context) (Actor, error),
+	list func(ctx context.Context, a Actor, in *I) ([]T, error)) {
+	huma.Register(s.API(), o, func(ctx context.Context, in *I) (*frItems[T], error) {
+		a, err := actor(ctx)
+		if err != nil {
+			return nil, err
+		}
+		items, err := list(ctx, a, in)
+		if err != nil {
+			return nil, s.Problem(ctx, err)
+		}
+		out := &frItems[T]{}
+		out.Body.Items = append([]T{}, items...)
+		return out, nil
+	})
 }

@@ -373,16 +373,7 @@ func (m *Module) List(ctx context.Context, a Actor, q string, before int64, limi
 	if err != nil {
 		return nil, fmt.Errorf("fairreview: list: %w", err)
 	}
-	defer rows.Close()
-	var out []*Measure
-	for rows.Next() {
-		ms, err := scanMeasure(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ms)
-	}
-	return out, rows.Err()
+	return collect(rows)
 }
 
 // regionPrefix is the prefix a GB/T 2260 code shares with the regions it

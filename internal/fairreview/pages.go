@@ -77,8 +77,8 @@ func (m *Module) Mount(s *web.Server) error {
 	// The public's pages (第十六条, 第二十二条).
 	s.HandleFunc("GET /fair-review/public", m.publicPage)
 	s.HandleFunc("GET /fair-review/public/{id}", m.publicMeasurePage)
-	s.HandleFunc("POST /fair-review/public/{id}/comments", m.publicComment)
-	s.HandleFunc("POST /fair-review/public/{id}/reports", m.publicReport)
+	s.HandleFunc("POST /fair-review/public/{id}/comments", m.publicWrite(false))
+	s.HandleFunc("POST /fair-review/public/{id}/reports", m.publicWrite(true))
 	s.HandleFunc("GET /fair-review/track/{token}", m.trackPage)
 	s.HandleFunc("GET /fair-review/assets/fairreview.css", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
@@ -327,23 +327,37 @@ func (m *Module) measurePage(w http.ResponseWriter, r *http.Request) {
 	m.renderMeasure(w, r, http.StatusOK, nil, nil, "")
 }
 
-func (m *Module) renderMeasure(w http.ResponseWriter, r *http.Request, status int, problem error, diff []DiffLine, issueText string) {
+// pageData loads the measure the path names, as the caller may see it,
+// and what its pages show; it answers the request itself when it cannot.
+func (m *Module) pageData(w http.ResponseWriter, r *http.Request) (*measureData, bool) {
 	id, ok := m.measureID(r)
 	if !ok {
 		m.fail(w, r, ErrNotFound)
-		return
+		return nil, false
 	}
 	a := m.actor(r)
 	ms, err := m.Get(r.Context(), a, id)
+	if err == nil && r.URL.Path != "/fair-review/measures/"+strconv.FormatInt(id, 10) && (ms.Conclusion == "" || strings.HasPrefix(ms.Conclusion, "stock:")) {
+		err = ErrNotFound // the conclusion page of a measure without one
+	}
 	if err != nil {
 		m.fail(w, r, err)
-		return
+		return nil, false
 	}
 	d, err := m.measureData(r.Context(), a, ms)
 	if err != nil {
 		m.fail(w, r, err)
+		return nil, false
+	}
+	return d, true
+}
+
+func (m *Module) renderMeasure(w http.ResponseWriter, r *http.Request, status int, problem error, diff []DiffLine, issueText string) {
+	d, ok := m.pageData(w, r)
+	if !ok {
 		return
 	}
+	ms := d.M
 	d.Problem, d.Diff, d.IssueText = lines(problem), diff, issueText
 	d.Done = problem == nil && r.URL.Query().Get("done") != ""
 	if d.IssueText == "" {
@@ -353,27 +367,9 @@ func (m *Module) renderMeasure(w http.ResponseWriter, r *http.Request, status in
 }
 
 func (m *Module) conclusionPage(w http.ResponseWriter, r *http.Request) {
-	id, ok := m.measureID(r)
-	if !ok {
-		m.fail(w, r, ErrNotFound)
-		return
+	if d, ok := m.pageData(w, r); ok {
+		m.s.Render(w, r, "fairreview/conclusion.html", d)
 	}
-	a := m.actor(r)
-	ms, err := m.Get(r.Context(), a, id)
-	if err != nil {
-		m.fail(w, r, err)
-		return
-	}
-	if ms.Conclusion == "" || strings.HasPrefix(ms.Conclusion, "stock:") {
-		m.fail(w, r, ErrNotFound)
-		return
-	}
-	d, err := m.measureData(r.Context(), a, ms)
-	if err != nil {
-		m.fail(w, r, err)
-		return
-	}
-	m.s.Render(w, r, "fairreview/conclusion.html", d)
 }
 
 // selfReviewForm reads the self-review form: one answer per check-list

@@ -50,7 +50,6 @@ type publicData struct {
 	Problem  []string
 	Source   string
 	Body     string
-	Phone    string
 	Saved    bool
 	TooMany  bool
 	Report   *Report
@@ -110,52 +109,47 @@ func (m *Module) throttled(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-func (m *Module) publicComment(w http.ResponseWriter, r *http.Request) {
-	id, ok := m.measureID(r)
-	if !ok {
-		m.fail(w, r, ErrNotFound)
-		return
-	}
-	if !m.s.ParseForm(w, r) || m.throttled(w, r) {
-		return
-	}
-	d := publicData{Source: r.PostForm.Get("source"), Body: r.PostForm.Get("body")}
-	if _, err := m.AddComment(r.Context(), id, d.Source, d.Body); err != nil {
+// publicWrite takes a comment (第十六条) or a report (第二十二条) from the
+// public: the measure the path names, the brake, then the service; a
+// refusal shows the form again with what was written, the phone left out.
+func (m *Module) publicWrite(report bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := m.measureID(r)
+		if !ok {
+			m.fail(w, r, ErrNotFound)
+			return
+		}
+		if !m.s.ParseForm(w, r) || m.throttled(w, r) {
+			return
+		}
+		var d publicData
+		var next string
+		var err error
+		if report {
+			d.Body = r.PostForm.Get("report")
+			var rep *Report
+			if rep, err = m.SubmitReport(r.Context(), id, d.Body, r.PostForm.Get("phone")); err == nil {
+				// The tracking link is the reporter's bearer link: shown
+				// once on its page, never logged.
+				next = "/fair-review/track/" + rep.Token + "?new=1"
+			}
+		} else {
+			d.Source, d.Body = r.PostForm.Get("source"), r.PostForm.Get("body")
+			if _, err = m.AddComment(r.Context(), id, d.Source, d.Body); err == nil {
+				next = "/fair-review/public/" + strconv.FormatInt(id, 10) + "?saved=1"
+			}
+		}
 		if errors.Is(err, ErrNotFound) {
 			m.fail(w, r, err)
 			return
 		}
-		d.Problem = lines(err)
-		m.renderPublicMeasure(w, r, web.StatusOf(err), d)
-		return
-	}
-	http.Redirect(w, r, "/fair-review/public/"+strconv.FormatInt(id, 10)+"?saved=1", http.StatusSeeOther)
-}
-
-func (m *Module) publicReport(w http.ResponseWriter, r *http.Request) {
-	id, ok := m.measureID(r)
-	if !ok {
-		m.fail(w, r, ErrNotFound)
-		return
-	}
-	if !m.s.ParseForm(w, r) || m.throttled(w, r) {
-		return
-	}
-	d := publicData{Body: r.PostForm.Get("report"), Phone: r.PostForm.Get("phone")}
-	rep, err := m.SubmitReport(r.Context(), id, d.Body, d.Phone)
-	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			m.fail(w, r, err)
+		if err != nil {
+			d.Problem = lines(err)
+			m.renderPublicMeasure(w, r, web.StatusOf(err), d)
 			return
 		}
-		d.Problem = lines(err)
-		d.Phone = ""
-		m.renderPublicMeasure(w, r, web.StatusOf(err), d)
-		return
+		http.Redirect(w, r, next, http.StatusSeeOther)
 	}
-	// The tracking link is the reporter's bearer link: shown once here,
-	// never logged.
-	http.Redirect(w, r, "/fair-review/track/"+rep.Token+"?new=1", http.StatusSeeOther)
 }
 
 func (m *Module) trackPage(w http.ResponseWriter, r *http.Request) {
