@@ -217,3 +217,30 @@ func TestDocxText(t *testing.T) {
 		t.Fatal("non-UTF-8 accepted")
 	}
 }
+
+func TestImportStockReadsDocx(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db)
+		d := docx.New().WithDefaultTheme()
+		d.AddParagraph().AddText("第一条 对在本区纳税的企业给予奖励。")
+		var buf bytes.Buffer
+		if _, err := d.WriteTo(&buf); err != nil {
+			t.Fatal(err)
+		}
+		items, err := e.m.ImportStock(ctx, drafter, zipOf(t, map[string]string{"tax.docx": buf.String(), "ok.txt": "第一条 平等对待。"}), nil)
+		if err != nil || len(items) != 2 {
+			t.Fatalf("import: %v %d", err, len(items))
+		}
+		for _, it := range items {
+			if it.Name == "tax.docx" && it.Verdict != VerdictRepeal {
+				t.Fatalf("docx verdict %+v", it)
+			}
+		}
+		// A broken .docx refuses the whole import, naming the file.
+		var ie *ImportError
+		if _, err := e.m.ImportStock(ctx, drafter, zipOf(t, map[string]string{"bad.docx": "not a docx"}), nil); !errors.As(err, &ie) || ie.Rejected[0].Name != "bad.docx" {
+			t.Fatalf("broken docx: %v", err)
+		}
+	})
+}
