@@ -209,6 +209,7 @@ var publicLinks = []web.NavLink{
 	{Path: "/faq", Key: "knowledge.nav.faq"},
 	{Path: "/hotline/ranking", Key: "hotline.nav.ranking"},
 	{Path: "/credit/public", Key: "credit.nav.public"},
+	{Path: "/fair-review/public", Key: "fairreview.nav.public"},
 }
 
 // New opens and migrates the database and builds every service. Close

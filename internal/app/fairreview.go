@@ -13,11 +13,17 @@ import (
 // (codes ending in SCJG).
 func (a *App) buildFairReview(ctx context.Context) error {
 	var err error
-	a.FairReview, err = fairreview.New(fairreview.Deps{DB: a.DB, Box: a.Box, Calendar: a.Calendar.Current(), Now: a.Config.Now,
+	a.FairReview, err = fairreview.New(fairreview.Deps{DB: a.DB, Audit: a.Audit, Box: a.Box, Calendar: a.Calendar.Current(), Now: a.Config.Now,
 		Screener: fairScreener{a},
 		IsOffice: func(ctx context.Context, id int64) bool {
 			d, err := a.Org.Department(ctx, id)
 			return err == nil && d != nil && strings.HasSuffix(d.Code, "SCJG")
+		},
+		DepartmentName: func(ctx context.Context, id int64) string {
+			if d, err := a.Org.Department(ctx, id); err == nil && d != nil {
+				return d.Name
+			}
+			return ""
 		}})
 	return err
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/yingshang/yingshang/internal/certificate"
 	"github.com/yingshang/yingshang/internal/demo"
 	"github.com/yingshang/yingshang/internal/enforcement"
+	"github.com/yingshang/yingshang/internal/fairreview"
 	"github.com/yingshang/yingshang/internal/hotline"
 	"github.com/yingshang/yingshang/internal/ids"
 	"github.com/yingshang/yingshang/internal/notify"
@@ -68,6 +69,9 @@ var publicRoutes = map[string]bool{
 	"GET /enforcement/assets/enforcement.css": true,
 	"GET /policies/publicity":                 true,
 	"GET /visits/assets/visit.js":             true, "GET /visits/assets/visit.css": true, "GET /jgb/{uscc}": true,
+	"GET /fair-review/public": true, "GET /fair-review/public/{id}": true, "POST /fair-review/public/{id}/comments": true,
+	"POST /api/v1/fair-review/measures/{id}/comments": true, "GET /api/v1/fair-review/public/measures": true,
+	"POST /fair-review/public/{id}/reports": true, "GET /fair-review/track/{token}": true, "GET /fair-review/assets/fairreview.css": true,
 }
 
 // matrix is the demo platform seen by every demo account and by anonymous
@@ -461,10 +465,32 @@ var wildcards = map[string]wildcard{
 		},
 	},
 	"tracking/{token}": free("00000000000000000000000000000000"),
-	"public/{uscc}":    free("not-a-code"),
-	"files/{n}":        free("0"),
-	"check/{uscc}":     businesses,
-	"checks/{uscc}":    businesses,
+	// The public's view of a measure: drafts in their comment period and
+	// issued measures only.
+	"public/{id}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), status, region_code FROM fr_measures ORDER BY id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.FairReview.PublicMeasure(m.ctx, id(c))
+			return err == nil
+		},
+	},
+	// A public report is answered by the review office of its measure's
+	// region.
+	"reports/{rid}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(r.id AS TEXT), 'r', ms.region_code FROM fr_reports r JOIN fr_measures ms ON ms.id = r.measure_id ORDER BY r.id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			rs, _ := m.a.FairReview.Reports(m.ctx, m.a.FairReview.ActorOf(m.ctx, a))
+			return slices.ContainsFunc(rs, func(r *fairreview.Report) bool { return r.ID == id(c) })
+		},
+	},
+	"public/{uscc}": free("not-a-code"),
+	"files/{n}":     free("0"),
+	"check/{uscc}":  businesses,
+	"checks/{uscc}": businesses,
 	// Policies: drafts are their department's; results a business's own.
 	"policies/{id}": {
 		candidates: func(m *matrix) []candidate {

@@ -15,7 +15,7 @@ import (
 // department is a market-regulation department, the legal department for
 // auth.RoleLegal, supervisors and administrators for the region.
 func (m *Module) ActorOf(ctx context.Context, a *auth.Actor) Actor {
-	out := Actor{UserID: a.UserID, Region: a.RegionCode}
+	out := Actor{UserID: a.UserID, Name: a.Name, Region: a.RegionCode}
 	if len(a.DepartmentIDs) > 0 {
 		out.DepartmentID = a.DepartmentIDs[0]
 	}
@@ -77,8 +77,8 @@ type trackInput struct {
 	Token string `path:"token" pattern:"^[0-9a-f]{32}$"`
 }
 
-// Mount registers the JSON API.
-func (m *Module) Mount(s *web.Server) error {
+// mountAPI registers the JSON API.
+func (m *Module) mountAPI(s *web.Server) error {
 	api := s.API()
 	base := web.APIPrefix + "/fair-review"
 	tags := []string{"fairreview"}
@@ -196,5 +196,6 @@ func (m *Module) Mount(s *web.Server) error {
 			}
 			return &reportOutput{Body: r}, nil
 		})
+	m.mountMoreAPI(s, op, actor, wrap)
 	return nil
 }

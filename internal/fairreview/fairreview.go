@@ -21,10 +21,12 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/calendar"
 	"github.com/yingshang/yingshang/internal/fairscreen"
 	"github.com/yingshang/yingshang/internal/pii"
 	"github.com/yingshang/yingshang/internal/store"
+	"github.com/yingshang/yingshang/internal/web"
 )
 
 // Statuses of a measure.
@@ -102,7 +104,9 @@ func DefaultLimits() Limits {
 
 // Actor is who acts: a user of one department in one region.
 type Actor struct {
-	UserID       int64
+	UserID int64
+	// Name is shown in the audit log as recorded.
+	Name         string
 	DepartmentID int64
 	Region       string
 	// Office marks staff of the market-regulation department's review office.
@@ -116,6 +120,7 @@ type Actor struct {
 // Deps are the services the module uses.
 type Deps struct {
 	DB       *store.DB
+	Audit    *audit.Log
 	Screener Screener
 	Box      *pii.Box
 	Calendar *calendar.Calendar
@@ -124,15 +129,31 @@ type Deps struct {
 	// IsOffice reports whether a department is a market-regulation
 	// department whose staff work in the review office (会同审查).
 	IsOffice func(ctx context.Context, departmentID int64) bool
+	// DepartmentName names a department on pages and in exports.
+	DepartmentName func(ctx context.Context, departmentID int64) string
+	// PublicWrites limits the public's comments and reports per client
+	// address; zero means 5 at once, then one every 20 seconds.
+	PublicWrites PublicWrites
 }
 
-// Module is the review service.
-type Module struct{ d Deps }
+// PublicWrites is a rate: Burst writes at once, then one every Every.
+type PublicWrites struct {
+	Every time.Duration
+	Burst int
+}
+
+// Module is the review service, its pages and its API.
+type Module struct {
+	d Deps
+	s *web.Server
+	// writes brakes the public's comments and reports per address.
+	writes *limiter
+}
 
 // New checks d and returns the module.
 func New(d Deps) (*Module, error) {
-	if d.DB == nil || d.Screener == nil || d.Box == nil {
-		return nil, errors.New("fairreview: DB, Screener and Box are required")
+	if d.DB == nil || d.Audit == nil || d.Screener == nil || d.Box == nil {
+		return nil, errors.New("fairreview: DB, Audit, Screener and Box are required")
 	}
 	if d.Calendar == nil {
 		d.Calendar = calendar.New(calendar.Official())
@@ -143,7 +164,10 @@ func New(d Deps) (*Module, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Module{d: d}, nil
+	if d.PublicWrites.Every == 0 {
+		d.PublicWrites = PublicWrites{Every: 20 * time.Second, Burst: 5}
+	}
+	return &Module{d: d, writes: newLimiter(d.PublicWrites.Every, d.PublicWrites.Burst)}, nil
 }
 
 func (m *Module) today() string { return m.d.Now().In(calendar.CST).Format(calendar.DateLayout) }
@@ -245,13 +269,19 @@ func (m *Module) Register(ctx context.Context, a Actor, d Draft) (*Measure, erro
 	}
 	fj, _ := json.Marshal(clauses)
 	var id int64
-	err := store.QueryRow(ctx, m.d.DB, `INSERT INTO fr_measures (department_id, region_code, kind, title, body, touches,
+	err := m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		err := store.QueryRow(ctx, tx, `INSERT INTO fr_measures (department_id, region_code, kind, title, body, touches,
 		no_review_reason, county_level, to_congress, status, findings, stage_due_on, created_by, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		a.DepartmentID, a.Region, d.Kind, d.Title, d.Body, d.Touches, d.NoReviewReason, d.CountyLevel, d.ToCongress,
-		status, string(fj), due, a.UserID, m.d.Now().UTC()).Scan(&id)
+			a.DepartmentID, a.Region, d.Kind, d.Title, d.Body, d.Touches, d.NoReviewReason, d.CountyLevel, d.ToCongress,
+			status, string(fj), due, a.UserID, m.d.Now().UTC()).Scan(&id)
+		if err != nil {
+			return fmt.Errorf("fairreview: register: %w", err)
+		}
+		return m.audit(ctx, tx, a, "register", "fr_measure", id, a.Region, map[string]any{"kind": d.Kind, "status": status})
+	})
 	if err != nil {
-		return nil, fmt.Errorf("fairreview: register: %w", err)
+		return nil, err
 	}
 	return m.load(ctx, m.d.DB, id)
 }
@@ -343,16 +373,7 @@ func (m *Module) List(ctx context.Context, a Actor, q string, before int64, limi
 	if err != nil {
 		return nil, fmt.Errorf("fairreview: list: %w", err)
 	}
-	defer rows.Close()
-	var out []*Measure
-	for rows.Next() {
-		ms, err := scanMeasure(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ms)
-	}
-	return out, rows.Err()
+	return collect(rows)
 }
 
 // regionPrefix is the prefix a GB/T 2260 code shares with the regions it

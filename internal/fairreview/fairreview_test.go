@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/calendar"
 	"github.com/yingshang/yingshang/internal/fairscreen"
 	"github.com/yingshang/yingshang/internal/pii"
@@ -51,7 +52,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		t.Fatal(err)
 	}
 	e := &env{now: time.Date(2026, 12, 1, 10, 0, 0, 0, calendar.CST), fs: &fakeScreener{}}
-	e.m, err = New(Deps{DB: db, Screener: e.fs, Box: box, Now: func() time.Time { return e.now }})
+	e.m, err = New(Deps{DB: db, Audit: audit.New(func() time.Time { return e.now }), Screener: e.fs, Box: box, Now: func() time.Time { return e.now }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,9 +11,9 @@ import (
 	mrand "math/rand/v2"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
-	"github.com/yingshang/yingshang/internal/calendar"
 	"github.com/yingshang/yingshang/internal/pii"
 	"github.com/yingshang/yingshang/internal/store"
 )
@@ -93,9 +93,9 @@ func (m *Module) OpenComments(ctx context.Context, a Actor, id int64, days int) 
 	if days < m.d.Limits.MinComment || days > 60 {
 		return nil, &FieldError{"days", fmt.Sprintf("征求意见期应为 %d 至 60 个工作日 (comment period)", m.d.Limits.MinComment)}
 	}
-	if _, err := store.Exec(ctx, m.d.DB, `UPDATE fr_measures SET comment_from = ?, comment_until = ? WHERE id = ?`,
+	if err := m.change(ctx, a, "open_comments", ms, nil, `UPDATE fr_measures SET comment_from = ?, comment_until = ? WHERE id = ?`,
 		m.today(), m.due(days), id); err != nil {
-		return nil, fmt.Errorf("fairreview: open comments: %w", err)
+		return nil, err
 	}
 	return m.load(ctx, m.d.DB, id)
 }
@@ -129,9 +129,15 @@ func (m *Module) AddComment(ctx context.Context, id int64, source, body string) 
 		return nil, ErrClosed
 	}
 	c := Comment{Source: source, Body: pii.MaskText(body), GivenOn: today}
-	if err := store.QueryRow(ctx, m.d.DB, `INSERT INTO fr_comments (measure_id, source, body, given_on, created_at)
+	err = m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := store.QueryRow(ctx, tx, `INSERT INTO fr_comments (measure_id, source, body, given_on, created_at)
 		VALUES (?, ?, ?, ?, ?) RETURNING id`, id, c.Source, c.Body, c.GivenOn, m.d.Now().UTC()).Scan(&c.ID); err != nil {
-		return nil, fmt.Errorf("fairreview: comment: %w", err)
+			return fmt.Errorf("fairreview: comment: %w", err)
+		}
+		return m.audit(ctx, tx, Actor{}, "comment", "fr_measure", id, ms.Region, map[string]any{"comment": c.ID, "source": source})
+	})
+	if err != nil {
+		return nil, err
 	}
 	return &c, nil
 }
@@ -184,9 +190,16 @@ func (m *Module) SpotCheck(ctx context.Context, a Actor, seed uint64, n int) ([]
 	rows.Close()
 	drawn := Draw(ids, seed, n)
 	dj, _ := json.Marshal(drawn)
-	if _, err := store.Exec(ctx, m.d.DB, `INSERT INTO fr_spot_checks (seed, drawn, created_by, created_at) VALUES (?, ?, ?, ?)`,
-		int64(seed>>1), string(dj), a.UserID, m.d.Now().UTC()); err != nil {
-		return nil, fmt.Errorf("fairreview: spot check: %w", err)
+	err = m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		var id int64
+		if err := store.QueryRow(ctx, tx, `INSERT INTO fr_spot_checks (seed, drawn, created_by, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
+			int64(seed), string(dj), a.UserID, m.d.Now().UTC()).Scan(&id); err != nil {
+			return fmt.Errorf("fairreview: spot check: %w", err)
+		}
+		return m.audit(ctx, tx, a, "spot_check", "fr_spot_check", id, a.Region, map[string]any{"seed": strconv.FormatUint(seed, 10), "drawn": drawn})
+	})
+	if err != nil {
+		return nil, err
 	}
 	return drawn, nil
 }
@@ -205,7 +218,10 @@ func Draw(ids []int64, seed uint64, n int) []int64 {
 	return s
 }
 
-var phoneRE = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+var (
+	phoneRE = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+	tokenRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
+)
 
 // Report is a public report (第二十二条) on an issued measure.
 type Report struct {
@@ -238,10 +254,16 @@ func (m *Module) SubmitReport(ctx context.Context, measureID int64, body, phone 
 	rand.Read(b)
 	r := Report{MeasureID: measureID, Token: hex.EncodeToString(b), Body: pii.MaskText(body), Phone: pii.MaskPhone(phone),
 		ReceivedOn: m.today(), DueOn: m.due(m.d.Limits.Report)}
-	if err := store.QueryRow(ctx, m.d.DB, `INSERT INTO fr_reports (measure_id, token, body, phone_enc, received_on, due_on, created_at)
+	err = m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := store.QueryRow(ctx, tx, `INSERT INTO fr_reports (measure_id, token, body, phone_enc, received_on, due_on, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, measureID, r.Token, r.Body, m.d.Box.Seal(phone), r.ReceivedOn, r.DueOn,
-		m.d.Now().UTC()).Scan(&r.ID); err != nil {
-		return nil, fmt.Errorf("fairreview: report: %w", err)
+			m.d.Now().UTC()).Scan(&r.ID); err != nil {
+			return fmt.Errorf("fairreview: report: %w", err)
+		}
+		return m.audit(ctx, tx, Actor{}, "report", "fr_report", r.ID, ms.Region, map[string]any{"measure": measureID})
+	})
+	if err != nil {
+		return nil, err
 	}
 	return &r, nil
 }
@@ -284,16 +306,36 @@ func (m *Module) AnswerReport(ctx context.Context, a Actor, id int64, answer str
 	if err != nil {
 		return nil, err
 	}
+	if err := m.reportVisible(ctx, a, r); err != nil {
+		return nil, err
+	}
 	if r.AnsweredOn != "" {
 		return nil, ErrState
 	}
 	if err := checkText("answer", answer, 5000, true); err != nil {
 		return nil, err
 	}
-	if _, err := store.Exec(ctx, m.d.DB, `UPDATE fr_reports SET answer = ?, answered_on = ? WHERE id = ?`, answer, m.today(), id); err != nil {
-		return nil, fmt.Errorf("fairreview: answer: %w", err)
+	err = m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		if _, err := store.Exec(ctx, tx, `UPDATE fr_reports SET answer = ?, answered_on = ? WHERE id = ?`, answer, m.today(), id); err != nil {
+			return fmt.Errorf("fairreview: answer: %w", err)
+		}
+		return m.audit(ctx, tx, a, "report.answer", "fr_report", id, a.Region, nil)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return m.scanReport(store.QueryRow(ctx, m.d.DB, `SELECT `+reportCols+` FROM fr_reports WHERE id = ?`, id))
 }
 
-var _ = calendar.DateLayout
+// reportVisible answers ErrNotFound unless the report's measure is in a's
+// region.
+func (m *Module) reportVisible(ctx context.Context, a Actor, r *Report) error {
+	ms, err := m.load(ctx, m.d.DB, r.MeasureID)
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(ms.Region, regionPrefix(a.Region)) {
+		return ErrNotFound
+	}
+	return nil
+}

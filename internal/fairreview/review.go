@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-
-	"github.com/yingshang/yingshang/internal/store"
 )
 
 // Item is one item of the self-review check-list: a standard of 第八条 to
@@ -141,9 +139,9 @@ func (m *Module) SubmitSelfReview(ctx context.Context, a Actor, id int64, sr Sel
 	if ms.Joint() {
 		next, due = StatusJointReview, m.due(m.d.Limits.JointReview)
 	}
-	if _, err := store.Exec(ctx, m.d.DB, `UPDATE fr_measures SET self_review = ?, exception = ?, status = ?, stage_due_on = ?,
+	if err := m.change(ctx, a, "self_review", ms, nil, `UPDATE fr_measures SET self_review = ?, exception = ?, status = ?, stage_due_on = ?,
 		reviewed_body = body WHERE id = ? AND status = ?`, string(srj), exj, next, due, id, StatusSelfReview); err != nil {
-		return nil, fmt.Errorf("fairreview: self-review: %w", err)
+		return nil, err
 	}
 	return m.load(ctx, m.d.DB, id)
 }
@@ -169,9 +167,9 @@ func (m *Module) Amend(ctx context.Context, a Actor, id int64, body string) (*Me
 		return nil, fmt.Errorf("fairreview: screen: %w", err)
 	}
 	fj, _ := json.Marshal(clauses)
-	if _, err := store.Exec(ctx, m.d.DB, `UPDATE fr_measures SET body = ?, findings = ?, status = ?, conclusion = '',
+	if err := m.change(ctx, a, "amend", ms, nil, `UPDATE fr_measures SET body = ?, findings = ?, status = ?, conclusion = '',
 		reviewed_body = '', stage_due_on = ? WHERE id = ?`, body, string(fj), StatusSelfReview, m.due(m.d.Limits.SelfReview), id); err != nil {
-		return nil, fmt.Errorf("fairreview: amend: %w", err)
+		return nil, err
 	}
 	return m.load(ctx, m.d.DB, id)
 }
@@ -191,9 +189,9 @@ func (m *Module) JointReview(ctx context.Context, a Actor, id int64, opinion str
 	if err := checkText("opinion", opinion, 5000, true); err != nil {
 		return nil, err
 	}
-	if _, err := store.Exec(ctx, m.d.DB, `UPDATE fr_measures SET joint_opinion = ?, status = ?, stage_due_on = ? WHERE id = ?`,
+	if err := m.change(ctx, a, "joint_review", ms, nil, `UPDATE fr_measures SET joint_opinion = ?, status = ?, stage_due_on = ? WHERE id = ?`,
 		opinion, StatusLegalReview, m.due(m.d.Limits.LegalReview), id); err != nil {
-		return nil, fmt.Errorf("fairreview: joint review: %w", err)
+		return nil, err
 	}
 	return m.load(ctx, m.d.DB, id)
 }
@@ -228,9 +226,9 @@ func (m *Module) LegalReview(ctx context.Context, a Actor, id int64, opinion, co
 	if conclusion == ConclusionAllow && confirmedFindings(ms) > 0 {
 		return nil, &FieldError{"conclusion", "存在已确认的违反标准条款，不得出具可以出台的结论 (confirmed findings)"}
 	}
-	if _, err := store.Exec(ctx, m.d.DB, `UPDATE fr_measures SET legal_opinion = ?, conclusion = ?, status = ?, stage_due_on = '' WHERE id = ?`,
+	if err := m.change(ctx, a, "legal_review", ms, map[string]any{"conclusion": conclusion}, `UPDATE fr_measures SET legal_opinion = ?, conclusion = ?, status = ?, stage_due_on = '' WHERE id = ?`,
 		opinion, conclusion, StatusConcluded, id); err != nil {
-		return nil, fmt.Errorf("fairreview: legal review: %w", err)
+		return nil, err
 	}
 	return m.load(ctx, m.d.DB, id)
 }
@@ -292,9 +290,9 @@ func (m *Module) Issue(ctx context.Context, a Actor, id int64, text string) (*Me
 	if d := Diff(ms.ReviewedBody, text); Changed(d) {
 		return nil, &DiffError{Diff: d}
 	}
-	if _, err := store.Exec(ctx, m.d.DB, `UPDATE fr_measures SET issued_body = ?, status = ?, issued_on = ? WHERE id = ?`,
+	if err := m.change(ctx, a, "issue", ms, nil, `UPDATE fr_measures SET issued_body = ?, status = ?, issued_on = ? WHERE id = ?`,
 		text, StatusIssued, m.today(), id); err != nil {
-		return nil, fmt.Errorf("fairreview: issue: %w", err)
+		return nil, err
 	}
 	return m.load(ctx, m.d.DB, id)
 }

@@ -55,15 +55,14 @@ type StockItem struct {
 // maxImport bounds one import.
 const maxImport = 2000
 
-// ImportStock reads a zip of .txt documents of the actor's department,
+// ImportStock reads a zip of .txt or .docx documents of the actor's department,
 // screens each and registers it as an issued measure of the stock with a
 // verdict: keep when nothing is found, amend when some clauses are flagged,
 // repeal when most are. Any bad file (not .txt, not UTF-8, empty, control
 // characters) refuses the whole import, naming every bad file; nothing is
 // half-imported. progress, if not nil, is called after each file screened.
 //
-// .docx documents are refused for now: no maintained OOXML reader is served
-// by the module proxy (see docs/ARCHITECTURE.md).
+// .docx documents are read with DocxText.
 func (m *Module) ImportStock(ctx context.Context, a Actor, zipData []byte, progress func(done, total int)) ([]StockItem, error) {
 	zr, err := zip.NewReader(bytes.NewReader(zipData), int64(len(zipData)))
 	if err != nil {
@@ -77,13 +76,9 @@ func (m *Module) ImportStock(ctx context.Context, a Actor, zipData []byte, progr
 			continue
 		}
 		name := f.Name
-		switch strings.ToLower(path.Ext(name)) {
-		case ".txt":
-		case ".docx":
-			bad = append(bad, Rejected{name, "暂不支持 .docx，请另存为 .txt (docx not supported yet)"})
-			continue
-		default:
-			bad = append(bad, Rejected{name, "仅接受 .txt (only .txt)"})
+		ext := strings.ToLower(path.Ext(name))
+		if ext != ".txt" && ext != ".docx" {
+			bad = append(bad, Rejected{name, "仅接受 .txt 或 .docx (only .txt or .docx)"})
 			continue
 		}
 		if f.UncompressedSize64 > 4<<20 {
@@ -100,6 +95,14 @@ func (m *Module) ImportStock(ctx context.Context, a Actor, zipData []byte, progr
 		if err != nil {
 			bad = append(bad, Rejected{name, "无法读取 (unreadable)"})
 			continue
+		}
+		if ext == ".docx" {
+			t, err := DocxText(b)
+			if err != nil {
+				bad = append(bad, Rejected{name, "无法读取 .docx (unreadable docx)"})
+				continue
+			}
+			b = []byte(t)
 		}
 		b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
 		if !utf8.Valid(b) {
@@ -165,7 +168,7 @@ func (m *Module) ImportStock(ctx context.Context, a Actor, zipData []byte, progr
 				return fmt.Errorf("fairreview: import %s: %w", d.name, err)
 			}
 		}
-		return nil
+		return m.audit(ctx, tx, a, "stock.import", "fr_measure", items[0].ID, a.Region, map[string]any{"files": len(docs)})
 	})
 	if err != nil {
 		return nil, err

@@ -71,8 +71,8 @@ func (m *Module) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-// shownFinding is a finding placed in the whole text.
-type shownFinding struct {
+// ShownFinding is a finding placed in the whole text.
+type ShownFinding struct {
 	Finding
 	N      int    // its number on the page
 	Clause string // the clause's text
@@ -82,7 +82,7 @@ type shownFinding struct {
 type screenData struct {
 	Text     string
 	Marked   template.HTML
-	Findings []shownFinding
+	Findings []ShownFinding
 	Clauses  int
 	Problems []*valid.FieldError
 	Done     bool
@@ -117,24 +117,26 @@ func (m *Module) screenPage(w http.ResponseWriter, r *http.Request) {
 			m.fail(w, r, err)
 			return
 		}
-		d.Marked, d.Findings = mark(d.Text, segs, cs)
+		d.Marked, d.Findings = Mark(d.Text, segs, cs)
 		d.Clauses, d.Done = len(cs), true
 	}
 	m.s.Render(w, r, "fairscreen/screen.html", d)
 }
 
-// mark renders text with every finding's words in a <mark> numbered like
-// the list of findings; overlapping spans are merged into the first.
-func mark(text string, segs []Segment, cs []Clause) (template.HTML, []shownFinding) {
+// Mark renders text with every finding's words in a <mark> numbered like
+// the list of findings; overlapping spans are merged into the first. segs
+// are Split(text) and cs the clauses screened from them, one per segment;
+// the fair-competition review shows its drafts with it.
+func Mark(text string, segs []Segment, cs []Clause) (template.HTML, []ShownFinding) {
 	runes := []rune(text)
 	type span struct{ s, e, n int }
 	var spans []span
-	var list []shownFinding
+	var list []ShownFinding
 	for i, c := range cs {
 		cr := []rune(c.Text)
 		for _, f := range c.Findings {
 			n := len(list) + 1
-			list = append(list, shownFinding{Finding: f, N: n, Clause: c.Text, Quote: string(cr[f.Span[0]:f.Span[1]])})
+			list = append(list, ShownFinding{Finding: f, N: n, Clause: c.Text, Quote: string(cr[f.Span[0]:f.Span[1]])})
 			spans = append(spans, span{segs[i].Start + f.Span[0], segs[i].Start + f.Span[1], n})
 		}
 	}
