@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -653,4 +654,50 @@ func do(t testing.TB, c *http.Client, req *http.Request) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// TestSamePlaceBurstOffersTheMaster files a burst of reports about one
+// place, as a hot spot brings: while nobody has merged them, each new
+// report is offered the newest few (bounded, the newest first); once the
+// operator merged them into the first, a new report is offered that master
+// once, not the merged reports one by one.
+func TestSamePlaceBurstOffersTheMaster(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db, hotline.Config{})
+		ctx := context.Background()
+		var orders []*hotline.Order
+		for i := range 25 {
+			n := complaint(fmt.Sprintf("1390000%04d", i))
+			n.Content = fmt.Sprintf("江滨路夜市占道经营严重，晚上十点后油烟噪声扰民，行人无法通行（第%d位来电）", i)
+			orders = append(orders, w.intake(n))
+			w.advance(time.Minute)
+		}
+		next := complaint("13700009999")
+		dups := must(w.m.Duplicates(ctx, next))
+		if len(dups) != 10 {
+			t.Fatalf("unmerged burst: %d offers, want the newest 10: %+v", len(dups), dups)
+		}
+		for i, d := range dups {
+			if want := orders[len(orders)-1-i].ID; d.ID != want {
+				t.Errorf("offer %d is order %d, want %d (the newest first)", i, d.ID, want)
+			}
+			if d.Reason == "" || d.Similarity < 0.5 {
+				t.Errorf("offer %d: similarity %.2f reason %q", i, d.Similarity, d.Reason)
+			}
+		}
+		for _, o := range orders[1:] {
+			must(w.m.Merge(ctx, w.a("op"), o.ID, orders[0].ID))
+		}
+		res := must(w.m.Intake(ctx, w.a("op"), next))
+		if len(res.Duplicates) != 1 || res.Duplicates[0].ID != orders[0].ID || res.Duplicates[0].Number != orders[0].Number {
+			t.Fatalf("merged burst: %+v, want only the master %s", res.Duplicates, orders[0].Number)
+		}
+		// Accepting the offer merges the new report at intake.
+		last := complaint("13600008888")
+		last.MergeInto = orders[0].ID
+		merged := must(w.m.Intake(ctx, w.a("op"), last)).Order
+		if merged.Status != hotline.StatusMerged || merged.MergedInto != orders[0].ID {
+			t.Errorf("merge at intake: %+v", merged)
+		}
+	})
 }
