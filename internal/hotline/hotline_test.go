@@ -701,3 +701,77 @@ func TestSamePlaceBurstOffersTheMaster(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentIntakeNumbersAreUnique takes in orders from many callers
+// at once: each gets its own number of the day, and they all stand (on
+// PostgreSQL the day's counter is drawn outside the intake's transaction,
+// so that its row lock does not serialise the intakes).
+func TestConcurrentIntakeNumbersAreUnique(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db, hotline.Config{})
+		ctx := context.Background()
+		const n = 16
+		numbers := make([]string, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res, err := w.m.Intake(ctx, w.a("op"), complaint(fmt.Sprintf("1390001%04d", i)))
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				numbers[i] = res.Order.Number
+			}()
+		}
+		wg.Wait()
+		seen := map[string]bool{}
+		for i, num := range numbers {
+			if errs[i] != nil {
+				t.Fatalf("intake %d: %v", i, errs[i])
+			}
+			if seen[num] || !strings.HasPrefix(num, "12345") {
+				t.Errorf("number %q repeated or malformed", num)
+			}
+			seen[num] = true
+		}
+	})
+}
+
+// TestStaleSimilarityIndexIsRebuilt: once the similarity index is older
+// than its lifetime, suggestions keep answering (from the old index) while
+// it is rebuilt beside them, and the rebuilt index knows the orders handled
+// since.
+func TestStaleSimilarityIndexIsRebuilt(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db, hotline.Config{})
+		ctx := context.Background()
+		text := "小区门口井盖缺失，夜里行人容易掉进去，请尽快补上井盖"
+		fromHistory := func() bool {
+			s := must(w.m.Suggest(ctx, "", "990102", text))
+			for _, x := range s {
+				if x.Source == "history" && x.DepartmentID == w.deptA {
+					return true
+				}
+			}
+			return false
+		}
+		if fromHistory() {
+			t.Fatal("history suggestion before any order was handled")
+		}
+		n := complaint("13800004444")
+		n.Content = text
+		o := w.intake(n)
+		must(w.m.Dispatch(ctx, w.a("disp"), o.ID, hotline.DispatchInput{Lead: w.deptA}))
+		must(w.m.SignFor(ctx, w.a("ha"), o.ID))
+		must(w.m.Reply(ctx, w.a("ha"), o.ID, "已补上井盖。"))
+		w.advance(11 * time.Minute)
+		for start := time.Now(); !fromHistory(); time.Sleep(20 * time.Millisecond) {
+			if time.Since(start) > 10*time.Second {
+				t.Fatal("the stale index was not rebuilt with the handled order")
+			}
+		}
+	})
+}
