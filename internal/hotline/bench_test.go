@@ -122,3 +122,26 @@ func BenchmarkBaselineInsertHTTP(b *testing.B) {
 		report(b)
 	})
 }
+
+// BenchmarkDuplicatesSamePlace is the duplicate check of a report in a
+// burst about one place: 60 similar, unmerged orders at the same address
+// from other callers, all within the duplicate window.
+func BenchmarkDuplicatesSamePlace(b *testing.B) {
+	benchDBs(b, func(b *testing.B, db *store.DB) {
+		w := setup(b, db, hotline.Config{})
+		w.now = time.Now()
+		for i := range 60 {
+			n := complaint(fmt.Sprintf("1390000%04d", i))
+			n.Content = fmt.Sprintf("江滨路夜市占道经营严重，晚上十点后油烟噪声扰民，行人无法通行（第%d位来电）", i)
+			w.intake(n)
+		}
+		next := complaint("13700009999")
+		ctx := context.Background()
+		b.ResetTimer()
+		for b.Loop() {
+			if _, err := w.m.Duplicates(ctx, next); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

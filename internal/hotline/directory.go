@@ -288,19 +288,48 @@ func (m *Module) index(ctx context.Context) (*simIndex, error) {
 	if ix != nil && now.Sub(at) < indexTTL {
 		return ix, nil
 	}
-	m.ixBuild.Lock() // one rebuild at a time; the others wait for it
-	defer m.ixBuild.Unlock()
-	m.mu.RLock()
-	ix, at = m.ix, m.ixAt
-	m.mu.RUnlock()
-	if ix != nil && now.Sub(at) < indexTTL {
+	if ix != nil {
+		// Stale: answer from it and rebuild beside the requests. Rebuilt
+		// in the request, at a year of a city's data the read of 20,000
+		// orders outlasted the request's deadline under load; every
+		// request waited for it, and the JSON intake answered 503 for as
+		// long as the rebuild kept being cancelled.
+		if m.ixBuild.TryLock() {
+			go func() {
+				defer m.ixBuild.Unlock()
+				// A failed rebuild keeps the stale index; the next
+				// suggestion tries again.
+				_ = m.buildIndex(context.WithoutCancel(ctx), now)
+			}()
+		}
 		return ix, nil
 	}
+	m.ixBuild.Lock() // the first build: the others wait for it
+	defer m.ixBuild.Unlock()
+	m.mu.RLock()
+	ix = m.ix
+	m.mu.RUnlock()
+	if ix != nil {
+		return ix, nil
+	}
+	// Not cancelled with the request that happens to build it: the
+	// requests waiting for it need it all the same.
+	if err := m.buildIndex(context.WithoutCancel(ctx), now); err != nil {
+		return nil, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.ix, nil
+}
+
+// buildIndex reads the handled orders of the last indexDays (at most
+// indexMax, the newest) into a new similarity index, as of now.
+func (m *Module) buildIndex(ctx context.Context, now time.Time) error {
 	rows, err := m.d.DB.QueryContext(ctx, `SELECT id, number, lead_department_id, title, content FROM hotline_orders
 		WHERE lead_department_id <> 0 AND status IN ('replied', 'closed', 'visited') AND created_at >= ?
 		ORDER BY id DESC LIMIT ?`, store.Time(now.AddDate(0, 0, -indexDays)), indexMax)
 	if err != nil {
-		return nil, fmt.Errorf("hotline: similarity index: %w", err)
+		return fmt.Errorf("hotline: similarity index: %w", err)
 	}
 	defer rows.Close()
 	var docs []simDoc
@@ -308,19 +337,19 @@ func (m *Module) index(ctx context.Context) (*simIndex, error) {
 		var d simDoc
 		var title, content string
 		if err := rows.Scan(&d.id, &d.number, &d.dept, &title, &content); err != nil {
-			return nil, fmt.Errorf("hotline: similarity index: %w", err)
+			return fmt.Errorf("hotline: similarity index: %w", err)
 		}
 		d.grams = bigrams(title + " " + content)
 		docs = append(docs, d)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("hotline: similarity index: %w", err)
+		return fmt.Errorf("hotline: similarity index: %w", err)
 	}
-	ix = newSimIndex(docs)
+	ix := newSimIndex(docs)
 	m.mu.Lock()
 	m.ix, m.ixAt = ix, now
 	m.mu.Unlock()
-	return ix, nil
+	return nil
 }
 
 // ForgetDirectory makes the next suggestion read the dispatch directory

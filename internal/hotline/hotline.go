@@ -136,6 +136,8 @@ type Module struct {
 
 	lookups *limiter
 	submits *limiter
+
+	grams gramCache // bigrams of recent orders' text, for Duplicates
 }
 
 // New returns the module and registers its authorisation rules. Call Start

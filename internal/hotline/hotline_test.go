@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -653,4 +654,124 @@ func do(t testing.TB, c *http.Client, req *http.Request) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// TestSamePlaceBurstOffersTheMaster files a burst of reports about one
+// place, as a hot spot brings: while nobody has merged them, each new
+// report is offered the newest few (bounded, the newest first); once the
+// operator merged them into the first, a new report is offered that master
+// once, not the merged reports one by one.
+func TestSamePlaceBurstOffersTheMaster(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db, hotline.Config{})
+		ctx := context.Background()
+		var orders []*hotline.Order
+		for i := range 25 {
+			n := complaint(fmt.Sprintf("1390000%04d", i))
+			n.Content = fmt.Sprintf("江滨路夜市占道经营严重，晚上十点后油烟噪声扰民，行人无法通行（第%d位来电）", i)
+			orders = append(orders, w.intake(n))
+			w.advance(time.Minute)
+		}
+		next := complaint("13700009999")
+		dups := must(w.m.Duplicates(ctx, next))
+		if len(dups) != 10 {
+			t.Fatalf("unmerged burst: %d offers, want the newest 10: %+v", len(dups), dups)
+		}
+		for i, d := range dups {
+			if want := orders[len(orders)-1-i].ID; d.ID != want {
+				t.Errorf("offer %d is order %d, want %d (the newest first)", i, d.ID, want)
+			}
+			if d.Reason == "" || d.Similarity < 0.5 {
+				t.Errorf("offer %d: similarity %.2f reason %q", i, d.Similarity, d.Reason)
+			}
+		}
+		for _, o := range orders[1:] {
+			must(w.m.Merge(ctx, w.a("op"), o.ID, orders[0].ID))
+		}
+		res := must(w.m.Intake(ctx, w.a("op"), next))
+		if len(res.Duplicates) != 1 || res.Duplicates[0].ID != orders[0].ID || res.Duplicates[0].Number != orders[0].Number {
+			t.Fatalf("merged burst: %+v, want only the master %s", res.Duplicates, orders[0].Number)
+		}
+		// Accepting the offer merges the new report at intake.
+		last := complaint("13600008888")
+		last.MergeInto = orders[0].ID
+		merged := must(w.m.Intake(ctx, w.a("op"), last)).Order
+		if merged.Status != hotline.StatusMerged || merged.MergedInto != orders[0].ID {
+			t.Errorf("merge at intake: %+v", merged)
+		}
+	})
+}
+
+// TestConcurrentIntakeNumbersAreUnique takes in orders from many callers
+// at once: each gets its own number of the day, and they all stand (on
+// PostgreSQL the day's counter is drawn outside the intake's transaction,
+// so that its row lock does not serialise the intakes).
+func TestConcurrentIntakeNumbersAreUnique(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db, hotline.Config{})
+		ctx := context.Background()
+		const n = 16
+		numbers := make([]string, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res, err := w.m.Intake(ctx, w.a("op"), complaint(fmt.Sprintf("1390001%04d", i)))
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				numbers[i] = res.Order.Number
+			}()
+		}
+		wg.Wait()
+		seen := map[string]bool{}
+		for i, num := range numbers {
+			if errs[i] != nil {
+				t.Fatalf("intake %d: %v", i, errs[i])
+			}
+			if seen[num] || !strings.HasPrefix(num, "12345") {
+				t.Errorf("number %q repeated or malformed", num)
+			}
+			seen[num] = true
+		}
+	})
+}
+
+// TestStaleSimilarityIndexIsRebuilt: once the similarity index is older
+// than its lifetime, suggestions keep answering (from the old index) while
+// it is rebuilt beside them, and the rebuilt index knows the orders handled
+// since.
+func TestStaleSimilarityIndexIsRebuilt(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db, hotline.Config{})
+		ctx := context.Background()
+		text := "小区门口井盖缺失，夜里行人容易掉进去，请尽快补上井盖"
+		fromHistory := func() bool {
+			s := must(w.m.Suggest(ctx, "", "990102", text))
+			for _, x := range s {
+				if x.Source == "history" && x.DepartmentID == w.deptA {
+					return true
+				}
+			}
+			return false
+		}
+		if fromHistory() {
+			t.Fatal("history suggestion before any order was handled")
+		}
+		n := complaint("13800004444")
+		n.Content = text
+		o := w.intake(n)
+		must(w.m.Dispatch(ctx, w.a("disp"), o.ID, hotline.DispatchInput{Lead: w.deptA}))
+		must(w.m.SignFor(ctx, w.a("ha"), o.ID))
+		must(w.m.Reply(ctx, w.a("ha"), o.ID, "已补上井盖。"))
+		w.advance(11 * time.Minute)
+		for start := time.Now(); !fromHistory(); time.Sleep(20 * time.Millisecond) {
+			if time.Since(start) > 10*time.Second {
+				t.Fatal("the stale index was not rebuilt with the handled order")
+			}
+		}
+	})
 }

@@ -31,10 +31,21 @@ type IntakeResult struct {
 	Suggestions []Suggestion `json:"suggestions" doc:"Likeliest departments, with the reason"`
 }
 
+// maxDuplicates bounds the duplicates offered for one order: an operator
+// merges into one master, and in a burst of reports about one place the
+// newest few already show it (merged orders are offered as their master).
+const maxDuplicates = 10
+
 // Duplicates returns the orders of the last DuplicateDays that in probably
 // repeats: the same caller phone (by its blind index), or the same region
-// and address with text at least DuplicateSimilarity alike. A merged order
-// is offered as its master.
+// and address with text at least DuplicateSimilarity alike; at most
+// maxDuplicates, the same caller's first, then the newest. A merged order
+// is offered as its master, once.
+//
+// Both lookups are bounded and indexed (20 orders of the caller, 50 of the
+// place), and the candidates' bigrams come from a cache keyed by their
+// text, so a burst of reports about one place costs each new report the
+// same as the first.
 func (m *Module) Duplicates(ctx context.Context, in NewOrder) ([]Duplicate, error) {
 	in.normalize()
 	since := store.Time(m.d.Now().AddDate(0, 0, -m.d.Config.DuplicateDays))
@@ -78,13 +89,8 @@ func (m *Module) Duplicates(ctx context.Context, in NewOrder) ([]Duplicate, erro
 	seen := map[int64]bool{}
 	var out []Duplicate
 	for i, c := range cands {
-		c.Similarity = jaccard(grams, bigrams(c.Title+" "+c.content))
-		if i < byPhone {
-			c.Reason = fmt.Sprintf("同一来电号码 %d 天内的工单（内容相似度 %.2f）", m.d.Config.DuplicateDays, c.Similarity)
-		} else if c.Similarity >= m.d.Config.DuplicateSimilarity {
-			c.Reason = fmt.Sprintf("同一地点且内容相似（相似度 %.2f）", c.Similarity)
-		} else {
-			continue
+		if len(out) == maxDuplicates {
+			break
 		}
 		if c.Status == StatusTransferred {
 			continue
@@ -92,14 +98,24 @@ func (m *Module) Duplicates(ctx context.Context, in NewOrder) ([]Duplicate, erro
 		id := c.ID
 		if c.merged != nil && *c.merged != 0 {
 			id = *c.merged
+		}
+		if seen[id] {
+			continue // its master is offered already: no need to compare or load it
+		}
+		c.Similarity = jaccard(grams, m.grams.get(c.Title+" "+c.content))
+		if i < byPhone {
+			c.Reason = fmt.Sprintf("同一来电号码 %d 天内的工单（内容相似度 %.2f）", m.d.Config.DuplicateDays, c.Similarity)
+		} else if c.Similarity >= m.d.Config.DuplicateSimilarity {
+			c.Reason = fmt.Sprintf("同一地点且内容相似（相似度 %.2f）", c.Similarity)
+		} else {
+			continue
+		}
+		if id != c.ID {
 			master, err := m.load(ctx, m.d.DB, id)
 			if err != nil {
 				continue
 			}
 			c.ID, c.Number, c.Title, c.Status, c.CreatedAt = master.ID, master.Number, master.Title, master.Status, master.CreatedAt
-		}
-		if seen[id] {
-			continue
 		}
 		seen[id] = true
 		// Another caller's order: its title shows no personal numbers.
@@ -144,6 +160,26 @@ func (m *Module) checkCaller(ctx context.Context, a *auth.Actor, id int64) error
 // their user id as CallerUserID. Open311 passes ChannelOpen311 and its
 // service request id as SourceRef.
 func (m *Module) Intake(ctx context.Context, a *auth.Actor, in NewOrder) (*IntakeResult, error) {
+	return m.intake(ctx, a, in, true)
+}
+
+// Receive takes in a work order as Intake does, for a channel that shows
+// the sender no duplicate offers and no dispatch suggestions (Open311
+// answers only the order's number): it does not look for them, which
+// under a burst of reports about one place was half of intake's work and
+// was thrown away. Nothing else changes: the order is stored, numbered and
+// started exactly as by Intake.
+func (m *Module) Receive(ctx context.Context, a *auth.Actor, in NewOrder) (*Order, error) {
+	res, err := m.intake(ctx, a, in, false)
+	if err != nil {
+		return nil, err
+	}
+	return res.Order, nil
+}
+
+// intake is Intake; offers says whether to look for duplicates and
+// dispatch suggestions.
+func (m *Module) intake(ctx context.Context, a *auth.Actor, in NewOrder, offers bool) (*IntakeResult, error) {
 	in.normalize()
 	if err := in.validate(m.activeCategory); err != nil {
 		return nil, err
@@ -160,21 +196,42 @@ func (m *Module) Intake(ctx context.Context, a *auth.Actor, in NewOrder) (*Intak
 	}
 	res := &IntakeResult{}
 	var err error
-	if res.Duplicates, err = m.Duplicates(ctx, in); err != nil {
-		return nil, err
+	if offers {
+		if res.Duplicates, err = m.Duplicates(ctx, in); err != nil {
+			return nil, err
+		}
 	}
-	if in.DirectAnswer == "" && in.MergeInto == 0 {
+	if offers && in.DirectAnswer == "" && in.MergeInto == 0 {
 		if res.Suggestions, err = m.Suggest(ctx, in.CategoryCode, in.RegionCode, in.Title+" "+in.Content); err != nil {
+			return nil, err
+		}
+	}
+	// On PostgreSQL the order's number is drawn in a statement of its own
+	// before the intake's transaction: the day's counter is one row, and
+	// drawn inside the transaction its lock was held until COMMIT, so every
+	// concurrent intake queued behind it (30 of 32 callers waited on that
+	// row under load). A failed intake then leaves its number unused; the
+	// numbers stay unique and increasing within the day. On SQLite the
+	// single writer serialises intakes anyway, and the number is drawn in
+	// the shared group transaction.
+	var early string
+	var earlyAt time.Time
+	if m.d.DB.Kind() == store.Postgres {
+		earlyAt = store.Time(m.d.Now())
+		if early, err = nextNumber(ctx, m.d.DB, earlyAt); err != nil {
 			return nil, err
 		}
 	}
 	var id int64
 	var o *Order
 	err = m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		now := store.Time(m.d.Now())
-		number, err := nextNumber(ctx, tx, now)
-		if err != nil {
-			return err
+		now, number := earlyAt, early
+		var err error
+		if number == "" {
+			now = store.Time(m.d.Now())
+			if number, err = nextNumber(ctx, tx, now); err != nil {
+				return err
+			}
 		}
 		var lat, lng any
 		if in.Lat != nil {

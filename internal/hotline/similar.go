@@ -2,6 +2,7 @@ package hotline
 
 import (
 	"sort"
+	"sync"
 	"unicode"
 )
 
@@ -32,6 +33,39 @@ func bigrams(s string) []uint64 {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
+}
+
+// gramCacheMax bounds the texts a gramCache keeps (a few MiB at most).
+const gramCacheMax = 4096
+
+// gramCache remembers the bigrams of texts by the text itself. The
+// duplicate check compares each new order with up to 70 recent orders of
+// the same caller or place; in a burst of reports about one place they are
+// the same orders each time, and splitting their text into bigrams again
+// and again was most of the check's cost. Keyed by the text, an entry can
+// never be stale; when full, the cache starts afresh.
+type gramCache struct {
+	mu sync.Mutex
+	m  map[string][]uint64
+}
+
+// get returns the bigrams of s, from the cache when it holds them. The
+// slice returned is shared: callers must not change it.
+func (c *gramCache) get(s string) []uint64 {
+	c.mu.Lock()
+	g, ok := c.m[s]
+	c.mu.Unlock()
+	if ok {
+		return g
+	}
+	g = bigrams(s)
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= gramCacheMax {
+		c.m = make(map[string][]uint64, gramCacheMax)
+	}
+	c.m[s] = g
+	c.mu.Unlock()
+	return g
 }
 
 // overlap counts the bigrams two sorted sets share.

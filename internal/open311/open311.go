@@ -38,6 +38,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/yingshang/yingshang/internal/auth"
@@ -82,7 +83,40 @@ type Deps struct {
 }
 
 // Module is the Open311 endpoint.
-type Module struct{ d Deps }
+type Module struct {
+	d Deps
+
+	// regions remembers the region list for regionsTTL: every request
+	// without a matching Area names its region from it, and reading and
+	// scanning the whole table per request cost a tenth of intake's CPU.
+	mu        sync.Mutex
+	regions   []org.Region
+	regionsAt time.Time
+}
+
+// regionsTTL bounds how long a new or renamed region takes to be used for
+// choosing the region of new requests on this node.
+const regionsTTL = 30 * time.Second
+
+// allRegions returns every stored region, ordered by code, from the cache
+// of regionsTTL.
+func (m *Module) allRegions(ctx context.Context) ([]org.Region, error) {
+	now := time.Now()
+	m.mu.Lock()
+	rs, at := m.regions, m.regionsAt
+	m.mu.Unlock()
+	if rs != nil && now.Sub(at) < regionsTTL {
+		return rs, nil
+	}
+	rs, err := m.d.Org.ListRegions(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	m.regions, m.regionsAt = rs, now
+	m.mu.Unlock()
+	return rs, nil
+}
 
 // New returns the endpoint.
 func New(d Deps) (*Module, error) {
@@ -431,7 +465,7 @@ func (m *Module) create(w http.ResponseWriter, r *http.Request, f string) {
 		n.SourceRef = "open311"
 	}
 	n.RegionCode = m.Region(r.Context(), n.Lat, n.Lng, n.Address)
-	res, err := m.d.Hotline.Intake(r.Context(), a, n)
+	o, err := m.d.Hotline.Receive(r.Context(), a, n)
 	if err != nil {
 		var msgs []string
 		for _, fe := range hotline.FieldErrors(err) {
@@ -454,8 +488,8 @@ func (m *Module) create(w http.ResponseWriter, r *http.Request, f string) {
 		Notice    string   `xml:"service_notice" json:"service_notice"`
 		AccountID string   `xml:"account_id" json:"account_id"`
 	}
-	c := created{ID: res.Order.Number, Token: res.Order.Number, AccountID: cut(strings.TrimSpace(form.Get("account_id")), 64),
-		Notice: "已受理，工单编号 " + res.Order.Number + "；可凭编号和来电号码在12345网站查询办理进度 (received; track it by its number)"}
+	c := created{ID: o.Number, Token: o.Number, AccountID: cut(strings.TrimSpace(form.Get("account_id")), 64),
+		Notice: "已受理，工单编号 " + o.Number + "；可凭编号和来电号码在12345网站查询办理进度 (received; track it by its number)"}
 	if f == "xml" {
 		write(w, f, http.StatusCreated, struct {
 			XMLName xml.Name  `xml:"service_requests"`
@@ -502,9 +536,9 @@ func (m *Module) Region(ctx context.Context, lat, lng *float64, address string) 
 	}
 	city := m.city(ctx)
 	if address != "" {
-		if rs, err := m.d.Org.ListRegions(ctx, city); err == nil {
+		if rs, err := m.allRegions(ctx); err == nil {
 			for _, r := range rs {
-				if r.Code != city && r.Name != "" && strings.Contains(address, r.Name) {
+				if r.Code != city && r.Name != "" && within(r.Code, city) && strings.Contains(address, r.Name) {
 					return r.Code
 				}
 			}
@@ -518,7 +552,7 @@ func (m *Module) city(ctx context.Context) string {
 	if m.d.CityRegion != "" {
 		return m.d.CityRegion
 	}
-	rs, err := m.d.Org.ListRegions(ctx, "")
+	rs, err := m.allRegions(ctx)
 	if err != nil {
 		return ""
 	}
@@ -529,6 +563,21 @@ func (m *Module) city(ctx context.Context) string {
 		}
 	}
 	return top
+}
+
+// within reports whether region code lies within region under (itself
+// included), by the prefix its level keeps: 2 digits for a province, 4 for
+// a city, all 6 for a county; an empty under holds every region.
+func within(code, under string) bool {
+	switch {
+	case under == "":
+		return true
+	case strings.HasSuffix(under, "0000"):
+		return strings.HasPrefix(code, under[:2])
+	case strings.HasSuffix(under, "00"):
+		return strings.HasPrefix(code, under[:4])
+	}
+	return code == under
 }
 
 func contains[T comparable](xs []T, x T) bool {

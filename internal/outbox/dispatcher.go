@@ -181,25 +181,55 @@ func (d *Dispatcher) runOnce(ctx context.Context, batch int) (claimed, delivered
 	if err != nil {
 		return 0, 0, fmt.Errorf("outbox: claim: %w", err)
 	}
+	// The delivered events are marked in one statement per batch, in the
+	// group commit's transaction, rather than each in a transaction of its
+	// own beside it: on SQLite every one of those took the write lock away
+	// from intake, one for every order taken in. An event handled but not
+	// yet marked when the process dies is delivered again after its lease,
+	// as one whose mark was lost always could be (delivery is at least
+	// once).
+	var done []int64
+	mark := func() error {
+		if len(done) == 0 {
+			return nil
+		}
+		at := store.Time(d.Now())
+		err := d.db.WithTx(context.WithoutCancel(ctx), func(ctx context.Context, tx store.Tx) error {
+			_, err := tx.NewRaw(`UPDATE outbox SET delivered_at = ?, not_before = NULL, claim_token = NULL
+				WHERE id IN (?) AND delivered_at IS NULL`, at, bun.In(done)).Exec(ctx)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("outbox: mark %d events delivered: %w", len(done), err)
+		}
+		delivered += len(done)
+		done = done[:0]
+		return nil
+	}
 	for i, r := range rows {
 		// Stop while the lease still covers the events not yet handled,
 		// and hand them back so another dispatcher need not wait it out.
 		if ctx.Err() != nil || store.Time(d.Now()).Add(d.HandlerTimeout).After(until) {
+			if err := mark(); err != nil {
+				return len(rows), delivered, err
+			}
 			d.release(ctx, token, rows[i:])
 			return len(rows), delivered, ctx.Err()
 		}
 		e := Event{ID: r.ID, Topic: r.Topic, Payload: []byte(r.Payload), CreatedAt: r.CreatedAt.UTC(), Attempt: r.Attempts}
 		if herr := d.deliver(ctx, e); herr != nil {
 			if err := d.fail(ctx, token, e, herr); err != nil {
+				if merr := mark(); merr != nil {
+					err = errors.Join(err, merr)
+				}
 				return len(rows), delivered, err
 			}
 			continue
 		}
-		if _, err := d.db.NewRaw(`UPDATE outbox SET delivered_at = ?, not_before = NULL, claim_token = NULL
-			WHERE id = ? AND delivered_at IS NULL`, store.Time(d.Now()), e.ID).Exec(ctx); err != nil {
-			return len(rows), delivered, fmt.Errorf("outbox: mark %d delivered: %w", e.ID, err)
-		}
-		delivered++
+		done = append(done, e.ID)
+	}
+	if err := mark(); err != nil {
+		return len(rows), delivered, err
 	}
 	return len(rows), delivered, nil
 }
