@@ -373,6 +373,7 @@ func (a *App) build(ctx context.Context) error {
 	if a.Casework, err = casework.New(casework.Deps{DB: a.DB, Flow: a.Flow, Org: a.Org, Policy: a.Policy,
 		Audit: a.Audit, Catalog: a.Catalog, Certs: a.Certs.Service, Box: a.Box,
 		Credit: creditChecker{StoreCredit: caseCredit, credit: a.Credit, risk: a.Risk, now: cfg.Now}, Recorder: caseCredit,
+		Reports:  creditReports{credit: a.Credit},
 		Calendar: a.Calendar.Current, Now: cfg.Now}); err != nil {
 		return err
 	}
