@@ -350,7 +350,11 @@ func (a *App) build(ctx context.Context) error {
 	a.Outbox.Subscribe(hotline.TopicTransfer110, a.Hotline.Deliver110)
 	work.Own(a.Hotline)
 	if a.Entities, err = entity.New(entity.Deps{DB: a.DB, Box: a.Box, Policy: a.Policy, Now: cfg.Now,
-		DepartmentCode: a.departmentCode}); err != nil {
+		DepartmentCode: a.departmentCode, Registrars: func(ctx context.Context) ([]int64, error) {
+			// The departments keeping the abnormal list are the registration
+			// authority (市场监管).
+			return a.Credit.Keepers(ctx, credit.ListAbnormal)
+		}}); err != nil {
 		return err
 	}
 	if a.Credit, err = credit.New(credit.Deps{DB: a.DB, Org: a.Org, Policy: a.Policy, Audit: a.Audit,
