@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { open, check, base } from './phone.mjs';
-import { laptop, tag, shop, day, submit, row } from './credit.mjs';
+import { laptop, tag, shop, builder, day, submit, row } from './credit.mjs';
 
 test('the officer imports a register, records a penalty, publishes and withdraws it on time, and sees warnings', async () => {
   const { context, page } = await open('handler_scj', laptop);
