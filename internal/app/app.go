@@ -357,7 +357,11 @@ func (a *App) build(ctx context.Context) error {
 	a.Outbox.Subscribe(hotline.TopicTransfer110, a.Hotline.Deliver110)
 	work.Own(a.Hotline)
 	if a.Entities, err = entity.New(entity.Deps{DB: a.DB, Box: a.Box, Policy: a.Policy, Now: cfg.Now,
-		DepartmentCode: a.departmentCode}); err != nil {
+		DepartmentCode: a.departmentCode, Registrars: func(ctx context.Context) ([]int64, error) {
+			// The departments keeping the abnormal list are the registration
+			// authority (市场监管).
+			return a.Credit.Keepers(ctx, credit.ListAbnormal)
+		}}); err != nil {
 		return err
 	}
 	if a.Credit, err = credit.New(credit.Deps{DB: a.DB, Org: a.Org, Policy: a.Policy, Audit: a.Audit,
@@ -380,6 +384,7 @@ func (a *App) build(ctx context.Context) error {
 	if a.Casework, err = casework.New(casework.Deps{DB: a.DB, Flow: a.Flow, Org: a.Org, Policy: a.Policy,
 		Audit: a.Audit, Catalog: a.Catalog, Certs: a.Certs.Service, Box: a.Box,
 		Credit: creditChecker{StoreCredit: caseCredit, credit: a.Credit, risk: a.Risk, now: cfg.Now}, Recorder: caseCredit,
+		Reports:  creditReports{credit: a.Credit},
 		Calendar: a.Calendar.Current, Now: cfg.Now}); err != nil {
 		return err
 	}

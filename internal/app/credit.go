@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"errors"
 	"time"
 
+	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/calendar"
 	"github.com/yingshang/yingshang/internal/casework"
 	"github.com/yingshang/yingshang/internal/credit"
@@ -41,4 +43,49 @@ func (c creditChecker) SeriousViolation(ctx context.Context, s casework.Subject)
 		}
 	}
 	return c.StoreCredit.SeriousViolation(ctx, s)
+}
+
+// creditReports gives casework the credit module's signed reports, read
+// as the system: casework checks the applicant itself.
+type creditReports struct{ credit *credit.Module }
+
+func (c creditReports) ReportByToken(ctx context.Context, token string) (*casework.CreditReport, error) {
+	r, err := c.credit.VerifyReport(ctx, token)
+	return caseReport(r, err)
+}
+
+func (c creditReports) ReportByID(ctx context.Context, id int64) (*casework.CreditReport, error) {
+	r, err := c.credit.GetReport(ctx, auth.System(), id)
+	return caseReport(r, err)
+}
+
+func (c creditReports) ReportsOf(ctx context.Context, uscc string) ([]casework.CreditReport, error) {
+	rs, err := c.credit.ReportsOf(ctx, auth.System(), uscc)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]casework.CreditReport, 0, len(rs))
+	for i := range rs {
+		if r, err := caseReport(&rs[i], nil); err == nil {
+			out = append(out, *r)
+		}
+	}
+	return out, nil
+}
+
+// caseReport converts a credit report for casework; a report whose dates
+// do not parse is not genuine.
+func caseReport(r *credit.Report, err error) (*casework.CreditReport, error) {
+	if errors.Is(err, credit.ErrNotFound) {
+		return nil, casework.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	from, e1 := calendar.ParseDate(r.Content.From)
+	to, e2 := calendar.ParseDate(r.Content.To)
+	on, e3 := calendar.ParseDate(r.Content.IssuedOn)
+	return &casework.CreditReport{ID: r.ID, Number: r.Content.Number, USCC: r.Content.USCC, Name: r.Content.Name,
+		From: from, To: to, IssuedOn: on, Genuine: r.Genuine && e1 == nil && e2 == nil && e3 == nil, Clean: r.Clean(),
+		VerifyPath: "/credit/verify/" + r.Token}, nil
 }

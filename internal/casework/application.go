@@ -92,22 +92,27 @@ const (
 
 // Material is one material of an application and how it was provided.
 type Material struct {
-	Position        int                   `json:"position"`
-	Name            string                `json:"name"`
-	Class           catalog.MaterialClass `json:"class"`
-	Provision       Provision             `json:"provision"`
-	File            *FileRef              `json:"file,omitempty"`
-	CertificateID   int64                 `json:"certificate_id,omitempty"`
-	CertificateType string                `json:"certificate_type,omitempty"`
-	ConsentID       int64                 `json:"consent_id,omitempty"`
+	Position  int                   `json:"position"`
+	Name      string                `json:"name"`
+	Class     catalog.MaterialClass `json:"class"`
+	Provision Provision             `json:"provision"`
+	File      *FileRef              `json:"file,omitempty"`
+	// CertificateID is the e-certificate used, or for ProvideCreditReport
+	// the credit report's id.
+	CertificateID   int64  `json:"certificate_id,omitempty"`
+	CertificateType string `json:"certificate_type,omitempty"`
+	ConsentID       int64  `json:"consent_id,omitempty"`
 	// ConsentMethod says how the holder consented when a window clerk used
 	// the certificate on their behalf; ConsentFile is the scan of a signed
 	// authorisation.
 	ConsentMethod  ConsentMethod `json:"consent_method,omitempty"`
 	ConsentFile    *FileRef      `json:"consent_file,omitempty"`
 	VerificationID int64         `json:"verification_id,omitempty"`
-	DueAt          time.Time     `json:"due_at,omitzero"`
-	SuppliedAt     time.Time     `json:"supplied_at,omitzero"`
+	// Report is the credit report that satisfied the material
+	// (ProvideCreditReport), as read again when the application is shown.
+	Report     *SharedReport `json:"credit_report,omitempty"`
+	DueAt      time.Time     `json:"due_at,omitzero"`
+	SuppliedAt time.Time     `json:"supplied_at,omitzero"`
 }
 
 // Missing reports whether the material is promised and not yet supplied.

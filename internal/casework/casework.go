@@ -86,7 +86,14 @@ type Deps struct {
 	// Recorder writes credit records (false commitments); nil uses
 	// StoreCredit.
 	Recorder CreditRecorder
-	Now      func() time.Time
+	// Reports finds the applicant business's signed 专用信用报告, which
+	// satisfies a shared material naming a report type of ReportRules;
+	// nil leaves such materials to the department (部门核验).
+	Reports CreditReports
+	// ReportRules are the report types a material may name and what each
+	// accepts; nil means DefaultReportRules.
+	ReportRules map[string]ReportRule
+	Now         func() time.Time
 }
 
 // Module is the application service, its pages and its API.
@@ -115,6 +122,9 @@ func New(d Deps) (*Module, error) {
 	}
 	if d.Rules == nil {
 		d.Rules = NewCEL()
+	}
+	if d.ReportRules == nil {
+		d.ReportRules = DefaultReportRules
 	}
 	m := &Module{d: d, loaded: map[int]bool{}}
 	m.credits = &StoreCredit{DB: d.DB, Box: d.Box, Audit: d.Audit, Now: d.Now}

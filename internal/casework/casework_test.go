@@ -57,6 +57,7 @@ type world struct {
 	users        map[string]int64
 	actors       map[string]*auth.Actor
 	licence      int64
+	reports      *fakeReports
 }
 
 func (w *world) clock() time.Time { return w.now }
@@ -74,7 +75,7 @@ func setup(t testing.TB, db *store.DB) *world { return setupWith(t, db, fakeRule
 func setupWith(t testing.TB, db *store.DB, rules casework.RuleEvaluator) *world {
 	ctx := context.Background()
 	w := &world{t: t, db: db, now: time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC), users: map[string]int64{},
-		actors: map[string]*auth.Actor{}}
+		actors: map[string]*auth.Actor{}, reports: &fakeReports{byToken: map[string]*casework.CreditReport{}}}
 	box, _ := pii.New([]byte("0123456789abcdef0123456789abcdef"))
 	orgs := org.NewService(db, box, w.clock)
 	orgs.Password = auth.TestPasswordParams
@@ -206,7 +207,7 @@ func setupWith(t testing.TB, db *store.DB, rules casework.RuleEvaluator) *world 
 		}
 	}
 	if w.m, err = casework.New(casework.Deps{DB: db, Flow: w.eng, Org: orgs, Policy: policy, Audit: w.log, Catalog: w.cat,
-		Certs: w.certs.Service, Box: box, Rules: rules, Now: w.clock,
+		Certs: w.certs.Service, Box: box, Rules: rules, Now: w.clock, Reports: w.reports,
 		Calendar: func() *calendar.Calendar { return w.cal }}); err != nil {
 		t.Fatal(err)
 	}

@@ -74,14 +74,19 @@ type applyData struct {
 	Problems   []*FieldError
 	Commitment string
 	Due        string
-	Held       map[int]string      // shared material position → certificate held (number)
-	Dates      map[int]string      // shortfall material position → the date it would be due by
-	Kept       map[string]*FileRef // file input → a file already received (kept across a refusal or in a draft)
-	Flash      string
-	DraftAt    time.Time                // when the draft shown was saved
-	Prefilled  map[string]bool          // form inputs filled from the verified account
-	Steps      bool                     // long form: shown step by step on a phone
-	Renews     *certificate.Certificate // the certificate this application renews (延续), from ?renew=
+	Held       map[int]string // shared material position → certificate held (number)
+	// Reports are, for a material satisfied by the credit report, the
+	// applicant's reports that satisfy it (newest first); ReportMaterial
+	// marks such materials.
+	Reports        map[int][]CreditReport
+	ReportMaterial map[int]bool
+	Dates          map[int]string      // shortfall material position → the date it would be due by
+	Kept           map[string]*FileRef // file input → a file already received (kept across a refusal or in a draft)
+	Flash          string
+	DraftAt        time.Time                // when the draft shown was saved
+	Prefilled      map[string]bool          // form inputs filled from the verified account
+	Steps          bool                     // long form: shown step by step on a phone
+	Renews         *certificate.Certificate // the certificate this application renews (延续), from ?renew=
 }
 
 // Problem returns the message for path, if any.
@@ -114,7 +119,7 @@ func (m *Module) renderApply(w http.ResponseWriter, r *http.Request, status int,
 		replaced = append(replaced, mt.Name)
 	}
 	d := applyData{Item: it, Clerk: a.Has(auth.RoleClerk), Form: form, Problems: probs, Due: m.DefaultShortfallDue(),
-		Held: map[int]string{}, Kept: kept, Prefilled: map[string]bool{}, Steps: len(it.Fields)+len(it.Materials) > 12,
+		Held: map[int]string{}, Reports: map[int][]CreditReport{}, ReportMaterial: map[int]bool{}, Kept: kept, Prefilled: map[string]bool{}, Steps: len(it.Fields)+len(it.Materials) > 12,
 		Dates: map[int]string{}}
 	for i, mt := range it.Materials {
 		if mt.Class == catalog.ClassShortfall {
@@ -152,6 +157,13 @@ func (m *Module) renderApply(w http.ResponseWriter, r *http.Request, status int,
 	if who, err := m.resolveApplicant(ctx, a, in, &p); err == nil && len(p) == 0 {
 		for i, mt := range it.Materials {
 			if mt.Class != catalog.ClassShared {
+				continue
+			}
+			if rule, ok := m.reportRule(&mt); ok {
+				d.ReportMaterial[i] = true
+				if who.kind == Enterprise {
+					d.Reports[i] = m.reportChoices(ctx, who.uscc, rule, m.now())
+				}
 				continue
 			}
 			if c, err := m.d.Certs.ValidFor(ctx, m.d.DB, who.holder().HolderRef, mt.CertificateType, m.now()); err == nil {
@@ -243,7 +255,7 @@ func (m *Module) applySubmit(w http.ResponseWriter, r *http.Request) {
 	for i, mt := range it.Materials {
 		mi := MaterialInput{Name: mt.Name, Consent: f.Get(fmt.Sprintf("consent_%d", i)) == "1",
 			Shortfall: f.Get(fmt.Sprintf("shortfall_%d", i)) == "1", Commitment: f.Get(fmt.Sprintf("commit_%d", i)) == "1",
-			File: uploads[fmt.Sprintf("file_%d", i)]}
+			File: uploads[fmt.Sprintf("file_%d", i)], CreditReport: f.Get(fmt.Sprintf("report_%d", i))}
 		if mt.Class == catalog.ClassShared && a.Has(auth.RoleClerk) {
 			mi.ConsentMethod = ConsentMethod(f.Get(fmt.Sprintf("consent_method_%d", i)))
 			mi.ConsentScan = uploads[fmt.Sprintf("consent_scan_%d", i)]

@@ -26,7 +26,12 @@ func (m *Module) readable(ctx context.Context, db store.IDB, a *auth.Actor, id i
 
 // Get returns application id if a may see it.
 func (m *Module) Get(ctx context.Context, a *auth.Actor, id int64) (*Application, error) {
-	return m.readable(ctx, m.d.DB, a, id)
+	app, err := m.readable(ctx, m.d.DB, a, id)
+	if err != nil {
+		return nil, err
+	}
+	m.describeReports(ctx, app)
+	return app, nil
 }
 
 // Query selects applications for List. Zero values do not filter.

@@ -57,6 +57,11 @@ type MaterialInput struct {
 	ConsentScan   *Upload       `json:"consent_scan,omitempty" doc:"Scan of the signed authorisation (signed_form)"`
 	Shortfall     bool          `json:"shortfall,omitempty" doc:"Promise to supply it by shortfall_due (容缺)"`
 	Commitment    bool          `json:"commitment,omitempty" doc:"Replace it by the signed commitment (告知承诺)"`
+	// CreditReport chooses, for a material satisfied by the credit report
+	// (无违法违规记录证明), the business's signed 专用信用报告 by its
+	// verification token or link; empty takes the newest one that
+	// satisfies the material.
+	CreditReport string `json:"credit_report,omitempty" maxLength:"300" doc:"Verification token or link of the 专用信用报告 to use; empty: the newest that satisfies the material"`
 
 	// producedBy names the item of the same bundle that produces this
 	// shared material (set by SubmitBundle only, never by a client).
@@ -332,6 +337,12 @@ func (m *Module) prepare(ctx context.Context, a *auth.Actor, it *catalog.Item, i
 				continue
 			}
 			pm.Provision, pm.File, pm.upload = ProvideUpload, ref, mi.File
+		case m.isReportMaterial(&mt):
+			pm.CertificateType = mt.CertificateType
+			rule, _ := m.reportRule(&mt)
+			if err := m.planReport(ctx, who, rule, mi, &pm, path, &p); err != nil {
+				return nil, err
+			}
 		case mt.Class == catalog.ClassShared && mi.producedBy != "":
 			// The bundle's own result: the department takes it from the
 			// certificate the producing item issues.

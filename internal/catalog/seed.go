@@ -27,6 +27,10 @@ const (
 	CertWaste           = "CT-JZLJ" // 城市建筑垃圾处置核准
 	CertPollutant       = "CT-PWXK" // 排污许可证
 	CertHazardousWaste  = "CT-WFJY" // 危险废物经营许可证
+	// CertCreditReport is not an e-certificate: a shared material naming
+	// it (无违法违规记录证明) is satisfied by the applicant's signed
+	// 专用信用报告 of the credit module (see casework.ReportRules).
+	CertCreditReport = "CT-XYBG"
 )
 
 // Demo department codes (internal/demo/data.go) that own the demo items.
@@ -273,6 +277,8 @@ func demoItems(dept map[string]int64) []Draft {
 		shared("营业执照", CertBusinessLicence),
 		{Name: "企业净资产证明", Class: ClassRequired, Note: "上一年度财务报表或验资报告", CommitmentReplaceable: true},
 		{Name: "技术负责人和主要人员的身份证明、职称证书", Class: ClassRequired, CommitmentReplaceable: true},
+		{Name: "无违法违规记录证明", Class: ClassShared, CertificateType: CertCreditReport,
+			Note: "以专用信用报告代替：申请前 30 日内出具、覆盖近 1 年的报告，由系统核验，无需向各部门开具证明"},
 	}
 	items = append(items, it)
 

@@ -53,6 +53,7 @@ func (m *Module) mountPages(s *web.Server) error {
 		return fmt.Errorf("credit: %w", err)
 	}
 	m.registerMoreAPI(s)
+	m.mountRecordPages()
 	// Public: 信用公示 and the verification of reports.
 	s.HandleFunc("GET /credit/assets/credit.css", serveCSS)
 	s.HandleFunc("GET /credit/public", m.publicSearch)
@@ -225,18 +226,33 @@ type fileData struct {
 	ChecksNext string
 	Reports    []Report
 	Flash      string
+	// Decider: the actor may record penalties and withdraw records (the
+	// module still checks the department's grants); Today: the file is
+	// shown as of today, not another day.
+	Decider bool
+	Today   bool
 }
 
 func (m *Module) staffFile(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a := auth.FromContext(ctx)
 	uscc := ids.NormalizeUSCC(r.PathValue("uscc"))
-	st, err := m.StateOf(ctx, a, uscc, m.today())
+	asOf := m.today()
+	if q := strings.TrimSpace(r.URL.Query().Get("as_of")); q != "" {
+		day, err := calendar.ParseDate(q)
+		if err != nil {
+			m.s.Error(w, r, http.StatusBadRequest, "credit.error.as_of")
+			return
+		}
+		asOf = day
+	}
+	st, err := m.StateOf(ctx, a, uscc, asOf)
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	d := fileData{USCC: st.USCC, State: st}
+	d := fileData{USCC: st.USCC, State: st, Flash: flash(r.URL.Query().Get("ok")),
+		Decider: a.HasAny(auth.RoleHandler, auth.RoleApprover), Today: asOf.Equal(m.today())}
 	if e, err := m.d.Register.Get(ctx, a, st.USCC); err == nil {
 		d.Entity = e
 	}
@@ -298,7 +314,7 @@ func (m *Module) myPage(w http.ResponseWriter, r *http.Request) {
 // flash keeps only the known confirmation keys a redirect carries.
 func flash(k string) string {
 	switch k {
-	case "repair_applied", "repair_decided", "report_issued":
+	case "repair_applied", "repair_decided", "report_issued", "recorded", "withdrawn":
 		return "credit.flash." + k
 	}
 	return ""

@@ -112,6 +112,10 @@ type Deps struct {
 	// sources the catalogue declares; without it only the system actor
 	// writes facts.
 	DepartmentCode func(ctx context.Context, id int64) (string, error)
+	// Registrars returns the departments that keep the register (登记机关,
+	// market regulation): their handlers may import it. Nil leaves the
+	// import to administrators.
+	Registrars func(ctx context.Context) ([]int64, error)
 }
 
 // Service is the register.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/calendar"
+	"github.com/yingshang/yingshang/internal/ids"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/valid"
 )
@@ -69,6 +71,42 @@ type ImportOptions struct {
 	// Progress, when set, is called every ProgressEvery rows and at the end.
 	Progress      func(rows int)
 	ProgressEvery int
+}
+
+// MayImport reports whether a may import the register: administrators,
+// and the handlers of a department that keeps it (Deps.Registrars).
+func (s *Service) MayImport(ctx context.Context, a *auth.Actor) (bool, error) {
+	switch {
+	case a == nil:
+		return false, nil
+	case a.HasAny(auth.RoleSystem, auth.RoleAdmin):
+		return true, nil
+	case !a.Has(auth.RoleHandler) || s.d.Registrars == nil:
+		return false, nil
+	}
+	keepers, err := s.d.Registrars(ctx)
+	if err != nil {
+		return false, fmt.Errorf("entity: registrars: %w", err)
+	}
+	for _, d := range a.DepartmentIDs {
+		if slices.Contains(keepers, d) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// mayImportRow reports whether a may write business in: an
+// administrator as the policy allows, a registrar's handler within their
+// own region.
+func (s *Service) mayImportRow(a *auth.Actor, in Input) bool {
+	switch {
+	case a.Has(auth.RoleSystem):
+		return true
+	case a.Has(auth.RoleAdmin):
+		return s.d.Policy.Authorize(a, auth.ActAdminister, object(in.USCC, in.RegionCode)) == nil
+	}
+	return a.RegionCode != "" && ids.RegionContains(a.RegionCode, in.RegionCode)
 }
 
 // rowReader yields the rows of a file, the heading first.
@@ -144,8 +182,11 @@ func (s *Service) Import(ctx context.Context, a *auth.Actor, r io.Reader, opt Im
 	if a == nil {
 		return nil, auth.ErrUnauthenticated
 	}
-	if !a.HasAny(auth.RoleSystem, auth.RoleAdmin) {
-		return nil, auth.ErrForbidden
+	if ok, err := s.MayImport(ctx, a); err != nil || !ok {
+		if err == nil {
+			err = auth.ErrForbidden
+		}
+		return nil, err
 	}
 	rows, err := openRows(r, opt.Format)
 	if err != nil {
@@ -205,8 +246,7 @@ func (s *Service) Import(ctx context.Context, a *auth.Actor, r io.Reader, opt Im
 					}
 				}
 			}
-			if len(probs) == 0 && !a.Has(auth.RoleSystem) &&
-				s.d.Policy.Authorize(a, auth.ActAdminister, object(in.USCC, in.RegionCode)) != nil {
+			if len(probs) == 0 && !s.mayImportRow(a, in) {
 				probs = append(probs, Rejected{Field: "region_code", Message: "不在您管理的行政区划内 (outside your region)"})
 			}
 			if len(probs) == 0 {

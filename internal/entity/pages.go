@@ -38,6 +38,9 @@ func (s *Service) mountPages(srv *web.Server) error {
 	}
 	s.srv = srv
 	srv.Handle("GET /entities/{uscc}", srv.RequireActor(http.HandlerFunc(s.businessPage)))
+	staff := srv.Require(auth.RoleAdmin, auth.RoleHandler, auth.RoleApprover, auth.RoleClerk, auth.RoleSupervisor)
+	srv.Handle("GET /entities/import", staff(http.HandlerFunc(s.importPage)))
+	srv.Handle("POST /entities/import", staff(web.MaxBytes(MaxImportPageBytes)(http.HandlerFunc(s.importSubmit))))
 	return nil
 }
 
