@@ -127,7 +127,7 @@ func (e *Engine) Evaluate(batch []Reading, devices map[int64]Device) []Firing {
 			case KindThreshold:
 				if (rule.Min != nil && r.Value < *rule.Min) || (rule.Max != nil && r.Value > *rule.Max) {
 					out = append(out, Firing{rule.Code, d.ID, d.USCC, r.Time,
-						fmt.Sprintf("%s: %s = %g outside [%s, %s]", rule.Name, r.Metric, r.Value, bound(rule.Min), bound(rule.Max))})
+						fmt.Sprintf("%s：读数 %g，超出允许范围 %s～%s", rule.Name, r.Value, bound(rule.Min), bound(rule.Max))})
 				}
 			case KindRate:
 				if !hadPrev || !r.Time.After(prev.t) {
@@ -145,7 +145,7 @@ func (e *Engine) Evaluate(batch []Reading, devices map[int64]Device) []Firing {
 				}
 				if excess := drop - dispensed; excess/hours > rule.MaxDropPerHour {
 					out = append(out, Firing{rule.Code, d.ID, d.USCC, r.Time,
-						fmt.Sprintf("%s: %s fell %g in %.2f h, dispensed %g, excess %.1f/h > %g/h", rule.Name, r.Metric, drop, hours, dispensed, excess/hours, rule.MaxDropPerHour)})
+						fmt.Sprintf("%s：%.2f 小时内下降 %g，同期付出 %g，无法解释的下降每小时 %.1f，超过限值 %g", rule.Name, hours, drop, dispensed, excess/hours, rule.MaxDropPerHour)})
 				}
 			}
 		}
@@ -183,12 +183,15 @@ func (e *Engine) Sweep(now time.Time, devices []Device, registered func(Device) 
 			gap := time.Duration(rule.GapMinutes) * time.Minute
 			if now.Sub(last) > gap {
 				out = append(out, Firing{rule.Code, d.ID, d.USCC, now,
-					fmt.Sprintf("%s: no reading since %s (more than %d minutes)", rule.Name, last.UTC().Format(time.RFC3339), rule.GapMinutes)})
+					fmt.Sprintf("%s：自 %s 起无读数（超过 %d 分钟）", rule.Name, last.In(cst).Format("2006-01-02 15:04"), rule.GapMinutes)})
 			}
 		}
 	}
 	return out
 }
+
+// cst is China Standard Time, in which explanations give times.
+var cst = time.FixedZone("CST", 8*3600)
 
 // prevKey is where the engine keeps a compare metric's value at the time
 // of the last reading of the metric compared with it.

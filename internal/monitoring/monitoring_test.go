@@ -141,9 +141,22 @@ func TestValidateBatch(t *testing.T) {
 }
 
 func TestRulesValidation(t *testing.T) {
-	bad := `{"version":1,"rules":[{"code":"x","device_kind":"k","kind":"gap","gap_minutes":0,"grade":"remind"}]}`
-	if _, err := ParseRules([]byte(bad)); err == nil || !strings.Contains(err.Error(), "gap_minutes") {
-		t.Errorf("gap 0: %v", err)
+	for _, c := range []struct{ json, field string }{
+		{`{"version":1,"scope":"150000","rules":[{"code":"x","name":"x","device_kind":"k","kind":"gap","gap_minutes":0,"grade":"remind"}]}`, "rules[0].gap_minutes"},
+		{`{"version":1,"rules":[{"code":"x","name":"x","device_kind":"k","kind":"gap","gap_minutes":5,"grade":"remind"}]}`, "scope"},
+		{`{"version":1,"scope":"150000","rules":[]}`, "rules"},
+		{`{"version":1,"scope":"150000","ack_within_hours":{"warn":5},"rules":[{"code":"x","name":"x","device_kind":"k","kind":"gap","gap_minutes":5,"grade":"remind"}]}`, "ack_within_hours.warn"},
+		{`{"version":1,"scope":"150000","rules":[{"code":"x","name":"x","device_kind":"k","kind":"threshold","metric":"m","min":5,"max":1,"grade":"remind"}]}`, "rules[0].min"},
+		{`{"version":1,"scope":"150000","rules":[{"code":"x","name":"x","device_kind":"k","kind":"gap","gap_minutes":5,"grade":"alarm"}]}`, "rules[0].grade"},
+	} {
+		_, err := ParseRules([]byte(c.json))
+		var fe *FieldError
+		if !errors.As(err, &fe) || fe.Field != c.field {
+			t.Errorf("%s: %v, want field %s", c.json, err, c.field)
+		}
+	}
+	if _, err := ParseRules([]byte(`{"version":1,"scope":"x","rules":[]} {}`)); err == nil {
+		t.Error("trailing data accepted")
 	}
 	if _, err := ParseRules([]byte(`{"version":1,"rules":[],"extra":1}`)); err == nil {
 		t.Error("unknown field accepted")
