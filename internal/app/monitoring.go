@@ -2,9 +2,11 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/entity"
 	"github.com/yingshang/yingshang/internal/monitoring"
 	"github.com/yingshang/yingshang/internal/notify"
 	"github.com/yingshang/yingshang/internal/visit"
@@ -35,4 +37,19 @@ func (a *App) buildMonitoring() error {
 // sweepMonitoring raises offline alerts for silent devices every five minutes.
 func (a *App) sweepMonitoring(ctx context.Context) error {
 	return a.Monitoring.Run(ctx, 5*time.Minute)
+}
+
+// seedDemoMonitoring registers the demo's fuel station and seeds its
+// devices, readings and alerts (one of each grade), entered by the market
+// regulator's handler.
+func (a *App) seedDemoMonitoring(ctx context.Context, depts, users map[string]int64, restaurant string, now time.Time) error {
+	station := monitoring.DemoFuelStation()
+	if _, _, err := a.Entities.Put(ctx, auth.System(), entity.Input{USCC: station, Name: "云澜北环加油站有限公司", Type: "有限责任公司",
+		LegalRep: "高峰", Address: "云澜市临江区北环路166号", RegionCode: "990102", Industry: "F5265", CapitalYuan: 3000000,
+		EstablishedOn: "2015-07-01", Status: "存续", Scope: "成品油零售；润滑油销售"}); err != nil {
+		return fmt.Errorf("demo: fuel station: %w", err)
+	}
+	handler := &auth.Actor{UserID: users["handler_scj"], Name: "承办 市场监管", Roles: []auth.Role{auth.RoleHandler}, RegionCode: "990102",
+		DepartmentIDs: []int64{depts["LJ-SCJG"]}}
+	return monitoring.SeedDemo(ctx, a.Monitoring, handler, station, restaurant, now)
 }

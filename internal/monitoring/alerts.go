@@ -30,6 +30,7 @@ type Alert struct {
 	Closed       bool
 	ClosedAt     time.Time
 	CloseNote    string
+	BusinessName string // the device's business, as registered
 }
 
 // Action is a graded response to carry out for an alert: raised when an
@@ -176,13 +177,14 @@ var ErrNotOpen = errors.New("monitoring: alert is not open (预警已关闭)")
 var ErrNotFound = errors.New("monitoring: not found")
 
 const alertCols = `id, rule_code, device_id, uscc, department_id, region_code, grade, firings, opened_at, last_fired_at, reason,
-	acknowledged_at, closed_at, close_note`
+	acknowledged_at, closed_at, close_note,
+	COALESCE((SELECT d.business_name FROM monitoring_devices d WHERE d.id = monitoring_alerts.device_id), '')`
 
 func scanAlert(r interface{ Scan(...any) error }) (Alert, error) {
 	var a Alert
 	var ack, closed sql.NullTime
 	err := r.Scan(&a.ID, &a.RuleCode, &a.DeviceID, &a.USCC, &a.DepartmentID, &a.RegionCode, &a.Grade, &a.Firings,
-		&a.Opened, &a.LastFired, &a.Reason, &ack, &closed, &a.CloseNote)
+		&a.Opened, &a.LastFired, &a.Reason, &ack, &closed, &a.CloseNote, &a.BusinessName)
 	a.Acknowledged, a.ClosedAt, a.Closed = store.TimeOf(ack), store.TimeOf(closed), closed.Valid
 	a.Opened, a.LastFired = a.Opened.UTC(), a.LastFired.UTC()
 	return a, err

@@ -20,6 +20,7 @@ func post(t testing.TB, url, tok string, items []Reading) int {
 	b, _ := json.Marshal(map[string]any{"items": items})
 	req, _ := http.NewRequest("POST", url, bytes.NewReader(b))
 	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -327,9 +327,13 @@ func (m *Module) record(ctx context.Context, a *auth.Actor, action string, d Reg
 	if m.d.Audit == nil || a == nil {
 		return
 	}
-	if _, err := m.d.Audit.AppendNow(ctx, m.d.DB, audit.Entry{ActorID: a.UserID, ActorName: a.Name, Action: action,
-		ObjectType: ObjectKind, ObjectID: strconv.FormatInt(d.ID, 10), RegionCode: d.RegionCode,
-		Detail: map[string]any{"uscc": d.USCC, "kind": d.Kind}}); err != nil {
+	err := m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		_, err := m.d.Audit.AppendNow(ctx, tx, audit.Entry{ActorID: a.UserID, ActorName: a.Name, Action: action,
+			ObjectType: ObjectKind, ObjectID: strconv.FormatInt(d.ID, 10), RegionCode: d.RegionCode,
+			Detail: map[string]any{"uscc": d.USCC, "kind": d.Kind}})
+		return err
+	})
+	if err != nil {
 		m.d.Log.Warn("monitoring audit", "action", action, "err", err)
 	}
 }

@@ -111,8 +111,7 @@ type queueData struct {
 	Closed   bool
 	Pager    web.Pager
 	Now      time.Time
-	Limits   map[Grade]int
-	Interval string
+	Limits   map[string]int
 }
 
 func (m *Module) queuePage(w http.ResponseWriter, r *http.Request) {
@@ -140,9 +139,9 @@ func (m *Module) queuePage(w http.ResponseWriter, r *http.Request) {
 		m.fail(w, r, err)
 		return
 	}
-	d := queueData{Counts: counts, Grades: Grades, Grade: string(g), Closed: f.Closed, Now: m.d.Now(), Limits: map[Grade]int{}}
+	d := queueData{Counts: counts, Grades: Grades, Grade: string(g), Closed: f.Closed, Now: m.d.Now(), Limits: map[string]int{}}
 	for _, gr := range Grades {
-		d.Limits[gr] = m.rules.AckLimit(gr)
+		d.Limits[string(gr)] = m.rules.AckLimit(gr)
 	}
 	for _, al := range items {
 		d.Items = append(d.Items, AlertView{Alert: al, Due: m.Due(al)})
@@ -382,15 +381,15 @@ type rulesData struct {
 	Scope    string
 	Override bool
 	Version  int
-	Limits   map[Grade]int
+	Limits   map[string]int
 	Grades   []Grade
 }
 
 func (m *Module) rulesPage(w http.ResponseWriter, r *http.Request) {
 	d := rulesData{Rules: m.RuleViews(), Scope: m.rules.Scope, Override: m.rules != m.national, Version: m.rules.Version,
-		Limits: map[Grade]int{}, Grades: Grades}
+		Limits: map[string]int{}, Grades: Grades}
 	for _, g := range Grades {
-		d.Limits[g] = m.rules.AckLimit(g)
+		d.Limits[string(g)] = m.rules.AckLimit(g)
 	}
 	m.s.Render(w, r, "monitoring/rules.html", d)
 }
