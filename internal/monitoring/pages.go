@@ -104,14 +104,14 @@ func pathID(r *http.Request, name string) (int64, error) {
 }
 
 type queueData struct {
-	Items    []AlertView
-	Counts   map[Grade]int
-	Grades   []Grade
-	Grade    string
-	Closed   bool
-	Pager    web.Pager
-	Now      time.Time
-	Limits   map[string]int
+	Items  []AlertView
+	Counts map[Grade]int
+	Grades []Grade
+	Grade  string
+	Closed bool
+	Pager  web.Pager
+	Now    time.Time
+	Limits map[string]int
 }
 
 func (m *Module) queuePage(w http.ResponseWriter, r *http.Request) {
