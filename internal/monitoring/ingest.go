@@ -204,10 +204,18 @@ func freshReadings(rs []Reading, last func(int64, string) time.Time) []Reading {
 	return out
 }
 
+// respondedNotes enter the history when a response was carried out, in
+// both languages (shown by the page's language).
+var respondedNotes = map[Grade]string{
+	GradeRemind:    "已向经营主体发送风险提示 (risk prompt sent to the business)",
+	GradeInterview: "已建立约谈记录 (interview record created for the department)",
+	GradeCheck:     "已派发现场检查 (on-site check assigned to the department's inspectors)",
+}
+
 // respond carries out the actions in tx and enters each in its alert's history.
 func (s *Service) respond(ctx context.Context, tx store.IDB, devices map[int64]RegisteredDevice, acts []Action, now time.Time) error {
 	for _, a := range acts {
-		note := string(a.Grade)
+		note := respondedNotes[a.Grade]
 		err := s.Responder.Respond(ctx, tx, devices[a.Alert.DeviceID].DepartmentID, a, now)
 		var sk *Skipped
 		switch {
