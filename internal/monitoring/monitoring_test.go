@@ -186,3 +186,26 @@ func BenchmarkEvaluate(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*MaxBatch)/b.Elapsed().Seconds(), "readings/s")
 }
+
+// A province's file shows, against the national default, which rules it
+// changed, added or left out.
+func TestRuleViewsAgainstNational(t *testing.T) {
+	nat := rules(t)
+	prov, err := ParseRules([]byte(`{"version":2,"scope":"150000","rules":[
+		{"code":"tank-leak","name":"油罐液位下降快于付油量","device_kind":"fuel_tank","kind":"rate","metric":"volume_l","compare_metric":"dispensed_l","max_drop_per_hour":30,"grade":"interview","escalate_after":3},
+		{"code":"cold-chain-temp","name":"冷链温度超出 -25℃~-15℃","device_kind":"cold_chain","kind":"threshold","metric":"temp_c","min":-25,"max":-15,"grade":"remind","escalate_after":2},
+		{"code":"lng-pressure","name":"储罐压力过高","device_kind":"lng_tank","kind":"threshold","metric":"pressure_mpa","max":1.2,"grade":"check"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Module{rules: prov, national: nat}
+	got := map[string]string{}
+	for _, v := range m.RuleViews() {
+		got[v.Code] = v.Status
+	}
+	for code, want := range map[string]string{"tank-leak": "changed", "cold-chain-temp": "same", "lng-pressure": "added", "tank-offline": "removed"} {
+		if got[code] != want {
+			t.Errorf("%s: %q, want %q", code, got[code], want)
+		}
+	}
+}
