@@ -17,6 +17,7 @@ import (
 	"github.com/yingshang/yingshang/internal/demo"
 	"github.com/yingshang/yingshang/internal/discretion"
 	"github.com/yingshang/yingshang/internal/inspection"
+	"github.com/yingshang/yingshang/internal/monitoring"
 	"github.com/yingshang/yingshang/internal/web"
 )
 
@@ -104,6 +105,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 			return fmt.Errorf("discretion lists: %w", err)
 		}
 	}
+	var monitoringRules []byte
+	if cfg.MonitoringConf != "" {
+		if monitoringRules, err = os.ReadFile(cfg.MonitoringConf); err != nil {
+			ln.Close()
+			return fmt.Errorf("monitoring rules: %w", err)
+		}
+		if _, err := monitoring.ParseRules(monitoringRules); err != nil {
+			ln.Close()
+			return fmt.Errorf("%s: %w", cfg.MonitoringConf, err)
+		}
+	}
 	var inspectionRatios []byte
 	if cfg.InspectionConf != "" {
 		if inspectionRatios, err = os.ReadFile(cfg.InspectionConf); err != nil {
@@ -119,7 +131,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		SecretKey: cfg.SecretKey, SecureCookies: cfg.SecureCookies, TrustedProxies: proxies, Workers: cfg.Workers, RootRegion: cfg.RootRegion,
 		BaseURL: cfg.BaseURL, CertificateKey: cfg.CertKey, AuditKey: cfg.AuditKey, AuditHeadInterval: cfg.AuditInterval, SMSURL: cfg.SMSURL, SMSSecret: cfg.SMSSecret,
 		Webhook110: cfg.Webhook110, Webhook110Secret: cfg.Webhook110Key, MapTiles: cfg.MapTiles, MapAttribution: cfg.MapAttribution, MapCentre: cfg.MapCentre,
-		HotlineSettings: hotlineSettings, RankingMinSample: cfg.RankingMin, InspectionRatios: inspectionRatios,
+		HotlineSettings: hotlineSettings, RankingMinSample: cfg.RankingMin, InspectionRatios: inspectionRatios, MonitoringRules: monitoringRules,
 		MetricsAddr: cfg.MetricsAddr, MetricsToken: cfg.MetricsToken,
 		CreditPublicLimit: cfg.CreditLimit, CreditPublicWindow: cfg.CreditWindow, DiscretionLists: lists,
 		Logger: log, Version: version, FairScreenRules: fairRules, VisitPublishWorkingDays: cfg.VisitPublish})

@@ -6,6 +6,7 @@ package main
 
 import (
 	"flag"
+	"io"
 	"log"
 	"net/http"
 )
@@ -14,6 +15,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:18090", "listen address")
 	flag.Parse()
 	log.Fatal(http.ListenAndServe(*addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // a POST's body is read, as a real handler would (e2e/ingest)
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("hello, world\n"))
 	})))

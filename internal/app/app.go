@@ -38,6 +38,7 @@ import (
 	"github.com/yingshang/yingshang/internal/inbox"
 	"github.com/yingshang/yingshang/internal/inspection"
 	"github.com/yingshang/yingshang/internal/knowledge"
+	"github.com/yingshang/yingshang/internal/monitoring"
 	"github.com/yingshang/yingshang/internal/notify"
 	"github.com/yingshang/yingshang/internal/open311"
 	"github.com/yingshang/yingshang/internal/org"
@@ -137,6 +138,10 @@ type Config struct {
 	// VisitPublishWorkingDays is the limit, in working days after
 	// completion, for publishing an inspection's results (0: 20).
 	VisitPublishWorkingDays int
+	// MonitoringRules is a province's monitoring rule file (JSON in the
+	// shape of internal/monitoring/data/rules.json); nil keeps the
+	// national default.
+	MonitoringRules []byte
 }
 
 // App is a running platform: its database, services and web server.
@@ -190,6 +195,8 @@ type App struct {
 	Enforcement *enforcement.Module
 	// Visits are the on-site inspections (检查实施) and the 监管宝 pages.
 	Visits *visit.Module
+	// Monitoring are the devices, readings and graded alerts (智能监测).
+	Monitoring *monitoring.Module
 }
 
 // staffHomes are the start pages of staff roles: the hotline's workspaces
@@ -432,6 +439,10 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	modules = append(modules, a.FairReview, a.Policies)
+	if err := a.buildMonitoring(); err != nil {
+		return err
+	}
+	modules = append(modules, a.Monitoring)
 	a.Web, err = web.New(web.Config{
 		Addr: cfg.Addr, Logger: a.Log, Sessions: a.Auth, DB: a.DB,
 		Modules: modules, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Version: cfg.Version,
@@ -570,6 +581,7 @@ func (a *App) runWorkers(ctx context.Context, wg *sync.WaitGroup) {
 		{"risk classes", func(ctx context.Context) error { return a.Risk.Run(ctx, time.Minute) }},
 		{"policy expiry", func(ctx context.Context) error { return a.Policies.Run(ctx, time.Hour) }},
 		{"annual reports", a.sweepAnnualReports},
+		{"monitoring gap sweep", a.sweepMonitoring},
 	}
 	for _, l := range loops {
 		wg.Add(1)

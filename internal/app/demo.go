@@ -118,6 +118,9 @@ func (a *App) SeedDemo(ctx context.Context, now time.Time) (*demo.Seeded, error)
 	if err := policy.SeedDemo(ctx, a.Policies, seeded.Departments["YL-KJJ"], demo.CityCode); err != nil {
 		return nil, fmt.Errorf("demo: policies: %w", err)
 	}
+	if err := a.seedDemoMonitoring(ctx, seeded.Departments, seeded.Users, demo.EnterpriseUSCC(), now); err != nil {
+		return nil, fmt.Errorf("demo: monitoring: %w", err)
+	}
 	if seeded.Open311Key, err = open311.DemoAPIKey(ctx, a.DB, a.Org, a.Auth, demo.CityCode); err != nil {
 		return nil, fmt.Errorf("demo: open311 key: %w", err)
 	}

@@ -553,6 +553,26 @@ var wildcards = map[string]wildcard{
 		},
 	},
 
+	// Monitoring devices and their alerts, read through the module.
+	"devices/{device}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), CAST(department_id AS TEXT), region_code FROM monitoring_devices ORDER BY id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.Monitoring.GetDevice(m.ctx, a, id(c))
+			return err == nil
+		},
+	},
+	"alerts/{alert}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), grade, region_code FROM monitoring_alerts ORDER BY id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.Monitoring.GetAlert(m.ctx, a, id(c))
+			return err == nil
+		},
+	},
+
 	"sessions/{id}": {
 		candidates: func(m *matrix) []candidate {
 			return m.rows("SELECT CAST(id AS TEXT), 's', '' FROM sessions ORDER BY id")

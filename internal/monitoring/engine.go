@@ -37,12 +37,12 @@ func ValidateBatch(rs []Reading, devices map[int64]Device, lastTime func(dev int
 		return &FieldError{"items", "empty batch"}
 	}
 	if len(rs) > MaxBatch {
-		return &FieldError{"items", fmt.Sprintf("more than %d readings", MaxBatch)}
+		return ErrBatchTooLarge
 	}
 	for i, r := range rs {
 		f := func(name, msg string) error { return &FieldError{fmt.Sprintf("items[%d].%s", i, name), msg} }
 		if _, ok := devices[r.DeviceID]; !ok {
-			return f("device_id", "unknown device")
+			return &ForbiddenError{fmt.Sprintf("items[%d].device_id", i)}
 		}
 		if r.Metric == "" || len(r.Metric) > 64 || hasControl(r.Metric) {
 			return f("metric", "required, at most 64 characters, no control characters")
@@ -61,6 +61,16 @@ func ValidateBatch(rs []Reading, devices map[int64]Device, lastTime func(dev int
 	}
 	return nil
 }
+
+// ErrBatchTooLarge is returned for a batch of more than MaxBatch readings.
+var ErrBatchTooLarge = fmt.Errorf("monitoring: more than %d readings in one batch", MaxBatch)
+
+// ForbiddenError names the item of a batch for a device the token may not
+// post for (another business's, a revoked or an unknown device: which of
+// them is not told).
+type ForbiddenError struct{ Field string }
+
+func (e *ForbiddenError) Error() string { return e.Field + ": device not allowed for this token" }
 
 // Firing is one rule firing on one device.
 type Firing struct {
@@ -117,7 +127,7 @@ func (e *Engine) Evaluate(batch []Reading, devices map[int64]Device) []Firing {
 			case KindThreshold:
 				if (rule.Min != nil && r.Value < *rule.Min) || (rule.Max != nil && r.Value > *rule.Max) {
 					out = append(out, Firing{rule.Code, d.ID, d.USCC, r.Time,
-						fmt.Sprintf("%s: %s = %g outside [%s, %s]", rule.Name, r.Metric, r.Value, bound(rule.Min), bound(rule.Max))})
+						fmt.Sprintf("%s：读数 %g，超出允许范围 %s～%s", rule.Name, r.Value, bound(rule.Min), bound(rule.Max))})
 				}
 			case KindRate:
 				if !hadPrev || !r.Time.After(prev.t) {
@@ -128,14 +138,14 @@ func (e *Engine) Evaluate(batch []Reading, devices map[int64]Device) []Firing {
 				var dispensed float64
 				if rule.CompareMetric != "" {
 					if cur, ok := m[rule.CompareMetric]; ok {
-						if base, ok := m["\x00prev:"+rule.CompareMetric]; ok && !cur.t.Before(prev.t) {
+						if base, ok := m[prevKey(rule.CompareMetric)]; ok && !cur.t.Before(prev.t) {
 							dispensed = cur.v - base.v
 						}
 					}
 				}
 				if excess := drop - dispensed; excess/hours > rule.MaxDropPerHour {
 					out = append(out, Firing{rule.Code, d.ID, d.USCC, r.Time,
-						fmt.Sprintf("%s: %s fell %g in %.2f h, dispensed %g, excess %.1f/h > %g/h", rule.Name, r.Metric, drop, hours, dispensed, excess/hours, rule.MaxDropPerHour)})
+						fmt.Sprintf("%s：%.2f 小时内下降 %g，同期付出 %g，无法解释的下降每小时 %.1f，超过限值 %g", rule.Name, hours, drop, dispensed, excess/hours, rule.MaxDropPerHour)})
 				}
 			}
 		}
@@ -144,7 +154,7 @@ func (e *Engine) Evaluate(batch []Reading, devices map[int64]Device) []Firing {
 		for _, rule := range e.byKind[d.Kind] {
 			if rule.Kind == KindRate && rule.Metric == r.Metric && rule.CompareMetric != "" {
 				if cur, ok := m[rule.CompareMetric]; ok {
-					m["\x00prev:"+rule.CompareMetric] = cur
+					m[prevKey(rule.CompareMetric)] = cur
 				}
 			}
 		}
@@ -173,8 +183,42 @@ func (e *Engine) Sweep(now time.Time, devices []Device, registered func(Device) 
 			gap := time.Duration(rule.GapMinutes) * time.Minute
 			if now.Sub(last) > gap {
 				out = append(out, Firing{rule.Code, d.ID, d.USCC, now,
-					fmt.Sprintf("%s: no reading since %s (more than %d minutes)", rule.Name, last.UTC().Format(time.RFC3339), rule.GapMinutes)})
+					fmt.Sprintf("%s：自 %s 起无读数（超过 %d 分钟）", rule.Name, last.In(cst).Format("2006-01-02 15:04"), rule.GapMinutes)})
 			}
+		}
+	}
+	return out
+}
+
+// cst is China Standard Time, in which explanations give times.
+var cst = time.FixedZone("CST", 8*3600)
+
+// prevKey is where the engine keeps a compare metric's value at the time
+// of the last reading of the metric compared with it.
+func prevKey(metric string) string { return "\x00prev:" + metric }
+
+// known reports whether the engine holds state for device id.
+func (e *Engine) known(id int64) bool { _, ok := e.last[id]; return ok }
+
+// restore sets device id's state from stored readings (Store.lastPoints).
+func (e *Engine) restore(id int64, pts map[string]point) {
+	m := map[string]point{}
+	for k, p := range pts {
+		m[k] = p
+		if k[0] != 0 && p.t.After(e.seen[id]) {
+			e.seen[id] = p.t
+		}
+	}
+	e.last[id] = m
+}
+
+// compareMetrics returns, for a device kind, the rate rules' metric →
+// compare metric.
+func (e *Engine) compareMetrics(kind string) map[string]string {
+	out := map[string]string{}
+	for _, r := range e.byKind[kind] {
+		if r.Kind == KindRate && r.CompareMetric != "" {
+			out[r.Metric] = r.CompareMetric
 		}
 	}
 	return out

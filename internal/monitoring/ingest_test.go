@@ -20,12 +20,22 @@ func post(t testing.TB, url, tok string, items []Reading) int {
 	b, _ := json.Marshal(map[string]any{"items": items})
 	req, _ := http.NewRequest("POST", url, bytes.NewReader(b))
 	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	res.Body.Close()
 	return res.StatusCode
+}
+
+func openAlerts(t testing.TB, db *store.DB) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM monitoring_alerts WHERE closed_at IS NULL`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func TestIngestHTTP(t *testing.T) {
@@ -41,11 +51,20 @@ func TestIngestHTTP(t *testing.T) {
 		if c := post(t, srv.URL, tokX, []Reading{{x.ID, t0, "temp_c", -10}}); c != 200 {
 			t.Fatalf("post: %d", c)
 		}
-		if n := len(svc.Book().Open()); n != 1 {
+		if n := openAlerts(t, db); n != 1 {
 			t.Errorf("open alerts %d, want 1", n)
 		}
-		if c := post(t, srv.URL, tokX, []Reading{{x.ID, t0.Add(time.Minute), "temp_c", -18}, {y.ID, t0, "temp_c", -18}}); c != 422 {
-			t.Errorf("X for Y: %d, want 422", c)
+		if c := post(t, srv.URL, tokX, []Reading{{x.ID, t0.Add(time.Minute), "temp_c", -18}, {y.ID, t0, "temp_c", -18}}); c != 403 {
+			t.Errorf("X for Y: %d, want 403", c)
+		}
+		if c := post(t, srv.URL, tokX, []Reading{{x.ID, t0.Add(time.Minute), "temp_c", -18}, {x.ID, t0.Add(time.Minute), "", -18}}); c != 422 {
+			t.Errorf("no metric: %d, want 422", c)
+		}
+		if c := post(t, srv.URL, tokX, make([]Reading, MaxBatch+1)); c != 413 {
+			t.Errorf("oversized batch: %d, want 413", c)
+		}
+		if c := post(t, srv.URL, "ysdev_not-a-token", []Reading{{x.ID, t0.Add(time.Minute), "temp_c", -18}}); c != 401 {
+			t.Errorf("unknown token: %d, want 401", c)
 		}
 		var count int
 		db.QueryRowContext(ctx, `SELECT COUNT(*) FROM monitoring_readings`).Scan(&count)

@@ -69,12 +69,30 @@ type Rule struct {
 	EscalateAfter int   `json:"escalate_after,omitempty"`
 }
 
+// Bounds writes a threshold rule's allowed range, "∞" for an open side.
+func (r Rule) Bounds() string { return bound(r.Min) + " ～ " + bound(r.Max) }
+
 // RuleSet is a versioned set of rules (national/city default or a
 // province's own), loaded from JSON.
 type RuleSet struct {
 	Version int    `json:"version"`
 	Scope   string `json:"scope"`
-	Rules   []Rule `json:"rules"`
+	// AckWithinHours is, per grade, the hours within which the department
+	// acknowledges an alert (签收); the queue shows what is overdue.
+	AckWithinHours map[Grade]int `json:"ack_within_hours,omitempty"`
+	Rules          []Rule        `json:"rules"`
+}
+
+// Grades lists the grades from mild to strong.
+var Grades = []Grade{GradeRemind, GradeInterview, GradeCheck}
+
+// AckLimit returns the hours to acknowledge an alert of grade g (24 when
+// the file says nothing).
+func (rs *RuleSet) AckLimit(g Grade) int {
+	if h := rs.AckWithinHours[g]; h > 0 {
+		return h
+	}
+	return 24
 }
 
 //go:embed data/rules.json
@@ -98,6 +116,9 @@ func ParseRules(b []byte) (*RuleSet, error) {
 	if err := dec.Decode(&rs); err != nil {
 		return nil, fmt.Errorf("monitoring: decode rules: %w", err)
 	}
+	if dec.More() {
+		return nil, fmt.Errorf("monitoring: decode rules: data after the rule set")
+	}
 	if err := rs.Validate(); err != nil {
 		return nil, err
 	}
@@ -109,11 +130,25 @@ func (rs *RuleSet) Validate() error {
 	if rs.Version < 1 {
 		return &FieldError{"version", "must be at least 1"}
 	}
+	if strings.TrimSpace(rs.Scope) == "" || hasControl(rs.Scope) {
+		return &FieldError{"scope", "required (national, or the province or city the file is for)"}
+	}
+	for g, h := range rs.AckWithinHours {
+		if g.rank() == 0 || h < 1 || h > 24*90 {
+			return &FieldError{"ack_within_hours." + string(g), "a grade (remind, interview, check) and 1 to 2160 hours"}
+		}
+	}
+	if len(rs.Rules) == 0 {
+		return &FieldError{"rules", "at least one rule"}
+	}
 	seen := map[string]bool{}
 	for i, r := range rs.Rules {
 		f := func(name, msg string) error { return &FieldError{fmt.Sprintf("rules[%d].%s", i, name), msg} }
-		if r.Code == "" || hasControl(r.Code) || hasControl(r.Name) || hasControl(r.Metric) {
+		if r.Code == "" || hasControl(r.Code) || hasControl(r.Name) || hasControl(r.Metric) || hasControl(r.CompareMetric) || hasControl(r.DeviceKind) {
 			return f("code", "required, no control characters")
+		}
+		if strings.TrimSpace(r.Name) == "" {
+			return f("name", "required")
 		}
 		if seen[r.Code] {
 			return f("code", "duplicate")

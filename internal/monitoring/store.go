@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,8 +25,12 @@ type RegisteredDevice struct {
 	Device
 	DepartmentID   int64
 	Location, Unit string
-	Revoked        bool
-	Created        time.Time
+	// BusinessName and RegionCode are the business's, from the register
+	// when the device was registered: the lists search the name and
+	// region-wide staff are scoped by the region.
+	BusinessName, RegionCode string
+	Revoked                  bool
+	Created                  time.Time
 }
 
 // Register stores a device and returns it with its token, shown once.
@@ -39,8 +44,9 @@ func (s *Store) Register(ctx context.Context, d RegisteredDevice, now time.Time)
 	if err != nil {
 		return d, "", err
 	}
-	err = s.DB.QueryRowContext(ctx, `INSERT INTO monitoring_devices (uscc, department_id, kind, location, unit, token_hash, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, d.USCC, d.DepartmentID, d.Kind, d.Location, d.Unit, hash, now.UTC()).Scan(&d.ID)
+	err = s.DB.QueryRowContext(ctx, `INSERT INTO monitoring_devices (uscc, department_id, kind, location, unit, token_hash, created_at,
+		business_name, region_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, d.USCC, d.DepartmentID, d.Kind, d.Location, d.Unit, hash,
+		store.Time(now), d.BusinessName, d.RegionCode).Scan(&d.ID)
 	if err != nil {
 		return d, "", fmt.Errorf("monitoring: register device: %w", err)
 	}
@@ -48,20 +54,53 @@ func (s *Store) Register(ctx context.Context, d RegisteredDevice, now time.Time)
 	return d, tok, nil
 }
 
-// Revoke revokes a device's token.
+// Revoke revokes a device's token: its readings are refused from then on.
 func (s *Store) Revoke(ctx context.Context, id int64) error {
-	if _, err := s.DB.ExecContext(ctx, `UPDATE monitoring_devices SET revoked = TRUE WHERE id = ?`, id); err != nil {
+	if _, err := s.DB.ExecContext(ctx, `UPDATE monitoring_devices SET revoked = TRUE, revoked_at = ? WHERE id = ? AND NOT revoked`,
+		store.Time(time.Now()), id); err != nil {
 		return fmt.Errorf("monitoring: revoke device %d: %w", id, err)
 	}
 	return nil
 }
 
+// Reissue gives device id a new token, shown once, and makes the old one
+// (revoked or not) worthless.
+func (s *Store) Reissue(ctx context.Context, id int64) (string, error) {
+	tok, hash, err := NewDeviceToken()
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.DB.ExecContext(ctx, `UPDATE monitoring_devices SET token_hash = ?, revoked = FALSE, revoked_at = NULL WHERE id = ?`, hash, id); err != nil {
+		return "", fmt.Errorf("monitoring: reissue token of device %d: %w", id, err)
+	}
+	return tok, nil
+}
+
+const deviceCols = `id, uscc, kind, department_id, location, unit, business_name, region_code, revoked, created_at`
+
+func scanDevice(r interface{ Scan(...any) error }) (RegisteredDevice, error) {
+	var d RegisteredDevice
+	err := r.Scan(&d.ID, &d.USCC, &d.Kind, &d.DepartmentID, &d.Location, &d.Unit, &d.BusinessName, &d.RegionCode, &d.Revoked, &d.Created)
+	d.Created = d.Created.UTC()
+	return d, err
+}
+
+// Device returns device id.
+func (s *Store) Device(ctx context.Context, id int64) (RegisteredDevice, error) {
+	d, err := scanDevice(store.QueryRow(ctx, s.DB, `SELECT `+deviceCols+` FROM monitoring_devices WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, ErrNotFound
+	}
+	if err != nil {
+		return d, fmt.Errorf("monitoring: device %d: %w", id, err)
+	}
+	return d, nil
+}
+
 // Authenticate returns the device a token belongs to; the devices of the
 // same business may then be posted for, others not.
 func (s *Store) Authenticate(ctx context.Context, token string) (RegisteredDevice, error) {
-	var d RegisteredDevice
-	err := s.DB.QueryRowContext(ctx, `SELECT id, uscc, kind, department_id, location, unit, revoked FROM monitoring_devices WHERE token_hash = ?`,
-		HashDeviceToken(token)).Scan(&d.ID, &d.USCC, &d.Kind, &d.DepartmentID, &d.Location, &d.Unit, &d.Revoked)
+	d, err := scanDevice(store.QueryRow(ctx, s.DB, `SELECT `+deviceCols+` FROM monitoring_devices WHERE token_hash = ?`, HashDeviceToken(token)))
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && d.Revoked) {
 		return d, ErrUnauthorized
 	}
@@ -71,21 +110,93 @@ func (s *Store) Authenticate(ctx context.Context, token string) (RegisteredDevic
 	return d, nil
 }
 
-// Devices returns the business's active devices by id.
-func (s *Store) Devices(ctx context.Context, uscc string) (map[int64]Device, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT id, uscc, kind FROM monitoring_devices WHERE uscc = ? AND NOT revoked`, uscc)
+// Devices returns the business's active devices by id (every business's
+// when uscc is empty: the gap sweep).
+func (s *Store) Devices(ctx context.Context, uscc string) (map[int64]RegisteredDevice, error) {
+	q, args := `SELECT `+deviceCols+` FROM monitoring_devices WHERE uscc = ? AND NOT revoked`, []any{uscc}
+	if uscc == "" {
+		q, args = `SELECT `+deviceCols+` FROM monitoring_devices WHERE NOT revoked`, nil
+	}
+	rows, err := store.Query(ctx, s.DB, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("monitoring: devices: %w", err)
 	}
 	defer rows.Close()
-	out := map[int64]Device{}
+	out := map[int64]RegisteredDevice{}
 	for rows.Next() {
-		var d Device
-		if err := rows.Scan(&d.ID, &d.USCC, &d.Kind); err != nil {
+		d, err := scanDevice(rows)
+		if err != nil {
 			return nil, fmt.Errorf("monitoring: devices: %w", err)
 		}
 		out[d.ID] = d
 	}
+	return out, rows.Err()
+}
+
+// lastPoints returns device id's latest reading of each metric, and of
+// each compare metric its latest reading at or before the latest reading
+// of the metric it is compared with: the engine's state, restored after a
+// restart.
+func (s *Store) lastPoints(ctx context.Context, id int64, compare map[string]string) (map[string]point, error) {
+	rows, err := store.Query(ctx, s.DB, `SELECT r.metric, r.at, r.value FROM monitoring_readings r
+		JOIN (SELECT metric, MAX(at) AS at FROM monitoring_readings WHERE device_id = ? GROUP BY metric) l ON l.metric = r.metric AND l.at = r.at
+		WHERE r.device_id = ?`, id, id)
+	if err != nil {
+		return nil, fmt.Errorf("monitoring: state of device %d: %w", id, err)
+	}
+	out := map[string]point{}
+	for rows.Next() {
+		var m string
+		var p point
+		if err := rows.Scan(&m, &p.t, &p.v); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("monitoring: state of device %d: %w", id, err)
+		}
+		p.t = p.t.UTC()
+		out[m] = p
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for metric, cmp := range compare {
+		last, ok := out[metric]
+		if !ok {
+			continue
+		}
+		var p point
+		err := store.QueryRow(ctx, s.DB, `SELECT at, value FROM monitoring_readings WHERE device_id = ? AND metric = ? AND at <= ? ORDER BY at DESC LIMIT 1`,
+			id, cmp, store.Time(last.t)).Scan(&p.t, &p.v)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("monitoring: state of device %d: %w", id, err)
+		}
+		p.t = p.t.UTC()
+		out[prevKey(cmp)] = p
+	}
+	return out, nil
+}
+
+// Readings returns device id's readings since from, oldest first, at most limit.
+func (s *Store) Readings(ctx context.Context, id int64, from time.Time, limit int) ([]Reading, error) {
+	rows, err := store.Query(ctx, s.DB, `SELECT metric, at, value FROM monitoring_readings WHERE device_id = ? AND at >= ? ORDER BY at DESC LIMIT ?`,
+		id, store.Time(from), limit)
+	if err != nil {
+		return nil, fmt.Errorf("monitoring: readings of device %d: %w", id, err)
+	}
+	defer rows.Close()
+	var out []Reading
+	for rows.Next() {
+		r := Reading{DeviceID: id}
+		if err := rows.Scan(&r.Metric, &r.Time, &r.Value); err != nil {
+			return nil, fmt.Errorf("monitoring: readings of device %d: %w", id, err)
+		}
+		r.Time = r.Time.UTC()
+		out = append(out, r)
+	}
+	slices.Reverse(out)
 	return out, rows.Err()
 }
 

@@ -31,7 +31,7 @@ func TestStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		// A token of business X cannot post for Y's device.
-		if err := ValidateBatch([]Reading{{y.ID, t0, "temp_c", -18}}, devsX, nil, t0); err == nil {
+		if err := ValidateBatch([]Reading{{y.ID, t0, "temp_c", -18}}, plain(devsX), nil, t0); err == nil {
 			t.Error("X posted for Y")
 		}
 		batch := []Reading{{x.ID, t0, "temp_c", -18}, {x.ID, t0.Add(time.Minute), "temp_c", -17}}
