@@ -22,11 +22,10 @@ var templateFS embed.FS
 //go:embed locales/*.json
 var localeFS embed.FS
 
-// Why a page per department rather than the flow inbox: the inbox lists
-// workflow cases (flow instances with a definition, transitions and
-// timers); a warning is a two-step check with its own limit, so it keeps its
-// own list, linked from the navigation, with the same working-day limit and
-// overdue marking the inbox shows.
+// A warning is also a case in its department's inbox (/work, see flow.go),
+// which links here: this page is where it is verified and decided, and the
+// lists below keep what the inbox does not, the closed warnings and the
+// business's risk prompts.
 func (m *Module) mountPages(s *web.Server) error {
 	m.s = s
 	loc, err := fs.Sub(localeFS, "locales")

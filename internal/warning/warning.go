@@ -22,6 +22,7 @@ import (
 	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/calendar"
+	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/valid"
 	"github.com/yingshang/yingshang/internal/web"
@@ -65,7 +66,10 @@ type Deps struct {
 	Calendar func() *calendar.Calendar
 	// Rules are the province's rules; nil means the national defaults.
 	Rules *Rules
-	Now   func() time.Time
+	// Flow runs each warning as a case in its department's inbox (/work)
+	// with the rule's limit; nil keeps warnings on the module's own lists.
+	Flow *flow.Engine
+	Now  func() time.Time
 }
 
 // Module is the warning service.
@@ -174,9 +178,14 @@ func (m *Module) raise(ctx context.Context, tx store.IDB, r *Rule, h hit) (int64
 		store.Time(m.d.Now())).Scan(&id); err != nil {
 		return 0, false, fmt.Errorf("warning: raise %s %s: %w", r.ID, h.uscc, err)
 	}
-	_, err = m.d.Audit.Append(ctx, tx, audit.Entry{Action: "warning.raise", ObjectType: "warning",
-		ObjectID: fmt.Sprint(id), RegionCode: h.region, Detail: map[string]any{"rule": r.ID, "uscc": h.uscc, "department": h.dept}})
-	return id, true, err
+	if _, err := m.d.Audit.Append(ctx, tx, audit.Entry{Action: "warning.raise", ObjectType: "warning",
+		ObjectID: fmt.Sprint(id), RegionCode: h.region, Detail: map[string]any{"rule": r.ID, "uscc": h.uscc, "department": h.dept}}); err != nil {
+		return 0, false, err
+	}
+	if err := m.open(ctx, tx, r, id, h, today.String(), due); err != nil {
+		return 0, false, err
+	}
+	return id, true, nil
 }
 
 // Get returns warning id as a may see it; out of scope is ErrNotFound.
@@ -288,7 +297,7 @@ func (m *Module) List(ctx context.Context, a *auth.Actor, f Filter) ([]*Warning,
 
 // Verify starts the verification (核实) of an open warning.
 func (m *Module) Verify(ctx context.Context, a *auth.Actor, id int64) (*Warning, error) {
-	return m.transition(ctx, a, id, StatusOpen, StatusVerifying, "")
+	return m.transition(ctx, a, id, StatusOpen, StatusVerifying, "verify", "")
 }
 
 // Decide closes a warning under verification as confirmed (确认) or
@@ -304,14 +313,16 @@ func (m *Module) Decide(ctx context.Context, a *auth.Actor, id int64, confirm bo
 	if len([]rune(note)) > 2000 {
 		return nil, &valid.FieldError{Path: "note", Message: "不超过2000字 (at most 2000 characters)"}
 	}
-	to := StatusExcluded
+	to, action := StatusExcluded, "exclude"
 	if confirm {
-		to = StatusConfirmed
+		to, action = StatusConfirmed, "confirm"
 	}
-	return m.transition(ctx, a, id, StatusVerifying, to, note)
+	return m.transition(ctx, a, id, StatusVerifying, to, action, note)
 }
 
-func (m *Module) transition(ctx context.Context, a *auth.Actor, id int64, from, to, note string) (*Warning, error) {
+// transition moves warning id from from to to, and its inbox case by
+// action, in one transaction.
+func (m *Module) transition(ctx context.Context, a *auth.Actor, id int64, from, to, action, note string) (*Warning, error) {
 	var out *Warning
 	err := m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		w, err := m.load(ctx, tx, id)
@@ -334,6 +345,9 @@ func (m *Module) transition(ctx context.Context, a *auth.Actor, id int64, from, 
 		if _, err := tx.ExecContext(ctx, `UPDATE warnings SET status = ?, note = ?, closed_on = ?, handled_by = ?,
 			verified_at = COALESCE(verified_at, ?) WHERE id = ?`, to, note, closed, a.UserID, store.Time(m.d.Now()), id); err != nil {
 			return fmt.Errorf("warning: %s %d: %w", to, id, err)
+		}
+		if err := m.advance(ctx, tx, a, id, action, note); err != nil {
+			return err
 		}
 		if _, err := m.d.Audit.Append(ctx, tx, audit.Entry{ActorID: a.UserID, ActorName: a.Name, Action: "warning." + to,
 			ObjectType: "warning", ObjectID: fmt.Sprint(id), RegionCode: w.RegionCode,
