@@ -2,8 +2,8 @@ package warning_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
-	"strings"
 	"testing"
 	"time"
 
@@ -120,8 +120,12 @@ func TestWarningsAreInboxCases(t *testing.T) {
 			if err := rows.Scan(&p); err != nil {
 				t.Fatal(err)
 			}
+			var ev warning.Raised
+			if err := json.Unmarshal([]byte(p), &ev); err != nil {
+				t.Fatal(err)
+			}
 			events++
-			if strings.Contains(p, `"prompt":true`) {
+			if ev.Prompt {
 				prompts++
 			}
 		}
