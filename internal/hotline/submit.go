@@ -699,4 +699,3 @@ func metres(lat1, lng1, lat2, lng2 float64) float64 {
 	h := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dlng/2)*math.Sin(dlng/2)
 	return 2 * r * math.Asin(math.Min(1, math.Sqrt(h)))
 }
-
