@@ -140,3 +140,53 @@ func TestWarningsAreInboxCases(t *testing.T) {
 		}
 	})
 }
+
+// The warning lists are read by keyset: paged two at a time across the
+// page boundaries, every warning comes once, newest first, with the count
+// of the whole list.
+func TestWarningListPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := setup(t, db)
+		w.seed(t)
+		m := w.module(t, cst(2026, 9, 30, 10), nil)
+		if _, err := m.Sweep(ctx); err != nil {
+			t.Fatal(err)
+		}
+		all, err := m.List(ctx, auth.System(), warning.Filter{Limit: 500})
+		if err != nil || len(all) < 3 {
+			t.Fatalf("%d warnings %v, want at least 3 to page", len(all), err)
+		}
+		var got []int64
+		seen := map[int64]bool{}
+		after := int64(0)
+		for range 50 {
+			ws, pg, err := m.ListPage(ctx, auth.System(), warning.Filter{After: after, Limit: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pg.Count != len(all) {
+				t.Errorf("count %d, want %d", pg.Count, len(all))
+			}
+			for _, x := range ws {
+				if seen[x.ID] {
+					t.Fatalf("warning %d shown twice", x.ID)
+				}
+				seen[x.ID] = true
+				got = append(got, x.ID)
+			}
+			if pg.Next.IsZero() {
+				break
+			}
+			after = pg.Next.ID
+		}
+		if len(got) != len(all) {
+			t.Fatalf("paged %d of %d warnings", len(got), len(all))
+		}
+		for i := range all {
+			if got[i] != all[i].ID {
+				t.Fatalf("page order %v differs from the list", got)
+			}
+		}
+	})
+}

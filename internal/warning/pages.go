@@ -11,6 +11,7 @@ import (
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/i18n"
+	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/valid"
 	"github.com/yingshang/yingshang/internal/web"
 	"github.com/yingshang/yingshang/internal/xlsx"
@@ -104,7 +105,7 @@ func (m *Module) deptName(ctx context.Context, id int64) string {
 type listData struct {
 	Items  []item
 	Status string
-	Next   string
+	Pager  web.Pager
 }
 
 func (m *Module) list(w http.ResponseWriter, r *http.Request, page string) {
@@ -116,18 +117,19 @@ func (m *Module) list(w http.ResponseWriter, r *http.Request, page string) {
 		m.s.Error(w, r, http.StatusUnprocessableEntity, "warning.error.status")
 		return
 	}
-	after, _ := strconv.ParseInt(r.URL.Query().Get("cursor"), 10, 64)
-	ws, err := m.List(ctx, auth.FromContext(ctx), Filter{Status: status, After: after, Limit: 50})
+	after, err := store.ParseCursor(r.URL.Query().Get("cursor"))
+	if err != nil {
+		m.s.Error(w, r, http.StatusBadRequest, "")
+		return
+	}
+	ws, pg, err := m.ListPage(ctx, auth.FromContext(ctx), Filter{Status: status, After: after.ID, Limit: 50})
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	d := listData{Status: status}
+	d := listData{Status: status, Pager: web.KeysetPager(r, "cursor", pg.Count, pg.Next.String())}
 	for _, x := range ws {
 		d.Items = append(d.Items, m.item(ctx, x))
-	}
-	if len(ws) == 50 {
-		d.Next = strconv.FormatInt(ws[len(ws)-1].ID, 10)
 	}
 	m.s.Render(w, r, page, d)
 }

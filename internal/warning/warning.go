@@ -243,8 +243,17 @@ type Filter struct {
 // their departments' warnings, supervisors and administrators their
 // region's, a business its own risk prompts, anyone else nothing.
 func (m *Module) List(ctx context.Context, a *auth.Actor, f Filter) ([]*Warning, error) {
+	ws, _, err := m.ListPage(ctx, a, f)
+	return ws, err
+}
+
+// ListPage is List with where the list stands: a keyset page by id
+// (store.Cursor), the next page's start and the list's count (bounded at
+// store.CountBound), so that no warning is lost or shown twice between
+// pages.
+func (m *Module) ListPage(ctx context.Context, a *auth.Actor, f Filter) ([]*Warning, store.Page, error) {
 	if a == nil {
-		return nil, auth.ErrUnauthenticated
+		return nil, store.Page{}, auth.ErrUnauthenticated
 	}
 	where, args := []string{}, []any{}
 	switch {
@@ -261,15 +270,11 @@ func (m *Module) List(ctx context.Context, a *auth.Actor, f Filter) ([]*Warning,
 		where = append(where, `uscc = ? AND prompt = ?`)
 		args = append(args, a.USCC, true)
 	default:
-		return nil, nil
+		return nil, store.Page{}, nil
 	}
 	if f.Status != "" {
 		where = append(where, `status = ?`)
 		args = append(args, f.Status)
-	}
-	if f.After > 0 {
-		where = append(where, `id < ?`)
-		args = append(args, f.After)
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
@@ -278,21 +283,41 @@ func (m *Module) List(ctx context.Context, a *auth.Actor, f Filter) ([]*Warning,
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, ` AND `)
 	}
-	q += fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, f.Limit)
+	var pg store.Page
+	var err error
+	if pg.Count, err = store.CountUpTo(ctx, m.d.DB, strings.Replace(q, columns, "id", 1), args...); err != nil {
+		return nil, store.Page{}, fmt.Errorf("warning: list: %w", err)
+	}
+	if f.After > 0 {
+		if len(where) == 0 {
+			q += ` WHERE id < ?`
+		} else {
+			q += ` AND id < ?`
+		}
+		args = append(args, f.After)
+	}
+	q += fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, f.Limit+1)
 	rows, err := m.d.DB.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("warning: list: %w", err)
+		return nil, store.Page{}, fmt.Errorf("warning: list: %w", err)
 	}
 	defer rows.Close()
 	var out []*Warning
 	for rows.Next() {
 		w, err := m.scan(rows)
 		if err != nil {
-			return nil, fmt.Errorf("warning: list: %w", err)
+			return nil, store.Page{}, fmt.Errorf("warning: list: %w", err)
 		}
 		out = append(out, w)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, store.Page{}, fmt.Errorf("warning: list: %w", err)
+	}
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		pg.Next = store.Cursor{ID: out[len(out)-1].ID}
+	}
+	return out, pg, nil
 }
 
 // Verify starts the verification (核实) of an open warning.
