@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/flow"
@@ -109,7 +110,15 @@ func reference(raisedOn string, id int64) string {
 // event notifications are made from, in the transaction that raised it.
 func (m *Module) open(ctx context.Context, tx store.IDB, r *Rule, id int64, h hit, raisedOn, dueOn string) error {
 	if m.d.Flow != nil {
-		title := r.Name + " " + h.uscc
+		// The inbox shows the business by name (its code where the register lacks it).
+		title := r.Name + "：" + h.uscc
+		var name string
+		if err := tx.QueryRowContext(ctx, `SELECT name FROM entities WHERE uscc = ?`, h.uscc).Scan(&name); err == nil && name != "" {
+			title = r.Name + "：" + name
+		}
+		if utf8.RuneCountInString(title) > 200 {
+			title = string([]rune(title)[:200])
+		}
 		if _, err := m.d.Flow.Start(ctx, tx, flow.StartInput{DefinitionKey: FlowKey(r.ID), SubjectType: SubjectType,
 			SubjectID: id, Reference: reference(raisedOn, id), Title: title, RegionCode: h.region,
 			DepartmentIDs: []int64{h.dept}, Actor: auth.System()}); err != nil {
