@@ -148,10 +148,7 @@ func (m *Module) render(w http.ResponseWriter, r *http.Request, status int, x *W
 	a := auth.FromContext(ctx)
 	d := pageData{Item: m.item(ctx, x), Problems: problems,
 		CanAct: x.ClosedOn == nil && m.d.Policy.Authorize(a, auth.ActAct, x.object()) == nil}
-	if status != http.StatusOK {
-		w.WriteHeader(status)
-	}
-	m.s.Render(w, r, "warning/warning.html", d)
+	m.s.RenderStatus(w, r, status, "warning/warning.html", d)
 }
 
 func (m *Module) warningPage(w http.ResponseWriter, r *http.Request) {
