@@ -40,6 +40,7 @@ type Config struct {
 	DiscretionConf string        // YS_DISCRETION_LISTS: a province's or city's 包容审慎 lists and benchmarks
 	InspectionConf string        // YS_INSPECTION_RATIOS: a province's inspection ratios file
 	MonitoringConf string        // YS_MONITORING_RULES: a province's monitoring rule file
+	WarningConf    string        // YS_WARNING_RULES: a province's early-warning rules file
 	TrustedProxies string        // YS_TRUSTED_PROXIES: CIDR list of load balancers whose X-Forwarded-For names the client
 	PprofAddr      string        // YS_PPROF_ADDR: where to serve net/http/pprof; empty: nowhere
 	MetricsAddr    string        // YS_METRICS_ADDR: listen address serving only /metrics
@@ -83,6 +84,7 @@ func (c *Config) flags(fs *flag.FlagSet, defaultAddr, defaultDataDir string) {
 	fs.StringVar(&c.DiscretionConf, "discretion-lists", env("YS_DISCRETION_LISTS", ""), "JSON file of the published 包容审慎 lists and discretion benchmarks replacing the national default (env YS_DISCRETION_LISTS)")
 	fs.StringVar(&c.InspectionConf, "inspection-ratios", env("YS_INSPECTION_RATIOS", ""), "JSON file of the province's inspection ratios per risk class, {\"ratios\": {\"A\": 0.05, …}}, each in [0,1] (env YS_INSPECTION_RATIOS)")
 	fs.StringVar(&c.MonitoringConf, "monitoring-rules", env("YS_MONITORING_RULES", ""), "JSON file of the province's monitoring rules (thresholds, rates, gaps; grades 提醒/约谈/检查), validated strictly at start (default: the national rules; env YS_MONITORING_RULES)")
+	fs.StringVar(&c.WarningConf, "warning-rules", env("YS_WARNING_RULES", ""), "JSON file of the province's early-warning (预警) rules over the national default, {\"rules\": [{\"id\": …, \"limit_working_days\": …}, …]}: a known id changes the fields it sets, a new id adds a rule; checked at start (env YS_WARNING_RULES)")
 	fs.StringVar(&c.HotlineConf, "hotline-settings", env("YS_HOTLINE_SETTINGS", ""), "JSON file of the province's hotline settings over the national default: co_handle_days, send_back_reasons (env YS_HOTLINE_SETTINGS)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("YS_METRICS_ADDR", ""), "listen address serving only /metrics, for scrapers; keep it private (env YS_METRICS_ADDR; default: none)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", env("YS_METRICS_TOKEN", ""), "bearer token letting scrapers read /metrics on the main address (env YS_METRICS_TOKEN; default: /metrics not served there)")

@@ -18,6 +18,7 @@ import (
 	"github.com/yingshang/yingshang/internal/discretion"
 	"github.com/yingshang/yingshang/internal/inspection"
 	"github.com/yingshang/yingshang/internal/monitoring"
+	"github.com/yingshang/yingshang/internal/warning"
 	"github.com/yingshang/yingshang/internal/web"
 )
 
@@ -127,6 +128,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 			return fmt.Errorf("%s: %w", cfg.InspectionConf, err)
 		}
 	}
+	warningRules, err := loadWarningRules(cfg.WarningConf)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	a, err := app.New(ctx, app.Config{DatabaseURL: cfg.databaseURL(), Addr: cfg.Addr, DataDir: cfg.DataDir,
 		SecretKey: cfg.SecretKey, SecureCookies: cfg.SecureCookies, TrustedProxies: proxies, Workers: cfg.Workers, RootRegion: cfg.RootRegion,
 		BaseURL: cfg.BaseURL, CertificateKey: cfg.CertKey, AuditKey: cfg.AuditKey, AuditHeadInterval: cfg.AuditInterval, SMSURL: cfg.SMSURL, SMSSecret: cfg.SMSSecret,
@@ -134,7 +140,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		HotlineSettings: hotlineSettings, RankingMinSample: cfg.RankingMin, InspectionRatios: inspectionRatios, MonitoringRules: monitoringRules,
 		MetricsAddr: cfg.MetricsAddr, MetricsToken: cfg.MetricsToken,
 		CreditPublicLimit: cfg.CreditLimit, CreditPublicWindow: cfg.CreditWindow, DiscretionLists: lists,
-		Logger: log, Version: version, FairScreenRules: fairRules, VisitPublishWorkingDays: cfg.VisitPublish})
+		Logger: log, Version: version, FairScreenRules: fairRules, VisitPublishWorkingDays: cfg.VisitPublish,
+		WarningRules: warningRules})
 	if err != nil {
 		ln.Close()
 		return err
@@ -256,4 +263,22 @@ func displayWidth(s string) int {
 		}
 	}
 	return n
+}
+
+// loadWarningRules reads the province's early-warning rules over the
+// national default, strictly (an unknown field, a bad limit or a duplicate
+// id is refused, naming the rule and field); "" keeps the default (nil).
+func loadWarningRules(path string) (*warning.Rules, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--warning-rules: %w", err)
+	}
+	r, err := warning.ParseRules(b)
+	if err != nil {
+		return nil, fmt.Errorf("--warning-rules %s: %w", path, err)
+	}
+	return r, nil
 }

@@ -142,6 +142,10 @@ type Config struct {
 	// shape of internal/monitoring/data/rules.json); nil keeps the
 	// national default.
 	MonitoringRules []byte
+	// WarningRules are the province's early-warning rules (预警, JSON in
+	// the shape of internal/warning/rules.json, over the national
+	// default); nil keeps the national default.
+	WarningRules *warning.Rules
 }
 
 // App is a running platform: its database, services and web server.
@@ -378,9 +382,13 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	if a.Warnings, err = warning.New(warning.Deps{DB: a.DB, Policy: a.Policy, Audit: a.Audit,
-		Calendar: a.Calendar.Current, Now: cfg.Now}); err != nil {
+		Calendar: a.Calendar.Current, Now: cfg.Now, Flow: a.Flow, Rules: cfg.WarningRules}); err != nil {
 		return err
 	}
+	if err := a.Warnings.LoadDefinitions(ctx); err != nil {
+		return err
+	}
+	work.Own(a.Warnings)
 	if err := a.buildRisk(ctx); err != nil {
 		return err
 	}
@@ -412,6 +420,7 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	a.subscribeReminders()
+	a.Outbox.Subscribe(notify.TopicWarningRaised, a.Notify.WarningRaised())
 	if err := a.buildInspection(); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/yingshang/yingshang/internal/casework"
 	"github.com/yingshang/yingshang/internal/credit"
 	"github.com/yingshang/yingshang/internal/risk"
+	"github.com/yingshang/yingshang/internal/store"
 )
 
 // creditChecker answers casework's credit questions: an enterprise on the
@@ -59,8 +60,11 @@ func (c creditReports) ReportByID(ctx context.Context, id int64) (*casework.Cred
 	return caseReport(r, err)
 }
 
+// ReportsOf gives casework the business's newest reports: a material
+// accepts only recent ones, so the first page is all an applicant needs
+// to choose from.
 func (c creditReports) ReportsOf(ctx context.Context, uscc string) ([]casework.CreditReport, error) {
-	rs, err := c.credit.ReportsOf(ctx, auth.System(), uscc)
+	rs, _, err := c.credit.ReportsOf(ctx, auth.System(), uscc, store.Cursor{}, 50)
 	if err != nil {
 		return nil, err
 	}

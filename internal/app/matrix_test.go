@@ -30,6 +30,7 @@ import (
 	"github.com/yingshang/yingshang/internal/notify"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/store/storetest"
+	"github.com/yingshang/yingshang/internal/warning"
 )
 
 // publicRoutes may answer 2xx to a client that has not signed in: the
@@ -214,6 +215,9 @@ var wildcards = map[string]wildcard{
 				return err == nil
 			case enforcement.SubjectType:
 				_, err := m.a.Enforcement.Get(m.ctx, a, subject, "zh-CN")
+				return err == nil
+			case warning.SubjectType:
+				_, err := m.a.Warnings.Get(m.ctx, a, subject)
 				return err == nil
 			}
 			in, err := m.a.Flow.Instance(m.ctx, id(c))

@@ -145,7 +145,7 @@ func (m *Module) registerMoreAPI(s *web.Server) {
 			"personal numbers in content masked.",
 		Tags: tags, Errors: []int{404, 422, 429},
 	}, func(ctx context.Context, in *publicFileInput) (*publicFileOutput, error) {
-		if ok, wait := m.public.allow(web.ClientAddr(ctx), m.d.Now()); !ok {
+		if ok, wait := m.AllowPublic(ctx); !ok {
 			return nil, huma.ErrorWithHeaders(huma.Error429TooManyRequests("too many queries from this address (查询过于频繁，请稍后再试)"),
 				http.Header{"Retry-After": []string{strconv.Itoa(int(wait.Seconds()) + 1)}})
 		}

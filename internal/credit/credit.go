@@ -92,7 +92,7 @@ type Module struct {
 	d Deps
 	s *web.Server
 	// public limits the anonymous queries per client address.
-	public *limiter
+	public *store.Limiter
 }
 
 // New checks d and returns the module, registering its kind with the
@@ -125,7 +125,7 @@ func New(d Deps) (*Module, error) {
 	if err := d.Policy.Register(ObjectKind, PolicyRules()); err != nil {
 		return nil, fmt.Errorf("credit: %w", err)
 	}
-	return &Module{d: d, public: newLimiter(d.PublicLimit, d.PublicWindow)}, nil
+	return &Module{d: d, public: store.NewLimiter(d.DB, "credit.public", d.PublicLimit, d.PublicWindow)}, nil
 }
 
 // PolicyRules is the policy of credit information: every department's

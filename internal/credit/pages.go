@@ -18,6 +18,7 @@ import (
 	"github.com/yingshang/yingshang/internal/entity"
 	"github.com/yingshang/yingshang/internal/i18n"
 	"github.com/yingshang/yingshang/internal/ids"
+	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/valid"
 	"github.com/yingshang/yingshang/internal/web"
 )
@@ -225,7 +226,9 @@ type fileData struct {
 	Checks     []CheckEntry
 	ChecksNext string
 	Reports    []Report
-	Flash      string
+	// ReportsPager pages the reports (query parameter reports_after).
+	ReportsPager web.Pager
+	Flash        string
 	// Decider: the actor may record penalties and withdraw records (the
 	// module still checks the department's grants); Today: the file is
 	// shown as of today, not another day.
@@ -273,11 +276,26 @@ func (m *Module) staffFile(w http.ResponseWriter, r *http.Request) {
 		d.ChecksNext = strconv.FormatInt(checks[len(checks)-1].ID, 10)
 	}
 	d.Checks = checks
-	if d.Reports, err = m.ReportsOf(ctx, a, st.USCC); err != nil {
+	if err := m.reportsPage(r, a, st.USCC, &d); err != nil {
 		m.fail(w, r, err)
 		return
 	}
 	m.s.Render(w, r, "credit/file.html", d)
+}
+
+// reportsPage reads the page of the business's reports that r asks for
+// (reports_after) into d.
+func (m *Module) reportsPage(r *http.Request, a *auth.Actor, uscc string, d *fileData) error {
+	after, err := store.ParseCursor(r.URL.Query().Get("reports_after"))
+	if err != nil {
+		return &valid.FieldError{Path: "reports_after", Message: "无效的分页位置 (malformed cursor)"}
+	}
+	list, pg, err := m.ReportsOf(r.Context(), a, uscc, after, pageSize)
+	if err != nil {
+		return err
+	}
+	d.Reports, d.ReportsPager = list, web.KeysetPager(r, "reports_after", pg.Count, pg.Next.String())
+	return nil
 }
 
 // myData is the business's own credit page.
@@ -304,7 +322,7 @@ func (m *Module) myPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Records = m.recordViews(ctx, st.Records, repairs)
-	if d.Reports, err = m.ReportsOf(ctx, a, st.USCC); err != nil {
+	if err := m.reportsPage(r, a, st.USCC, &d.fileData); err != nil {
 		m.fail(w, r, err)
 		return
 	}
@@ -582,6 +600,8 @@ func (m *Module) repairFile(w http.ResponseWriter, r *http.Request) {
 // queueData is a department's applications to decide.
 type queueData struct {
 	Repairs []queueItem
+	Pending bool
+	Pager   web.Pager
 }
 
 type queueItem struct {
@@ -592,13 +612,19 @@ type queueItem struct {
 
 func (m *Module) repairQueuePage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	list, err := m.RepairQueue(ctx, auth.FromContext(ctx))
+	after, err := store.ParseCursor(r.URL.Query().Get("after"))
+	if err != nil {
+		m.s.Error(w, r, http.StatusBadRequest, "")
+		return
+	}
+	pending := r.URL.Query().Get("pending") == "1"
+	list, pg, err := m.RepairQueue(ctx, auth.FromContext(ctx), RepairQuery{Pending: pending, After: after, Limit: pageSize})
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
 	today := m.today().String()
-	d := queueData{}
+	d := queueData{Pending: pending, Pager: web.KeysetPager(r, "after", pg.Count, pg.Next.String())}
 	for _, rp := range list {
 		it := queueItem{Repair: rp, Overdue: rp.Status == RepairPending && rp.DueOn < today}
 		if e, err := m.d.Register.Get(ctx, auth.System(), rp.USCC); err == nil {

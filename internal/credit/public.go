@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/yingshang/yingshang/internal/auth"
@@ -21,47 +20,28 @@ type Register interface {
 	Search(ctx context.Context, a *auth.Actor, q, after string, limit int) ([]entity.Entity, int, error)
 }
 
-// limiter allows n events per key in a sliding window. It is per node: a
-// city behind several nodes gives each the limit, which bounds scraping as
-// well as one shared counter would for the small limits used.
-type limiter struct {
-	n      int
-	window time.Duration
-	mu     sync.Mutex
-	seen   map[string][]time.Time
-}
-
-func newLimiter(n int, window time.Duration) *limiter {
-	return &limiter{n: n, window: window, seen: map[string][]time.Time{}}
-}
-
-// allow records an event for key at now; when the key is over its limit
-// it answers false and how long until the next event is allowed.
-func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	ts := l.seen[key]
-	keep := ts[:0]
-	for _, t := range ts {
-		if now.Sub(t) < l.window {
-			keep = append(keep, t)
+// AllowPublic counts one public query of the client address against the
+// limit of 信用公示, in the database so that every node shares the limit,
+// and reports whether it is within the limit or how long to wait. Other
+// modules' public pages over the credit file (the visit module's 监管宝
+// page) share the limit, so they cannot be used to scrape around it. A
+// failed count lets the query through: the limit bounds scraping, it is no
+// lock.
+func (m *Module) AllowPublic(ctx context.Context) (bool, time.Duration) {
+	ok, wait, err := m.public.Allow(ctx, web.ClientAddr(ctx), m.d.Now())
+	if err != nil {
+		if m.s != nil {
+			m.s.Logger().ErrorContext(ctx, "credit public limit", "err", err)
 		}
+		return true, 0
 	}
-	if len(l.seen) > 10000 { // forget everyone rather than grow without bound
-		clear(l.seen)
-	}
-	if len(keep) >= l.n {
-		l.seen[key] = keep
-		return false, l.window - now.Sub(keep[0])
-	}
-	l.seen[key] = append(keep, now)
-	return true, 0
+	return ok, wait
 }
 
 // throttle answers 429 with Retry-After when the client address has made
 // too many public queries, and reports whether it did.
 func (m *Module) throttle(w http.ResponseWriter, r *http.Request) bool {
-	ok, wait := m.public.allow(web.ClientAddr(r.Context()), m.d.Now())
+	ok, wait := m.AllowPublic(r.Context())
 	if ok {
 		return false
 	}
@@ -69,15 +49,6 @@ func (m *Module) throttle(w http.ResponseWriter, r *http.Request) bool {
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	m.s.RenderStatus(w, r, http.StatusTooManyRequests, "credit/public.html", publicData{TooMany: true, RetryAfter: secs})
 	return true
-}
-
-// AllowPublic records a public query from the request's client address
-// against the limit of 信用公示 and answers whether it is allowed and, if
-// not, how long until the next is. Other modules' public pages over the
-// credit file (the visit module's 监管宝 page) share the limit, so they
-// cannot be used to scrape around it.
-func (m *Module) AllowPublic(ctx context.Context) (bool, time.Duration) {
-	return m.public.allow(web.ClientAddr(ctx), m.d.Now())
 }
 
 // PublicRecord is a record as the public sees it: no internal ids, content

@@ -342,28 +342,73 @@ func (m *Module) RepairsOf(ctx context.Context, a *auth.Actor, uscc string) ([]R
 	return m.repairs(ctx, "uscc = ?", uscc)
 }
 
-// RepairQueue lists the applications a's departments decide, pending
-// first by due date, then the decided ones newest first (at most 200).
-func (m *Module) RepairQueue(ctx context.Context, a *auth.Actor) ([]Repair, error) {
+// RepairQuery narrows and pages a department's repair queue.
+type RepairQuery struct {
+	// Pending keeps only the applications still to decide.
+	Pending bool
+	// After is the position after the last row of the page before
+	// (store.Page.Next); zero for the first page.
+	After store.Cursor
+	// Limit is the page size: 50 when zero, at most 200.
+	Limit int
+}
+
+// RepairQueue returns one page of the applications a's departments decide,
+// newest first (the pending ones marked, or alone with q.Pending), read by
+// keyset on the id so that no application is lost or shown twice between
+// pages however long the queue grows; the page says where the next one
+// starts and how long the queue is (bounded at store.CountBound).
+func (m *Module) RepairQueue(ctx context.Context, a *auth.Actor, q RepairQuery) ([]Repair, store.Page, error) {
 	if a == nil || len(a.DepartmentIDs) == 0 {
-		return []Repair{}, nil
+		return []Repair{}, store.Page{}, nil
 	}
-	ph := strings.TrimSuffix(strings.Repeat("?, ", len(a.DepartmentIDs)), ", ")
-	args := make([]any, 0, len(a.DepartmentIDs))
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	q.Limit = min(q.Limit, 200)
+	where := "department_id IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(a.DepartmentIDs)), ", ") + ")"
+	args := make([]any, 0, len(a.DepartmentIDs)+2)
 	for _, d := range a.DepartmentIDs {
 		args = append(args, d)
 	}
-	list, err := m.repairs(ctx, "department_id IN ("+ph+")", args...)
-	if err != nil {
-		return nil, err
+	if q.Pending {
+		where, args = where+" AND status = ?", append(args, RepairPending)
 	}
-	out := list[:0]
-	for _, rp := range list {
+	var pg store.Page
+	var err error
+	if pg.Count, err = store.CountUpTo(ctx, m.d.DB, "SELECT id FROM credit_repairs WHERE "+where, args...); err != nil {
+		return nil, store.Page{}, fmt.Errorf("credit: repair queue: %w", err)
+	}
+	ks, kargs := store.Before("", "id", q.After)
+	rows, err := m.d.DB.QueryContext(ctx, "SELECT "+repairCols+" FROM credit_repairs WHERE "+where+" AND "+ks+
+		" ORDER BY id DESC LIMIT ?", append(append(args, kargs...), q.Limit+1)...)
+	if err != nil {
+		return nil, store.Page{}, fmt.Errorf("credit: repair queue: %w", err)
+	}
+	defer rows.Close()
+	out := []Repair{}
+	n := 0
+	for rows.Next() {
+		rp, err := scanRepair(rows)
+		if err != nil {
+			return nil, store.Page{}, fmt.Errorf("credit: repair queue: %w", err)
+		}
+		if n++; n > q.Limit {
+			break
+		}
+		pg.Next = store.Cursor{ID: rp.ID}
+		// The department's staff who may not decide (a clerk) see nothing.
 		if m.d.Policy.Authorize(a, auth.ActAct, object(rp.RegionCode, rp.DepartmentID, rp.USCC)) == nil {
-			out = append(out, rp)
+			out = append(out, *rp)
 		}
 	}
-	return out, nil
+	if err := rows.Err(); err != nil {
+		return nil, store.Page{}, fmt.Errorf("credit: repair queue: %w", err)
+	}
+	if n <= q.Limit {
+		pg.Next = store.Cursor{}
+	}
+	return out, pg, nil
 }
 
 func (m *Module) repairs(ctx context.Context, where string, args ...any) ([]Repair, error) {

@@ -330,34 +330,55 @@ func (m *Module) GetReport(ctx context.Context, a *auth.Actor, id int64) (*Repor
 	return r, nil
 }
 
-// ReportsOf lists the reports of business uscc, newest first (at most 50).
-func (m *Module) ReportsOf(ctx context.Context, a *auth.Actor, uscc string) ([]Report, error) {
+// ReportsOf returns one page of the reports of business uscc, newest
+// first, read by keyset on the id (after is the page before's
+// store.Page.Next; limit 20 when zero, at most 200), and where the next
+// page starts.
+func (m *Module) ReportsOf(ctx context.Context, a *auth.Actor, uscc string, after store.Cursor, limit int) ([]Report, store.Page, error) {
 	if a == nil || (!a.Has(auth.RoleSystem) && m.d.Policy.Authorize(a, auth.ActRead, object("", 0, uscc)) != nil) {
-		return nil, ErrNotFound
+		return nil, store.Page{}, ErrNotFound
 	}
-	rows, err := m.d.DB.QueryContext(ctx, `SELECT id FROM credit_reports WHERE uscc = ? ORDER BY id DESC LIMIT 50`, uscc)
+	if limit <= 0 {
+		limit = 20
+	}
+	limit = min(limit, 200)
+	var pg store.Page
+	var err error
+	if pg.Count, err = store.CountUpTo(ctx, m.d.DB, `SELECT id FROM credit_reports WHERE uscc = ?`, uscc); err != nil {
+		return nil, store.Page{}, fmt.Errorf("credit: reports of %s: %w", uscc, err)
+	}
+	ks, kargs := store.Before("", "id", after)
+	rows, err := m.d.DB.QueryContext(ctx, `SELECT id FROM credit_reports WHERE uscc = ? AND `+ks+` ORDER BY id DESC LIMIT ?`,
+		append(append([]any{uscc}, kargs...), limit+1)...)
 	if err != nil {
-		return nil, fmt.Errorf("credit: reports of %s: %w", uscc, err)
+		return nil, store.Page{}, fmt.Errorf("credit: reports of %s: %w", uscc, err)
 	}
 	var idList []int64
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
 			rows.Close()
-			return nil, err
+			return nil, store.Page{}, err
 		}
 		idList = append(idList, id)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, store.Page{}, fmt.Errorf("credit: reports of %s: %w", uscc, err)
+	}
+	if len(idList) > limit {
+		idList = idList[:limit]
+		pg.Next = store.Cursor{ID: idList[limit-1]}
+	}
 	out := []Report{}
 	for _, id := range idList {
 		r, _, err := m.loadReport(ctx, id)
 		if err != nil {
-			return nil, err
+			return nil, store.Page{}, err
 		}
 		out = append(out, *r)
 	}
-	return out, nil
+	return out, pg, nil
 }
 
 // VerifyReport answers for a token from a report's QR code: the report

@@ -135,7 +135,9 @@ type Module struct {
 	ixBuild sync.Mutex
 
 	lookups *limiter
-	submits *limiter
+	// submits counts anonymous submissions per client address in the
+	// database, so that every node shares the limit.
+	submits *store.Limiter
 
 	grams gramCache // bigrams of recent orders' text, for Duplicates
 }
@@ -189,7 +191,7 @@ func New(d Deps) (*Module, error) {
 		revs = d.Revisions.Store()
 	}
 	m := &Module{d: d, revs: revs, set: set, cats: map[string]Category{},
-		lookups: newLimiter(c.LookupLimit, c.LookupWindow), submits: newLimiter(c.SubmitLimit, c.SubmitWindow)}
+		lookups: newLimiter(c.LookupLimit, c.LookupWindow), submits: store.NewLimiter(d.DB, "hotline.submit", c.SubmitLimit, c.SubmitWindow)}
 	if d.Policy.Rules(Kind) == nil {
 		if err := d.Policy.Register(Kind, rules()); err != nil {
 			return nil, fmt.Errorf("hotline: %w", err)

@@ -699,17 +699,3 @@ func metres(lat1, lng1, lat2, lng2 float64) float64 {
 	h := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dlng/2)*math.Sin(dlng/2)
 	return 2 * r * math.Asin(math.Min(1, math.Sqrt(h)))
 }
-
-// full reports whether key has used up its events at now, without
-// recording one: the submission form counts only requests it accepted.
-func (l *limiter) full(key string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for _, t := range l.seen[key] {
-		if now.Sub(t) < l.window {
-			n++
-		}
-	}
-	return n >= l.n
-}

@@ -238,10 +238,18 @@ func (m *Module) submitPost(w http.ResponseWriter, r *http.Request) {
 	lang := i18n.LangFrom(ctx)
 	anonymous := a == nil
 	addr := web.ClientAddr(ctx)
-	if anonymous && m.submits.full(addr, m.d.Now()) {
-		d.Limited = true
-		m.renderSubmit(w, r, http.StatusTooManyRequests, d)
-		return
+	if anonymous {
+		// Only accepted requests count: the form is checked before an event is recorded.
+		full, _, err := m.submits.Full(ctx, addr, m.d.Now())
+		if err != nil {
+			m.fail(w, r, err)
+			return
+		}
+		if full {
+			d.Limited = true
+			m.renderSubmit(w, r, http.StatusTooManyRequests, d)
+			return
+		}
 	}
 	in := Submission{Type: Type(f.Get("type")), CategoryCode: f.Get("category_code"), Title: f.Get("title"),
 		Content: f.Get("content"), CallerName: f.Get("caller_name"), CallerPhone: f.Get("caller_phone"),
@@ -292,7 +300,10 @@ func (m *Module) submitPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if anonymous {
-		m.submits.allow(addr, m.d.Now())
+		if _, _, err := m.submits.Hit(ctx, addr, m.d.Now()); err != nil {
+			// The order is filed; a lost count must not hide its tracking link.
+			m.s.Logger().ErrorContext(ctx, "hotline submit limit", "err", err)
+		}
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		http.Redirect(w, r, res.Track+"?ok=submitted", http.StatusSeeOther)
 		return

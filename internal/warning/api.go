@@ -3,12 +3,12 @@ package warning
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/web"
 )
 
@@ -20,8 +20,10 @@ type listInput struct {
 
 type listOutput struct {
 	Body struct {
-		Items      []*Warning `json:"items"`
-		NextCursor string     `json:"next_cursor,omitempty"`
+		Items []*Warning `json:"items"`
+		// Total counts the list up to 1001: 1001 means more than 1000.
+		Total      int    `json:"total" doc:"Warnings in the whole list, counted up to 1001 (1001 means more than 1000)"`
+		NextCursor string `json:"next_cursor,omitempty" doc:"Pass as cursor for the next page; absent on the last page"`
 	}
 }
 
@@ -71,18 +73,18 @@ func (m *Module) registerAPI(s *web.Server) {
 		if err != nil {
 			return nil, err
 		}
-		after, _ := strconv.ParseInt(in.Cursor, 10, 64)
-		ws, err := m.List(ctx, a, Filter{Status: in.Status, After: after, Limit: in.Limit})
+		after, err := store.ParseCursor(in.Cursor)
+		if err != nil {
+			return nil, huma.Error400BadRequest("cursor 无效 (malformed cursor)")
+		}
+		ws, pg, err := m.ListPage(ctx, a, Filter{Status: in.Status, After: after.ID, Limit: in.Limit})
 		if err != nil {
 			return nil, s.Problem(ctx, err)
 		}
 		out := &listOutput{}
-		out.Body.Items = ws
+		out.Body.Items, out.Body.Total, out.Body.NextCursor = ws, pg.Count, pg.Next.String()
 		if out.Body.Items == nil {
 			out.Body.Items = []*Warning{}
-		}
-		if len(ws) == in.Limit {
-			out.Body.NextCursor = strconv.FormatInt(ws[len(ws)-1].ID, 10)
 		}
 		return out, nil
 	})

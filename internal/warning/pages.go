@@ -11,6 +11,7 @@ import (
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/i18n"
+	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/valid"
 	"github.com/yingshang/yingshang/internal/web"
 	"github.com/yingshang/yingshang/internal/xlsx"
@@ -22,11 +23,10 @@ var templateFS embed.FS
 //go:embed locales/*.json
 var localeFS embed.FS
 
-// Why a page per department rather than the flow inbox: the inbox lists
-// workflow cases (flow instances with a definition, transitions and
-// timers); a warning is a two-step check with its own limit, so it keeps its
-// own list, linked from the navigation, with the same working-day limit and
-// overdue marking the inbox shows.
+// A warning is also a case in its department's inbox (/work, see flow.go),
+// which links here: this page is where it is verified and decided, and the
+// lists below keep what the inbox does not, the closed warnings and the
+// business's risk prompts.
 func (m *Module) mountPages(s *web.Server) error {
 	m.s = s
 	loc, err := fs.Sub(localeFS, "locales")
@@ -105,7 +105,7 @@ func (m *Module) deptName(ctx context.Context, id int64) string {
 type listData struct {
 	Items  []item
 	Status string
-	Next   string
+	Pager  web.Pager
 }
 
 func (m *Module) list(w http.ResponseWriter, r *http.Request, page string) {
@@ -117,18 +117,19 @@ func (m *Module) list(w http.ResponseWriter, r *http.Request, page string) {
 		m.s.Error(w, r, http.StatusUnprocessableEntity, "warning.error.status")
 		return
 	}
-	after, _ := strconv.ParseInt(r.URL.Query().Get("cursor"), 10, 64)
-	ws, err := m.List(ctx, auth.FromContext(ctx), Filter{Status: status, After: after, Limit: 50})
+	after, err := store.ParseCursor(r.URL.Query().Get("cursor"))
+	if err != nil {
+		m.s.Error(w, r, http.StatusBadRequest, "")
+		return
+	}
+	ws, pg, err := m.ListPage(ctx, auth.FromContext(ctx), Filter{Status: status, After: after.ID, Limit: 50})
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	d := listData{Status: status}
+	d := listData{Status: status, Pager: web.KeysetPager(r, "cursor", pg.Count, pg.Next.String())}
 	for _, x := range ws {
 		d.Items = append(d.Items, m.item(ctx, x))
-	}
-	if len(ws) == 50 {
-		d.Next = strconv.FormatInt(ws[len(ws)-1].ID, 10)
 	}
 	m.s.Render(w, r, page, d)
 }
@@ -147,10 +148,7 @@ func (m *Module) render(w http.ResponseWriter, r *http.Request, status int, x *W
 	a := auth.FromContext(ctx)
 	d := pageData{Item: m.item(ctx, x), Problems: problems,
 		CanAct: x.ClosedOn == nil && m.d.Policy.Authorize(a, auth.ActAct, x.object()) == nil}
-	if status != http.StatusOK {
-		w.WriteHeader(status)
-	}
-	m.s.Render(w, r, "warning/warning.html", d)
+	m.s.RenderStatus(w, r, status, "warning/warning.html", d)
 }
 
 func (m *Module) warningPage(w http.ResponseWriter, r *http.Request) {

@@ -22,6 +22,7 @@ import (
 	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/calendar"
+	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/valid"
 	"github.com/yingshang/yingshang/internal/web"
@@ -65,7 +66,10 @@ type Deps struct {
 	Calendar func() *calendar.Calendar
 	// Rules are the province's rules; nil means the national defaults.
 	Rules *Rules
-	Now   func() time.Time
+	// Flow runs each warning as a case in its department's inbox (/work)
+	// with the rule's limit; nil keeps warnings on the module's own lists.
+	Flow *flow.Engine
+	Now  func() time.Time
 }
 
 // Module is the warning service.
@@ -174,9 +178,14 @@ func (m *Module) raise(ctx context.Context, tx store.IDB, r *Rule, h hit) (int64
 		store.Time(m.d.Now())).Scan(&id); err != nil {
 		return 0, false, fmt.Errorf("warning: raise %s %s: %w", r.ID, h.uscc, err)
 	}
-	_, err = m.d.Audit.Append(ctx, tx, audit.Entry{Action: "warning.raise", ObjectType: "warning",
-		ObjectID: fmt.Sprint(id), RegionCode: h.region, Detail: map[string]any{"rule": r.ID, "uscc": h.uscc, "department": h.dept}})
-	return id, true, err
+	if _, err := m.d.Audit.Append(ctx, tx, audit.Entry{Action: "warning.raise", ObjectType: "warning",
+		ObjectID: fmt.Sprint(id), RegionCode: h.region, Detail: map[string]any{"rule": r.ID, "uscc": h.uscc, "department": h.dept}}); err != nil {
+		return 0, false, err
+	}
+	if err := m.open(ctx, tx, r, id, h, today.String(), due); err != nil {
+		return 0, false, err
+	}
+	return id, true, nil
 }
 
 // Get returns warning id as a may see it; out of scope is ErrNotFound.
@@ -234,8 +243,17 @@ type Filter struct {
 // their departments' warnings, supervisors and administrators their
 // region's, a business its own risk prompts, anyone else nothing.
 func (m *Module) List(ctx context.Context, a *auth.Actor, f Filter) ([]*Warning, error) {
+	ws, _, err := m.ListPage(ctx, a, f)
+	return ws, err
+}
+
+// ListPage is List with where the list stands: a keyset page by id
+// (store.Cursor), the next page's start and the list's count (bounded at
+// store.CountBound), so that no warning is lost or shown twice between
+// pages.
+func (m *Module) ListPage(ctx context.Context, a *auth.Actor, f Filter) ([]*Warning, store.Page, error) {
 	if a == nil {
-		return nil, auth.ErrUnauthenticated
+		return nil, store.Page{}, auth.ErrUnauthenticated
 	}
 	where, args := []string{}, []any{}
 	switch {
@@ -252,15 +270,11 @@ func (m *Module) List(ctx context.Context, a *auth.Actor, f Filter) ([]*Warning,
 		where = append(where, `uscc = ? AND prompt = ?`)
 		args = append(args, a.USCC, true)
 	default:
-		return nil, nil
+		return nil, store.Page{}, nil
 	}
 	if f.Status != "" {
 		where = append(where, `status = ?`)
 		args = append(args, f.Status)
-	}
-	if f.After > 0 {
-		where = append(where, `id < ?`)
-		args = append(args, f.After)
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
@@ -269,26 +283,46 @@ func (m *Module) List(ctx context.Context, a *auth.Actor, f Filter) ([]*Warning,
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, ` AND `)
 	}
-	q += fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, f.Limit)
+	var pg store.Page
+	var err error
+	if pg.Count, err = store.CountUpTo(ctx, m.d.DB, strings.Replace(q, columns, "id", 1), args...); err != nil {
+		return nil, store.Page{}, fmt.Errorf("warning: list: %w", err)
+	}
+	if f.After > 0 {
+		if len(where) == 0 {
+			q += ` WHERE id < ?`
+		} else {
+			q += ` AND id < ?`
+		}
+		args = append(args, f.After)
+	}
+	q += fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, f.Limit+1)
 	rows, err := m.d.DB.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("warning: list: %w", err)
+		return nil, store.Page{}, fmt.Errorf("warning: list: %w", err)
 	}
 	defer rows.Close()
 	var out []*Warning
 	for rows.Next() {
 		w, err := m.scan(rows)
 		if err != nil {
-			return nil, fmt.Errorf("warning: list: %w", err)
+			return nil, store.Page{}, fmt.Errorf("warning: list: %w", err)
 		}
 		out = append(out, w)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, store.Page{}, fmt.Errorf("warning: list: %w", err)
+	}
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		pg.Next = store.Cursor{ID: out[len(out)-1].ID}
+	}
+	return out, pg, nil
 }
 
 // Verify starts the verification (核实) of an open warning.
 func (m *Module) Verify(ctx context.Context, a *auth.Actor, id int64) (*Warning, error) {
-	return m.transition(ctx, a, id, StatusOpen, StatusVerifying, "")
+	return m.transition(ctx, a, id, StatusOpen, StatusVerifying, "verify", "")
 }
 
 // Decide closes a warning under verification as confirmed (确认) or
@@ -304,14 +338,16 @@ func (m *Module) Decide(ctx context.Context, a *auth.Actor, id int64, confirm bo
 	if len([]rune(note)) > 2000 {
 		return nil, &valid.FieldError{Path: "note", Message: "不超过2000字 (at most 2000 characters)"}
 	}
-	to := StatusExcluded
+	to, action := StatusExcluded, "exclude"
 	if confirm {
-		to = StatusConfirmed
+		to, action = StatusConfirmed, "confirm"
 	}
-	return m.transition(ctx, a, id, StatusVerifying, to, note)
+	return m.transition(ctx, a, id, StatusVerifying, to, action, note)
 }
 
-func (m *Module) transition(ctx context.Context, a *auth.Actor, id int64, from, to, note string) (*Warning, error) {
+// transition moves warning id from from to to, and its inbox case by
+// action, in one transaction.
+func (m *Module) transition(ctx context.Context, a *auth.Actor, id int64, from, to, action, note string) (*Warning, error) {
 	var out *Warning
 	err := m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		w, err := m.load(ctx, tx, id)
@@ -334,6 +370,9 @@ func (m *Module) transition(ctx context.Context, a *auth.Actor, id int64, from, 
 		if _, err := tx.ExecContext(ctx, `UPDATE warnings SET status = ?, note = ?, closed_on = ?, handled_by = ?,
 			verified_at = COALESCE(verified_at, ?) WHERE id = ?`, to, note, closed, a.UserID, store.Time(m.d.Now()), id); err != nil {
 			return fmt.Errorf("warning: %s %d: %w", to, id, err)
+		}
+		if err := m.advance(ctx, tx, a, id, action, note); err != nil {
+			return err
 		}
 		if _, err := m.d.Audit.Append(ctx, tx, audit.Entry{ActorID: a.UserID, ActorName: a.Name, Action: "warning." + to,
 			ObjectType: "warning", ObjectID: fmt.Sprint(id), RegionCode: w.RegionCode,
