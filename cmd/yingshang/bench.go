@@ -53,6 +53,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return cmdBenchViews(ctx, args[1:], stdout, stderr)
 		case "risk":
 			return cmdBenchRisk(ctx, args[1:], stdout, stderr)
+		case "policy":
+			return cmdBenchPolicy(ctx, args[1:], stdout, stderr)
 		}
 	}
 	fs := newFlagSet("bench", stderr)

@@ -65,6 +65,7 @@ Usage:
   yingshang bench [flags]               load benchmarks against a fresh database
   yingshang bench seed [flags]          fill an empty database with a year of a city's data
   yingshang bench views [flags]         time every staff list of a running server on it
+  yingshang bench policy [flags]        match N businesses × M policies (政策找人) and one re-match
 
 Run "yingshang COMMAND -h" for the flags of a command.
 `

@@ -3,14 +3,12 @@ package app
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/calendar"
 	"github.com/yingshang/yingshang/internal/credit"
 	"github.com/yingshang/yingshang/internal/entity"
 	"github.com/yingshang/yingshang/internal/policy"
-	"github.com/yingshang/yingshang/internal/store"
 )
 
 // buildPolicies builds policies that find the business over the register,
@@ -21,7 +19,7 @@ import (
 func (a *App) buildPolicies() error {
 	var err error
 	a.Policies, err = policy.New(policy.Deps{DB: a.DB, Register: policy.EntityRegister{Service: a.Entities},
-		Credit: policyCredit{a: a}, Certificates: policyCerts{db: a.DB}, Policy: a.Policy, Audit: a.Audit,
+		Credit: policyCredit{a: a}, Classes: a.Risk, Certificates: a.Certs, Policy: a.Policy, Audit: a.Audit,
 		Calendar: a.Calendar.Current, DepartmentCode: a.departmentCode, DepartmentName: a.departmentName,
 		PublicityDays: a.Config.PolicyPublicityDays, Log: a.Log, Now: a.Config.Now})
 	if err != nil {
@@ -42,31 +40,13 @@ func (a *App) departmentName(ctx context.Context, id int64) string {
 	return d.Name
 }
 
-// policyCredit is what policies read of credit: the listings, the risk
-// classes (risk_classes, written by internal/risk) and 信用核查 for
-// subsidies.
+// policyCredit is what policies read of credit: the listings and 信用核查
+// for subsidies. Risk classes and certificates are read through their
+// own modules (*risk.Module, *certificate.Service).
 type policyCredit struct{ a *App }
 
 func (c policyCredit) ScanListings(ctx context.Context, lo, hi string, asOf calendar.Date, fn func(uscc, list string) error) error {
 	return c.a.Credit.ScanListings(ctx, lo, hi, asOf, fn)
-}
-
-func (c policyCredit) ScanClasses(ctx context.Context, lo, hi string, fn func(uscc, class string) error) error {
-	rows, err := c.a.DB.QueryContext(ctx, "SELECT uscc, class FROM risk_classes WHERE uscc >= ? AND uscc <= ?", lo, hi)
-	if err != nil {
-		return fmt.Errorf("policy: risk classes: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var u, cl string
-		if err := rows.Scan(&u, &cl); err != nil {
-			return err
-		}
-		if err := fn(u, cl); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
 }
 
 func (c policyCredit) Check(ctx context.Context, uscc string) (bool, []string, error) {
@@ -79,26 +59,4 @@ func (c policyCredit) Check(ctx context.Context, uscc string) (bool, []string, e
 		reasons = append(reasons, r.Text)
 	}
 	return res.Allowed, reasons, nil
-}
-
-// policyCerts reads the valid certificates businesses hold.
-type policyCerts struct{ db *store.DB }
-
-func (c policyCerts) ScanHeld(ctx context.Context, lo, hi string, at time.Time, fn func(uscc, typeCode string) error) error {
-	rows, err := c.db.QueryContext(ctx, `SELECT holder_uscc, type_code FROM certificates WHERE holder_uscc >= ? AND holder_uscc <= ?
-		AND status = 'valid' AND valid_from <= ? AND (valid_until IS NULL OR valid_until > ?)`, lo, hi, store.Time(at), store.Time(at))
-	if err != nil {
-		return fmt.Errorf("policy: certificates: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var u, t string
-		if err := rows.Scan(&u, &t); err != nil {
-			return err
-		}
-		if err := fn(u, t); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
 }

@@ -505,3 +505,28 @@ func escapeLike(s string) string {
 
 // cst is China Standard Time, in which certificate numbers take their year.
 var cst = time.FixedZone("CST", 8*3600)
+
+// ScanHeld calls fn with the type code of every certificate in force at
+// at held by a business whose code is from lo to hi: what modules that
+// match the whole register in chunks (policies) read, without an actor.
+// It reads the holder index (holder_key is "e:" and the code).
+func (s *Service) ScanHeld(ctx context.Context, lo, hi string, at time.Time, fn func(uscc, typeCode string) error) error {
+	at = store.Time(at)
+	rows, err := s.d.DB.QueryContext(ctx, `SELECT holder_uscc, type_code FROM certificates WHERE holder_key >= ? AND holder_key <= ?
+		AND status = ? AND valid_from <= ? AND (valid_until IS NULL OR valid_until > ?) ORDER BY holder_key, type_code`,
+		"e:"+lo, "e:"+hi, StatusValid, at, at)
+	if err != nil {
+		return fmt.Errorf("certificate: held: %w", err)
+	}
+	defer rows.Close()
+	var u, code string
+	for rows.Next() {
+		if err := rows.Scan(&u, &code); err != nil {
+			return fmt.Errorf("certificate: held: %w", err)
+		}
+		if err := fn(u, code); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

@@ -29,7 +29,7 @@ func BenchmarkDecide(b *testing.B) {
 	buf := make([]byte, 0, 8)
 	b.Run("fast", func(b *testing.B) {
 		for b.Loop() {
-			e.decide(c, x, buf)
+			e.decide(c, x, buf, true)
 		}
 	})
 	b.Run("cel", func(b *testing.B) {

@@ -101,13 +101,15 @@ func (m *Module) load(ctx context.Context, e *envir, basics []entity.Basic, pool
 	}); err != nil {
 		return nil, fmt.Errorf("policy: listings: %w", err)
 	}
-	if err := m.d.Credit.ScanClasses(ctx, ch.lo, ch.hi, func(uscc, class string) error {
-		if in := ch.byUSCC[uscc]; in != nil {
-			in.vals[slotClass] = str(class)
+	if m.d.Classes != nil {
+		if err := m.d.Classes.ScanClasses(ctx, ch.lo, ch.hi, func(uscc, class string) error {
+			if in := ch.byUSCC[uscc]; in != nil {
+				in.vals[slotClass] = str(class)
+			}
+			return nil
+		}); err != nil {
+			return nil, fmt.Errorf("policy: classes: %w", err)
 		}
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("policy: classes: %w", err)
 	}
 	if m.d.Certificates != nil {
 		if err := m.d.Certificates.ScanHeld(ctx, ch.lo, ch.hi, m.d.Now(), func(uscc, code string) error {

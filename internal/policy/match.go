@@ -2,6 +2,7 @@ package policy
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -24,6 +25,9 @@ type MatchOptions struct {
 	// DryRun evaluates the same compiled rules and stores nothing: the
 	// benchmark's baseline.
 	DryRun bool
+	// ReadOnly reads the same inputs and evaluates nothing: the
+	// benchmark's second baseline (the cost of the reads alone).
+	ReadOnly bool
 	// Chunk is the businesses read at a time (0: 2000).
 	Chunk int
 }
@@ -107,11 +111,18 @@ func (m *Module) Match(ctx context.Context, o MatchOptions) (*RunStats, error) {
 			return nil, err
 		}
 		pool = ch.ins
+		if o.ReadOnly {
+			st.Businesses += len(ch.ins)
+			if o.USCC != "" || len(basics) < size {
+				break
+			}
+			continue
+		}
 		var results []result
 		var snaps [][2]string
 		for _, in := range ch.ins {
 			for _, c := range pols {
-				out := e.decide(c, in, held)
+				out := e.decide(c, in, held, false)
 				st.Evaluations++
 				if out.eligible {
 					st.Eligible++
@@ -131,7 +142,6 @@ func (m *Module) Match(ctx context.Context, o MatchOptions) (*RunStats, error) {
 			if err := m.write(ctx, ch.lo, ch.hi, pols, o, runAt, snaps, results, st); err != nil {
 				return nil, err
 			}
-			st.Stored += len(results)
 		}
 		if o.USCC != "" || len(basics) < size {
 			break
@@ -141,73 +151,113 @@ func (m *Module) Match(ctx context.Context, o MatchOptions) (*RunStats, error) {
 	return st, nil
 }
 
+// stored is what a chunk's businesses have stored: their inputs and
+// their pairs (of the run's policies).
+type storedChunk struct {
+	inputs map[string]string
+	pairs  map[pairKey]result
+}
+
+type pairKey struct {
+	policy int64
+	uscc   string
+}
+
+// storedOf reads what is stored for the businesses from lo to hi, the
+// pairs restricted to policies when given.
+func storedOf(ctx context.Context, tx store.Tx, lo, hi string, policies []int64) (*storedChunk, error) {
+	sc := &storedChunk{inputs: map[string]string{}, pairs: map[pairKey]result{}}
+	rows, err := tx.QueryContext(ctx, "SELECT uscc, inputs FROM policy_inputs WHERE uscc >= ? AND uscc <= ?", lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("policy: stored inputs: %w", err)
+	}
+	for rows.Next() {
+		var u, v string
+		if err := rows.Scan(&u, &v); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("policy: stored inputs: %w", err)
+		}
+		sc.inputs[u] = v
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("policy: stored inputs: %w", err)
+	}
+	q := "SELECT policy_id, uscc, eligible, held, refused, amount_fen FROM policy_matches WHERE uscc >= ? AND uscc <= ?"
+	if len(policies) > 0 {
+		q += " AND policy_id IN (" + strings.TrimSuffix(store.FormatIDs(policies)[1:], ",") + ")"
+	}
+	rows, err = tx.QueryContext(ctx, q, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("policy: stored results: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r result
+		if err := rows.Scan(&r.policy, &r.uscc, &r.eligible, &r.held, &r.refused, &r.amount); err != nil {
+			return nil, fmt.Errorf("policy: stored results: %w", err)
+		}
+		sc.pairs[pairKey{r.policy, r.uscc}] = r
+	}
+	return sc, rows.Err()
+}
+
+// same tells whether a stored pair already says what r says. A refusal
+// the grants recorded for the budget stands while the clauses still hold
+// with the same amount.
+func same(old, r result) bool {
+	if old.refused == "budget" && r.eligible && old.held == r.held && old.amount == r.amount {
+		return true
+	}
+	return old == r
+}
+
 // write stores one chunk's inputs and results in one transaction, with
-// what follows from newly eligible pairs.
+// what follows from newly eligible pairs. Only what changed is written:
+// inputs that differ from the stored ones, pairs new or different, and
+// the removal of stored pairs that no longer hold; a run over an
+// unchanged register writes nothing.
 func (m *Module) write(ctx context.Context, lo, hi string, pols []*compiled, o MatchOptions, at time.Time, snaps [][2]string,
 	results []result, st *RunStats) error {
 	kind := m.d.DB.Kind()
 	return m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		if kind == store.Postgres {
-			n := len(snaps)
-			us, vs := make([]string, n), make([]string, n)
-			for i, s := range snaps {
-				us[i], vs[i] = s[0], s[1]
-			}
-			if _, err := tx.Tx.ExecContext(ctx, `INSERT INTO policy_inputs (uscc, inputs, matched_at) SELECT u, v, $3
-				FROM unnest($1::text[], $2::text[]) AS t(u, v) ON CONFLICT (uscc) DO UPDATE SET inputs = excluded.inputs,
-				matched_at = excluded.matched_at`, us, vs, at); err != nil {
-				return fmt.Errorf("policy: write inputs: %w", err)
-			}
-			n = len(results)
-			ps, rus, hs, rs, as := make([]int64, n), make([]string, n), make([]string, n), make([]string, n), make([]int64, n)
-			es := make([]bool, n)
-			for i, r := range results {
-				ps[i], rus[i], es[i], hs[i], rs[i], as[i] = r.policy, r.uscc, r.eligible, r.held, r.refused, r.amount
-			}
-			if n > 0 {
-				if _, err := tx.Tx.ExecContext(ctx, `INSERT INTO policy_matches (policy_id, uscc, eligible, held, refused, amount_fen,
-					matched_at) SELECT p, u, e, h, r, a, $7 FROM unnest($1::int8[], $2::text[], $3::bool[], $4::text[], $5::text[],
-					$6::int8[]) AS t(p, u, e, h, r, a)`+matchUpsert, ps, rus, es, hs, rs, as, at); err != nil {
-					return fmt.Errorf("policy: write results: %w", err)
-				}
-			}
-		} else {
-			rows := make([][]any, len(snaps))
-			for i, s := range snaps {
-				rows[i] = []any{s[0], s[1], at}
-			}
-			if err := insertRows(ctx, tx, kind, "INSERT INTO policy_inputs (uscc, inputs, matched_at) VALUES ", 3, rows,
-				" ON CONFLICT (uscc) DO UPDATE SET inputs = excluded.inputs, matched_at = excluded.matched_at"); err != nil {
-				return fmt.Errorf("policy: write inputs: %w", err)
-			}
-			rows = make([][]any, len(results))
-			for i, r := range results {
-				rows[i] = []any{r.policy, r.uscc, r.eligible, r.held, r.refused, r.amount, at}
-			}
-			if err := insertRows(ctx, tx, kind, `INSERT INTO policy_matches (policy_id, uscc, eligible, held, refused, amount_fen,
-				matched_at) VALUES `, 7, rows, matchUpsert); err != nil {
-				return fmt.Errorf("policy: write results: %w", err)
+		old, err := storedOf(ctx, tx, lo, hi, o.Policies)
+		if err != nil {
+			return err
+		}
+		changed := snaps[:0:0]
+		for _, s := range snaps {
+			if v, ok := old.inputs[s[0]]; !ok || v != s[1] {
+				changed = append(changed, s)
 			}
 		}
-		// Pairs of these policies and businesses not decided in this run
-		// no longer hold.
-		q := "DELETE FROM policy_matches WHERE uscc >= ? AND uscc <= ? AND matched_at < ?"
-		args := []any{lo, hi, at}
-		if len(o.Policies) > 0 {
-			q += " AND policy_id IN (" + store.FormatIDs(o.Policies)[1:]
-			q = strings.TrimSuffix(q, ",") + ")"
+		var put []result
+		for _, r := range results {
+			k := pairKey{r.policy, r.uscc}
+			if x, ok := old.pairs[k]; !ok || !same(x, r) {
+				put = append(put, r)
+			}
+			delete(old.pairs, k)
 		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("policy: remove stale results: %w", err)
+		st.Stored += len(put)
+		if err := m.putInputs(ctx, tx, kind, changed, at); err != nil {
+			return err
 		}
-		if o.Grant {
+		if err := m.putResults(ctx, tx, kind, put, at); err != nil {
+			return err
+		}
+		// Stored pairs not decided again in this run no longer hold.
+		if err := removePairs(ctx, tx, kind, old.pairs); err != nil {
+			return err
+		}
+		if o.Grant && len(put) > 0 {
 			n, err := m.grantNew(ctx, tx, lo, hi, pols)
 			if err != nil {
 				return err
 			}
 			st.Granted += n
 		}
-		if o.Notify {
+		if o.Notify && len(put) > 0 {
 			n, err := m.notifyNew(ctx, tx, lo, hi)
 			if err != nil {
 				return err
@@ -218,30 +268,139 @@ func (m *Module) write(ctx context.Context, lo, hi string, pols []*compiled, o M
 	})
 }
 
+// removePairs deletes the stored pairs of gone.
+func removePairs(ctx context.Context, tx store.Tx, kind store.Kind, gone map[pairKey]result) error {
+	if len(gone) == 0 {
+		return nil
+	}
+	var err error
+	if kind == store.Postgres {
+		ps, us := make([]int64, 0, len(gone)), make([]string, 0, len(gone))
+		for k := range gone {
+			ps, us = append(ps, k.policy), append(us, k.uscc)
+		}
+		_, err = tx.Tx.ExecContext(ctx, `DELETE FROM policy_matches WHERE (policy_id, uscc) IN
+			(SELECT p, u FROM unnest($1::int8[], $2::text[]) AS t(p, u))`, ps, us)
+	} else {
+		rows := make([][]any, 0, len(gone))
+		for k := range gone {
+			rows = append(rows, []any{k.policy, k.uscc})
+		}
+		err = execRows(ctx, tx, kind, "DELETE FROM policy_matches WHERE (policy_id, uscc) IN (VALUES ", 2, rows, ")")
+	}
+	if err != nil {
+		return fmt.Errorf("policy: remove stale results: %w", err)
+	}
+	return nil
+}
+
+// putInputs upserts businesses' inputs: one statement over arrays on
+// PostgreSQL, multi-row statements on SQLite.
+func (m *Module) putInputs(ctx context.Context, tx store.Tx, kind store.Kind, snaps [][2]string, at time.Time) error {
+	if len(snaps) == 0 {
+		return nil
+	}
+	const tail = " ON CONFLICT (uscc) DO UPDATE SET inputs = excluded.inputs, matched_at = excluded.matched_at"
+	var err error
+	if kind == store.Postgres {
+		us, vs := make([]string, len(snaps)), make([]string, len(snaps))
+		for i, s := range snaps {
+			us[i], vs[i] = s[0], s[1]
+		}
+		_, err = tx.Tx.ExecContext(ctx, `INSERT INTO policy_inputs (uscc, inputs, matched_at) SELECT u, v, $3
+			FROM unnest($1::text[], $2::text[]) AS t(u, v)`+tail, us, vs, at)
+	} else {
+		rows := make([][]any, len(snaps))
+		for i, s := range snaps {
+			rows[i] = []any{s[0], s[1], at}
+		}
+		err = execRows(ctx, tx, kind, "INSERT INTO policy_inputs (uscc, inputs, matched_at) VALUES ", 3, rows, tail)
+	}
+	if err != nil {
+		return fmt.Errorf("policy: write inputs: %w", err)
+	}
+	return nil
+}
+
+// putResults upserts pairs; a pair told before keeps its notified_at.
+func (m *Module) putResults(ctx context.Context, tx store.Tx, kind store.Kind, results []result, at time.Time) error {
+	if len(results) == 0 {
+		return nil
+	}
+	var err error
+	if kind == store.Postgres {
+		n := len(results)
+		ps, rus, hs, rs, as := make([]int64, n), make([]string, n), make([]string, n), make([]string, n), make([]int64, n)
+		es := make([]bool, n)
+		for i, r := range results {
+			ps[i], rus[i], es[i], hs[i], rs[i], as[i] = r.policy, r.uscc, r.eligible, r.held, r.refused, r.amount
+		}
+		_, err = tx.Tx.ExecContext(ctx, `INSERT INTO policy_matches (policy_id, uscc, eligible, held, refused, amount_fen,
+			matched_at) SELECT p, u, e, h, r, a, $7 FROM unnest($1::int8[], $2::text[], $3::bool[], $4::text[], $5::text[],
+			$6::int8[]) AS t(p, u, e, h, r, a)`+matchUpsert, ps, rus, es, hs, rs, as, at)
+	} else {
+		rows := make([][]any, len(results))
+		for i, r := range results {
+			rows[i] = []any{r.policy, r.uscc, r.eligible, r.held, r.refused, r.amount, at}
+		}
+		err = execRows(ctx, tx, kind, `INSERT INTO policy_matches (policy_id, uscc, eligible, held, refused, amount_fen,
+			matched_at) VALUES `, 7, rows, matchUpsert)
+	}
+	if err != nil {
+		return fmt.Errorf("policy: write results: %w", err)
+	}
+	return nil
+}
+
 const matchUpsert = ` ON CONFLICT (policy_id, uscc) DO UPDATE SET eligible = excluded.eligible, held = excluded.held,
 	refused = excluded.refused, amount_fen = excluded.amount_fen, matched_at = excluded.matched_at`
 
-// writeRows is the rows of one multi-row INSERT on SQLite.
+// writeRows is the rows of one multi-row statement.
 const writeRows = 1000
 
-// insertRows inserts rows of n columns with multi-row statements.
-func insertRows(ctx context.Context, tx store.Tx, kind store.Kind, head string, n int, rows [][]any, tail string) error {
+// execRows runs head, rows of n columns as a VALUES list, and tail, in
+// statements of at most writeRows rows; the statement of a full batch is
+// prepared once.
+func execRows(ctx context.Context, tx store.Tx, kind store.Kind, head string, n int, rows [][]any, tail string) error {
 	one := "(?" + strings.Repeat(", ?", n-1) + ")"
-	for len(rows) > 0 {
-		part := rows[:min(len(rows), writeRows)]
-		rows = rows[len(part):]
+	query := func(k int) string {
 		var sb strings.Builder
 		sb.WriteString(head)
-		args := make([]any, 0, len(part)*n)
-		for i, r := range part {
+		for i := range k {
 			if i > 0 {
 				sb.WriteString(", ")
 			}
 			sb.WriteString(one)
-			args = append(args, r...)
 		}
 		sb.WriteString(tail)
-		if _, err := tx.Tx.ExecContext(ctx, store.Rebind(kind, sb.String()), args...); err != nil {
+		return store.Rebind(kind, sb.String())
+	}
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	args := make([]any, 0, min(len(rows), writeRows)*n)
+	for len(rows) > 0 {
+		part := rows[:min(len(rows), writeRows)]
+		rows = rows[len(part):]
+		args = args[:0]
+		for _, r := range part {
+			args = append(args, r...)
+		}
+		var err error
+		if len(part) == writeRows {
+			if full == nil {
+				if full, err = tx.Tx.PrepareContext(ctx, query(writeRows)); err != nil {
+					return err
+				}
+			}
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.Tx.ExecContext(ctx, query(len(part)), args...)
+		}
+		if err != nil {
 			return err
 		}
 	}

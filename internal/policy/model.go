@@ -201,8 +201,11 @@ type outcome struct {
 	amount   int64 // fen, capped per business
 }
 
-// decide evaluates c for in.
-func (e *envir) decide(c *compiled, in *inputs, buf []byte) outcome {
+// decide evaluates c for in. With all false it stops at the first clause
+// that does not hold: the matcher stores only pairs whose every clause
+// held, and a miss is explained later from the stored inputs with all
+// true, so it need not evaluate the rest.
+func (e *envir) decide(c *compiled, in *inputs, buf []byte, all bool) outcome {
 	o := outcome{held: buf[:0], eligible: true}
 	for _, r := range c.rules {
 		v := r.run(e, in)
@@ -213,6 +216,9 @@ func (e *envir) decide(c *compiled, in *inputs, buf []byte) outcome {
 			o.held, o.eligible = append(o.held, 'n'), false
 		default:
 			o.held, o.eligible = append(o.held, '?'), false
+		}
+		if !o.eligible && !all {
+			return o
 		}
 	}
 	if !o.eligible {

@@ -81,17 +81,22 @@ type FactRow struct {
 }
 
 // Credit is what the module reads of credit: the current listings of a
-// range of businesses, their risk classes, and 信用核查 before a grant.
+// range of businesses and 信用核查 before a grant.
 type Credit interface {
 	ScanListings(ctx context.Context, lo, hi string, asOf calendar.Date, fn func(uscc, list string) error) error
-	ScanClasses(ctx context.Context, lo, hi string, fn func(uscc, class string) error) error
 	// Check is 信用核查 for purpose "subsidy": allowed false means a
 	// listing refuses it; reasons say which.
 	Check(ctx context.Context, uscc string) (allowed bool, reasons []string, err error)
 }
 
+// Classes reads the credit risk classes of a range of businesses
+// (*risk.Module).
+type Classes interface {
+	ScanClasses(ctx context.Context, lo, hi string, fn func(uscc, class string) error) error
+}
+
 // Certificates reads the valid certificates (type codes) of a range of
-// businesses.
+// businesses (*certificate.Service).
 type Certificates interface {
 	ScanHeld(ctx context.Context, lo, hi string, at time.Time, fn func(uscc, typeCode string) error) error
 }
@@ -101,7 +106,8 @@ type Deps struct {
 	DB           *store.DB
 	Register     Register
 	Credit       Credit
-	Certificates Certificates
+	Classes      Classes      // optional: without it no business has a class
+	Certificates Certificates // optional: without it no business holds one
 	Policy       *auth.Policy
 	Audit        *audit.Log
 	Calendar     func() *calendar.Calendar

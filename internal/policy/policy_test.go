@@ -443,3 +443,34 @@ func TestDeclineAndApply(t *testing.T) {
 		}
 	})
 }
+
+// A run over an unchanged register writes nothing; a business that no
+// longer qualifies loses its stored pair and is told what it lacks.
+func TestRerunStoresOnlyWhatChanged(t *testing.T) {
+	each(t, func(t *testing.T, w *world) {
+		ctx := context.Background()
+		p, err := w.m.Create(ctx, kjj, 0, rdSubsidy())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := w.m.Publish(ctx, kjj, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		w.drain(t)
+		st, err := w.m.Match(ctx, policy.MatchOptions{Notify: true, Grant: true})
+		if err != nil || st.Stored != 0 || st.Eligible != 1 || st.Notified != 0 {
+			t.Fatalf("rerun: %v %+v, want nothing stored, 1 eligible, nobody told again", err, st)
+		}
+		w.facts(t, rs, bizA, "employees", "5")
+		w.drain(t)
+		var n int
+		w.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM policy_matches WHERE policy_id = ? AND uscc = ?", p.ID, bizA).Scan(&n)
+		if n != 0 {
+			t.Fatalf("A's pair is still stored after it stopped qualifying")
+		}
+		x, err := w.m.Explain(ctx, entA, p.ID, bizA)
+		if err != nil || x.Eligible || len(x.Clauses) != 3 || x.Clauses[1].Held != "no" || x.Clauses[1].Need == "" {
+			t.Fatalf("A after the change: %v %+v", err, x)
+		}
+	})
+}

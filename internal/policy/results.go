@@ -82,7 +82,7 @@ func (m *Module) Explain(ctx context.Context, a *auth.Actor, id int64, uscc stri
 }
 
 func (m *Module) explainOne(ctx context.Context, e *envir, c *compiled, in *inputs, at time.Time) (*Explanation, error) {
-	o := e.decide(c, in, nil)
+	o := e.decide(c, in, nil, true)
 	// A refusal recorded when the grants were made (the budget) stands.
 	var refused string
 	var eligible bool

@@ -166,3 +166,24 @@ func (m *Module) Explain(ctx context.Context, a *auth.Actor, uscc string) (*Clas
 	c.ModelName, c.Thresholds = model.model.Name, model.model.Thresholds
 	return &c, nil
 }
+
+// ScanClasses calls fn with the class of every classified business whose
+// code is from lo to hi, in code order: what modules that match the whole
+// register in chunks (policies) read, without an actor.
+func (m *Module) ScanClasses(ctx context.Context, lo, hi string, fn func(uscc, class string) error) error {
+	rows, err := m.d.DB.QueryContext(ctx, "SELECT uscc, class FROM risk_classes WHERE uscc >= ? AND uscc <= ? ORDER BY uscc", lo, hi)
+	if err != nil {
+		return fmt.Errorf("risk: classes: %w", err)
+	}
+	defer rows.Close()
+	var u, class string
+	for rows.Next() {
+		if err := rows.Scan(&u, &class); err != nil {
+			return fmt.Errorf("risk: classes: %w", err)
+		}
+		if err := fn(u, class); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

@@ -31,6 +31,10 @@ type Options struct {
 	Seed       uint64
 	// Progress, when set, receives a line now and then.
 	Progress io.Writer
+	// Facts, when set, adds more facts of business i (0-based) through
+	// add, recorded as of 30 days ago: what another benchmark's rules
+	// read (the policy matching benchmark's).
+	Facts func(i int, add func(name, typ, value string) error) error
 }
 
 // Regions are the county codes the businesses are spread over.
@@ -112,6 +116,14 @@ func Seed(ctx context.Context, db *store.DB, o Options) error {
 		}
 		if rnd.IntN(2) == 0 {
 			if err := facts.add(u, "纳税信用等级", "text", grades[rnd.IntN(len(grades))], today.AddDays(-rnd.IntN(700)).String(), 0, now, 0); err != nil {
+				return err
+			}
+		}
+		if o.Facts != nil {
+			asOf := today.AddDays(-30).String()
+			if err := o.Facts(i, func(name, typ, value string) error {
+				return facts.add(u, name, typ, value, asOf, 0, now, 0)
+			}); err != nil {
 				return err
 			}
 		}
