@@ -1,6 +1,7 @@
 package monitoring
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -52,13 +54,19 @@ func (m *Module) Mount(s *web.Server) error {
 	act := s.Require(auth.RoleHandler, auth.RoleApprover, auth.RoleInspector)
 	s.Handle("GET /monitoring", staff(http.HandlerFunc(m.queuePage)))
 	s.Handle("GET /monitoring/alerts/{alert}", s.Require()(http.HandlerFunc(m.alertPage)))
-	s.Handle("POST /monitoring/alerts/{alert}/acknowledge", act(http.HandlerFunc(m.acknowledge)))
-	s.Handle("POST /monitoring/alerts/{alert}/close", act(http.HandlerFunc(m.closeAlert)))
+	s.Handle("POST /monitoring/alerts/{alert}/acknowledge", act(m.formAction("alert", "/monitoring/alerts/%d", func(ctx context.Context, a *auth.Actor, id int64, _ url.Values) error {
+		return m.Acknowledge(ctx, a, id)
+	})))
+	s.Handle("POST /monitoring/alerts/{alert}/close", act(m.formAction("alert", "/monitoring/alerts/%d", func(ctx context.Context, a *auth.Actor, id int64, f url.Values) error {
+		return m.Close(ctx, a, id, f.Get("note"))
+	})))
 	s.Handle("GET /monitoring/devices", staff(http.HandlerFunc(m.devicesPage)))
 	s.Handle("GET /monitoring/devices/new", reg(http.HandlerFunc(m.registerForm)))
 	s.Handle("POST /monitoring/devices", reg(http.HandlerFunc(m.registerSubmit)))
 	s.Handle("GET /monitoring/devices/{device}", staff(http.HandlerFunc(m.devicePage)))
-	s.Handle("POST /monitoring/devices/{device}/revoke", reg(http.HandlerFunc(m.revoke)))
+	s.Handle("POST /monitoring/devices/{device}/revoke", reg(m.formAction("device", "/monitoring/devices/%d", func(ctx context.Context, a *auth.Actor, id int64, _ url.Values) error {
+		return m.RevokeDevice(ctx, a, id)
+	})))
 	s.Handle("POST /monitoring/devices/{device}/token", reg(http.HandlerFunc(m.reissue)))
 	s.Handle("GET /monitoring/rules", staff(http.HandlerFunc(m.rulesPage)))
 	s.Handle("GET /monitoring/mine", s.Require(auth.RoleEnterprise)(http.HandlerFunc(m.minePage)))
@@ -180,38 +188,34 @@ func (m *Module) alertPage(w http.ResponseWriter, r *http.Request) {
 	m.s.Render(w, r, "monitoring/alert.html", d)
 }
 
-func (m *Module) acknowledge(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	id, err := pathID(r, "alert")
+// formID reads the id a form POST names in path value key and parses its
+// form; on a bad id or form it has answered and reports false.
+func (m *Module) formID(w http.ResponseWriter, r *http.Request, key string) (int64, bool) {
+	id, err := pathID(r, key)
 	if err != nil {
 		m.fail(w, r, err)
-		return
+		return 0, false
 	}
-	if !m.s.ParseForm(w, r) {
-		return
-	}
-	if err := m.Acknowledge(ctx, auth.FromContext(ctx), id); err != nil {
-		m.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, fmt.Sprintf("/monitoring/alerts/%d", id), http.StatusSeeOther)
+	return id, m.s.ParseForm(w, r)
 }
 
-func (m *Module) closeAlert(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	id, err := pathID(r, "alert")
-	if err != nil {
-		m.fail(w, r, err)
-		return
-	}
-	if !m.s.ParseForm(w, r) {
-		return
-	}
-	if err := m.Close(ctx, auth.FromContext(ctx), id, r.PostForm.Get("note")); err != nil {
-		m.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, fmt.Sprintf("/monitoring/alerts/%d", id), http.StatusSeeOther)
+// formAction serves a staff action posted from an object's page: it runs
+// do on the id path value key names and sends the browser back to the
+// page (back, formatted with the id), so that every action answers a bad
+// id, a bad form and a refusal alike.
+func (m *Module) formAction(key, back string, do func(ctx context.Context, a *auth.Actor, id int64, f url.Values) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, ok := m.formID(w, r, key)
+		if !ok {
+			return
+		}
+		ctx := r.Context()
+		if err := do(ctx, auth.FromContext(ctx), id, r.PostForm); err != nil {
+			m.fail(w, r, err)
+			return
+		}
+		http.Redirect(w, r, fmt.Sprintf(back, id), http.StatusSeeOther)
+	})
 }
 
 type devicesData struct {
@@ -336,31 +340,10 @@ func (m *Module) devicePage(w http.ResponseWriter, r *http.Request) {
 	m.s.Render(w, r, "monitoring/device.html", data)
 }
 
-func (m *Module) revoke(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	id, err := pathID(r, "device")
-	if err != nil {
-		m.fail(w, r, err)
-		return
-	}
-	if !m.s.ParseForm(w, r) {
-		return
-	}
-	if err := m.RevokeDevice(ctx, auth.FromContext(ctx), id); err != nil {
-		m.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, fmt.Sprintf("/monitoring/devices/%d", id), http.StatusSeeOther)
-}
-
 func (m *Module) reissue(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id, err := pathID(r, "device")
-	if err != nil {
-		m.fail(w, r, err)
-		return
-	}
-	if !m.s.ParseForm(w, r) {
+	id, ok := m.formID(w, r, "device")
+	if !ok {
 		return
 	}
 	tok, err := m.ReissueToken(ctx, auth.FromContext(ctx), id)
