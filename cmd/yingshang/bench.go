@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yingshang/yingshang/internal/app"
 	"github.com/yingshang/yingshang/internal/flow/flowbench"
 	"github.com/yingshang/yingshang/internal/store"
 )
@@ -147,6 +148,30 @@ func median(xs []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// benchApp is the platform on a fresh benchmark database (see benchDB),
+// with a data directory of its own and only warnings logged, for the
+// benchmarks that measure a module inside the whole app; cleanup removes
+// both.
+func benchApp(ctx context.Context, pgURL string, stderr io.Writer) (*app.App, *store.DB, func(), error) {
+	db, cleanup, err := benchDB(ctx, pgURL)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	dir, err := os.MkdirTemp("", "yingshang-bench-app-")
+	if err != nil {
+		cleanup()
+		return nil, nil, nil, err
+	}
+	a, err := app.WithDB(ctx, db, app.Config{DataDir: dir, RootRegion: "990100", Version: version,
+		Logger: newLogger(&Config{LogLevel: "warn"}, stderr)})
+	if err != nil {
+		os.RemoveAll(dir)
+		cleanup()
+		return nil, nil, nil, err
+	}
+	return a, db, func() { os.RemoveAll(dir); cleanup() }, nil
 }
 
 // benchDB opens a fresh migrated database for one benchmark and returns a

@@ -5,12 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"time"
 
-	"github.com/yingshang/yingshang/internal/app"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/entity"
 	"github.com/yingshang/yingshang/internal/outbox"
@@ -42,22 +40,12 @@ func cmdBenchPolicy(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintln(stderr, "--businesses, --policies, --rounds and --updates must be positive")
 		return exitCode(2)
 	}
-	db, cleanup, err := benchDB(ctx, *dbURL)
+	a, db, cleanup, err := benchApp(ctx, *dbURL, stderr)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	dir, err := os.MkdirTemp("", "yingshang-bench-policy-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
 	now := time.Now()
-	a, err := app.WithDB(ctx, db, app.Config{DataDir: dir, RootRegion: "990100", Version: version,
-		Logger: newLogger(&Config{LogLevel: "warn"}, stderr)})
-	if err != nil {
-		return err
-	}
 	fmt.Fprintf(stdout, "policy on %s: seeding %d businesses and %d policies…\n", db.Kind(), *businesses, *policies)
 	if err := policybench.Seed(ctx, db, a.Policies, policybench.Options{Businesses: *businesses, Policies: *policies, Now: now,
 		Seed: 1, Department: 1, Progress: stdout}); err != nil {

@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"time"
 
-	"github.com/yingshang/yingshang/internal/app"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/credit"
 	"github.com/yingshang/yingshang/internal/outbox"
@@ -38,22 +36,12 @@ func cmdBenchRisk(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintln(stderr, "--businesses, --rounds and --updates must be positive, --records not negative")
 		return exitCode(2)
 	}
-	db, cleanup, err := benchDB(ctx, *dbURL)
+	a, db, cleanup, err := benchApp(ctx, *dbURL, stderr)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	dir, err := os.MkdirTemp("", "yingshang-bench-risk-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
 	now := time.Now()
-	a, err := app.WithDB(ctx, db, app.Config{DataDir: dir, RootRegion: "990100", Version: version,
-		Logger: newLogger(&Config{LogLevel: "warn"}, stderr)})
-	if err != nil {
-		return err
-	}
 	fmt.Fprintf(stdout, "risk on %s: seeding %d businesses and %d records…\n", db.Kind(), *businesses, *records)
 	if err := riskbench.Seed(ctx, db, riskbench.Options{Businesses: *businesses, Records: *records, Now: now, Seed: 1,
 		Progress: stdout}); err != nil {
