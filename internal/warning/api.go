@@ -14,6 +14,7 @@ import (
 
 type listInput struct {
 	Status string `query:"status" enum:"open,verifying,confirmed,excluded," doc:"empty: all"`
+	USCC   string `query:"uscc" pattern:"^([0-9A-HJ-NPQRTUWXY]{18})?$" doc:"one business's warnings only (统一社会信用代码); empty: all"`
 	Cursor string `query:"cursor" pattern:"^[0-9]*$" maxLength:"20"`
 	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
 }
@@ -77,7 +78,7 @@ func (m *Module) registerAPI(s *web.Server) {
 		if err != nil {
 			return nil, huma.Error400BadRequest("cursor 无效 (malformed cursor)")
 		}
-		ws, pg, err := m.ListPage(ctx, a, Filter{Status: in.Status, After: after.ID, Limit: in.Limit})
+		ws, pg, err := m.ListPage(ctx, a, Filter{Status: in.Status, USCC: in.USCC, After: after.ID, Limit: in.Limit})
 		if err != nil {
 			return nil, s.Problem(ctx, err)
 		}

@@ -188,5 +188,22 @@ func TestWarningListPages(t *testing.T) {
 				t.Fatalf("page order %v differs from the list", got)
 			}
 		}
+		// Staff look a business up by its code: only its warnings, counted.
+		one := all[len(all)-1].USCC
+		want := 0
+		for _, x := range all {
+			if x.USCC == one {
+				want++
+			}
+		}
+		ws, pg, err := m.ListPage(ctx, auth.System(), warning.Filter{USCC: one, Limit: 50})
+		if err != nil || len(ws) != want || pg.Count != want || want == len(all) {
+			t.Fatalf("warnings of %s: %d (count %d) %v, want %d of %d", one, len(ws), pg.Count, err, want, len(all))
+		}
+		for _, x := range ws {
+			if x.USCC != one {
+				t.Errorf("warning %d of %s listed for %s", x.ID, x.USCC, one)
+			}
+		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/i18n"
+	"github.com/yingshang/yingshang/internal/ids"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/valid"
 	"github.com/yingshang/yingshang/internal/web"
@@ -105,6 +106,7 @@ func (m *Module) deptName(ctx context.Context, id int64) string {
 type listData struct {
 	Items  []item
 	Status string
+	USCC   string
 	Pager  web.Pager
 }
 
@@ -117,17 +119,22 @@ func (m *Module) list(w http.ResponseWriter, r *http.Request, page string) {
 		m.s.Error(w, r, http.StatusUnprocessableEntity, "warning.error.status")
 		return
 	}
+	uscc := ids.NormalizeUSCC(r.URL.Query().Get("uscc"))
+	if uscc != "" && ids.ValidateUSCC(uscc) != nil {
+		m.s.Error(w, r, http.StatusUnprocessableEntity, "warning.error.uscc")
+		return
+	}
 	after, err := store.ParseCursor(r.URL.Query().Get("cursor"))
 	if err != nil {
 		m.s.Error(w, r, http.StatusBadRequest, "")
 		return
 	}
-	ws, pg, err := m.ListPage(ctx, auth.FromContext(ctx), Filter{Status: status, After: after.ID, Limit: 50})
+	ws, pg, err := m.ListPage(ctx, auth.FromContext(ctx), Filter{Status: status, USCC: uscc, After: after.ID, Limit: 50})
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	d := listData{Status: status, Pager: web.KeysetPager(r, "cursor", pg.Count, pg.Next.String())}
+	d := listData{Status: status, USCC: uscc, Pager: web.KeysetPager(r, "cursor", pg.Count, pg.Next.String())}
 	for _, x := range ws {
 		d.Items = append(d.Items, m.item(ctx, x))
 	}

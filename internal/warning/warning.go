@@ -235,6 +235,7 @@ func (m *Module) load(ctx context.Context, db store.IDB, id int64) (*Warning, er
 // Filter narrows a list.
 type Filter struct {
 	Status string // empty: all
+	USCC   string // one business's warnings only (empty: all)
 	After  int64  // keyset: ids below After (0: from the newest)
 	Limit  int
 }
@@ -275,6 +276,10 @@ func (m *Module) ListPage(ctx context.Context, a *auth.Actor, f Filter) ([]*Warn
 	if f.Status != "" {
 		where = append(where, `status = ?`)
 		args = append(args, f.Status)
+	}
+	if f.USCC != "" {
+		where = append(where, `uscc = ?`)
+		args = append(args, f.USCC)
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
