@@ -39,3 +39,11 @@ test('an enterprise\'s annual reports and its register entry fit a phone', async
   await check(page, mine, 'enterprise-business');
   await context.close();
 });
+
+test('an enterprise\'s monitoring risk prompts fit a phone', async () => {
+  // The demo restaurant's cold-chain device has raised a prompt.
+  const { context, page } = await open('yunlan_food');
+  await check(page, '/monitoring/mine', 'enterprise-monitoring');
+  assert.ok(await page.locator('main').getByText('冷').count() > 0, 'the cold-chain device\'s prompt is shown');
+  await context.close();
+});
