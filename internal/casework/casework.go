@@ -93,7 +93,10 @@ type Deps struct {
 	// ReportRules are the report types a material may name and what each
 	// accepts; nil means DefaultReportRules.
 	ReportRules map[string]ReportRule
-	Now         func() time.Time
+	// Notices issues the documents the applicant receives (受理通知书,
+	// 补正材料通知书, 延期通知, decisions …); nil issues none.
+	Notices Notices
+	Now     func() time.Time
 }
 
 // Module is the application service, its pages and its API.
