@@ -66,27 +66,47 @@ func payload(c *Certificate, idNumber string) []byte {
 // while the token stays short enough for a small QR code.
 const checkLen = 9
 
+// certificateDomain separates certificate tokens from the other signed
+// documents' (credit reports, notices), whose ids count apart.
+const certificateDomain = "yingshang-certificate-token"
+
 // tokenCheck derives a token's check bytes from the signature, so a token
 // can only be made by someone who has seen the signed certificate.
-func tokenCheck(sig []byte) []byte {
+func tokenCheck(sig []byte) []byte { return DomainCheck(certificateDomain, sig) }
+
+// Token returns the compact verification token of a certificate:
+// base64url of its id (uvarint) and the signature-derived check.
+func Token(id int64, sig []byte) string { return DomainToken(certificateDomain, id, sig) }
+
+// DomainCheck derives the check bytes of a signed document's token from
+// its signature, under domain (each kind of document has its own, so a
+// token of one kind never verifies as another).
+func DomainCheck(domain string, sig []byte) []byte {
 	h := sha256.New()
-	h.Write([]byte("yingshang-certificate-token"))
+	h.Write([]byte(domain))
 	h.Write(sig)
 	return h.Sum(nil)[:checkLen]
 }
 
-// Token returns the compact verification token of a certificate:
-// base64url of its id (uvarint) and the signature-derived check.
-func Token(id int64, sig []byte) string {
+// DomainToken returns the verification token a QR code carries for the
+// signed document id of domain: base64url of the id (uvarint) and the
+// signature-derived check. Certificates, credit reports and notices all
+// use it, each with its own domain.
+func DomainToken(domain string, id int64, sig []byte) string {
 	b := binary.AppendUvarint(nil, uint64(id))
-	b = append(b, tokenCheck(sig)...)
+	b = append(b, DomainCheck(domain, sig)...)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 var errBadToken = errors.New("certificate: malformed token")
 
 // parseToken splits a token into id and check.
-func parseToken(tok string) (int64, []byte, error) {
+func parseToken(tok string) (int64, []byte, error) { return SplitToken(tok) }
+
+// SplitToken splits a token made by DomainToken into the document id and
+// the check bytes, to compare (CheckMatches) with those of the stored
+// signature. Anything else is refused before a database is asked.
+func SplitToken(tok string) (int64, []byte, error) {
 	if len(tok) == 0 || len(tok) > 32 {
 		return 0, nil, errBadToken
 	}
@@ -100,6 +120,10 @@ func parseToken(tok string) (int64, []byte, error) {
 	}
 	return int64(id), raw[n:], nil
 }
+
+// CheckMatches compares a token's check with the expected one in constant
+// time.
+func CheckMatches(check, want []byte) bool { return checkMatches(check, want) }
 
 // checkMatches compares a token's check with the expected one in constant
 // time.

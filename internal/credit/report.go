@@ -3,11 +3,9 @@ package credit
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -19,6 +17,7 @@ import (
 	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/calendar"
+	"github.com/yingshang/yingshang/internal/certificate"
 	"github.com/yingshang/yingshang/internal/ids"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/valid"
@@ -400,35 +399,13 @@ func (m *Module) VerifyReport(ctx context.Context, token string) (*Report, error
 	return r, nil
 }
 
-// reportCheckLen is the number of signature-derived bytes in a token (72
-// bits: not guessable for a known id).
-const reportCheckLen = 9
+// reportDomain keeps report tokens apart from certificate and notice
+// tokens.
+const reportDomain = "yingshang-credit-report-token"
 
-func reportCheck(sig []byte) []byte {
-	h := sha256.New()
-	h.Write([]byte("yingshang-credit-report-token"))
-	h.Write(sig)
-	return h.Sum(nil)[:reportCheckLen]
-}
+func reportCheck(sig []byte) []byte { return certificate.DomainCheck(reportDomain, sig) }
 
 // reportToken is base64url of the report's id (uvarint) and the check.
-func reportToken(id int64, sig []byte) string {
-	b := binary.AppendUvarint(nil, uint64(id))
-	return base64.RawURLEncoding.EncodeToString(append(b, reportCheck(sig)...))
-}
+func reportToken(id int64, sig []byte) string { return certificate.DomainToken(reportDomain, id, sig) }
 
-func parseReportToken(tok string) (int64, []byte, error) {
-	bad := errors.New("credit: malformed report token")
-	if tok == "" || len(tok) > 32 {
-		return 0, nil, bad
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil {
-		return 0, nil, bad
-	}
-	id, n := binary.Uvarint(raw)
-	if n <= 0 || id == 0 || id > 1<<62 || len(raw)-n != reportCheckLen {
-		return 0, nil, bad
-	}
-	return int64(id), raw[n:], nil
-}
+func parseReportToken(tok string) (int64, []byte, error) { return certificate.SplitToken(tok) }
