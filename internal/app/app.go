@@ -39,6 +39,7 @@ import (
 	"github.com/yingshang/yingshang/internal/inspection"
 	"github.com/yingshang/yingshang/internal/knowledge"
 	"github.com/yingshang/yingshang/internal/monitoring"
+	"github.com/yingshang/yingshang/internal/notice"
 	"github.com/yingshang/yingshang/internal/notify"
 	"github.com/yingshang/yingshang/internal/open311"
 	"github.com/yingshang/yingshang/internal/org"
@@ -171,9 +172,11 @@ type App struct {
 	Hotline   *hotline.Module
 	KB        *knowledge.Module
 	Casework  *casework.Module
-	Inbox     *inbox.Module // the inbox, supervision by hand
-	Credit    *credit.Module
-	Warnings  *warning.Module
+	// Notices are the documents an applicant receives (受理通知书 …).
+	Notices  *notice.Module
+	Inbox    *inbox.Module // the inbox, supervision by hand
+	Credit   *credit.Module
+	Warnings *warning.Module
 	// Discretion proposes penalty levels from the published 包容审慎 lists.
 	Discretion *discretion.Module
 	Rating     *rating.Service
@@ -395,11 +398,19 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.buildDiscretion(ctx); err != nil {
 		return err
 	}
+	if a.Notices, err = notice.New(notice.Deps{DB: a.DB, Audit: a.Audit, Signer: signer,
+		Department: a.Org.DepartmentName, BaseURL: cfg.BaseURL, Now: cfg.Now,
+		CanRead: func(ctx context.Context, who *auth.Actor, id int64) error {
+			_, err := a.Casework.Get(ctx, who, id)
+			return err
+		}}); err != nil {
+		return err
+	}
 	caseCredit := &casework.StoreCredit{DB: a.DB, Box: a.Box, Audit: a.Audit, Now: cfg.Now}
 	if a.Casework, err = casework.New(casework.Deps{DB: a.DB, Flow: a.Flow, Org: a.Org, Policy: a.Policy,
 		Audit: a.Audit, Catalog: a.Catalog, Certs: a.Certs.Service, Box: a.Box,
 		Credit: creditChecker{StoreCredit: caseCredit, credit: a.Credit, risk: a.Risk, now: cfg.Now}, Recorder: caseCredit,
-		Reports:  creditReports{credit: a.Credit},
+		Reports: creditReports{credit: a.Credit}, Notices: a.Notices,
 		Calendar: a.Calendar.Current, Now: cfg.Now}); err != nil {
 		return err
 	}
@@ -438,7 +449,7 @@ func (a *App) build(ctx context.Context) error {
 		Subjects: ratingSubjects{cases: a.Casework, hotline: a.Hotline}, BaseURL: cfg.BaseURL}); err != nil {
 		return err
 	}
-	modules := []web.Module{work, a.Revisions, a.adminModule(), a.auditModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Entities, a.Credit, a.Risk, a.Warnings, a.Discretion, o311, a.Notify, a.AnnualReports, rating.NewPages(a.Rating, ratingDepartments{org: a.Org})}
+	modules := []web.Module{work, a.Revisions, a.adminModule(), a.auditModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Notices, a.Entities, a.Credit, a.Risk, a.Warnings, a.Discretion, o311, a.Notify, a.AnnualReports, rating.NewPages(a.Rating, ratingDepartments{org: a.Org})}
 	modules = append(modules, a.Inspections, a.Enforcement, a.Visits)
 	if err := a.buildFairScreen(ctx); err != nil {
 		return err

@@ -50,6 +50,7 @@ var publicRoutes = map[string]bool{
 	"POST /api/v1/fair-review/measures/{id}/reports": true, "GET /api/v1/fair-review/tracking/{token}": true,
 	"GET /catalog": true, "GET /catalog/items/{code}": true, "GET /catalog/items/{code}/notice": true,
 	"GET /catalog/files/{sha}": true, "GET /api/v1/catalog/items": true, "GET /api/v1/catalog/items/{code}": true,
+	"GET /notices/verify/{token}": true, "GET /notices/verify/{token}/qr": true, "GET /api/v1/notices/verify/{token}": true,
 	"GET /verify": true, "GET /verify/{token}": true, "GET /verify/{token}/qr": true, "GET /api/v1/certificates/verify/{token}": true,
 	"GET /hotline/lookup": true, "POST /hotline/lookup": true, "GET /hotline/visit/{token}": true,
 	"POST /hotline/visit/{token}": true, "GET /hotline/ranking": true, "GET /api/v1/hotline/ranking": true,
@@ -263,6 +264,16 @@ var wildcards = map[string]wildcard{
 		},
 	},
 	"applications/{id}": applications,
+	// The applicant's documents, readable exactly when their case is.
+	"notices/{id}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), kind, '' FROM notices ORDER BY id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.Notices.Get(m.ctx, a, id(c))
+			return err == nil
+		},
+	},
 	"records/{record}": {
 		candidates: func(m *matrix) []candidate {
 			return m.rows("SELECT CAST(id AS TEXT), kind, region_code FROM supervision_records ORDER BY id")

@@ -66,6 +66,9 @@ func (m *Module) apply(ctx context.Context, tx store.Tx, a *auth.Actor, app *App
 			return err
 		}
 	}
+	if err := m.stepNotice(ctx, tx, a, app, inst, s); err != nil {
+		return err
+	}
 	if err := m.save(ctx, tx, app); err != nil {
 		return err
 	}
@@ -438,6 +441,10 @@ func (m *Module) approveApp(ctx context.Context, tx store.Tx, a *auth.Actor, it 
 			return err
 		}
 		app.VerificationInstanceID = inst.ID
+	}
+	if _, err := m.issueNotice(ctx, tx, NoticeRequest{Kind: NoticeApproval, App: app, Reason: reason,
+		ActorID: actorID(a), ActorName: actorName(a), At: now}); err != nil {
+		return err
 	}
 	if err := m.save(ctx, tx, app); err != nil {
 		return err

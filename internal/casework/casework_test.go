@@ -16,6 +16,7 @@ import (
 	"github.com/yingshang/yingshang/internal/certificate"
 	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/ids"
+	"github.com/yingshang/yingshang/internal/notice"
 	"github.com/yingshang/yingshang/internal/org"
 	"github.com/yingshang/yingshang/internal/pii"
 	"github.com/yingshang/yingshang/internal/store"
@@ -58,6 +59,7 @@ type world struct {
 	actors       map[string]*auth.Actor
 	licence      int64
 	reports      *fakeReports
+	notices      *notice.Module
 }
 
 func (w *world) clock() time.Time { return w.now }
@@ -206,8 +208,16 @@ func setupWith(t testing.TB, db *store.DB, rules casework.RuleEvaluator) *world 
 			t.Fatal(err)
 		}
 	}
+	// Every step issues its document, as in the platform.
+	if w.notices, err = notice.New(notice.Deps{DB: db, Audit: w.log, Signer: signer, Department: orgs.DepartmentName,
+		Now: w.clock, CanRead: func(ctx context.Context, a *auth.Actor, id int64) error {
+			_, err := w.m.Get(ctx, a, id)
+			return err
+		}}); err != nil {
+		t.Fatal(err)
+	}
 	if w.m, err = casework.New(casework.Deps{DB: db, Flow: w.eng, Org: orgs, Policy: policy, Audit: w.log, Catalog: w.cat,
-		Certs: w.certs.Service, Box: box, Rules: rules, Now: w.clock, Reports: w.reports,
+		Certs: w.certs.Service, Box: box, Rules: rules, Now: w.clock, Reports: w.reports, Notices: w.notices,
 		Calendar: func() *calendar.Calendar { return w.cal }}); err != nil {
 		t.Fatal(err)
 	}

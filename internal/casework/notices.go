@@ -2,8 +2,11 @@ package casework
 
 import (
 	"context"
+	"strings"
 	"time"
 
+	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/store"
 )
 
@@ -46,6 +49,8 @@ type NoticeRequest struct {
 	// Items lists what the document enumerates: the materials to correct,
 	// the excluded procedure, and the like.
 	Items []string
+	// Review says a 补正 was asked during review rather than at intake.
+	Review bool
 	// Until is the date the document sets: the extended deadline, the date
 	// materials are due, the expected end of an excluded period.
 	Until time.Time
@@ -63,8 +68,13 @@ type NoticeRequest struct {
 // NoticeRef identifies an issued document to the case: its number and the
 // public link its QR code carries.
 type NoticeRef struct {
-	ID        int64
-	Number    string
+	ID       int64
+	Number   string
+	Kind     NoticeKind
+	Title    string
+	IssuedAt time.Time
+	// VerifyURL is the public address of the document's check (relative
+	// when the platform's base URL is not configured).
 	VerifyURL string
 }
 
@@ -72,6 +82,9 @@ type NoticeRef struct {
 // that requires them, so that no step commits without its document.
 type Notices interface {
 	Issue(ctx context.Context, tx store.IDB, req NoticeRequest) (NoticeRef, error)
+	// ForApplication lists the documents issued on an application, oldest
+	// first, for a reader the case page has already authorised.
+	ForApplication(ctx context.Context, applicationID int64) ([]NoticeRef, error)
 }
 
 // issueNotice issues req's document when the module has an issuer, and
@@ -84,4 +97,61 @@ func (m *Module) issueNotice(ctx context.Context, tx store.IDB, req NoticeReques
 		req.At = m.now()
 	}
 	return m.d.Notices.Issue(ctx, tx, req)
+}
+
+// stepNotice issues the document the law ties to step s, just taken on
+// app: 受理 (with the date the decision is due and any 容缺 materials with
+// their dates), 不予受理 with the reason, 补正 listing every material at
+// once, and 不予许可 with its reasons. An approval issues its decision in
+// approveApp, which the instant path takes too.
+func (m *Module) stepNotice(ctx context.Context, tx store.IDB, a *auth.Actor, app *Application, inst *flow.Instance, s step) error {
+	req := NoticeRequest{App: app, ActorID: actorID(a), ActorName: actorName(a)}
+	switch s.action {
+	case "accept", "accept_shortfall":
+		req.Kind, req.Until = NoticeAcceptance, inst.DueAt
+		for _, mt := range app.Materials {
+			if !mt.Missing() {
+				continue
+			}
+			due := mt.DueAt
+			if due.IsZero() {
+				due = app.ShortfallDue
+			}
+			item := mt.Name
+			if !due.IsZero() {
+				item += "（" + due.In(cst).Format("2006年1月2日") + "前补交）"
+			}
+			req.Items = append(req.Items, item)
+		}
+	case "refuse":
+		req.Kind, req.Reason = NoticeNonAcceptance, s.comment
+	case "ask_intake_correction", "ask_correction":
+		req.Kind, req.Reason, req.Items = NoticeCorrection, s.comment, splitList(s.inputs["materials"])
+		req.Review = s.action == "ask_correction"
+	case "reject":
+		req.Kind, req.Reason = NoticeRefusal, app.DecisionReason
+	default:
+		return nil
+	}
+	_, err := m.issueNotice(ctx, tx, req)
+	return err
+}
+
+// splitList splits the officer's list of materials into its entries: one
+// per line, or separated by 、；; as people write them.
+func splitList(s string) []string {
+	f := strings.FieldsFunc(s, func(r rune) bool {
+		switch r {
+		case '\n', '\r', '；', ';', '、':
+			return true
+		}
+		return false
+	})
+	out := f[:0]
+	for _, x := range f {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
 }

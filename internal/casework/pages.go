@@ -397,6 +397,8 @@ type viewData struct {
 	// who may open it, else its public verification page (a window clerk
 	// reads the application but not another department's certificates).
 	CertLink string
+	// Notices are the documents issued on the application (受理通知书 …).
+	Notices []NoticeRef
 	// Issuance is the 待发证 task while the certificate waits for it.
 	Issuance *flow.Instance
 	// Blockers say why a decision cannot be made now, shown before the
@@ -540,6 +542,12 @@ func (m *Module) renderView(w http.ResponseWriter, r *http.Request, status int, 
 			}
 			d.History = append(d.History, h...)
 			slices.SortStableFunc(d.History, func(x, y flow.HistoryEntry) int { return x.At.Compare(y.At) })
+		}
+	}
+	if m.d.Notices != nil {
+		if d.Notices, err = m.d.Notices.ForApplication(ctx, app.ID); err != nil {
+			m.fail(w, r, err)
+			return
 		}
 	}
 	d.Blockers, d.Warnings = blockers(app, d.Instance)
