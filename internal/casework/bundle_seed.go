@@ -87,7 +87,7 @@ func SeedBundleDemo(ctx context.Context, m *Module, users map[string]int64) erro
 	if _, err := m.d.Catalog.Publish(ctx, sys, w.ID, w.RowVersion); err != nil {
 		return fmt.Errorf("casework: demo bundle: publish rule: %w", err)
 	}
-	if err := m.ensureDefinition(ctx, w.PromisedLimitDays); err != nil {
+	if err := m.ensureDefinition(ctx, limitsOf(w)); err != nil {
 		return err
 	}
 	if _, err := m.SaveBundle(ctx, sys, BundleSpec{Code: DemoBundle, Name: "开办餐饮店",

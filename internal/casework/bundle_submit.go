@@ -213,7 +213,7 @@ func (m *Module) SubmitBundle(ctx context.Context, a *auth.Actor, in BundleInput
 		}
 	}
 	for _, it := range mg.Items {
-		if err := m.ensureDefinition(ctx, it.PromisedLimitDays); err != nil {
+		if err := m.ensureDefinition(ctx, limitsOf(it)); err != nil {
 			return nil, err
 		}
 	}

@@ -105,7 +105,7 @@ type Module struct {
 	s *web.Server
 
 	mu      sync.Mutex
-	loaded  map[int]bool // per-limit definitions loaded on this node
+	loaded  map[limits]bool // per-limit definitions loaded on this node
 	credits *StoreCredit
 }
 
@@ -129,7 +129,7 @@ func New(d Deps) (*Module, error) {
 	if d.ReportRules == nil {
 		d.ReportRules = DefaultReportRules
 	}
-	m := &Module{d: d, loaded: map[int]bool{}}
+	m := &Module{d: d, loaded: map[limits]bool{}}
 	m.credits = &StoreCredit{DB: d.DB, Box: d.Box, Audit: d.Audit, Now: d.Now}
 	if m.d.Credit == nil {
 		m.d.Credit = m.credits

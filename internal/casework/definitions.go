@@ -25,26 +25,59 @@ const VerificationFlow = "casework.verification"
 // Why one definition per promised limit: the engine's state limits are
 // fixed per definition, while each item promises its own number of working
 // days (承诺时限). So the embedded base definition is the template, and the
-// module derives "casework.application.<N>d" for each promised limit N in
-// use, with the review state limited to N working days and the overall
-// limit N+1 (one working day for intake, 受理, before the promised limit
-// starts). The engine then keeps every deadline, pause (补正), extension and
-// escalation with no arithmetic here; running applications keep the
-// definition version they started on. Instant items (即办件, promised 0)
-// run on "…0d": decided on the spot, so when no rule decides at once a
-// human still decides within the day it was made (every limit is zero
-// working days, which ends at the close of that day), keeping the item's
-// promise rather than turning it into a one-day case. Extensions may add
-// up to N more working days (one for an instant item).
+// module derives "casework.application.<N>d.<L>" for each promised limit N
+// and legal limit L in use, with the review state limited to N working
+// days and the overall limit N+1 (one working day for intake, 受理, before
+// the promised limit starts). The engine then keeps every deadline, pause
+// (补正), extension and escalation with no arithmetic here; running
+// applications keep the definition version they started on. Instant items
+// (即办件, promised 0) run on "…0d.<L>": decided on the spot, so when no
+// rule decides at once a human still decides within the day it was made
+// (every limit is zero working days, which ends at the close of that day),
+// keeping the item's promise rather than turning it into a one-day case.
+//
+// Extensions follow 行政许可法 第四十二条: a decision not made within the
+// legal limit (20 working days, or what the law on the item sets, the
+// item's 法定时限) may be extended by 10 working days with the approval of
+// the agency's head (the approver role; the extension policy grants to no
+// one else), and the applicant is told the reason (a 延长审查期限通知书,
+// ExtensionDecided). Counted from the promised deadline, an extension may
+// therefore add up to L + 10 − N working days.
 
-// definitionKey returns the workflow an item with promised limit days runs on.
-func definitionKey(days int) string {
-	return "casework.application." + strconv.Itoa(max(days, 0)) + "d"
+// LegalLimitDays is the decision limit of 行政许可法 第四十二条 when the item
+// names none: 20 working days from 受理.
+const LegalLimitDays = 20
+
+// ExtensionDays is what 第四十二条 lets the agency's head add to the legal
+// limit: 10 working days.
+const ExtensionDays = 10
+
+// limits are what an item's workflow derives from: its promised limit and
+// the legal one, never shorter than the promise.
+type limits struct{ promised, legal int }
+
+// limitsOf returns the limits of item it.
+func limitsOf(it *catalog.Item) limits {
+	l := limits{promised: max(it.PromisedLimitDays, 0), legal: it.LegalLimitDays}
+	if l.legal <= 0 {
+		l.legal = LegalLimitDays
+	}
+	l.legal = max(l.legal, l.promised)
+	return l
 }
 
-// definitionFor returns the derived definition for promised limit days.
-func definitionFor(days int) ([]byte, error) {
-	days = max(days, 0)
+// extensionCap is how many working days extensions may add to the
+// promised deadline in all: up to the legal limit and its 10 more.
+func (l limits) extensionCap() int { return l.legal + ExtensionDays - l.promised }
+
+// definitionKey returns the workflow an item with limits l runs on.
+func definitionKey(l limits) string {
+	return "casework.application." + strconv.Itoa(l.promised) + "d." + strconv.Itoa(l.legal)
+}
+
+// definitionFor returns the derived definition for limits l.
+func definitionFor(l limits) ([]byte, error) {
+	days := l.promised
 	raw, err := flowFS.ReadFile("flows/application.json")
 	if err != nil {
 		return nil, err
@@ -53,9 +86,9 @@ func definitionFor(days int) ([]byte, error) {
 	if err := json.Unmarshal(raw, &d); err != nil {
 		return nil, fmt.Errorf("casework: base definition: %w", err)
 	}
-	d.Key = definitionKey(days)
-	d.Name = fmt.Sprintf("%s（承诺%d个工作日）", d.Name, days)
-	d.NameEn = fmt.Sprintf("%s (%d working days promised)", d.NameEn, days)
+	d.Key = definitionKey(l)
+	d.Name = fmt.Sprintf("%s（承诺%d个工作日，法定%d个工作日）", d.Name, days, l.legal)
+	d.NameEn = fmt.Sprintf("%s (%d working days promised, %d by law)", d.NameEn, days, l.legal)
 	d.Limit = &flow.Limit{N: days + 1, Unit: flow.WorkDays}
 	if days == 0 {
 		d.Name, d.NameEn = "政务服务办件（即办件，当日办结）", "Service application (on the spot, decided the same day)"
@@ -70,7 +103,7 @@ func definitionFor(days int) ([]byte, error) {
 		}
 	}
 	if d.Extension != nil {
-		d.Extension.MaxDays = max(days, 1)
+		d.Extension.MaxDays = l.extensionCap()
 	}
 	return json.Marshal(&d)
 }
@@ -90,47 +123,46 @@ func (m *Module) LoadDefinitions(ctx context.Context) error {
 			return fmt.Errorf("casework: %s: %w", name, err)
 		}
 	}
-	seen := map[int]bool{}
+	seen := map[limits]bool{}
 	for offset := 0; ; offset += 200 {
 		items, total, err := m.d.Catalog.List(ctx, catalog.Query{Limit: 200, Offset: offset})
 		if err != nil {
 			return fmt.Errorf("casework: load definitions: %w", err)
 		}
 		for _, it := range items {
-			seen[max(it.PromisedLimitDays, 0)] = true
+			seen[limitsOf(it)] = true
 		}
 		if offset+200 >= total || len(items) == 0 {
 			break
 		}
 	}
-	for days := range seen {
-		if err := m.ensureDefinition(ctx, days); err != nil {
+	for l := range seen {
+		if err := m.ensureDefinition(ctx, l); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// ensureDefinition loads the definition for promised limit days unless this
-// node already has. Loading is idempotent: the engine keeps one version per
-// content, so several nodes loading the same limit agree.
-func (m *Module) ensureDefinition(ctx context.Context, days int) error {
-	days = max(days, 0)
+// ensureDefinition loads the definition for limits l unless this node
+// already has. Loading is idempotent: the engine keeps one version per
+// content, so several nodes loading the same limits agree.
+func (m *Module) ensureDefinition(ctx context.Context, l limits) error {
 	m.mu.Lock()
-	done := m.loaded[days]
+	done := m.loaded[l]
 	m.mu.Unlock()
 	if done {
 		return nil
 	}
-	raw, err := definitionFor(days)
+	raw, err := definitionFor(l)
 	if err != nil {
 		return err
 	}
 	if _, _, err := m.d.Flow.LoadDefinition(ctx, raw, auth.System()); err != nil {
-		return fmt.Errorf("casework: definition for %d days: %w", days, err)
+		return fmt.Errorf("casework: definition %s: %w", definitionKey(l), err)
 	}
 	m.mu.Lock()
-	m.loaded[days] = true
+	m.loaded[l] = true
 	m.mu.Unlock()
 	return nil
 }

@@ -330,7 +330,7 @@ func TestOnTheSpotItem(t *testing.T) {
 		in, _ := w.eng.Instance(ctx, app.InstanceID)
 		// Submitted Monday 2 November 2026, 10:00 CST: due by its end.
 		want := time.Date(2026, 11, 2, 23, 59, 59, 999999000, cst)
-		if in.DefinitionKey != "casework.application.0d" || !in.DueAt.Equal(want) || !in.StateDueAt.Equal(want) {
+		if in.DefinitionKey != "casework.application.0d.5" || !in.DueAt.Equal(want) || !in.StateDueAt.Equal(want) {
 			t.Errorf("on the spot: %s due %v / %v, want %v", in.DefinitionKey, in.DueAt, in.StateDueAt, want)
 		}
 		must(t)(w.m.Accept(ctx, w.a("clerk"), app.ID, ""))

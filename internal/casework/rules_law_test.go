@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/calendar"
 	"github.com/yingshang/yingshang/internal/casework"
 	"github.com/yingshang/yingshang/internal/flow"
@@ -95,26 +96,75 @@ func TestReviewCorrectionPausesTheClock(t *testing.T) {
 	})
 }
 
-// Extensions (行政许可法 第四十二条 allows one, approved by the agency's
-// head): today the platform caps an application's extension at its promised
-// limit, 5 working days for 食品经营许可; 6 is refused.
-func TestExtensionCapIsThePromisedLimit(t *testing.T) {
+// 行政许可法 第四十二条: a decision not made within 20 working days (the
+// item's legal limit) may be extended by 10 working days with the approval
+// of the agency's head, and the applicant is told the reason. 食品经营许可
+// promises 5 of its 20: extensions may add 20 + 10 − 5 = 25 working days
+// to the promised deadline, the handler asks, only the approver grants (not
+// a supervisor, not the handler), and the grant issues the 延长审查期限通知书
+// with the reason and the new date: accepted Monday 11-02, due 11-10, ten
+// working days more is Tuesday 11-24.
+func TestExtensionFollowsArticle42(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := setup(t, db)
 		ctx := context.Background()
 		app := must(t)(w.m.Submit(ctx, w.a("ent"), foodInput()))
 		app = must(t)(w.m.Accept(ctx, w.a("clerk"), app.ID, ""))
-		ask := func(days int) error {
-			return db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
-				_, err := w.eng.RequestExtension(ctx, tx, app.InstanceID, days, "需现场核查", w.a("han"))
+		ask := func(days int) (*flow.Extension, error) {
+			var x *flow.Extension
+			err := db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+				var err error
+				x, err = w.eng.RequestExtension(ctx, tx, app.InstanceID, days, "需现场核查", w.a("han"))
 				return err
 			})
+			return x, err
 		}
-		if err := ask(6); err == nil {
-			t.Error("an extension of 6 working days was accepted, want at most the promised 5")
+		if _, err := ask(26); err == nil {
+			t.Error("an extension of 26 working days was accepted, want at most 20 + 10 − 5 = 25")
 		}
-		if err := ask(5); err != nil {
-			t.Errorf("an extension of 5 working days: %v", err)
+		if _, err := ask(25); err != nil {
+			t.Errorf("an extension of 25 working days: %v", err)
+		}
+		// A second application asks for 10 and has them granted.
+		app = must(t)(w.m.Submit(ctx, w.a("ent"), foodInput()))
+		app = must(t)(w.m.Accept(ctx, w.a("clerk"), app.ID, ""))
+		x, err := ask(10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		supervisor := &auth.Actor{UserID: 9999, Name: "督查", Roles: []auth.Role{auth.RoleSupervisor}, RegionCode: "990102"}
+		decide := func(who *auth.Actor) error {
+			return db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+				got, err := w.eng.DecideExtension(ctx, tx, x.ID, who, true, 0, "")
+				if err != nil {
+					return err
+				}
+				in, err := w.eng.InstanceFor(ctx, tx, casework.SubjectType, app.ID)
+				if err != nil {
+					return err
+				}
+				return w.m.ExtensionDecided(ctx, tx, in, got, who)
+			})
+		}
+		for _, who := range []*auth.Actor{supervisor, w.a("han")} {
+			if err := decide(who); err == nil {
+				t.Errorf("%s granted an extension; 第四十二条 needs the agency's head", who.Name)
+			}
+		}
+		if err := decide(w.a("apa")); err != nil {
+			t.Fatalf("the approver grants: %v", err)
+		}
+		if got := cstDay(w.instance(app).DueAt); got != "2026-11-24" {
+			t.Errorf("case due %s after 10 more working days, want 2026-11-24", got)
+		}
+		ns, err := w.notices.List(ctx, w.a("ent"), app.ID)
+		if err != nil || len(ns) == 0 {
+			t.Fatalf("notices: %v", err)
+		}
+		last := ns[len(ns)-1]
+		if b := body(last); last.Content.Title != "延长审查期限通知书" || !strings.Contains(b, "需现场核查") ||
+			!strings.Contains(b, "延长10个工作日，将于2026年11月24日前作出决定") || !strings.Contains(b, "第四十二条") {
+			t.Errorf("延期通知 %q:\n%s", last.Content.Title, b)
 		}
 	})
 }

@@ -231,7 +231,7 @@ func (m *Module) Submit(ctx context.Context, a *auth.Actor, in SubmitInput) (*Ap
 	if err != nil {
 		return nil, err
 	}
-	if err := m.ensureDefinition(ctx, it.PromisedLimitDays); err != nil {
+	if err := m.ensureDefinition(ctx, limitsOf(it)); err != nil {
 		return nil, err
 	}
 	plan, err := m.prepare(ctx, a, it, &in)
@@ -650,7 +650,7 @@ func (m *Module) write(ctx context.Context, tx store.Tx, a *auth.Actor, it *cata
 	if err := insertApp(ctx, tx, app); err != nil {
 		return err
 	}
-	inst, err := m.d.Flow.Start(ctx, tx, flow.StartInput{DefinitionKey: definitionKey(it.PromisedLimitDays),
+	inst, err := m.d.Flow.Start(ctx, tx, flow.StartInput{DefinitionKey: definitionKey(limitsOf(it)),
 		SubjectType: SubjectType, SubjectID: app.ID, Reference: app.Number,
 		Title:      truncate(it.Name+" · "+publicName(app.ApplicantKind, app.ApplicantName), 200),
 		RegionCode: app.IntakeRegion, DepartmentIDs: []int64{app.DepartmentID}, OwnerUserID: app.ApplicantUserID, Actor: a,

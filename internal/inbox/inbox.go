@@ -71,6 +71,13 @@ type Subject interface {
 	SubjectPage(subjectType string, subjectID int64) string
 }
 
+// ExtensionWatcher is a Subject that records its own consequences of an
+// extension decision in the decision's transaction: casework issues the
+// 延长审查期限通知书 the applicant must receive (行政许可法 第四十二条).
+type ExtensionWatcher interface {
+	ExtensionDecided(ctx context.Context, tx store.IDB, in *flow.Instance, x *flow.Extension, a *auth.Actor) error
+}
+
 // Own hands the cases of s's subject types to the module behind s: they are
 // authorised as s decides, inbox rows link to s's page, the generic case
 // page redirects there and the generic actions refuse them, so that the

@@ -456,8 +456,14 @@ func (m *Module) decideExtension(w http.ResponseWriter, r *http.Request) {
 	days, _ := strconv.Atoi(r.PostForm.Get("days"))
 	reason := strings.TrimSpace(r.PostForm.Get("reason"))
 	err = m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		_, err := m.d.Flow.DecideExtension(ctx, tx, xid, a, grant, days, reason)
-		return err
+		x, err := m.d.Flow.DecideExtension(ctx, tx, xid, a, grant, days, reason)
+		if err != nil {
+			return err
+		}
+		if w, ok := m.owned[in.SubjectType].(ExtensionWatcher); ok {
+			return w.ExtensionDecided(ctx, tx, in, x, a)
+		}
+		return nil
 	})
 	if err != nil {
 		m.failOnCase(w, r, err)
