@@ -27,6 +27,9 @@ type step struct {
 	comment string
 	// version, when non-zero, is the application row version the actor saw.
 	version int64
+	// deemed marks the acceptance 第三十二条 deems made when the window
+	// let the time to decide on intake pass.
+	deemed bool
 	change  func(ctx context.Context, tx store.Tx, app *Application, inst *flow.Instance) error
 }
 
@@ -223,7 +226,18 @@ func (m *Module) RequestCorrection(ctx context.Context, a *auth.Actor, id int64,
 	}
 	return m.run(ctx, a, id, step{action: action, inputs: map[string]string{"materials": materials},
 		comment: strings.TrimSpace(comment),
-		change: func(_ context.Context, _ store.Tx, app *Application, _ *flow.Instance) error {
+		change: func(ctx context.Context, tx store.Tx, app *Application, inst *flow.Instance) error {
+			// 一次性告知 (第三十二条): at each stage the applicant is told
+			// once of everything; a second request would be a new demand.
+			var asked int
+			if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM flow_history WHERE instance_id = ? AND action = ?",
+				inst.ID, action).Scan(&asked); err != nil {
+				return fmt.Errorf("casework: correction of %d: %w", app.ID, err)
+			}
+			if asked > 1 {
+				return &FieldError{Path: "correction_once", Message: "补正须一次性告知，本阶段已告知过一次；材料仍不符合的，请受理、不予受理或作出决定 " +
+					"(a correction is asked once and completely; it was asked already at this stage)"}
+			}
 			app.CorrectionNote = materials
 			return nil
 		}})

@@ -51,6 +51,9 @@ type NoticeRequest struct {
 	Items []string
 	// Review says a 补正 was asked during review rather than at intake.
 	Review bool
+	// Deemed says the acceptance is the one 第三十二条 deems made when the
+	// time to decide on intake passed.
+	Deemed bool
 	// Until is the date the document sets: the extended deadline, the date
 	// materials are due, the expected end of an excluded period.
 	Until time.Time
@@ -108,7 +111,7 @@ func (m *Module) stepNotice(ctx context.Context, tx store.IDB, a *auth.Actor, ap
 	req := NoticeRequest{App: app, ActorID: actorID(a), ActorName: actorName(a)}
 	switch s.action {
 	case "accept", "accept_shortfall":
-		req.Kind, req.Until = NoticeAcceptance, inst.DueAt
+		req.Kind, req.Until, req.Deemed = NoticeAcceptance, inst.DueAt, s.deemed
 		for _, mt := range app.Materials {
 			if !mt.Missing() {
 				continue

@@ -489,7 +489,7 @@ func flashKey(v string) string {
 // refresh never posts again.
 var actErrors = map[string]bool{"state": true, "shortfall": true, "forbidden": true, "conflict": true,
 	"invalid": true, "reason": true, "opinion": true, "materials": true, "due": true, "file": true, "holder_name": true,
-	"holder_code": true}
+	"holder_code": true, "correction_once": true}
 
 func errorKey(v string) string {
 	if actErrors[v] {

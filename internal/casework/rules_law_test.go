@@ -194,3 +194,67 @@ func TestShortfallDueWithin60Days(t *testing.T) {
 		}
 	})
 }
+
+// 行政许可法 第三十二条: the agency accepts, refuses or asks for 补正 within
+// 5 days of receipt (working days, 第八十二条), counted from the next day;
+// if it lets them pass, the application counts as accepted from receipt.
+// Received Monday 11-02: the five days are 11-03 to 11-09, so at 23:59 on
+// Monday 11-09 (CST) it still waits, a minute after midnight it is
+// accepted, with its 受理通知书 saying why; its decision stays due on
+// 11-10, counted from receipt.
+func TestAcceptanceDeemedAfterFiveWorkingDays(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db)
+		ctx := context.Background()
+		app := must(t)(w.m.Submit(ctx, w.a("ent"), foodInput()))
+		w.now = time.Date(2026, 11, 9, 15, 59, 0, 0, time.UTC)
+		if n, err := w.m.DeemAccepted(ctx); n != 0 || err != nil {
+			t.Fatalf("on the fifth working day: %d %v", n, err)
+		}
+		w.now = time.Date(2026, 11, 9, 16, 1, 0, 0, time.UTC)
+		if n, err := w.m.DeemAccepted(ctx); n != 1 || err != nil {
+			t.Fatalf("after the fifth working day: %d %v", n, err)
+		}
+		if n, _ := w.m.DeemAccepted(ctx); n != 0 {
+			t.Errorf("a second pass accepted %d", n)
+		}
+		got := must(t)(w.m.Get(ctx, w.a("ent"), app.ID))
+		if got.Status != casework.StatusReview {
+			t.Fatalf("status %s, want review", got.Status)
+		}
+		if due := cstDay(w.instance(got).DueAt); due != "2026-11-10" {
+			t.Errorf("decision due %s, want 2026-11-10 (from receipt)", due)
+		}
+		ns := w.noticesOf(t, "ent", app.ID)
+		if len(ns) != 1 || !strings.Contains(body(ns[0]), "自收到申请材料之日起即为受理") {
+			t.Errorf("deemed acceptance notice: %+v", ns)
+		}
+	})
+}
+
+// 第三十二条 一次性告知: the window asks for 补正 once, listing everything;
+// asking again at the same stage is refused (422) and changes nothing,
+// while the department may still ask once during review.
+func TestCorrectionIsAskedOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db)
+		ctx := context.Background()
+		app := must(t)(w.m.Submit(ctx, w.a("ent"), foodInput()))
+		must(t)(w.m.RequestCorrection(ctx, w.a("clerk"), app.ID, "申请书未签字", ""))
+		must(t)(w.m.Resubmit(ctx, w.a("ent"), app.ID, map[int]*casework.Upload{0: upload("申请书-签字.pdf")}, ""))
+		_, err := w.m.RequestCorrection(ctx, w.a("clerk"), app.ID, "平面图不清晰", "")
+		if !strings.Contains(strings.Join(paths(err), " "), "correction_once") {
+			t.Fatalf("second intake correction: %v, want refused on correction_once", err)
+		}
+		got := must(t)(w.m.Get(ctx, w.a("ent"), app.ID))
+		if got.Status != casework.StatusSubmitted || got.CorrectionNote != "" || len(w.noticesOf(t, "ent", app.ID)) != 1 {
+			t.Errorf("the refused request changed the application: %s %q", got.Status, got.CorrectionNote)
+		}
+		must(t)(w.m.Accept(ctx, w.a("clerk"), app.ID, ""))
+		must(t)(w.m.RequestCorrection(ctx, w.a("han"), app.ID, "平面图不清晰", ""))
+		must(t)(w.m.Resubmit(ctx, w.a("ent"), app.ID, map[int]*casework.Upload{2: upload("平面图-2.pdf")}, ""))
+		if _, err := w.m.RequestCorrection(ctx, w.a("han"), app.ID, "管理制度缺页", ""); !strings.Contains(strings.Join(paths(err), " "), "correction_once") {
+			t.Errorf("second review correction: %v", err)
+		}
+	})
+}

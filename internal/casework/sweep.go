@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/calendar"
 	"github.com/yingshang/yingshang/internal/certificate"
 	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/outbox"
@@ -109,6 +110,92 @@ func (m *Module) withdrawLapsed(ctx context.Context, id int64, now time.Time) (b
 	return did, nil
 }
 
+// AcceptanceDays is the time 行政许可法 第三十二条 gives the agency to
+// accept, refuse or ask for 补正 after receiving an application: 5 days,
+// counted as working days (第八十二条). When it passes without any of them
+// the application counts as accepted from the day it was received.
+const AcceptanceDays = 5
+
+// acceptanceDue is the end of the time to decide on intake of an
+// application that entered intake (was received, or its corrected
+// materials were) at received.
+func (m *Module) acceptanceDue(received time.Time) time.Time {
+	return m.d.Calendar().Deadline(received, calendar.Limit{N: AcceptanceDays, Unit: calendar.WorkingDays})
+}
+
+// DeemAccepted accepts, as the system, every application left awaiting
+// intake past AcceptanceDays, as 第三十二条 says it then is: the history
+// and the 受理通知书 say so, and the decision stays due on the limit
+// counted from receipt (the case's overall limit starts at submission).
+// A cross-region application waits for its receiving window's check and
+// is left alone. It returns how many it accepted and, like Sweep, is safe
+// on any number of nodes.
+func (m *Module) DeemAccepted(ctx context.Context) (int, error) {
+	now := m.now()
+	// A cheap bound first: five working days are at least five days.
+	rows, err := m.d.DB.QueryContext(ctx, `SELECT id FROM casework_applications WHERE status = ? AND updated_at < ?
+		ORDER BY updated_at, id LIMIT 500`, StatusSubmitted, now.AddDate(0, 0, -AcceptanceDays))
+	if err != nil {
+		return 0, fmt.Errorf("casework: deemed acceptance: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("casework: deemed acceptance: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("casework: deemed acceptance: %w", err)
+	}
+	done := 0
+	for _, id := range ids {
+		err := m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			var claimed int64
+			err := tx.QueryRowContext(ctx, `SELECT id FROM casework_applications WHERE id = ? AND status = ?`+
+				m.d.DB.ForUpdateSkipLocked(), id, StatusSubmitted).Scan(&claimed)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil // taken in meanwhile, or another node has it
+			}
+			if err != nil {
+				return err
+			}
+			app, err := m.load(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			if IsCrossRegion(app) {
+				return nil
+			}
+			in, err := m.d.Flow.InstanceFor(ctx, tx, SubjectType, app.ID)
+			if err != nil {
+				return err
+			}
+			if in.State != string(StatusSubmitted) || !now.After(m.acceptanceDue(in.StateEnteredAt)) {
+				return nil
+			}
+			received := in.StateEnteredAt.In(cst).Format("2006年1月2日")
+			err = m.apply(ctx, tx, auth.System(), app, step{action: "accept", deemed: true,
+				comment: "未在五日内作出受理、不予受理或补正决定，依《中华人民共和国行政许可法》第三十二条，自收到申请材料之日（" +
+					received + "）起即为受理"})
+			if errors.Is(err, flow.ErrConflict) || errors.Is(err, flow.ErrFinished) {
+				return nil
+			}
+			if err == nil {
+				done++
+			}
+			return err
+		})
+		if err != nil {
+			return done, fmt.Errorf("casework: deemed acceptance of %d: %w", id, err)
+		}
+	}
+	return done, nil
+}
+
 // Run sweeps every interval until ctx ends, logging failures and carrying
 // on. It returns ctx's error.
 func (m *Module) Run(ctx context.Context, interval time.Duration) error {
@@ -117,6 +204,9 @@ func (m *Module) Run(ctx context.Context, interval time.Duration) error {
 	for {
 		if _, err := m.Sweep(ctx); err != nil && ctx.Err() == nil {
 			slog.ErrorContext(ctx, "casework: sweep", "err", err)
+		}
+		if _, err := m.DeemAccepted(ctx); err != nil && ctx.Err() == nil {
+			slog.ErrorContext(ctx, "casework: deemed acceptance", "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -82,7 +82,11 @@ func (m *Module) compose(ctx context.Context, spec kindSpec, req casework.Notice
 	var p, after []string
 	switch req.Kind {
 	case casework.NoticeAcceptance:
-		p = append(p, opening+"申请材料齐全、符合法定形式，根据"+law+"第三十二条第一款第（五）项的规定，本机关决定予以受理。")
+		if req.Deemed {
+			p = append(p, opening+"本机关未在五日内作出受理、不予受理或者要求补正的决定。根据"+law+"第三十二条的规定，自收到申请材料之日起即为受理。")
+		} else {
+			p = append(p, opening+"申请材料齐全、符合法定形式，根据"+law+"第三十二条第一款第（五）项的规定，本机关决定予以受理。")
+		}
 		if !req.Until.IsZero() {
 			p = append(p, fmt.Sprintf("本机关将于%s前作出决定。依法需要听证、检验、检测、鉴定、专家评审等的，所需时间不计入上述期限，届时另行书面告知。", date(req.Until)))
 		}
