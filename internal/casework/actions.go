@@ -30,7 +30,7 @@ type step struct {
 	// deemed marks the acceptance 第三十二条 deems made when the window
 	// let the time to decide on intake pass.
 	deemed bool
-	change  func(ctx context.Context, tx store.Tx, app *Application, inst *flow.Instance) error
+	change func(ctx context.Context, tx store.Tx, app *Application, inst *flow.Instance) error
 }
 
 // run applies s to application id for actor a.
