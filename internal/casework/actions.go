@@ -178,6 +178,22 @@ func (m *Module) AcceptWithShortfall(ctx context.Context, a *auth.Actor, id int6
 		if at, ok = m.parseDue(due, m.now()); !ok {
 			return nil, &FieldError{Path: "due", Message: "补交日期须在今天以后、60日以内 (a date within 60 days is required)"}
 		}
+		// The window may bring the date forward, never past the limit the
+		// item publishes for each missing material, counted from receipt.
+		it, err := m.d.Catalog.Version(ctx, app.ItemCode, app.ItemVersion)
+		if err != nil {
+			return nil, fmt.Errorf("casework: item of %s: %w", app.Number, err)
+		}
+		for _, mt := range app.Materials {
+			if !mt.Missing() || mt.Position >= len(it.Materials) {
+				continue
+			}
+			days := it.Materials[mt.Position].SupplyDays()
+			if limit := m.supplyLimit(app.SubmittedAt, days); at.After(limit) {
+				return nil, &FieldError{Path: "due", Message: fmt.Sprintf("补交日期不得晚于本事项公布的容缺期限：%s须在%d个工作日内（%s前）补交 (not later than the published limit)",
+					mt.Name, days, limit.In(cst).Format(time.DateOnly))}
+			}
+		}
 	}
 	var names []string
 	for _, mt := range app.Materials {

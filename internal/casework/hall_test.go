@@ -278,6 +278,20 @@ func TestDecisionBlockersAndRedirects(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := setup(t, db)
 		ctx := context.Background()
+		// 管理制度 may be supplied within 15 working days here, longer than
+		// the item's 5 + 1: the handler must be warned.
+		it, err := w.cat.WorkingByCode(ctx, auth.System(), itemFood)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := it.Draft
+		d.Materials[3].ShortfallDays = 15
+		if it, err = w.cat.Update(ctx, auth.System(), it.ID, d, it.RowVersion); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.cat.Publish(ctx, auth.System(), it.ID, it.RowVersion); err != nil {
+			t.Fatal(err)
+		}
 		in := foodInput()
 		in.Materials[3] = casework.MaterialInput{Name: "管理制度", Shortfall: true}
 		in.ShortfallDue = "2026-11-20" // after the 5 + 1 working days of the item

@@ -169,10 +169,12 @@ func TestExtensionFollowsArticle42(t *testing.T) {
 	})
 }
 
-// 容缺受理: the applicant promises the missing material by a date; the
-// platform takes dates within 60 days (Submit on Monday 11-02 10:00:
-// 2027-01-01 is in, 2027-01-02 is out).
-func TestShortfallDueWithin60Days(t *testing.T) {
+// 容缺受理 (国办发〔2020〕53号, the item's published 容缺 list): a missing
+// material is supplied within the limit the item publishes for it (5
+// working days for 管理制度 here), never a later date of the applicant's
+// or the window's choosing; an earlier one is kept. Submitted Monday 11-02
+// 10:00: the limit ends on Monday 11-09.
+func TestShortfallDueIsThePublishedLimit(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := setup(t, db)
 		ctx := context.Background()
@@ -182,16 +184,21 @@ func TestShortfallDueWithin60Days(t *testing.T) {
 			in.ShortfallDue = due
 			return in
 		}
-		if _, err := w.m.Submit(ctx, w.a("ent"), promise("2027-01-02")); !strings.Contains(strings.Join(paths(err), " "), "shortfall_due") {
-			t.Errorf("shortfall due in 61 days: %v, want refused on shortfall_due", err)
+		if _, err := w.m.Submit(ctx, w.a("ent"), promise("2026-11-10")); !strings.Contains(strings.Join(paths(err), " "), "shortfall_due") {
+			t.Errorf("shortfall due a day after the published limit: %v, want refused on shortfall_due", err)
 		}
-		app := must(t)(w.m.Submit(ctx, w.a("ent"), promise("2027-01-01")))
-		if got := cstDay(app.ShortfallDue); got != "2027-01-01" {
-			t.Errorf("shortfall due %s, want 2027-01-01", got)
+		app := must(t)(w.m.Submit(ctx, w.a("ent"), promise("")))
+		if got := cstDay(app.ShortfallDue); got != "2026-11-09" {
+			t.Errorf("shortfall due %s, want 2026-11-09 (5 working days published)", got)
 		}
-		if _, err := w.m.AcceptWithShortfall(ctx, w.a("clerk"), app.ID, "2027-01-02", ""); err == nil {
-			t.Error("the window set a shortfall date 61 days ahead")
+		if _, err := w.m.AcceptWithShortfall(ctx, w.a("clerk"), app.ID, "2026-11-10", ""); err == nil {
+			t.Error("the window set a shortfall date past the published limit")
 		}
+		early := must(t)(w.m.Submit(ctx, w.a("ent"), promise("2026-11-06")))
+		if got := cstDay(early.ShortfallDue); got != "2026-11-06" {
+			t.Errorf("an earlier promise: due %s, want 2026-11-06", got)
+		}
+		must(t)(w.m.AcceptWithShortfall(ctx, w.a("clerk"), early.ID, "2026-11-09", ""))
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/calendar"
 	"github.com/yingshang/yingshang/internal/catalog"
 	"github.com/yingshang/yingshang/internal/certificate"
 	"github.com/yingshang/yingshang/internal/flow"
@@ -388,10 +389,17 @@ func (m *Module) prepare(ctx context.Context, a *auth.Actor, it *catalog.Item, i
 			if plan[i].Provision != ProvideShortfall {
 				continue
 			}
-			plan[i].DueAt = due
+			mt := it.Materials[plan[i].Position]
+			plan[i].DueAt = store.Time(m.d.Calendar().AddWorkingDays(now, mt.SupplyDays()))
 			if due.IsZero() {
-				plan[i].DueAt = store.Time(m.d.Calendar().AddWorkingDays(now, it.Materials[plan[i].Position].SupplyDays()))
+				continue
 			}
+			if limit := m.supplyLimit(now, mt.SupplyDays()); due.After(limit) {
+				p.Add("shortfall_due", "补交日期不得晚于本事项公布的容缺期限：%s须在%d个工作日内（%s前）补交 (not later than the published limit)",
+					mt.Name, mt.SupplyDays(), limit.In(cst).Format(time.DateOnly))
+				continue
+			}
+			plan[i].DueAt = due
 		}
 		var ms []Material
 		for _, pm := range plan {
@@ -456,6 +464,13 @@ func (m *Module) parseDue(s string, now time.Time) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return end, true
+}
+
+// supplyLimit is the end of the published time to supply a 容缺 material
+// with a limit of days working days, promised at from: the latest date the
+// applicant or the window may name (the item's limit, never their choice).
+func (m *Module) supplyLimit(from time.Time, days int) time.Time {
+	return m.d.Calendar().Deadline(from, calendar.Limit{N: days, Unit: calendar.WorkingDays})
 }
 
 // supplyDate returns the date a material with a limit of days working
