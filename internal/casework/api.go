@@ -72,6 +72,21 @@ type reviewInput struct {
 	Body ReviewRequest
 }
 
+// ProcedureRequest controls the course of a review: an excluded procedure
+// of 行政许可法 第四十五条 (start_special, end_special), 中止 (suspend,
+// resume) and 终止 (terminate).
+type ProcedureRequest struct {
+	Action    string `json:"action" enum:"start_special,end_special,suspend,resume,terminate"`
+	Procedure string `json:"procedure,omitempty" enum:"听证,招标,拍卖,检验,检测,检疫,鉴定,专家评审," doc:"The excluded procedure (start_special)"`
+	Days      int    `json:"days,omitempty" minimum:"0" maximum:"365" doc:"Days (日) the procedure takes (start_special)"`
+	Reason    string `json:"reason,omitempty" maxLength:"2000" doc:"Reason or grounds; required except for end_special"`
+}
+
+type procedureInput struct {
+	ID   int64 `path:"id" minimum:"1"`
+	Body ProcedureRequest
+}
+
 type decideInput struct {
 	ID   int64 `path:"id" minimum:"1"`
 	Body Decision
@@ -176,6 +191,35 @@ func (m *Module) registerAPI(s *web.Server) {
 			app, err = m.Pass(ctx, a, in.ID, in.Body.Opinion)
 		} else {
 			app, err = m.RequestCorrection(ctx, a, in.ID, in.Body.Materials, in.Body.Opinion)
+		}
+		if err != nil {
+			return nil, s.Problem(ctx, err)
+		}
+		return m.viewOut(ctx, app)
+	})
+	huma.Register(api, huma.Operation{OperationID: "application-procedure", Method: http.MethodPost, Path: prefix + "/{id}/procedure",
+		Summary: "Excluded procedure, suspension, termination",
+		Description: "Start or end an excluded procedure (听证, 检验, 专家评审 …: its time is not counted, 行政许可法 第四十五条; " +
+			"handlers), suspend or terminate the review on stated grounds (approvers), or resume it. Each tells the applicant " +
+			"in a signed document.",
+		Tags: []string{"applications"}, Security: web.Secured(), Errors: []int{401, 403, 404, 409, 422},
+	}, func(ctx context.Context, in *procedureInput) (*viewOutput, error) {
+		a, err := s.Actor(ctx, auth.RoleHandler, auth.RoleApprover)
+		if err != nil {
+			return nil, err
+		}
+		var app *Application
+		switch b := in.Body; b.Action {
+		case "start_special":
+			app, err = m.StartSpecial(ctx, a, in.ID, b.Procedure, b.Days, b.Reason)
+		case "end_special":
+			app, err = m.EndSpecial(ctx, a, in.ID, b.Reason)
+		case "suspend":
+			app, err = m.Suspend(ctx, a, in.ID, b.Reason)
+		case "resume":
+			app, err = m.Resume(ctx, a, in.ID, b.Reason)
+		default:
+			app, err = m.Terminate(ctx, a, in.ID, b.Reason)
 		}
 		if err != nil {
 			return nil, s.Problem(ctx, err)

@@ -29,12 +29,16 @@ const (
 	StatusRefused          Status = "refused"           // 不予受理
 	StatusWithdrawn        Status = "withdrawn"         // 已撤回
 	StatusRevoked          Status = "revoked"           // 已撤销（承诺不实）
+	StatusSpecial          Status = "special"           // 特别程序（不计入期限，第四十五条）
+	StatusSuspended        Status = "suspended"         // 中止审查
+	StatusTerminated       Status = "terminated"        // 终止审查
 )
 
 var statusNames = map[Status]string{
 	StatusSubmitted: "待受理", StatusIntakeCorrection: "待补正（受理前）", StatusReview: "审查中",
 	StatusCorrection: "待补正", StatusDecision: "待决定", StatusApproved: "准予许可", StatusRejected: "不予许可",
 	StatusRefused: "不予受理", StatusWithdrawn: "已撤回", StatusRevoked: "已撤销（承诺不实）",
+	StatusSpecial: "特别程序（不计入期限）", StatusSuspended: "中止审查", StatusTerminated: "终止审查",
 }
 
 // Name returns the Chinese name of s.
@@ -48,7 +52,7 @@ func (s Status) Name() string {
 // Finished reports whether no more work happens on the application.
 func (s Status) Finished() bool {
 	switch s {
-	case StatusApproved, StatusRejected, StatusRefused, StatusWithdrawn, StatusRevoked:
+	case StatusApproved, StatusRejected, StatusRefused, StatusWithdrawn, StatusRevoked, StatusTerminated:
 		return true
 	}
 	return false

@@ -2,6 +2,7 @@ package casework
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -133,6 +134,14 @@ func (m *Module) stepNotice(ctx context.Context, tx store.IDB, a *auth.Actor, ap
 		req.Review = s.action == "ask_correction"
 	case "reject":
 		req.Kind, req.Reason = NoticeRefusal, app.DecisionReason
+	case "start_special":
+		days, _ := strconv.Atoi(s.inputs["days"])
+		req.Kind, req.Reason, req.Items = NoticeExcludedPeriod, s.inputs["procedure"], []string{s.comment}
+		req.Days, req.Unit, req.Until = days, "days", m.now().AddDate(0, 0, days)
+	case "suspend":
+		req.Kind, req.Reason = NoticeSuspension, s.comment
+	case "terminate":
+		req.Kind, req.Reason = NoticeTermination, s.comment
 	default:
 		return nil
 	}

@@ -323,7 +323,7 @@ func (listData) StatusName(s Status) string { return s.Name() }
 // Statuses lists the statuses a list may be filtered by.
 func (listData) Statuses() []Status {
 	return []Status{StatusSubmitted, StatusIntakeCorrection, StatusReview, StatusCorrection, StatusDecision,
-		StatusApproved, StatusRejected, StatusRefused, StatusWithdrawn, StatusRevoked}
+		StatusSpecial, StatusSuspended, StatusApproved, StatusRejected, StatusRefused, StatusWithdrawn, StatusRevoked, StatusTerminated}
 }
 
 func (m *Module) listPage(w http.ResponseWriter, r *http.Request) {
@@ -399,6 +399,8 @@ type viewData struct {
 	CertLink string
 	// Notices are the documents issued on the application (受理通知书 …).
 	Notices []NoticeRef
+	// Procedures are the excluded procedures a handler may start.
+	Procedures []string
 	// Issuance is the 待发证 task while the certificate waits for it.
 	Issuance *flow.Instance
 	// Blockers say why a decision cannot be made now, shown before the
@@ -489,7 +491,7 @@ func flashKey(v string) string {
 // refresh never posts again.
 var actErrors = map[string]bool{"state": true, "shortfall": true, "forbidden": true, "conflict": true,
 	"invalid": true, "reason": true, "opinion": true, "materials": true, "due": true, "file": true, "holder_name": true,
-	"holder_code": true, "correction_once": true}
+	"holder_code": true, "correction_once": true, "procedure": true, "days": true}
 
 func errorKey(v string) string {
 	if actErrors[v] {
@@ -553,6 +555,7 @@ func (m *Module) renderView(w http.ResponseWriter, r *http.Request, status int, 
 	d.Blockers, d.Warnings = blockers(app, d.Instance)
 	d.Stages = stages(app, d.History, d.Issuance, d.CertLink)
 	d.Can = m.allowed(a, app)
+	d.Procedures = ExcludedProcedures
 	m.s.RenderStatus(w, r, status, "casework/view.html", d)
 }
 
@@ -570,8 +573,14 @@ func (m *Module) allowed(a *auth.Actor, app *Application) map[string]bool {
 		can["accept_shortfall"] = intake && app.ShortfallOpen
 	case StatusReview:
 		can["pass"], can["correction"] = a.Has(auth.RoleHandler), a.Has(auth.RoleHandler)
+		can["special"], can["suspend"], can["terminate"] = a.Has(auth.RoleHandler), a.Has(auth.RoleApprover), a.Has(auth.RoleApprover)
 	case StatusDecision:
 		can["decide"] = a.Has(auth.RoleApprover)
+		can["special"], can["suspend"], can["terminate"] = a.Has(auth.RoleHandler), a.Has(auth.RoleApprover), a.Has(auth.RoleApprover)
+	case StatusSpecial:
+		can["end_special"], can["terminate"] = a.Has(auth.RoleHandler), a.Has(auth.RoleApprover)
+	case StatusSuspended:
+		can["resume"], can["terminate"] = a.HasAny(auth.RoleHandler, auth.RoleApprover), a.Has(auth.RoleApprover)
 	case StatusIntakeCorrection, StatusCorrection:
 		can["resubmit"] = owner || a.Has(auth.RoleClerk)
 	}
@@ -629,6 +638,17 @@ func (m *Module) actSubmit(w http.ResponseWriter, r *http.Request) {
 		_, err = m.Decide(ctx, a, id, Decision{Approve: f.Get("do") == "approve", Reason: reason, Version: version})
 	case "withdraw":
 		_, err = m.Withdraw(ctx, a, id, reason)
+	case "start_special":
+		days, _ := strconv.Atoi(strings.TrimSpace(f.Get("days")))
+		_, err = m.StartSpecial(ctx, a, id, f.Get("procedure"), days, reason)
+	case "end_special":
+		_, err = m.EndSpecial(ctx, a, id, reason)
+	case "suspend":
+		_, err = m.Suspend(ctx, a, id, reason)
+	case "resume":
+		_, err = m.Resume(ctx, a, id, reason)
+	case "terminate":
+		_, err = m.Terminate(ctx, a, id, reason)
 	case "verify_true", "verify_false":
 		_, err = m.RecordVerification(ctx, a, id, f.Get("do") == "verify_true", reason)
 	case "issue":

@@ -265,3 +265,64 @@ func TestCorrectionIsAskedOnce(t *testing.T) {
 		}
 	})
 }
+
+// 行政许可法 第四十五条: the time of an excluded procedure (here 专家评审) is
+// not counted, and the applicant is told in writing how long it takes.
+// Accepted Monday 11-02 (due 11-10); the review starts it on Tuesday 11-03
+// 10:00 for 10 days (to 11-13) and it ends on Tuesday 11-10 10:00: five
+// working days paused, so the case is due on 11-17. 中止 stops the clock
+// on its grounds; 终止 ends the case and tells the remedies.
+func TestExcludedPeriodSuspensionAndTermination(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db)
+		ctx := context.Background()
+		app := must(t)(w.m.Submit(ctx, w.a("ent"), foodInput()))
+		must(t)(w.m.Accept(ctx, w.a("clerk"), app.ID, ""))
+		w.now = time.Date(2026, 11, 3, 2, 0, 0, 0, time.UTC)
+		if _, err := w.m.StartSpecial(ctx, w.a("han"), app.ID, "散步", 10, "无"); !strings.Contains(strings.Join(paths(err), " "), "procedure") {
+			t.Errorf("a procedure not in 第四十五条: %v", err)
+		}
+		if _, err := w.m.StartSpecial(ctx, w.a("han"), app.ID, "专家评审", 0, "消防设计需专家评审"); !strings.Contains(strings.Join(paths(err), " "), "days") {
+			t.Errorf("zero days: %v", err)
+		}
+		got := must(t)(w.m.StartSpecial(ctx, w.a("han"), app.ID, "专家评审", 10, "消防设计需专家评审"))
+		if got.Status != casework.StatusSpecial || w.instance(got).Status != flow.StatusPaused {
+			t.Fatalf("excluded procedure: %s %s", got.Status, w.instance(got).Status)
+		}
+		ns := w.noticesOf(t, "ent", app.ID)
+		last := ns[len(ns)-1]
+		if b := body(last); last.Content.Title != "特别程序告知书" || !strings.Contains(b, "专家评审") ||
+			!strings.Contains(b, "消防设计需专家评审") || !strings.Contains(b, "预计需要10日（至2026年11月13日）") ||
+			!strings.Contains(b, "第四十五条") {
+			t.Errorf("第四十五条 notice %q:\n%s", last.Content.Title, b)
+		}
+		w.now = time.Date(2026, 11, 10, 2, 0, 0, 0, time.UTC)
+		got = must(t)(w.m.EndSpecial(ctx, w.a("han"), app.ID, "评审意见已出具"))
+		if due := cstDay(w.instance(got).DueAt); got.Status != casework.StatusReview || due != "2026-11-17" {
+			t.Errorf("after the procedure: %s, due %s, want review due 2026-11-17", got.Status, due)
+		}
+		if _, err := w.m.Suspend(ctx, w.a("han"), app.ID, "申请人涉诉"); err == nil {
+			t.Error("a handler suspended the review")
+		}
+		got = must(t)(w.m.Suspend(ctx, w.a("apa"), app.ID, "申请人涉及场所权属诉讼，待法院判决"))
+		if got.Status != casework.StatusSuspended || w.instance(got).Status != flow.StatusPaused {
+			t.Fatalf("suspended: %s", got.Status)
+		}
+		must(t)(w.m.Resume(ctx, w.a("han"), app.ID, "判决已生效"))
+		got = must(t)(w.m.Terminate(ctx, w.a("apa"), app.ID, "申请人已注销"))
+		if got.Status != casework.StatusTerminated || !got.Status.Finished() {
+			t.Fatalf("terminated: %s", got.Status)
+		}
+		ns = w.noticesOf(t, "ent", app.ID)
+		kinds := []string{}
+		for _, n := range ns {
+			kinds = append(kinds, n.Kind)
+		}
+		if strings.Join(kinds, ",") != "acceptance,excluded_period,suspension,termination" {
+			t.Errorf("documents %v", kinds)
+		}
+		if end := ns[len(ns)-1]; !strings.Contains(body(end), "申请人已注销") || !strings.Contains(end.Content.Remedies, "行政复议") {
+			t.Errorf("终止 notice:\n%s", body(end))
+		}
+	})
+}

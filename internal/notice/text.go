@@ -109,8 +109,9 @@ func (m *Module) compose(ctx context.Context, spec kindSpec, req casework.Notice
 		p = append(p, opening+"因"+reason+"，本机关不能在规定期限内作出决定。根据"+law+"第四十二条第一款的规定，经本机关负责人批准，"+
 			fmt.Sprintf("审查期限延长%d%s，将于%s前作出决定。", req.Days, unitWord(req.Unit), date(req.Until)))
 	case casework.NoticeExcludedPeriod:
-		p = append(p, opening+"依法需要进行"+reason+"。根据"+law+"第四十五条的规定，所需时间不计入审查期限，"+
-			fmt.Sprintf("预计需要%d%s（至%s）。", req.Days, unitWord(req.Unit), date(req.Until)))
+		p = append(p, opening+"依法需要进行"+reason+"，事由如下：")
+		after = append(after, "根据"+law+"第四十五条的规定，"+reason+"所需时间不计入审查期限，"+
+			fmt.Sprintf("预计需要%d%s（至%s）。程序结束后，本机关将继续审查。", req.Days, unitWord(req.Unit), date(req.Until)))
 	case casework.NoticeSuspension:
 		p = append(p, opening+"因"+reason+"，本机关决定中止审查。中止的原因消除后，本机关将恢复审查并告知你（单位）；中止期间不计入审查期限。")
 	case casework.NoticeTermination:
