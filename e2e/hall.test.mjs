@@ -218,15 +218,19 @@ test('the 青山区 window applies on a person\'s behalf for an item owned by �
     await page.getByLabel('已核对申请表').check();
     await page.getByLabel('已核验申请人身份').check();
     await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: /转交所属地办理/ }).click()]);
-    await page.locator('#cross-status').filter({ hasText: '审查中' }).waitFor();
+    // 异地代收代办: forwarded, it awaits the owning locality's intake.
+    await page.locator('#cross-status').filter({ hasText: '待属地受理' }).waitFor();
     await page.getByRole('heading', { name: '已转交' }).waitFor();
     await page.screenshot({ path: `${shots}/cross-region.png`, fullPage: true });
 
-    // Both sides see it: the owning department's handler has it.
+    // Both sides see it: the owning department's handler takes it in.
     await as('handler_scj', async (p) => {
       await p.goto(base + appPath);
-      await p.getByText('审查中').first().waitFor();
+      await p.getByText('待属地受理').first().waitFor();
       assert.ok(await p.getByText('赵六').count() >= 1);
+      await Promise.all([p.waitForNavigation(), p.getByRole('button', { name: '受理', exact: true }).click()]);
+      await p.getByText('审查中').first().waitFor();
+      await p.getByRole('link', { name: '受理通知书' }).waitFor();
     });
   });
 });

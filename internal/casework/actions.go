@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -141,17 +142,30 @@ func (m *Module) Accept(ctx context.Context, a *auth.Actor, id int64, comment st
 	if err != nil {
 		return nil, err
 	}
-	if err := notCrossRegion(app); err != nil {
+	if err := m.notCrossRegion(ctx, app, a); err != nil {
 		return nil, err
 	}
 	return m.run(ctx, a, id, step{action: "accept", comment: strings.TrimSpace(comment)})
 }
 
-// notCrossRegion refuses the plain intake steps for a cross-region
-// application, which must be forwarded.
-func notCrossRegion(app *Application) error {
-	if IsCrossRegion(app) {
-		return fmt.Errorf("%w: 跨域通办件须由收件窗口核验后转办 (a cross-region application is taken in by forwarding it)", ErrState)
+// notCrossRegion refuses the intake steps on a cross-region application
+// (异地代收代办, 国办发〔2020〕35号) until the receiving window has checked and
+// forwarded it, and to anyone but the owning department after: the
+// receiving window only checks form and identity, 受理 is the owning
+// locality's.
+func (m *Module) notCrossRegion(ctx context.Context, app *Application, a *auth.Actor) error {
+	if !IsCrossRegion(app) || (app.Status != StatusSubmitted && app.Status != StatusForwarded) {
+		return nil
+	}
+	fw, err := m.forwarded(ctx, []int64{app.ID})
+	if err != nil {
+		return err
+	}
+	if !fw[app.ID] {
+		return fmt.Errorf("%w: 跨域通办件须由收件窗口核验后转办 (a cross-region application is forwarded by the receiving window first)", ErrState)
+	}
+	if a == nil || (!a.Has(auth.RoleSystem) && !slices.Contains(a.DepartmentIDs, app.DepartmentID)) {
+		return fmt.Errorf("%w: 跨域通办件由所属地部门受理 (the owning department takes it in)", ErrForbidden)
 	}
 	return nil
 }
@@ -166,7 +180,7 @@ func (m *Module) AcceptWithShortfall(ctx context.Context, a *auth.Actor, id int6
 	if err != nil {
 		return nil, err
 	}
-	if err := notCrossRegion(app); err != nil {
+	if err := m.notCrossRegion(ctx, app, a); err != nil {
 		return nil, err
 	}
 	if !app.ShortfallOpen {
@@ -218,6 +232,13 @@ func (m *Module) AcceptWithShortfall(ctx context.Context, a *auth.Actor, id int6
 // Refuse declines to take the application in (不予受理), with the reason.
 func (m *Module) Refuse(ctx context.Context, a *auth.Actor, id int64, reason string) (*Application, error) {
 	reason = strings.TrimSpace(reason)
+	app, err := m.Get(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.notCrossRegion(ctx, app, a); err != nil {
+		return nil, err
+	}
 	return m.run(ctx, a, id, step{action: "refuse", comment: reason,
 		change: func(_ context.Context, _ store.Tx, app *Application, _ *flow.Instance) error {
 			app.Decision, app.DecisionReason, app.DecidedAt = "refuse", reason, m.now()
@@ -236,8 +257,11 @@ func (m *Module) RequestCorrection(ctx context.Context, a *auth.Actor, id int64,
 	if err != nil {
 		return nil, err
 	}
+	if err := m.notCrossRegion(ctx, app, a); err != nil {
+		return nil, err
+	}
 	action := "ask_correction"
-	if app.Status == StatusSubmitted {
+	if app.Status == StatusSubmitted || app.Status == StatusForwarded {
 		action = "ask_intake_correction"
 	}
 	return m.run(ctx, a, id, step{action: action, inputs: map[string]string{"materials": materials},

@@ -20,6 +20,7 @@ type Status string
 // The statuses.
 const (
 	StatusSubmitted        Status = "submitted"         // 待受理
+	StatusForwarded        Status = "forwarded"         // 待属地受理（跨域代收已转办）
 	StatusIntakeCorrection Status = "intake_correction" // 待补正（受理前）
 	StatusReview           Status = "review"            // 审查中
 	StatusCorrection       Status = "correction"        // 待补正
@@ -35,7 +36,7 @@ const (
 )
 
 var statusNames = map[Status]string{
-	StatusSubmitted: "待受理", StatusIntakeCorrection: "待补正（受理前）", StatusReview: "审查中",
+	StatusSubmitted: "待受理", StatusForwarded: "待属地受理", StatusIntakeCorrection: "待补正（受理前）", StatusReview: "审查中",
 	StatusCorrection: "待补正", StatusDecision: "待决定", StatusApproved: "准予许可", StatusRejected: "不予许可",
 	StatusRefused: "不予受理", StatusWithdrawn: "已撤回", StatusRevoked: "已撤销（承诺不实）",
 	StatusSpecial: "特别程序（不计入期限）", StatusSuspended: "中止审查", StatusTerminated: "终止审查",

@@ -169,7 +169,7 @@ func TestCrossRegionAPI(t *testing.T) {
 			t.Errorf("owning region's clerk forwards: %d", resp.StatusCode)
 		}
 		if resp := s.call(t, qs, "POST", base+"/forward", ok, &v); resp.StatusCode != 200 || v.Crossing == nil ||
-			v.Status != "review" || !v.Crossing.AcknowledgedAt.IsZero() {
+			v.Status != "forwarded" || !v.Crossing.AcknowledgedAt.IsZero() {
 			t.Fatalf("forward: %d %+v", resp.StatusCode, v)
 		}
 		if resp := s.call(t, qs, "POST", base+"/forward", ok, nil); resp.StatusCode != 409 {

@@ -121,7 +121,7 @@ func TestSeedBundleDemo(t *testing.T) {
 		// The seeded cross-region application was forwarded to 临江区.
 		qs, _ := orgs.GetUser(ctx, seeded.Users["clerk_qs"])
 		list, err := m.CrossRegionApps(ctx, &auth.Actor{UserID: qs.ID, Roles: qs.Roles, RegionCode: qs.RegionCode}, 10)
-		if err != nil || len(list) != 1 || list[0].Status != casework.StatusReview || list[0].IntakeRegion != "990103" {
+		if err != nil || len(list) != 1 || list[0].Status != casework.StatusForwarded || list[0].IntakeRegion != "990103" {
 			t.Errorf("cross-region demo: %v %v", list, err)
 		}
 

@@ -22,11 +22,13 @@ import (
 // it: catalog.Item.CrossRegion or its ScopeRegions, checked by Submit).
 // The application's intake region is the receiving region, its region and
 // department the owning ones. The receiving clerk checks the form and the
-// applicant's identity and forwards it (Forward): this is the intake step
-// of the workflow (受理 or 容缺受理), recorded with the receiving region and
-// department, after which the owning department reviews and decides
-// through the normal flow, and the result goes to the applicant by post or
-// online.
+// applicant's identity and forwards it (Forward, the workflow's "forward"
+// step to 待属地受理), recorded with the receiving region and department.
+// 受理 is the owning locality's (国办发〔2020〕35号): its department signs
+// for it, takes it in (受理, 容缺受理, 补正 or 不予受理, with the applicant's
+// document) within the five working days of 行政许可法 第三十二条 counted
+// from the forwarding, reviews and decides through the normal flow, and the
+// result goes to the applicant by post or online.
 //
 // Who sees what: the policy of applications already grants window clerks
 // the applications taken in within their region (Application.object uses
@@ -76,8 +78,8 @@ func IsCrossRegion(app *Application) bool {
 
 // Forward records the receiving window's check of a cross-region
 // application and forwards it to the owning department: in one
-// transaction the workflow's intake step (容缺受理 when materials were
-// promised), the forwarding record, an audit entry and an outbox event.
+// transaction the workflow's forward step, the forwarding record, an audit
+// entry and an outbox event.
 // Only a window clerk of the receiving region may, once, while the
 // application awaits intake.
 func (m *Module) Forward(ctx context.Context, a *auth.Actor, id int64, in ForwardInput) (*Application, error) {
@@ -122,18 +124,8 @@ func (m *Module) Forward(ctx context.Context, a *auth.Actor, id int64, in Forwar
 		return nil, p.Err()
 	}
 	owner := m.departmentName(ctx, app.DepartmentID)
-	s := step{action: "accept", version: in.Version,
-		comment: truncate("跨域代收：已核对申请表和申请人身份，转交"+owner+"办理。"+note, 2000)}
-	if app.ShortfallOpen {
-		var names []string
-		for _, mt := range app.Materials {
-			if mt.Missing() {
-				names = append(names, mt.Name)
-			}
-		}
-		s.action = "accept_shortfall"
-		s.inputs = map[string]string{"materials": strings.Join(names, "、"), "due": app.ShortfallDue.In(cst).Format("2006-01-02")}
-	}
+	s := step{action: "forward", version: in.Version,
+		comment: truncate("跨域代收：已核对申请表和申请人身份，转交"+owner+"受理。"+note, 2000)}
 	var dept int64
 	if len(a.DepartmentIDs) > 0 {
 		dept = a.DepartmentIDs[0]

@@ -73,7 +73,9 @@ func TestCrossRegion(t *testing.T) {
 		}
 		post.DeliveryAddress = "青山区青山大道18号"
 		fwd := must(t)(w.m.Forward(ctx, qs, app.ID, post))
-		if fwd.Status != casework.StatusReview || fwd.Delivery != casework.DeliverPost {
+		// 国办发〔2020〕35号: the receiving window checks and forwards; it
+		// does not take the application in.
+		if fwd.Status != casework.StatusForwarded || fwd.Delivery != casework.DeliverPost {
 			t.Errorf("forwarded: %s %s", fwd.Status, fwd.Delivery)
 		}
 		c, err := w.m.Crossing(ctx, qs, app.ID)
@@ -85,11 +87,23 @@ func TestCrossRegion(t *testing.T) {
 			t.Error("forwarded twice")
 		}
 		var steps int
-		_ = db.QueryRowContext(ctx, `SELECT COUNT(*) FROM flow_history WHERE instance_id = ? AND action = 'accept' AND actor_id = ?`,
+		_ = db.QueryRowContext(ctx, `SELECT COUNT(*) FROM flow_history WHERE instance_id = ? AND action = 'forward' AND actor_id = ?`,
 			app.InstanceID, qs.UserID).Scan(&steps)
 		if steps != 1 {
 			t.Errorf("forwarding not recorded in the workflow history (%d)", steps)
 		}
+		// 受理 is the owning locality's: not the receiving clerk's, not
+		// another department's.
+		if _, err := w.m.Accept(ctx, qs, app.ID, ""); !errors.Is(err, casework.ErrForbidden) {
+			t.Errorf("receiving clerk accepted: %v", err)
+		}
+		if _, err := w.m.Refuse(ctx, qs, app.ID, "不属于受理范围"); !errors.Is(err, casework.ErrForbidden) {
+			t.Errorf("receiving clerk refused: %v", err)
+		}
+		if _, err := w.m.Accept(ctx, w.a("hbn"), app.ID, ""); err == nil {
+			t.Error("another department accepted")
+		}
+		must(t)(w.m.Accept(ctx, w.a("han"), app.ID, "属地受理"))
 		// The owning department decides through the normal flow; the
 		// receiving clerk reads along but cannot decide.
 		must(t)(w.m.Pass(ctx, w.a("han"), app.ID, "材料齐全"))

@@ -322,7 +322,7 @@ func (listData) StatusName(s Status) string { return s.Name() }
 
 // Statuses lists the statuses a list may be filtered by.
 func (listData) Statuses() []Status {
-	return []Status{StatusSubmitted, StatusIntakeCorrection, StatusReview, StatusCorrection, StatusDecision,
+	return []Status{StatusSubmitted, StatusForwarded, StatusIntakeCorrection, StatusReview, StatusCorrection, StatusDecision,
 		StatusSpecial, StatusSuspended, StatusApproved, StatusRejected, StatusRefused, StatusWithdrawn, StatusRevoked, StatusTerminated}
 }
 
@@ -568,7 +568,12 @@ func (m *Module) allowed(a *auth.Actor, app *Application) map[string]bool {
 	owner := a.HasAny(publicRoles...) && (a.UserID == app.ApplicantUserID)
 	intake := a.HasAny(auth.RoleClerk, auth.RoleHandler)
 	switch app.Status {
-	case StatusSubmitted:
+	case StatusSubmitted, StatusForwarded:
+		if IsCrossRegion(app) {
+			// 异地代收代办: the receiving window only forwards; the owning
+			// department takes it in once it arrives.
+			intake = app.Status == StatusForwarded && a.HasAny(auth.RoleHandler) && slices.Contains(a.DepartmentIDs, app.DepartmentID)
+		}
 		can["accept"], can["refuse"], can["correction"] = intake, intake, intake
 		can["accept_shortfall"] = intake && app.ShortfallOpen
 	case StatusReview:

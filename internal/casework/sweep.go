@@ -127,14 +127,14 @@ func (m *Module) acceptanceDue(received time.Time) time.Time {
 // intake past AcceptanceDays, as 第三十二条 says it then is: the history
 // and the 受理通知书 say so, and the decision stays due on the limit
 // counted from receipt (the case's overall limit starts at submission).
-// A cross-region application waits for its receiving window's check and
-// is left alone. It returns how many it accepted and, like Sweep, is safe
+// A cross-region application counts from its forwarding to the owning
+// locality; before it, it waits for the receiving window's check. It returns how many it accepted and, like Sweep, is safe
 // on any number of nodes.
 func (m *Module) DeemAccepted(ctx context.Context) (int, error) {
 	now := m.now()
 	// A cheap bound first: five working days are at least five days.
-	rows, err := m.d.DB.QueryContext(ctx, `SELECT id FROM casework_applications WHERE status = ? AND updated_at < ?
-		ORDER BY updated_at, id LIMIT 500`, StatusSubmitted, now.AddDate(0, 0, -AcceptanceDays))
+	rows, err := m.d.DB.QueryContext(ctx, `SELECT id FROM casework_applications WHERE status IN (?, ?) AND updated_at < ?
+		ORDER BY updated_at, id LIMIT 500`, StatusSubmitted, StatusForwarded, now.AddDate(0, 0, -AcceptanceDays))
 	if err != nil {
 		return 0, fmt.Errorf("casework: deemed acceptance: %w", err)
 	}
@@ -155,8 +155,8 @@ func (m *Module) DeemAccepted(ctx context.Context) (int, error) {
 	for _, id := range ids {
 		err := m.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
 			var claimed int64
-			err := tx.QueryRowContext(ctx, `SELECT id FROM casework_applications WHERE id = ? AND status = ?`+
-				m.d.DB.ForUpdateSkipLocked(), id, StatusSubmitted).Scan(&claimed)
+			err := tx.QueryRowContext(ctx, `SELECT id FROM casework_applications WHERE id = ? AND status IN (?, ?)`+
+				m.d.DB.ForUpdateSkipLocked(), id, StatusSubmitted, StatusForwarded).Scan(&claimed)
 			if errors.Is(err, sql.ErrNoRows) {
 				return nil // taken in meanwhile, or another node has it
 			}
@@ -167,14 +167,14 @@ func (m *Module) DeemAccepted(ctx context.Context) (int, error) {
 			if err != nil {
 				return err
 			}
-			if IsCrossRegion(app) {
-				return nil
+			if IsCrossRegion(app) && app.Status == StatusSubmitted {
+				return nil // the receiving window has not forwarded it yet
 			}
 			in, err := m.d.Flow.InstanceFor(ctx, tx, SubjectType, app.ID)
 			if err != nil {
 				return err
 			}
-			if in.State != string(StatusSubmitted) || !now.After(m.acceptanceDue(in.StateEnteredAt)) {
+			if in.State != string(app.Status) || !now.After(m.acceptanceDue(in.StateEnteredAt)) {
 				return nil
 			}
 			received := in.StateEnteredAt.In(cst).Format("2006年1月2日")
