@@ -31,4 +31,4 @@ done
 if ! curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null; then
   echo "server did not start:"; cat "$work/server.log"; exit 1
 fi
-YS_BASE_URL="http://127.0.0.1:$port" YS_SHOTS="${YS_SHOTS:-$work}" node --test --test-timeout=300000 *.test.mjs || { echo "server log:"; tail -50 "$work/server.log"; exit 1; }
+YS_BASE_URL="http://127.0.0.1:$port" YS_SHOTS="${YS_SHOTS:-$work}" node --test --test-timeout=300000 ${YS_E2E_TESTS:-*.test.mjs} || { echo "server log:"; tail -50 "$work/server.log"; exit 1; }
