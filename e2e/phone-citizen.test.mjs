@@ -15,6 +15,23 @@ test('a citizen\'s pages fit a phone: my cases, applying, an application, certif
   const [app] = await hrefs(page, /^\/applications\/\d+$/);
   assert.ok(app, 'the citizen has applications');
   await check(page, app, 'application');
+  // 办件文书: a document from one of the citizen's applications fits the
+  // phone, and so does its public check behind the QR code, which shows
+  // the document as genuine without the reasons.
+  let doc;
+  for (const a of await (async () => { await page.goto(base + '/my'); return hrefs(page, /^\/applications\/\d+$/); })()) {
+    await page.goto(base + a);
+    [doc] = await hrefs(page, /^\/notices\/\d+$/);
+    if (doc) break;
+  }
+  assert.ok(doc, 'a citizen\'s application has a document');
+  await check(page, doc, 'notice');
+  const verifyURL = (await page.locator('.doc .sig').innerText()).trim();
+  assert.match(verifyURL, /\/notices\/verify\/[\w-]+$/);
+  const { context: anon, page: pub } = await open('');
+  await check(pub, new URL(verifyURL).pathname, 'notice-verify');
+  await pub.getByText('签名有效').waitFor();
+  await anon.close();
   await check(page, '/apply', 'apply-list');
   const [start] = await hrefs(page, /^\/apply\/[^/]+$/);
   await check(page, start, 'apply');
