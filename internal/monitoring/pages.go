@@ -53,7 +53,7 @@ func (m *Module) Mount(s *web.Server) error {
 	reg := s.Require(auth.RoleHandler, auth.RoleApprover)
 	act := s.Require(auth.RoleHandler, auth.RoleApprover, auth.RoleInspector)
 	s.Handle("GET /monitoring", staff(http.HandlerFunc(m.queuePage)))
-	s.Handle("GET /monitoring/export", staff(http.HandlerFunc(m.export)))
+	s.Handle("GET /monitoring/export.xlsx", staff(http.HandlerFunc(m.export)))
 	s.Handle("GET /monitoring/alerts/{alert}", s.Require()(http.HandlerFunc(m.alertPage)))
 	s.Handle("POST /monitoring/alerts/{alert}/acknowledge", act(m.formAction("alert", "/monitoring/alerts/%d", func(ctx context.Context, a *auth.Actor, id int64, _ url.Values) error {
 		return m.Acknowledge(ctx, a, id)
@@ -124,7 +124,7 @@ type queueData struct {
 	USCC   string
 	From   string
 	To     string
-	Query  string // the filter as a query string, for the export link and the tabs
+	Export template.URL // the export with the page's filter
 	Pager  web.Pager
 	Now    time.Time
 	Limits map[string]string
@@ -164,7 +164,10 @@ func (m *Module) queuePage(w http.ResponseWriter, r *http.Request) {
 			keep.Set(k, v)
 		}
 	}
-	d.Query = keep.Encode()
+	d.Export = "/monitoring/export.xlsx"
+	if e := keep.Encode(); e != "" {
+		d.Export += template.URL("?" + e)
+	}
 	for _, al := range items {
 		d.Items = append(d.Items, AlertView{Alert: al, Due: m.Due(al)})
 	}
