@@ -174,6 +174,9 @@ func TestOverdueSweepAndFilters(t *testing.T) {
 		if n, _ := w.m.SweepOverdue(ctx); n != 0 {
 			t.Errorf("second sweep flagged %d again", n)
 		}
+		if n, err := w.m.CountOverdue(ctx, staff); err != nil || n != 1 {
+			t.Errorf("overdue count %d (%v), want 1", n, err)
+		}
 		over := w.only(t, staff, AlertFilter{State: StateOverdue})
 		if len(over) != 1 || over[0].DeviceID != w.dev.ID || !over[0].OverdueAt.Equal(w.now) {
 			t.Fatalf("overdue list %+v, want the cold chain's 提醒 flagged at 12-10 00:01", over)

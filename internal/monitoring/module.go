@@ -517,6 +517,19 @@ func (m *Module) CountOpen(ctx context.Context, a *auth.Actor) (map[Grade]int, e
 	return out, rows.Err()
 }
 
+// CountOverdue returns the open alerts a may read that are past their
+// acknowledgement limit unacknowledged.
+func (m *Module) CountOverdue(ctx context.Context, a *auth.Actor) (int, error) {
+	cond, args := m.scope(a)
+	var n int
+	err := store.QueryRow(ctx, m.d.DB, `SELECT COUNT(*) FROM monitoring_alerts WHERE closed_at IS NULL AND acknowledged_at IS NULL
+		AND ack_due_at < ? AND `+cond, append([]any{store.Time(m.d.Now())}, args...)...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("monitoring: count overdue alerts: %w", err)
+	}
+	return n, nil
+}
+
 // AlertView is an alert with its history and interview record.
 type AlertView struct {
 	Alert

@@ -116,6 +116,7 @@ func pathID(r *http.Request, name string) (int64, error) {
 type queueData struct {
 	Items  []AlertView
 	Counts map[Grade]int
+	Late   int // open alerts past their limit unacknowledged
 	Grades []Grade
 	States []State
 	Grade  string
@@ -155,7 +156,12 @@ func (m *Module) queuePage(w http.ResponseWriter, r *http.Request) {
 		m.fail(w, r, err)
 		return
 	}
-	d := queueData{Counts: counts, Grades: Grades, States: States, Grade: string(f.Grade), State: string(f.State),
+	late, err := m.CountOverdue(ctx, a)
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	d := queueData{Counts: counts, Late: late, Grades: Grades, States: States, Grade: string(f.Grade), State: string(f.State),
 		Closed: f.State == StateClosed, USCC: f.USCC, From: strings.TrimSpace(q.Get("from")), To: strings.TrimSpace(q.Get("to")),
 		Now: m.d.Now(), Limits: m.limitTexts(langOf(r))}
 	keep := url.Values{}
