@@ -99,5 +99,14 @@ func TestEnforcementDefencePages(t *testing.T) {
 		if code, body := do("GET", page, "", ""); code != 200 || !strings.Contains(body, "复核结果告知") || !strings.Contains(body, `id="revisions"`) {
 			t.Errorf("case page after the revision: %d, notice of the result or revisions missing", code)
 		}
+		// The prior notice still says what was notified (a warning); the
+		// review's notice says what changed.
+		if code, body := do("GET", page+"/documents/notice", "", ""); code != 200 || !strings.Contains(body, "行政处罚：警告。") {
+			t.Errorf("prior notice after the revision: %d, want the warning as notified", code)
+		}
+		if code, body := do("GET", page+"/documents/review", "", ""); code != 200 || !strings.Contains(body, "陈述申辩复核结果告知书") ||
+			!strings.Contains(body, "不予行政处罚") || !strings.Contains(body, "第四十五条") {
+			t.Errorf("review notice: %d %.200s", code, body)
+		}
 	})
 }

@@ -524,6 +524,11 @@ type docData struct {
 	C     *Case
 	Doc   string
 	Today string
+	// Notified is the penalty as the prior notice gave it: revisions after
+	// the party's statement and defence change the intended penalty, not
+	// what the notice said.
+	Notified *Penalty
+	ReviewOn string // the day of the latest notice of a revision
 }
 
 // documentPage renders 立案审批表 (filing), 行政处罚告知书 (notice) or
@@ -549,6 +554,8 @@ func (m *Module) documentPage(w http.ResponseWriter, r *http.Request) {
 		okDoc = c.Procedure == Ordinary && !a.Has(auth.RoleEnterprise)
 	case "notice":
 		okDoc = c.NoticeOn != "" && c.Intended != nil
+	case "review":
+		okDoc = len(c.Revisions) > 0
 	case "decision":
 		okDoc = c.Decision != nil
 	}
@@ -556,7 +563,16 @@ func (m *Module) documentPage(w http.ResponseWriter, r *http.Request) {
 		m.s.Error(w, r, http.StatusNotFound, "enforcement.error.no_document")
 		return
 	}
-	m.s.Render(w, r, "enforcement/document.html", docData{C: c, Doc: doc, Today: m.today().String()})
+	d := docData{C: c, Doc: doc, Today: m.today().String(), Notified: c.Intended}
+	if len(c.Revisions) > 0 {
+		d.Notified = &c.Revisions[0].From
+	}
+	for _, n := range c.Notices {
+		if n.Kind == "revised" {
+			d.ReviewOn = n.On
+		}
+	}
+	m.s.Render(w, r, "enforcement/document.html", d)
 }
 
 func (m *Module) minePage(w http.ResponseWriter, r *http.Request) {
