@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -201,6 +202,11 @@ func checkMonitoringList(t *testing.T, a *App, station string) {
 	code, h, b := get("supervisor", "/monitoring/export.xlsx"+q("uscc", station, "state", "all"))
 	if code != 200 || !strings.Contains(h.Get("Content-Type"), "spreadsheetml") || len(b) < 100 || string(b[:2]) != "PK" {
 		t.Errorf("export: %d %s, %d bytes", code, h.Get("Content-Type"), len(b))
+	}
+	for _, path := range []string{fmt.Sprintf("/monitoring/alerts/%d", all.Items[0].ID), "/monitoring/rules"} {
+		if code, _, page := get("handler_scj", path); code != 200 || !strings.Contains(string(page), "个工作日") {
+			t.Errorf("GET %s: %d, the limit in working days not shown", path, code)
+		}
 	}
 	if _, _, page := get("handler_scj", "/monitoring"); !strings.Contains(string(page), "个工作日") || !strings.Contains(string(page), "/monitoring/export.xlsx") {
 		t.Error("the queue page shows neither the limits in working days nor the export")
