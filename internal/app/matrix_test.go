@@ -191,7 +191,7 @@ var wildcards = map[string]wildcard{
 		},
 	},
 	"evidence/{eid}":  free("1"),
-	"documents/{doc}": free("filing", "notice", "decision"),
+	"documents/{doc}": free("filing", "notice", "review", "decision"),
 	"cases/{id}": {
 		candidates: func(m *matrix) []candidate {
 			return m.rows("SELECT CAST(id AS TEXT), subject_type, region_code FROM flow_instances ORDER BY id")

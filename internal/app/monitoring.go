@@ -26,7 +26,7 @@ func (a *App) buildMonitoring() error {
 			return e.Name, e.RegionCode, nil
 		},
 		Assign: visit.NewService(a.Calendar.Current, visit.Config{}, a.Config.Now).Assign,
-		Rules:  a.Config.MonitoringRules, Log: a.Log, Now: a.Config.Now})
+		Rules:  a.Config.MonitoringRules, Calendar: a.Calendar.Current, Log: a.Log, Now: a.Config.Now})
 	if err != nil {
 		return err
 	}

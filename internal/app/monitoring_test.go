@@ -2,7 +2,14 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,6 +91,7 @@ func TestMonitoringDemo(t *testing.T) {
 		if _, _, err := a.Monitoring.RegisterDevice(ctx, food, 0, station, "dispenser", "x", "%"); err == nil {
 			t.Error("a business registered a device")
 		}
+		checkMonitoringList(t, a, station)
 		if err := a.Monitoring.Close(ctx, cgj, als[0].ID, "不是我的"); !errors.Is(err, monitoring.ErrNotFound) {
 			t.Errorf("another district closed an alert: %v", err)
 		}
@@ -91,4 +99,116 @@ func TestMonitoringDemo(t *testing.T) {
 			t.Errorf("the department closing its alert: %v", err)
 		}
 	})
+}
+
+// checkMonitoringList walks the staff list of alerts over HTTP: the API
+// and the export answer the station's department with its alerts, each
+// with its acknowledgement limit in working days, filtered by code and
+// grade (the Chinese name too); another district gets an empty list, a
+// business and anonymous callers are refused, and a bad filter (a control
+// character, an unknown state, an impossible date, a page too large) is
+// 422.
+func checkMonitoringList(t *testing.T, a *App, station string) {
+	t.Helper()
+	ctx := context.Background()
+	srv := httptest.NewServer(a.Web.Handler())
+	defer srv.Close()
+	tokens := map[string]string{}
+	get := func(user, path string) (int, http.Header, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		if user != "" {
+			if tokens[user] == "" {
+				tok, _, err := a.Auth.SignIn(ctx, user, demo.Password, auth.ClientMeta{IP: "127.0.0.1"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				tokens[user] = tok
+			}
+			req.AddCookie(&http.Cookie{Name: "ys_session", Value: tokens[user]})
+		}
+		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, b
+	}
+	api := "/api/v1/monitoring/alerts"
+	q := func(kv ...string) string {
+		v := url.Values{}
+		for i := 0; i < len(kv); i += 2 {
+			v.Set(kv[i], kv[i+1])
+		}
+		return "?" + v.Encode()
+	}
+	for _, c := range []struct {
+		user, path string
+		want       int
+	}{
+		{"", api, 401},
+		{"yunlan_food", api, 403},
+		{"", "/monitoring/export.xlsx", 303},
+		{"yunlan_food", "/monitoring/export.xlsx", 403},
+		{"handler_scj", api + q("uscc", "9115\x01"), 422},
+		{"handler_scj", api + "?uscc=91150100%01", 422},
+		{"handler_scj", api + q("state", "late"), 422},
+		{"handler_scj", api + q("from", "2026-02-30"), 422},
+		{"handler_scj", api + q("limit", "500"), 422},
+		{"handler_scj", api + q("cursor", "x.y"), 400},
+		{"handler_scj", "/monitoring/export.xlsx" + q("grade", "warn"), 422},
+		{"handler_scj", "/monitoring" + q("state", "overdue"), 200},
+		{"handler_scj", "/monitoring" + q("from", "2026-13-01"), 422},
+	} {
+		if got, _, b := get(c.user, c.path); got != c.want {
+			t.Errorf("%s GET %s: %d, want %d: %.200s", c.user, c.path, got, c.want, b)
+		}
+	}
+	type list struct {
+		Items []struct {
+			ID       int64     `json:"id"`
+			USCC     string    `json:"uscc"`
+			Grade    string    `json:"grade"`
+			State    string    `json:"state"`
+			AckDueAt time.Time `json:"ack_due_at"`
+			AckLimit string    `json:"ack_limit"`
+		} `json:"items"`
+	}
+	read := func(user, path string) list {
+		t.Helper()
+		code, _, b := get(user, path)
+		var l list
+		if code != 200 || json.Unmarshal(b, &l) != nil {
+			t.Fatalf("%s GET %s: %d %.300s", user, path, code, b)
+		}
+		return l
+	}
+	all := read("handler_scj", api+q("uscc", station, "state", "all"))
+	if len(all.Items) != 3 {
+		t.Fatalf("the station's alerts: %d, want 3", len(all.Items))
+	}
+	for _, it := range all.Items {
+		if it.AckDueAt.IsZero() || !strings.HasSuffix(it.AckLimit, "个工作日") {
+			t.Errorf("alert %d: due %v, limit %q; want a working-day limit", it.ID, it.AckDueAt, it.AckLimit)
+		}
+	}
+	if l := read("handler_scj", api+q("uscc", station, "grade", "检查", "state", "all")); len(l.Items) != 1 || l.Items[0].Grade != "check" {
+		t.Errorf("检查 of the station: %+v, want one", l.Items)
+	}
+	if l := read("handler_qs", api+q("uscc", station, "state", "all")); len(l.Items) != 0 {
+		t.Errorf("another district's handler lists %d of the station's alerts", len(l.Items))
+	}
+	code, h, b := get("supervisor", "/monitoring/export.xlsx"+q("uscc", station, "state", "all"))
+	if code != 200 || !strings.Contains(h.Get("Content-Type"), "spreadsheetml") || len(b) < 100 || string(b[:2]) != "PK" {
+		t.Errorf("export: %d %s, %d bytes", code, h.Get("Content-Type"), len(b))
+	}
+	for _, path := range []string{fmt.Sprintf("/monitoring/alerts/%d", all.Items[0].ID), "/monitoring/rules"} {
+		if code, _, page := get("handler_scj", path); code != 200 || !strings.Contains(string(page), "个工作日") {
+			t.Errorf("GET %s: %d, the limit in working days not shown", path, code)
+		}
+	}
+	if _, _, page := get("handler_scj", "/monitoring"); !strings.Contains(string(page), "个工作日") || !strings.Contains(string(page), "/monitoring/export.xlsx") {
+		t.Error("the queue page shows neither the limits in working days nor the export")
+	}
 }

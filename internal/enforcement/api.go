@@ -60,6 +60,16 @@ type actInput struct {
 	}
 }
 
+type statementInput struct {
+	Case int64 `path:"case" minimum:"1"`
+	Body StatementInput
+}
+
+type revisionInput struct {
+	Case int64 `path:"case" minimum:"1"`
+	Body RevisionInput
+}
+
 type decideInput struct {
 	Case int64 `path:"case" minimum:"1"`
 	Body DecideInput
@@ -246,6 +256,33 @@ func (m *Module) registerAPI(s *web.Server) {
 				return nil, err
 			}
 			c, err := m.Intend(ctx, a, in.Case, in.Body)
+			if err != nil {
+				return nil, s.Problem(ctx, err)
+			}
+			return &caseOutput{Body: c}, nil
+		})
+	huma.Register(api, op("record-enforcement-statement", http.MethodPost, "/cases/{case}/statements", "Record the party's "+
+		"statement and defence (陈述、申辩) after prior notice", 0),
+		func(ctx context.Context, in *statementInput) (*caseOutput, error) {
+			a, err := s.Actor(ctx, auth.RoleInspector, auth.RoleHandler)
+			if err != nil {
+				return nil, err
+			}
+			c, err := m.RecordStatement(ctx, a, in.Case, in.Body)
+			if err != nil {
+				return nil, s.Problem(ctx, err)
+			}
+			return &caseOutput{Body: c}, nil
+		})
+	huma.Register(api, op("revise-enforcement-penalty", http.MethodPost, "/cases/{case}/revision", "Revise the intended penalty "+
+		"after reviewing the party's statement and defence; never heavier (行政处罚法第四十五条第二款: 422 and nothing stored); "+
+		"the notice of the result to the party is recorded", 0),
+		func(ctx context.Context, in *revisionInput) (*caseOutput, error) {
+			a, err := s.Actor(ctx, auth.RoleInspector, auth.RoleHandler)
+			if err != nil {
+				return nil, err
+			}
+			c, err := m.Revise(ctx, a, in.Case, in.Body)
 			if err != nil {
 				return nil, s.Problem(ctx, err)
 			}

@@ -3,7 +3,9 @@ package enforcement_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,6 +23,7 @@ import (
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/store/storetest"
 	"github.com/yingshang/yingshang/internal/valid"
+	"github.com/yingshang/yingshang/internal/web"
 )
 
 func uscc(body string) string { return body + string(ids.USCCCheck(body)) }
@@ -524,5 +527,87 @@ func TestHearingRequestWithin5WorkingDays(t *testing.T) {
 			t.Error("hearing asked on the 6th working day accepted")
 		}
 		w.must(w.m.Act(w.ctx, w.inspector, c.ID, "to_review", "", false))
+	})
+}
+
+// TestRevisionAfterDefenceNeverHeavier: after prior notice of a fine of
+// 50,000 yuan the party states and defends its case; the department may
+// revise the intended penalty down (to 30,000 yuan, the notice of the
+// result to the party recorded), but 行政处罚法第四十五条第二款 forbids a
+// heavier penalty because the party defended itself: a larger fine, a
+// higher level or a kind of penalty not in the notice is 422 and nothing
+// is stored. Without a recorded statement there is nothing to revise on;
+// control characters in the statement are refused; another department
+// cannot record one.
+func TestRevisionAfterDefenceNeverHeavier(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db)
+		c := w.lead(enforcement.LeadInput{})
+		c = w.must(w.m.OpenCase(w.ctx, w.approver, c.ID, ""))
+		c = w.must(w.m.Intend(w.ctx, w.inspector, c.ID, enforcement.IntendedInput{Level: discretion.LevelNormal,
+			Kinds: []string{"罚款"}, FineYuan: 50000}))
+		if len(c.Notices) != 1 || c.Notices[0].Kind != "prior" || c.Notices[0].On != "2026-03-02" || !strings.Contains(c.Notices[0].Text, "罚款50000元") {
+			t.Fatalf("prior notice %+v, want one of 2026-03-02 naming the fine", c.Notices)
+		}
+		down := enforcement.RevisionInput{Level: discretion.LevelLighter, Kinds: []string{"罚款"}, FineYuan: 30000,
+			Reason: "当事人提交了已召回全部过期酸奶的证据，采纳"}
+		if _, err := w.m.Revise(w.ctx, w.inspector, c.ID, down); web.StatusOf(err) != http.StatusConflict {
+			t.Errorf("revision before any statement: %v (%d), want 409", err, web.StatusOf(err))
+		}
+		w.at("2026-03-04", 10)
+		if _, err := w.m.RecordStatement(w.ctx, w.inspector, c.ID, enforcement.StatementInput{Way: "written", Text: "已召回\x07"}); !isField(err, "text") {
+			t.Errorf("a statement with a control character: %v", err)
+		}
+		if _, err := w.m.RecordStatement(w.ctx, w.other, c.ID, enforcement.StatementInput{Way: "written", Text: "x"}); !errors.Is(err, enforcement.ErrNotFound) {
+			t.Errorf("another department recorded a statement: %v", err)
+		}
+		c = w.must(w.m.RecordStatement(w.ctx, w.inspector, c.ID, enforcement.StatementInput{Way: "written",
+			Text: "过期酸奶系供货商配送错误，已于3月3日全部召回并销毁，附召回记录。"}))
+		if len(c.Statements) != 1 || c.Statements[0].On != "2026-03-04" {
+			t.Fatalf("statements %+v", c.Statements)
+		}
+		version := c.Version
+		for name, up := range map[string]enforcement.RevisionInput{
+			"fine_yuan": {Level: discretion.LevelNormal, Kinds: []string{"罚款"}, FineYuan: 60000, Reason: "当事人态度恶劣"},
+			"level":     {Level: discretion.LevelHeavier, Kinds: []string{"罚款"}, FineYuan: 50000, Reason: "当事人拒不认错"},
+			"kinds":     {Level: discretion.LevelNormal, Kinds: []string{"罚款", "没收违法所得"}, FineYuan: 40000, Reason: "申辩不成立"},
+		} {
+			_, err := w.m.Revise(w.ctx, w.inspector, c.ID, up)
+			if web.StatusOf(err) != http.StatusUnprocessableEntity || !isField(err, name) || !strings.Contains(err.Error(), "第四十五条") {
+				t.Errorf("heavier %s: %v (%d), want 422 on %s citing 第四十五条", name, err, web.StatusOf(err), name)
+			}
+		}
+		if got := w.must(w.m.Get(w.ctx, w.inspector, c.ID, "zh-CN")); got.Version != version || got.Intended.FineFen != 5000000 ||
+			len(got.Revisions) != 0 || len(got.Notices) != 1 {
+			t.Fatalf("after refused increases: version %d→%d, fine %d, %d revisions, %d notices; want nothing stored",
+				version, got.Version, got.Intended.FineFen, len(got.Revisions), len(got.Notices))
+		}
+		if _, err := w.m.Revise(w.ctx, w.inspector, c.ID, enforcement.RevisionInput{Level: discretion.LevelNormal, Kinds: []string{"罚款"},
+			FineYuan: 50000, Reason: "不采纳"}); !isField(err, "level") {
+			t.Errorf("a revision changing nothing: %v", err)
+		}
+		if _, err := w.m.Revise(w.ctx, w.approver, c.ID, down); err == nil {
+			t.Error("the approver revised the intended penalty; the officer does, the approver decides")
+		}
+		w.at("2026-03-05", 10)
+		c = w.must(w.m.Revise(w.ctx, w.inspector, c.ID, down))
+		if c.Intended.FineFen != 3000000 || c.Intended.Level != discretion.LevelLighter || len(c.Revisions) != 1 ||
+			c.Revisions[0].From.FineFen != 5000000 {
+			t.Fatalf("revised %+v, revisions %+v", c.Intended, c.Revisions)
+		}
+		if n := c.Notices[len(c.Notices)-1]; n.Kind != "revised" || n.On != "2026-03-05" || !strings.Contains(n.Text, "罚款50000元") ||
+			!strings.Contains(n.Text, "罚款30000元") {
+			t.Errorf("notice of the revision %+v", n)
+		}
+		// The party's period still runs from the prior notice (Monday 03-02 → 03-09).
+		if got := w.instance(c.CaseInstance).StateDueAt; !got.Equal(endOf("2026-03-09")) {
+			t.Errorf("party's period ends %v, want 2026-03-09", got.In(calendar.CST))
+		}
+		w.at("2026-03-10", 10)
+		w.must(w.m.Act(w.ctx, w.inspector, c.ID, "to_review", "", false))
+		if _, err := w.m.Revise(w.ctx, w.inspector, c.ID, enforcement.RevisionInput{Level: discretion.LevelLighter, Kinds: []string{"罚款"},
+			FineYuan: 20000, Reason: "x"}); !errors.Is(err, enforcement.ErrState) {
+			t.Errorf("revision in legal review: %v, want ErrState", err)
+		}
 	})
 }

@@ -115,20 +115,26 @@ type Case struct {
 	LimitationUntil  string `json:"limitation_until"`
 	TimeBarred       bool   `json:"time_barred"`
 	// Facts are the discretion facts (first_violation, harm_slight, …).
-	Facts          map[string]string    `json:"facts,omitempty"`
-	OpenedOn       string               `json:"opened_on,omitempty"`
-	Proposal       *discretion.Proposal `json:"proposal,omitempty"`
-	Intended       *Penalty             `json:"intended,omitempty"`
-	NoticeOn       string               `json:"notice_on,omitempty"`
-	HearingAllowed bool                 `json:"hearing_allowed"`
-	LegalRequired  bool                 `json:"legal_review_required"`
-	CollectiveReq  bool                 `json:"collective_required"`
-	LegalReviewed  bool                 `json:"legal_reviewed"`
-	LegalOpinion   string               `json:"legal_opinion,omitempty"`
-	CollectiveHeld bool                 `json:"collective_held"`
-	Decision       *Decision            `json:"decision,omitempty"`
-	LeadInstance   int64                `json:"lead_instance_id"`
-	CaseInstance   int64                `json:"case_instance_id"`
+	Facts    map[string]string    `json:"facts,omitempty"`
+	OpenedOn string               `json:"opened_on,omitempty"`
+	Proposal *discretion.Proposal `json:"proposal,omitempty"`
+	Intended *Penalty             `json:"intended,omitempty"`
+	NoticeOn string               `json:"notice_on,omitempty"`
+	// Statements are the party's statements and defence, Revisions the
+	// changes to the intended penalty after them, Notices what the party
+	// was told (prior notice, revision).
+	Statements     []Statement   `json:"statements,omitempty"`
+	Revisions      []Revision    `json:"revisions,omitempty"`
+	Notices        []PartyNotice `json:"notices,omitempty"`
+	HearingAllowed bool          `json:"hearing_allowed"`
+	LegalRequired  bool          `json:"legal_review_required"`
+	CollectiveReq  bool          `json:"collective_required"`
+	LegalReviewed  bool          `json:"legal_reviewed"`
+	LegalOpinion   string        `json:"legal_opinion,omitempty"`
+	CollectiveHeld bool          `json:"collective_held"`
+	Decision       *Decision     `json:"decision,omitempty"`
+	LeadInstance   int64         `json:"lead_instance_id"`
+	CaseInstance   int64         `json:"case_instance_id"`
 	// Left is the time left on the current deadline, as pages say it.
 	Left      string    `json:"time_left"`
 	LeftClass string    `json:"-"`
@@ -152,6 +158,9 @@ type doc struct {
 	Proposal         *discretion.Proposal `json:"proposal,omitempty"`
 	Intended         *Penalty             `json:"intended,omitempty"`
 	NoticeOn         string               `json:"notice_on,omitempty"`
+	Statements       []Statement          `json:"statements,omitempty"`
+	Revisions        []Revision           `json:"revisions,omitempty"`
+	Notices          []PartyNotice        `json:"notices,omitempty"`
 	LegalReviewed    bool                 `json:"legal_reviewed,omitempty"`
 	LegalOpinion     string               `json:"legal_opinion,omitempty"`
 	CollectiveHeld   bool                 `json:"collective_held,omitempty"`
@@ -161,7 +170,8 @@ type doc struct {
 func (c *Case) doc() doc {
 	return doc{Source: c.Source, Summary: c.Summary, ViolationOn: c.ViolationOn, ViolationEndedOn: c.ViolationEndedOn,
 		Grave: c.Grave, FoundOn: c.FoundOn, LimitationUntil: c.LimitationUntil, Facts: c.Facts, OpenedOn: c.OpenedOn,
-		Proposal: c.Proposal, Intended: c.Intended, NoticeOn: c.NoticeOn, LegalReviewed: c.LegalReviewed,
+		Proposal: c.Proposal, Intended: c.Intended, NoticeOn: c.NoticeOn, Statements: c.Statements, Revisions: c.Revisions,
+		Notices: c.Notices, LegalReviewed: c.LegalReviewed,
 		LegalOpinion: c.LegalOpinion, CollectiveHeld: c.CollectiveHeld, Decision: c.Decision}
 }
 
@@ -170,6 +180,7 @@ func (c *Case) setDoc(d doc) {
 	c.FoundOn, c.LimitationUntil, c.Facts, c.OpenedOn, c.Proposal = d.FoundOn, d.LimitationUntil, d.Facts, d.OpenedOn, d.Proposal
 	c.Intended, c.NoticeOn, c.LegalReviewed, c.LegalOpinion = d.Intended, d.NoticeOn, d.LegalReviewed, d.LegalOpinion
 	c.CollectiveHeld, c.Decision = d.CollectiveHeld, d.Decision
+	c.Statements, c.Revisions, c.Notices = d.Statements, d.Revisions, d.Notices
 }
 
 func (c *Case) object() auth.Object {

@@ -66,6 +66,8 @@ func (m *Module) Mount(s *web.Server) error {
 	s.Handle("POST /enforcement/cases/{case}/decline", act(http.HandlerFunc(m.step)))
 	s.Handle("POST /enforcement/cases/{case}/intended", act(http.HandlerFunc(m.step)))
 	s.Handle("POST /enforcement/cases/{case}/actions", act(http.HandlerFunc(m.step)))
+	s.Handle("POST /enforcement/cases/{case}/statements", act(http.HandlerFunc(m.step)))
+	s.Handle("POST /enforcement/cases/{case}/revision", act(http.HandlerFunc(m.step)))
 	s.Handle("POST /enforcement/cases/{case}/decision", act(http.HandlerFunc(m.step)))
 	s.Handle("POST /enforcement/cases/{case}/extensions", act(http.HandlerFunc(m.step)))
 	s.Handle("POST /enforcement/cases/{case}/extension-decisions", act(http.HandlerFunc(m.step)))
@@ -325,6 +327,7 @@ func can(a *auth.Actor, c *Case) map[string]bool {
 			out["intend"] = field
 		case "notified":
 			out["request_hearing"], out["to_review"], out["to_decision"] = field && c.HearingAllowed, field, field && !c.LegalRequired
+			out["statement"], out["revise"] = field, field && len(c.Statements) > 0
 		case "hearing":
 			out["hearing_held"] = field
 		case "legal_review":
@@ -429,6 +432,16 @@ func (m *Module) step(w http.ResponseWriter, r *http.Request) {
 		}
 		_, err = m.Intend(ctx, a, id, IntendedInput{Facts: factsOf(f), Level: discretion.Level(f.Get("level")), Kinds: f["kinds"],
 			FineYuan: fine, DepartureReason: f.Get("departure_reason"), Education: f.Get("education"), Reason: f.Get("reason")})
+	case "statements":
+		_, err = m.RecordStatement(ctx, a, id, StatementInput{Way: f.Get("way"), Text: f.Get("text")})
+	case "revision":
+		fine, perr := strconv.ParseInt(strings.TrimSpace(f.Get("fine_yuan")), 10, 64)
+		if perr != nil && strings.TrimSpace(f.Get("fine_yuan")) != "" {
+			err = &valid.FieldError{Path: "fine_yuan", Message: "须为整数元 (whole yuan)"}
+			break
+		}
+		_, err = m.Revise(ctx, a, id, RevisionInput{Level: discretion.Level(f.Get("level")), Kinds: f["kinds"], FineYuan: fine,
+			Reason: f.Get("reason"), Education: f.Get("education")})
 	case "actions":
 		_, err = m.Act(ctx, a, id, f.Get("action"), f.Get("comment"), f.Get("waived") != "")
 	case "decision":
@@ -511,6 +524,11 @@ type docData struct {
 	C     *Case
 	Doc   string
 	Today string
+	// Notified is the penalty as the prior notice gave it: revisions after
+	// the party's statement and defence change the intended penalty, not
+	// what the notice said.
+	Notified *Penalty
+	ReviewOn string // the day of the latest notice of a revision
 }
 
 // documentPage renders 立案审批表 (filing), 行政处罚告知书 (notice) or
@@ -536,6 +554,8 @@ func (m *Module) documentPage(w http.ResponseWriter, r *http.Request) {
 		okDoc = c.Procedure == Ordinary && !a.Has(auth.RoleEnterprise)
 	case "notice":
 		okDoc = c.NoticeOn != "" && c.Intended != nil
+	case "review":
+		okDoc = len(c.Revisions) > 0
 	case "decision":
 		okDoc = c.Decision != nil
 	}
@@ -543,7 +563,16 @@ func (m *Module) documentPage(w http.ResponseWriter, r *http.Request) {
 		m.s.Error(w, r, http.StatusNotFound, "enforcement.error.no_document")
 		return
 	}
-	m.s.Render(w, r, "enforcement/document.html", docData{C: c, Doc: doc, Today: m.today().String()})
+	d := docData{C: c, Doc: doc, Today: m.today().String(), Notified: c.Intended}
+	if len(c.Revisions) > 0 {
+		d.Notified = &c.Revisions[0].From
+	}
+	for _, n := range c.Notices {
+		if n.Kind == "revised" {
+			d.ReviewOn = n.On
+		}
+	}
+	m.s.Render(w, r, "enforcement/document.html", d)
 }
 
 func (m *Module) minePage(w http.ResponseWriter, r *http.Request) {

@@ -494,6 +494,9 @@ func (m *Module) Intend(ctx context.Context, a *auth.Actor, id int64, in Intende
 			action = "propose_none"
 		} else {
 			c.NoticeOn = m.today().String()
+			c.Notices = append(c.Notices, PartyNotice{Kind: "prior", On: c.NoticeOn, At: m.now(),
+				Text: fmt.Sprintf("行政处罚告知书：拟作出“%s”的行政处罚。当事人有权在五个工作日内进行陈述、申辩%s（行政处罚法第四十四条、第四十五条）。",
+					describe(c.Intended), map[bool]string{true: "，并有权要求听证", false: ""}[m.heavyPenalty(c)])})
 		}
 		if _, err := m.d.Flow.Do(ctx, tx, c.CaseInstance, action, a, nil, ""); err != nil {
 			return flowErr(err)
@@ -509,6 +512,12 @@ func (m *Module) Intend(ctx context.Context, a *auth.Actor, id int64, in Intende
 		return nil, err
 	}
 	return m.Get(ctx, a, id, "zh-CN")
+}
+
+// heavyPenalty says whether c's intended penalty gives a right to a hearing.
+func (m *Module) heavyPenalty(c *Case) bool {
+	h, _ := m.heavy(c)
+	return h
 }
 
 // heavy says whether c's intended penalty needs legal review and may have

@@ -31,6 +31,12 @@ type Alert struct {
 	ClosedAt     time.Time
 	CloseNote    string
 	BusinessName string // the device's business, as registered
+	// AckDue is when the alert is to be acknowledged by (zero for an alert
+	// stored before the limits, until the overdue sweep sets it).
+	AckDue time.Time
+	// OverdueAt is when the limit was found passed unacknowledged; it
+	// stays set once the alert is acknowledged late or closed.
+	OverdueAt time.Time
 }
 
 // Action is a graded response to carry out for an alert: raised when an
@@ -47,6 +53,7 @@ const (
 	EventAcknowledged = "acknowledged"
 	EventClosed       = "closed"
 	EventResponded    = "responded"
+	EventOverdue      = "overdue"
 )
 
 // fold applies firings to the open alerts (rule|device → alert): a firing
@@ -177,15 +184,16 @@ var ErrNotOpen = errors.New("monitoring: alert is not open (预警已关闭)")
 var ErrNotFound = errors.New("monitoring: not found")
 
 const alertCols = `id, rule_code, device_id, uscc, department_id, region_code, grade, firings, opened_at, last_fired_at, reason,
-	acknowledged_at, closed_at, close_note,
+	acknowledged_at, closed_at, close_note, ack_due_at, overdue_at,
 	COALESCE((SELECT d.business_name FROM monitoring_devices d WHERE d.id = monitoring_alerts.device_id), '')`
 
 func scanAlert(r interface{ Scan(...any) error }) (Alert, error) {
 	var a Alert
-	var ack, closed sql.NullTime
+	var ack, closed, due, overdue sql.NullTime
 	err := r.Scan(&a.ID, &a.RuleCode, &a.DeviceID, &a.USCC, &a.DepartmentID, &a.RegionCode, &a.Grade, &a.Firings,
-		&a.Opened, &a.LastFired, &a.Reason, &ack, &closed, &a.CloseNote, &a.BusinessName)
+		&a.Opened, &a.LastFired, &a.Reason, &ack, &closed, &a.CloseNote, &due, &overdue, &a.BusinessName)
 	a.Acknowledged, a.ClosedAt, a.Closed = store.TimeOf(ack), store.TimeOf(closed), closed.Valid
+	a.AckDue, a.OverdueAt = store.TimeOf(due), store.TimeOf(overdue)
 	a.Opened, a.LastFired = a.Opened.UTC(), a.LastFired.UTC()
 	return a, err
 }
@@ -225,21 +233,36 @@ func (s *Store) ApplyFirings(ctx context.Context, tx store.IDB, rules map[string
 			return nil, fmt.Errorf("monitoring: open alerts: %w", err)
 		}
 	}
+	was := map[*Alert]Grade{}
+	for _, a := range open {
+		was[a] = a.Grade
+	}
 	due, grades, touched := fold(rules, open, fs)
 	for _, a := range touched {
 		if a.ID == 0 {
 			d := devices[a.DeviceID]
 			a.DepartmentID, a.RegionCode = d.DepartmentID, d.RegionCode
+			if s.AckDue != nil {
+				a.AckDue = s.AckDue(a.Grade, a.Opened)
+			}
 			if err := store.QueryRow(ctx, tx, `INSERT INTO monitoring_alerts (rule_code, device_id, uscc, department_id, region_code, grade,
-				firings, reason, opened_at, last_fired_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+				firings, reason, opened_at, last_fired_at, ack_due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 				a.RuleCode, a.DeviceID, a.USCC, a.DepartmentID, a.RegionCode, string(a.Grade), a.Firings, a.Reason,
-				store.Time(a.Opened), store.Time(a.LastFired)).Scan(&a.ID); err != nil {
+				store.Time(a.Opened), store.Time(a.LastFired), nullTime(a.AckDue)).Scan(&a.ID); err != nil {
 				return nil, fmt.Errorf("monitoring: open alert %s on device %d: %w", a.RuleCode, a.DeviceID, err)
 			}
 			continue
 		}
-		if _, err := store.Exec(ctx, tx, `UPDATE monitoring_alerts SET grade = ?, firings = ?, reason = ?, last_fired_at = ? WHERE id = ?`,
-			string(a.Grade), a.Firings, a.Reason, store.Time(a.LastFired), a.ID); err != nil {
+		// An escalation still unacknowledged runs the stronger grade's
+		// limit from the escalation, but never later than the limit
+		// already running.
+		if a.Grade != was[a] && a.Acknowledged.IsZero() && s.AckDue != nil {
+			if d := s.AckDue(a.Grade, a.LastFired); a.AckDue.IsZero() || d.Before(a.AckDue) {
+				a.AckDue = d
+			}
+		}
+		if _, err := store.Exec(ctx, tx, `UPDATE monitoring_alerts SET grade = ?, firings = ?, reason = ?, last_fired_at = ?, ack_due_at = ? WHERE id = ?`,
+			string(a.Grade), a.Firings, a.Reason, store.Time(a.LastFired), nullTime(a.AckDue), a.ID); err != nil {
 			return nil, fmt.Errorf("monitoring: update alert %d: %w", a.ID, err)
 		}
 	}
@@ -315,7 +338,13 @@ func (s *Store) Acknowledge(ctx context.Context, id, user int64, now time.Time) 
 		case !a.Acknowledged.IsZero():
 			return nil
 		}
-		if _, err := store.Exec(ctx, tx, `UPDATE monitoring_alerts SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ?`, store.Time(now), user, id); err != nil {
+		// A late acknowledgement flags the alert overdue if the sweep
+		// has not yet done so.
+		if !a.AckDue.IsZero() && now.After(a.AckDue) && a.OverdueAt.IsZero() {
+			a.OverdueAt = now
+		}
+		if _, err := store.Exec(ctx, tx, `UPDATE monitoring_alerts SET acknowledged_at = ?, acknowledged_by = ?, overdue_at = ? WHERE id = ?`,
+			store.Time(now), user, nullTime(a.OverdueAt), id); err != nil {
 			return fmt.Errorf("monitoring: acknowledge %d: %w", id, err)
 		}
 		return addEvent(ctx, tx, id, now, EventAcknowledged, a.Grade, user, "")

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/calendar"
 	"github.com/yingshang/yingshang/internal/ids"
 	"github.com/yingshang/yingshang/internal/org"
 	"github.com/yingshang/yingshang/internal/outbox"
@@ -40,8 +42,11 @@ type Deps struct {
 	// Rules is the rule file in force (JSON); nil keeps the national
 	// default embedded in the program.
 	Rules []byte
-	Log   *slog.Logger
-	Now   func() time.Time
+	// Calendar returns the working-day calendar the acknowledgement limits
+	// are counted on; nil counts on the official arrangements shipped.
+	Calendar func() *calendar.Calendar
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 // Module is monitoring with its pages and ingest API.
@@ -81,6 +86,10 @@ func New(d Deps) (*Module, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
+	if d.Calendar == nil {
+		official := calendar.New(calendar.Official())
+		d.Calendar = func() *calendar.Calendar { return official }
+	}
 	national, err := DefaultRules()
 	if err != nil {
 		return nil, err
@@ -94,7 +103,8 @@ func New(d Deps) (*Module, error) {
 	if err := d.Policy.Register(ObjectKind, PolicyRules()); err != nil {
 		return nil, fmt.Errorf("monitoring: %w", err)
 	}
-	m := &Module{d: d, store: &Store{DB: d.DB}, rules: rs, national: national}
+	m := &Module{d: d, rules: rs, national: national}
+	m.store = &Store{DB: d.DB, AckDue: m.ackDue}
 	m.svc = NewService(m.store, rs, Responder{Remind: m.remind, Interview: m.interview, RaiseCheck: m.raiseCheck})
 	m.svc.Now, m.svc.Log = d.Now, d.Log
 	return m, nil
@@ -106,8 +116,27 @@ func (m *Module) Service() *Service { return m.svc }
 // Rules returns the rule set in force.
 func (m *Module) Rules() *RuleSet { return m.rules }
 
-// Run sweeps for offline devices every interval until ctx ends.
-func (m *Module) Run(ctx context.Context, every time.Duration) error { return m.svc.Run(ctx, every) }
+// Run sweeps for offline devices and for alerts past their
+// acknowledgement limit every interval until ctx ends.
+func (m *Module) Run(ctx context.Context, every time.Duration) error {
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			if n, err := m.SweepOverdue(ctx); err != nil && ctx.Err() == nil {
+				m.d.Log.Warn("monitoring overdue sweep", "err", err)
+			} else if n > 0 {
+				m.d.Log.Info("monitoring overdue sweep", "overdue", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return m.svc.Run(ctx, every)
+}
 
 func (m *Module) remind(ctx context.Context, tx store.IDB, a Alert) error {
 	return outbox.Add(ctx, tx, m.d.Now(), TopicRemind, map[string]any{
@@ -365,27 +394,68 @@ func (m *Module) ReissueToken(ctx context.Context, a *auth.Actor, id int64) (str
 	return tok, nil
 }
 
+// State is an alert's standing in the department's work, as lists filter it.
+type State string
+
+// The states a list may ask for.
+const (
+	StateOpen         State = "open"         // not closed
+	StatePending      State = "pending"      // open, not yet acknowledged (待签收)
+	StateAcknowledged State = "acknowledged" // open and acknowledged
+	StateOverdue      State = "overdue"      // open, unacknowledged, past its limit
+	StateClosed       State = "closed"
+	StateAll          State = "all"
+)
+
+// States lists the states in the filter's order.
+var States = []State{StateOpen, StatePending, StateAcknowledged, StateOverdue, StateClosed, StateAll}
+
+// Valid reports whether s is a known state.
+func (s State) Valid() bool { return slices.Contains(States, s) }
+
 // AlertFilter selects alerts for the queue.
 type AlertFilter struct {
-	Grade  Grade // empty: every grade
-	Closed bool  // closed alerts instead of open ones
+	Grade Grade // empty: every grade
+	// State selects by standing; empty means open, or closed when Closed.
+	State  State
+	Closed bool
 	USCC   string
 	Device int64
-	Cursor store.Cursor
-	Limit  int
+	// From and To bound when the alert was raised: From ≤ opened < To;
+	// a zero bound is open.
+	From, To time.Time
+	Cursor   store.Cursor
+	Limit    int
 }
 
 // Alerts lists the alerts a may read, latest firing first, by keyset.
 func (m *Module) Alerts(ctx context.Context, a *auth.Actor, f AlertFilter) ([]Alert, store.Cursor, error) {
-	if f.Limit <= 0 || f.Limit > 200 {
+	if f.Limit <= 0 || f.Limit > MaxPage {
 		f.Limit = 30
 	}
 	cond, args := m.scope(a)
 	q := `SELECT ` + alertCols + ` FROM monitoring_alerts WHERE ` + cond
-	if f.Closed {
-		q += ` AND closed_at IS NOT NULL`
-	} else {
+	st := f.State
+	if st == "" {
+		st = StateOpen
+		if f.Closed {
+			st = StateClosed
+		}
+	}
+	switch st {
+	case StateOpen:
 		q += ` AND closed_at IS NULL`
+	case StatePending:
+		q += ` AND closed_at IS NULL AND acknowledged_at IS NULL`
+	case StateAcknowledged:
+		q += ` AND closed_at IS NULL AND acknowledged_at IS NOT NULL`
+	case StateOverdue:
+		q, args = q+` AND closed_at IS NULL AND acknowledged_at IS NULL AND ack_due_at < ?`, append(args, store.Time(m.d.Now()))
+	case StateClosed:
+		q += ` AND closed_at IS NOT NULL`
+	case StateAll:
+	default:
+		return nil, store.Cursor{}, &FieldError{"state", "unknown state"}
 	}
 	if f.Grade != "" {
 		q, args = q+` AND grade = ?`, append(args, string(f.Grade))
@@ -395,6 +465,12 @@ func (m *Module) Alerts(ctx context.Context, a *auth.Actor, f AlertFilter) ([]Al
 	}
 	if f.Device != 0 {
 		q, args = q+` AND device_id = ?`, append(args, f.Device)
+	}
+	if !f.From.IsZero() {
+		q, args = q+` AND opened_at >= ?`, append(args, store.Time(f.From))
+	}
+	if !f.To.IsZero() {
+		q, args = q+` AND opened_at < ?`, append(args, store.Time(f.To))
 	}
 	kc, ka := store.Before("last_fired_at", "id", f.Cursor)
 	q += ` AND ` + kc + ` ORDER BY last_fired_at DESC, id DESC LIMIT ?`
@@ -441,6 +517,19 @@ func (m *Module) CountOpen(ctx context.Context, a *auth.Actor) (map[Grade]int, e
 	return out, rows.Err()
 }
 
+// CountOverdue returns the open alerts a may read that are past their
+// acknowledgement limit unacknowledged.
+func (m *Module) CountOverdue(ctx context.Context, a *auth.Actor) (int, error) {
+	cond, args := m.scope(a)
+	var n int
+	err := store.QueryRow(ctx, m.d.DB, `SELECT COUNT(*) FROM monitoring_alerts WHERE closed_at IS NULL AND acknowledged_at IS NULL
+		AND ack_due_at < ? AND `+cond, append([]any{store.Time(m.d.Now())}, args...)...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("monitoring: count overdue alerts: %w", err)
+	}
+	return n, nil
+}
+
 // AlertView is an alert with its history and interview record.
 type AlertView struct {
 	Alert
@@ -462,9 +551,19 @@ func (v AlertView) Overdue(now time.Time) bool {
 	return !v.Closed && v.Acknowledged.IsZero() && now.After(v.Due)
 }
 
-// Due returns when an alert is to be acknowledged by.
+// Due returns when an alert is to be acknowledged by: the limit stored
+// with it, or, for one stored before the limits, its grade's limit from
+// when it opened.
 func (m *Module) Due(a Alert) time.Time {
-	return a.LastFired.Add(time.Duration(m.rules.AckLimit(a.Grade)) * time.Hour)
+	if !a.AckDue.IsZero() {
+		return a.AckDue
+	}
+	return m.ackDue(a.Grade, a.Opened)
+}
+
+// ackDue counts grade g's acknowledgement limit from since on the calendar.
+func (m *Module) ackDue(g Grade, since time.Time) time.Time {
+	return m.d.Calendar().Deadline(since, m.rules.AckLimit(g))
 }
 
 // GetAlert returns alert id if a may read it.

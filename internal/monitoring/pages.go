@@ -53,6 +53,7 @@ func (m *Module) Mount(s *web.Server) error {
 	reg := s.Require(auth.RoleHandler, auth.RoleApprover)
 	act := s.Require(auth.RoleHandler, auth.RoleApprover, auth.RoleInspector)
 	s.Handle("GET /monitoring", staff(http.HandlerFunc(m.queuePage)))
+	s.Handle("GET /monitoring/export.xlsx", staff(http.HandlerFunc(m.export)))
 	s.Handle("GET /monitoring/alerts/{alert}", s.Require()(http.HandlerFunc(m.alertPage)))
 	s.Handle("POST /monitoring/alerts/{alert}/acknowledge", act(m.formAction("alert", "/monitoring/alerts/%d", func(ctx context.Context, a *auth.Actor, id int64, _ url.Values) error {
 		return m.Acknowledge(ctx, a, id)
@@ -71,6 +72,7 @@ func (m *Module) Mount(s *web.Server) error {
 	s.Handle("GET /monitoring/rules", staff(http.HandlerFunc(m.rulesPage)))
 	s.Handle("GET /monitoring/mine", s.Require(auth.RoleEnterprise)(http.HandlerFunc(m.minePage)))
 	s.Handle("POST /api/v1/monitoring/readings", web.MaxBytes(MaxBody)(m.svc))
+	m.registerAPI(s)
 	return nil
 }
 
@@ -114,20 +116,27 @@ func pathID(r *http.Request, name string) (int64, error) {
 type queueData struct {
 	Items  []AlertView
 	Counts map[Grade]int
+	Late   int // open alerts past their limit unacknowledged
 	Grades []Grade
+	States []State
 	Grade  string
+	State  string
 	Closed bool
+	USCC   string
+	From   string
+	To     string
+	Export template.URL // the export with the page's filter
 	Pager  web.Pager
 	Now    time.Time
-	Limits map[string]int
+	Limits map[string]string
 }
 
 func (m *Module) queuePage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a := auth.FromContext(ctx)
 	q := r.URL.Query()
-	g := Grade(q.Get("grade"))
-	if g != "" && g.rank() == 0 || !slices.Contains([]string{"", "open", "closed"}, q.Get("status")) {
+	f, err := ParseFilter(q)
+	if err != nil {
 		m.s.Error(w, r, http.StatusUnprocessableEntity, "monitoring.error.filter")
 		return
 	}
@@ -136,7 +145,7 @@ func (m *Module) queuePage(w http.ResponseWriter, r *http.Request) {
 		m.fail(w, r, ErrNotFound)
 		return
 	}
-	f := AlertFilter{Grade: g, Closed: q.Get("status") == "closed", Cursor: c, Limit: pageSize}
+	f.Cursor, f.Limit = c, pageSize
 	items, next, err := m.Alerts(ctx, a, f)
 	if err != nil {
 		m.fail(w, r, err)
@@ -147,9 +156,23 @@ func (m *Module) queuePage(w http.ResponseWriter, r *http.Request) {
 		m.fail(w, r, err)
 		return
 	}
-	d := queueData{Counts: counts, Grades: Grades, Grade: string(g), Closed: f.Closed, Now: m.d.Now(), Limits: map[string]int{}}
-	for _, gr := range Grades {
-		d.Limits[string(gr)] = m.rules.AckLimit(gr)
+	late, err := m.CountOverdue(ctx, a)
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	d := queueData{Counts: counts, Late: late, Grades: Grades, States: States, Grade: string(f.Grade), State: string(f.State),
+		Closed: f.State == StateClosed, USCC: f.USCC, From: strings.TrimSpace(q.Get("from")), To: strings.TrimSpace(q.Get("to")),
+		Now: m.d.Now(), Limits: m.limitTexts(langOf(r))}
+	keep := url.Values{}
+	for k, v := range map[string]string{"uscc": d.USCC, "grade": d.Grade, "state": d.State, "from": d.From, "to": d.To} {
+		if v != "" {
+			keep.Set(k, v)
+		}
+	}
+	d.Export = "/monitoring/export.xlsx"
+	if e := keep.Encode(); e != "" {
+		d.Export += template.URL("?" + e)
 	}
 	for _, al := range items {
 		d.Items = append(d.Items, AlertView{Alert: al, Due: m.Due(al)})
@@ -159,6 +182,7 @@ func (m *Module) queuePage(w http.ResponseWriter, r *http.Request) {
 }
 
 type alertData struct {
+	Limit          string
 	A              *AlertView
 	Rule           Rule
 	CanAct, Staff  bool
@@ -181,7 +205,7 @@ func (m *Module) alertPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := m.d.Now()
-	d := alertData{A: v, Rule: m.rules.byCode()[v.RuleCode], Now: now, Overdue: v.Overdue(now),
+	d := alertData{Limit: m.limitText(langOf(r), m.rules.AckLimit(v.Grade)), A: v, Rule: m.rules.byCode()[v.RuleCode], Now: now, Overdue: v.Overdue(now),
 		CanAct: !v.Closed && m.d.Policy.Authorize(a, auth.ActAct, alertObject(v.Alert)) == nil,
 		Staff:  a.HasAny(staffRoles...)}
 	d.DeviceReadable = d.Staff
@@ -364,16 +388,13 @@ type rulesData struct {
 	Scope    string
 	Override bool
 	Version  int
-	Limits   map[string]int
+	Limits   map[string]string
 	Grades   []Grade
 }
 
 func (m *Module) rulesPage(w http.ResponseWriter, r *http.Request) {
 	d := rulesData{Rules: m.RuleViews(), Scope: m.rules.Scope, Override: m.rules != m.national, Version: m.rules.Version,
-		Limits: map[string]int{}, Grades: Grades}
-	for _, g := range Grades {
-		d.Limits[string(g)] = m.rules.AckLimit(g)
-	}
+		Limits: m.limitTexts(langOf(r)), Grades: Grades}
 	m.s.Render(w, r, "monitoring/rules.html", d)
 }
 

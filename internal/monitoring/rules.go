@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/yingshang/yingshang/internal/calendar"
 )
 
 // Grade is the graded response a rule raises (分级管控).
@@ -77,8 +79,14 @@ func (r Rule) Bounds() string { return bound(r.Min) + " ～ " + bound(r.Max) }
 type RuleSet struct {
 	Version int    `json:"version"`
 	Scope   string `json:"scope"`
-	// AckWithinHours is, per grade, the hours within which the department
-	// acknowledges an alert (签收); the queue shows what is overdue.
+	// AckLimits is, per grade, the time limit within which the department
+	// acknowledges an alert (签收), counted on the working-day calendar
+	// from when the alert reached its grade (raised, or escalated). A
+	// grade the file leaves out takes [DefaultAckLimits].
+	AckLimits map[Grade]calendar.Limit `json:"ack_limits,omitempty"`
+	// AckWithinHours is the older form of the same setting, in hours on
+	// the wall clock; AckLimits wins for a grade both name. Province files
+	// written before working-day limits keep working.
 	AckWithinHours map[Grade]int `json:"ack_within_hours,omitempty"`
 	Rules          []Rule        `json:"rules"`
 }
@@ -86,13 +94,33 @@ type RuleSet struct {
 // Grades lists the grades from mild to strong.
 var Grades = []Grade{GradeRemind, GradeInterview, GradeCheck}
 
-// AckLimit returns the hours to acknowledge an alert of grade g (24 when
-// the file says nothing).
-func (rs *RuleSet) AckLimit(g Grade) int {
-	if h := rs.AckWithinHours[g]; h > 0 {
-		return h
+// DefaultAckLimits are the national defaults for acknowledging an alert.
+// No law sets them; they follow the weight of each response:
+//
+//   - 提醒 (a prompt already sent to the business): 3 working days for the
+//     department to take note of it.
+//   - 约谈 (a meeting to arrange with the business): 5 working days, so the
+//     interview can be scheduled and the business given notice.
+//   - 检查 (an inspection assignment raised on a suspected violation): 1
+//     working day. The alert is a lead (线索) under 市场监督管理行政处罚程序
+//     规定 第十八条, whose 15 working days to verify it and decide on a case
+//     run from the lead; acknowledging it the next working day leaves the
+//     inspectors that time and the visit window to act.
+var DefaultAckLimits = map[Grade]calendar.Limit{
+	GradeRemind:    {N: 3, Unit: calendar.WorkingDays},
+	GradeInterview: {N: 5, Unit: calendar.WorkingDays},
+	GradeCheck:     {N: 1, Unit: calendar.WorkingDays},
+}
+
+// AckLimit returns the limit to acknowledge an alert of grade g.
+func (rs *RuleSet) AckLimit(g Grade) calendar.Limit {
+	if l, ok := rs.AckLimits[g]; ok {
+		return l
 	}
-	return 24
+	if h := rs.AckWithinHours[g]; h > 0 {
+		return calendar.Limit{N: h, Unit: calendar.Hours}
+	}
+	return DefaultAckLimits[g]
 }
 
 //go:embed data/rules.json
@@ -132,6 +160,15 @@ func (rs *RuleSet) Validate() error {
 	}
 	if strings.TrimSpace(rs.Scope) == "" || hasControl(rs.Scope) {
 		return &FieldError{"scope", "required (national, or the province or city the file is for)"}
+	}
+	for g, l := range rs.AckLimits {
+		max := 90
+		if l.Unit == calendar.Hours {
+			max = 24 * 90
+		}
+		if g.rank() == 0 || l.Validate() != nil || l.Unit == calendar.Minutes || l.N < 1 || l.N > max {
+			return &FieldError{"ack_limits." + string(g), "a grade (remind, interview, check) and 1 to 90 working_days or calendar_days, or 1 to 2160 hours"}
+		}
 	}
 	for g, h := range rs.AckWithinHours {
 		if g.rank() == 0 || h < 1 || h > 24*90 {

@@ -15,6 +15,17 @@ import (
 // Store keeps devices and readings.
 type Store struct {
 	DB *store.DB
+	// AckDue returns when an alert that reached grade g at since is to be
+	// acknowledged by; nil stores no limit (the overdue sweep sets it).
+	AckDue func(g Grade, since time.Time) time.Time
+}
+
+// nullTime stores the zero time as NULL.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return store.Time(t)
 }
 
 // ErrUnauthorized is returned for an unknown or revoked device token.
