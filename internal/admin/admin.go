@@ -50,6 +50,10 @@ type Flows interface {
 	Definitions(ctx context.Context) ([]flow.DefinitionInfo, error)
 	// Definition returns one version of a definition; 0 means the latest.
 	Definition(ctx context.Context, key string, version int) (*flow.Definition, error)
+	// Recount moves, in tx, the open deadlines counted into year from
+	// calendar old to next: entering a year's holiday arrangement ends
+	// the provisional count of its deadlines (Monday to Friday).
+	Recount(ctx context.Context, tx store.IDB, old, next *calendar.Calendar, year int, actor *auth.Actor) (int, error)
 }
 
 // Deps holds what the console is built from.

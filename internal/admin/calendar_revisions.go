@@ -125,9 +125,22 @@ func (m *Module) replaceYear(ctx context.Context, a *auth.Actor, y calendar.Year
 		if err != nil {
 			return err
 		}
+		recounted := 0
+		if m.d.Flows != nil {
+			// The open deadlines counted into the year move to its
+			// arrangement in the same transaction, each with its own entry.
+			next, err := m.d.Calendar.Store.Load(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if recounted, err = m.d.Flows.Recount(ctx, tx, m.d.Calendar.Current(), next, y.Year, a); err != nil {
+				return err
+			}
+		}
 		_, err = m.d.Audit.Append(ctx, tx, entry(a, "calendar.set_year", "calendar", strconv.Itoa(y.Year), obj.RegionCode,
 			map[string]any{"holidays": holidays, "workdays": workdays, "note": y.Note, "revision": rev.Seq,
-				"reason": rev.Reason, "restored_from": from, "removed": revision.Count(revision.Diff(yearRows(cur), yearRows(y))).Removed}))
+				"reason": rev.Reason, "restored_from": from, "removed": revision.Count(revision.Diff(yearRows(cur), yearRows(y))).Removed,
+				"recounted": recounted}))
 		return err
 	})
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/flow"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/web"
 )
@@ -19,7 +20,11 @@ type View struct {
 	StateDue   string       `json:"state_due,omitempty" doc:"RFC 3339 deadline of the current step"`
 	Due        string       `json:"due,omitempty" doc:"RFC 3339 overall deadline"`
 	Paused     bool         `json:"paused" doc:"The clock is paused (补正)"`
-	Missing    []string     `json:"missing" doc:"Promised materials not yet supplied"`
+	// Provisional says the deadline is counted into a year whose holiday
+	// arrangement is not entered yet (Monday to Friday): it moves when the
+	// year is entered (暂定).
+	Provisional bool     `json:"due_provisional" doc:"The overall deadline reaches into a year whose holidays are not entered yet, and may move"`
+	Missing     []string `json:"missing" doc:"Promised materials not yet supplied"`
 	// RuleInputList is what an instant-approval rule read, by label, masked.
 	RuleInputList []FieldValue `json:"rule_input_list,omitempty"`
 }
@@ -270,6 +275,7 @@ func (m *Module) view(ctx context.Context, app *Application) (*View, error) {
 			v.Due = in.DueAt.Format("2006-01-02T15:04:05Z07:00")
 		}
 		v.Paused = in.Status == "paused"
+		v.Provisional = flow.Provisional(m.d.Calendar(), in.DueAt)
 	}
 	return v, nil
 }

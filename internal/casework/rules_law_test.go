@@ -326,3 +326,31 @@ func TestExcludedPeriodSuspensionAndTermination(t *testing.T) {
 		}
 	})
 }
+
+// A deadline counted into a year whose holiday arrangement is not entered
+// (2027) is shown as provisional (暂定): submitted Thursday 2026-12-24, the
+// 1 + 5 working days of 食品经营许可 end on Friday 2027-01-01, counted
+// Monday to Friday until the year is entered (flow.Recount moves it then).
+func TestDeadlineIntoAMissingYearIsProvisional(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db)
+		if !w.cal.Missing(2027) {
+			t.Skip("the shipped calendar already has 2027")
+		}
+		ctx := context.Background()
+		now := must(t)(w.m.Submit(ctx, w.a("ent"), foodInput()))
+		w.now = time.Date(2026, 12, 24, 2, 0, 0, 0, time.UTC)
+		late := must(t)(w.m.Submit(ctx, w.a("ent"), foodInput()))
+		if got := cstDay(w.instance(late).DueAt); got != "2027-01-01" {
+			t.Errorf("due %s, want 2027-01-01 (Monday to Friday)", got)
+		}
+		s := serve(t, w)
+		ent := s.client(t, "ent")
+		if _, body := s.get(t, ent, "/applications/"+itoa(late.ID)); !strings.Contains(body, `id="due-provisional"`) {
+			t.Error("the 2027 deadline is not marked provisional")
+		}
+		if _, body := s.get(t, ent, "/applications/"+itoa(now.ID)); strings.Contains(body, `id="due-provisional"`) {
+			t.Error("a 2026 deadline is marked provisional")
+		}
+	})
+}
