@@ -71,16 +71,7 @@ func (p *Page) T(key string, args ...any) string { return p.bundle.T(p.Lang, key
 // read later (when the page's language is not yet known), in the page's
 // language: the Chinese part on a Chinese page, the English part in the
 // closing parentheses on an English one. Any other text is shown as it is.
-func (p *Page) Text(s string) string {
-	zh, en, ok := SplitBilingual(s)
-	if !ok {
-		return s
-	}
-	if p.Lang == "en" {
-		return en
-	}
-	return zh
-}
+func (p *Page) Text(s string) string { return Pick(p.Lang, s) }
 
 // SplitBilingual splits "中文 (English)" into its two parts: the text before
 // the last parenthesis must hold Chinese, the parenthesised part only
@@ -131,12 +122,31 @@ type NavItem struct {
 	Current     bool
 }
 
-// funcs are available in every template.
-func (s *Server) funcs() template.FuncMap {
+// Pick shows a text recorded in both languages ("中文 (English)", as
+// validation messages and the engines' reasons are written) in lang: the
+// Chinese part in Chinese, the parenthesised English part in English. Any
+// other text comes back as it is. Page.Text and the templates' msg use it.
+func Pick(lang, s string) string {
+	zh, en, ok := SplitBilingual(s)
+	if !ok {
+		return s
+	}
+	if lang == i18n.EN {
+		return en
+	}
+	return zh
+}
+
+// funcs are available in every template. Each language has its own set of
+// templates (see initTemplates), so msg, bound to the set's language, shows
+// a bilingual message in the page's language wherever a template prints
+// one, partials included, where $ is not the page.
+func (s *Server) funcs(lang string) template.FuncMap {
 	return template.FuncMap{
-		"t":         s.bundle.T,                          // {{t $.Lang "key" args...}}
-		"list":      func(xs ...any) []any { return xs }, // {{range list .A .B}}
-		"args":      args,                                // {{$.T "key" (args "n" 3)}}
+		"msg":       func(v any) string { return Pick(lang, fmt.Sprint(v)) }, // {{msg .Message}}
+		"t":         s.bundle.T,                                              // {{t $.Lang "key" args...}}
+		"list":      func(xs ...any) []any { return xs },                     // {{range list .A .B}}
+		"args":      args,                                                    // {{$.T "key" (args "n" 3)}}
 		"date":      func(t time.Time) string { return fmtTime(t, "2006-01-02") },
 		"datetime":  func(t time.Time) string { return fmtTime(t, "2006-01-02 15:04") },
 		"time":      func(t time.Time) string { return fmtTime(t, "15:04") },
@@ -172,11 +182,13 @@ func fmtTime(t time.Time, layout string) string {
 }
 
 func (s *Server) initTemplates() error {
-	layout, err := template.New("layout").Funcs(s.funcs()).ParseFS(templateFS, "templates/layout.html")
-	if err != nil {
-		return fmt.Errorf("web: layout: %w", err)
+	for _, lang := range i18n.Locales() {
+		layout, err := template.New("layout").Funcs(s.funcs(lang)).ParseFS(templateFS, "templates/layout.html")
+		if err != nil {
+			return fmt.Errorf("web: layout: %w", err)
+		}
+		s.layouts[lang] = layout
 	}
-	s.layout = layout
 	sub, _ := fs.Sub(templateFS, "templates")
 	return s.AddPages(sub, "web")
 }
@@ -209,17 +221,21 @@ func (s *Server) AddPages(fsys fs.FS, dir string) error {
 		if _, dup := s.pages[p]; dup {
 			return fmt.Errorf("web: page %s registered twice", p)
 		}
-		t, err := s.layout.Clone()
-		if err != nil {
-			return fmt.Errorf("web: page %s: %w", p, err)
+		set := map[string]*template.Template{}
+		for lang, layout := range s.layouts {
+			t, err := layout.Clone()
+			if err != nil {
+				return fmt.Errorf("web: page %s: %w", p, err)
+			}
+			if t, err = t.ParseFS(fsys, append(partials, p)...); err != nil {
+				return fmt.Errorf("web: page %s: %w", p, err)
+			}
+			if t.Lookup("content") == nil {
+				return fmt.Errorf("web: page %s defines no \"content\"", p)
+			}
+			set[lang] = t
 		}
-		if t, err = t.ParseFS(fsys, append(partials, p)...); err != nil {
-			return fmt.Errorf("web: page %s: %w", p, err)
-		}
-		if t.Lookup("content") == nil {
-			return fmt.Errorf("web: page %s defines no \"content\"", p)
-		}
-		s.pages[p] = t
+		s.pages[p] = set
 	}
 	return nil
 }
@@ -242,14 +258,18 @@ func (s *Server) RenderFragment(w http.ResponseWriter, r *http.Request, page, na
 }
 
 func (s *Server) execute(w http.ResponseWriter, r *http.Request, status int, page, name string, data any) {
-	t, ok := s.pages[page]
+	pg := s.page(r, data)
+	t, ok := s.pages[page][pg.Lang]
+	if !ok {
+		t, ok = s.pages[page][i18n.Default]
+	}
 	if !ok {
 		s.log.ErrorContext(r.Context(), "render: no such page", "page", page, "request_id", RequestID(r.Context()))
 		http.Error(w, "internal error: "+RequestID(r.Context()), http.StatusInternalServerError)
 		return
 	}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, name, s.page(r, data)); err != nil {
+	if err := t.ExecuteTemplate(&buf, name, pg); err != nil {
 		// Rendering into a buffer means a failed template never sends
 		// half a page.
 		s.log.ErrorContext(r.Context(), "render", "page", page, "request_id", RequestID(r.Context()), "err", err)

@@ -114,17 +114,18 @@ type Config struct {
 
 // Server serves the platform's HTTP interface.
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	mux      *http.ServeMux
-	routes   *routeList
-	api      huma.API
-	bundle   *i18n.Bundle
-	metrics  *metrics.Registry
-	cop      *http.CrossOriginProtection
-	handler  http.Handler
-	pages    map[string]*template.Template
-	layout   *template.Template
+	cfg     Config
+	log     *slog.Logger
+	mux     *http.ServeMux
+	routes  *routeList
+	api     huma.API
+	bundle  *i18n.Bundle
+	metrics *metrics.Registry
+	cop     *http.CrossOriginProtection
+	handler http.Handler
+	// pages holds each page's templates per language (msg is bound to it).
+	pages    map[string]map[string]*template.Template
+	layouts  map[string]*template.Template
 	navs     []Navigator
 	requests *metrics.Counter
 	duration *metrics.Histogram
@@ -155,7 +156,8 @@ func New(cfg Config) (*Server, error) {
 		bundle:  cfg.Bundle,
 		metrics: cfg.Metrics,
 		cop:     http.NewCrossOriginProtection(),
-		pages:   make(map[string]*template.Template),
+		pages:   make(map[string]map[string]*template.Template),
+		layouts: make(map[string]*template.Template),
 		now:     cfg.Now,
 	}
 	if s.log == nil {
