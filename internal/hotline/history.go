@@ -72,6 +72,8 @@ func (m *Module) historyLines(ctx context.Context, def *flow.Definition, hs []fl
 			}
 			s = pick(en, "因办理时限临近或已超期，发出"+name+"。", "issued "+levelEn[lv]+" as the time limit neared or passed.")
 			comment = ""
+		case actionVisitAttempt:
+			s = pick(en, "回访电话未接通。", "called the citizen back for the return visit without getting through.")
 		case "extension_request":
 			d := h.Inputs["days"]
 			s = pick(en, "申请延期"+d+"个工作日，待派单员审核。", "asked for "+d+" more working day(s), awaiting the dispatcher's decision.")
@@ -111,7 +113,7 @@ func (m *Module) historyLines(ctx context.Context, def *flow.Definition, hs []fl
 				s = verb + "。"
 			}
 			if sat := h.Inputs["satisfaction"]; sat != "" {
-				s += pick(en, "回访结果为"+map[string]string{"satisfied": "满意", "basic_satisfied": "基本满意", "dissatisfied": "不满意"}[sat]+"。",
+				s += pick(en, "回访结果为"+map[string]string{"satisfied": "满意", "basic_satisfied": "基本满意", "dissatisfied": "不满意", "unreachable": "无法联系"}[sat]+"。",
 					" The caller was "+strings.ReplaceAll(sat, "_", " ")+".")
 			}
 		}
