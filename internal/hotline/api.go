@@ -79,6 +79,11 @@ type visitAttemptInput struct {
 	}
 }
 
+type threeWayAPIInput struct {
+	ID   int64 `path:"id" minimum:"1"`
+	Body ThreeWayInput
+}
+
 type jurisdictionInput struct {
 	ID   int64 `path:"id" minimum:"1"`
 	Body DecideInput
@@ -273,6 +278,11 @@ func (m *Module) registerAPI(s *web.Server) {
 		"The hotline centre (dispatchers, operators) decides which department an order sent back by two departments belongs to; the order is dispatched to it and it may not send it back. 409 when the order has no open dispute.", 404, 409, 422),
 		func(ctx context.Context, in *jurisdictionInput) (*orderOutput, error) {
 			return m.apiAct(ctx, s, func(a *auth.Actor) (*Order, error) { return m.DecideJurisdiction(ctx, a, in.ID, in.Body) })
+		})
+	huma.Register(api, op("hotline-three-way-call", http.MethodPost, "/orders/{id}/three-way-call", "Record a three-way call with 110",
+		"For a matter unclear between 12345 and 110 (国办发〔2022〕12号): to_110 transfers the order to 110; hotline keeps it for dispatch; undecided keeps it with 12345, which took the call first, unless it is urgent (danger to life or property), when it goes to 110. Operators and dispatchers, on a new order.", 404, 409, 422),
+		func(ctx context.Context, in *threeWayAPIInput) (*orderOutput, error) {
+			return m.apiAct(ctx, s, func(a *auth.Actor) (*Order, error) { return m.RecordThreeWayCall(ctx, a, in.ID, in.Body) })
 		})
 	huma.Register(api, op("hotline-disputes", http.MethodGet, "/disputes", "Open jurisdiction disputes",
 		"The open disputes of the caller's region, the one due first first, with the refusing departments, the first-receiving department (首接部门) and the limit.", 403),

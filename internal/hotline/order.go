@@ -179,6 +179,13 @@ type Order struct {
 	// SignDueAt is the sign-for deadline of the order's tier (SignTier),
 	// set at dispatch; ReplyDueAt the handling deadline, set at sign-for
 	// and moved by granted extensions.
+	// ThreeWayOutcome is the outcome of the three-way call with 110 about
+	// the order (国办发〔2022〕12号), empty when none was held; ThreeWayRef
+	// is 110's incident number, ThreeWayNote what was agreed.
+	ThreeWayOutcome ThreeWayOutcome `json:"three_way_outcome,omitempty" enum:"to_110,hotline,undecided"`
+	ThreeWayRef     string          `json:"three_way_ref,omitempty"`
+	ThreeWayNote    string          `json:"three_way_note,omitempty"`
+	ThreeWayAt      time.Time       `json:"three_way_at,omitzero"`
 	// FirstDept is the department the order was first dispatched to
 	// (首接部门), kept through send-backs.
 	FirstDept  int64     `json:"first_department_id,omitempty" doc:"The department that first received the order (首接部门)"`

@@ -485,6 +485,8 @@ func (m *Module) orderAction(w http.ResponseWriter, r *http.Request) {
 			Reasonable: f.Get("reasonable") == "1", Note: f.Get("note")})
 	case "decide_jurisdiction":
 		_, err = m.DecideJurisdiction(ctx, a, id, DecideInput{Department: atoi("department"), Reason: f.Get("reason")})
+	case "three_way_call":
+		_, err = m.RecordThreeWayCall(ctx, a, id, ThreeWayInput{Outcome: ThreeWayOutcome(f.Get("outcome")), PoliceRef: f.Get("police_ref"), Note: f.Get("note")})
 	case "visit_attempt":
 		_, _, err = m.VisitAttempt(ctx, a, id, f.Get("note"))
 	case "merge":

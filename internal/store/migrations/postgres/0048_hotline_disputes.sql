@@ -28,3 +28,10 @@ CREATE TABLE hotline_disputes (
 CREATE UNIQUE INDEX hotline_disputes_one_open ON hotline_disputes (order_id) WHERE decided_at IS NULL;
 CREATE INDEX hotline_disputes_order ON hotline_disputes (order_id, id);
 CREATE INDEX hotline_disputes_open ON hotline_disputes (region_code, due_at) WHERE decided_at IS NULL;
+
+-- The three-way call with 110 for a matter unclear between them (国办发〔2022〕12号):
+-- its outcome (to_110, hotline, undecided), 110's incident number and a note.
+ALTER TABLE hotline_orders ADD COLUMN three_way_outcome TEXT NOT NULL DEFAULT '';
+ALTER TABLE hotline_orders ADD COLUMN three_way_ref TEXT NOT NULL DEFAULT '';
+ALTER TABLE hotline_orders ADD COLUMN three_way_note TEXT NOT NULL DEFAULT '';
+ALTER TABLE hotline_orders ADD COLUMN three_way_at TIMESTAMPTZ NULL;
