@@ -49,6 +49,9 @@ func (s Settings) Tier(urgent bool, category string) SignTier {
 	return TierNormal
 }
 
+// UtilityCodes lists the utility-outage categories, as read.
+func (s Settings) UtilityCodes() string { return strings.Join(s.UtilityCategories, "、") }
+
 // tierLimits returns the sign-for and handling limits of tier for the
 // limits l of a request type: the normal tier takes the type's own limits,
 // the danger tier the type's urgent sign-for limit and the settings'

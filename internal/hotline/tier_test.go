@@ -59,6 +59,10 @@ func TestSignForTiers(t *testing.T) {
 		if !strings.Contains(body, "水电气暖停供（30分钟）") || !strings.Contains(body, "签收期限 2026-12-04 10:30") {
 			t.Errorf("order page does not show the utility tier and its deadline")
 		}
+		// The limits page states the tiers as configured.
+		if _, body := w.get(t, w.client(t, "disp"), "/hotline/limits"); !strings.Contains(body, "签收时限30分钟") || !strings.Contains(body, "当日办结") {
+			t.Error("limits page does not state the utility tier and the same-day handling")
+		}
 		// The overdue list runs on the tier's deadline: at 10:16 the urgent
 		// order is overdue, at 10:31 the outage too, the complaint not.
 		for _, s := range []struct {
