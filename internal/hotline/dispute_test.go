@@ -115,6 +115,9 @@ func TestTwoRefusalsMakeADisputeTheCentreDecides(t *testing.T) {
 		if !strings.Contains(body, "decide_jurisdiction") || strings.Contains(body, `action="/hotline/orders/`+id+`/dispatch"`) {
 			t.Error("order page of a disputed order: want the decision form and no dispatch form")
 		}
+		if strings.Contains(body, "签收期限") {
+			t.Error("order page of a sent-back order shows the old sign-for deadline")
+		}
 		// The dispatcher decides on Monday: A, the first-receiving department.
 		w.set(time.Date(2026, 12, 7, 9, 0, 0, 0, cstZone))
 		code, _ := w.postForm(t, w.client(t, "disp"), "/hotline/orders/"+id+"/decide_jurisdiction",

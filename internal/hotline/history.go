@@ -72,10 +72,13 @@ func (m *Module) historyLines(ctx context.Context, def *flow.Definition, hs []fl
 			}
 			s = pick(en, "因办理时限临近或已超期，发出"+name+"。", "issued "+levelEn[lv]+" as the time limit neared or passed.")
 			comment = ""
-		case "three_way_110":
-			s = pick(en, "记录了与110的三方通话。", "recorded the three-way call with 110.")
 		case actionVisitAttempt:
-			s = pick(en, "回访电话未接通。", "called the citizen back for the return visit without getting through.")
+			// The comment says which attempt it was and why.
+			s = pick(en, strings.TrimRight(comment, "。")+"。", "called the citizen back for the return visit without getting through ("+comment+").")
+			comment = ""
+		case "three_way_110":
+			s = pick(en, strings.TrimRight(comment, "。")+"。", "recorded the three-way call with 110 ("+comment+").")
+			comment = ""
 		case "extension_request":
 			d := h.Inputs["days"]
 			s = pick(en, "申请延期"+d+"个工作日，待派单员审核。", "asked for "+d+" more working day(s), awaiting the dispatcher's decision.")
