@@ -45,6 +45,9 @@ func TestVisitDueTwoWorkingDaysAfterClosure(t *testing.T) {
 		if !strings.Contains(body, "回访期限：2026-12-08 23:59（办结后2个工作日内）") || strings.Contains(body, "已超回访期限") {
 			t.Error("order page does not show the visit limit")
 		}
+		if _, body := w.get(t, w.client(t, "opr"), "/hotline/visits"); !strings.Contains(body, "回访期限 2026-12-08 23:59") {
+			t.Error("the visits queue does not show the visit limit")
+		}
 		w.set(time.Date(2026, 12, 9, 0, 1, 0, 0, cstZone))
 		if _, body := w.get(t, w.client(t, "opr"), "/hotline/orders/"+strconv.FormatInt(o.ID, 10)); !strings.Contains(body, "已超回访期限") {
 			t.Error("order page does not say the visit is late on 12-09")
