@@ -72,6 +72,29 @@ type visitInput struct {
 	Body VisitInput
 }
 
+type visitAttemptInput struct {
+	ID   int64 `path:"id" minimum:"1"`
+	Body struct {
+		Note string `json:"note,omitempty" maxLength:"1000"`
+	}
+}
+
+type threeWayAPIInput struct {
+	ID   int64 `path:"id" minimum:"1"`
+	Body ThreeWayInput
+}
+
+type jurisdictionInput struct {
+	ID   int64 `path:"id" minimum:"1"`
+	Body DecideInput
+}
+
+type disputesOutput struct {
+	Body struct {
+		Items []Dispute `json:"items"`
+	}
+}
+
 type mergeInput struct {
 	ID   int64 `path:"id" minimum:"1"`
 	Body struct {
@@ -250,6 +273,42 @@ func (m *Module) registerAPI(s *web.Server) {
 		"Records solved / satisfaction; dissatisfied for a reasonable cause reopens the order to the same department.", 404, 409, 422),
 		func(ctx context.Context, in *visitInput) (*orderOutput, error) {
 			return m.apiAct(ctx, s, func(a *auth.Actor) (*Order, error) { return m.Visit(ctx, a, in.ID, in.Body) })
+		})
+	huma.Register(api, op("hotline-decide-jurisdiction", http.MethodPost, "/orders/{id}/jurisdiction", "Decide a jurisdiction dispute (管辖争议)",
+		"The hotline centre (dispatchers, operators) decides which department an order sent back by two departments belongs to; the order is dispatched to it and it may not send it back. 409 when the order has no open dispute.", 404, 409, 422),
+		func(ctx context.Context, in *jurisdictionInput) (*orderOutput, error) {
+			return m.apiAct(ctx, s, func(a *auth.Actor) (*Order, error) { return m.DecideJurisdiction(ctx, a, in.ID, in.Body) })
+		})
+	huma.Register(api, op("hotline-three-way-call", http.MethodPost, "/orders/{id}/three-way-call", "Record a three-way call with 110",
+		"For a matter unclear between 12345 and 110 (国办发〔2022〕12号): to_110 transfers the order to 110; hotline keeps it for dispatch; undecided keeps it with 12345, which took the call first, unless it is urgent (danger to life or property), when it goes to 110. Operators and dispatchers, on a new order.", 404, 409, 422),
+		func(ctx context.Context, in *threeWayAPIInput) (*orderOutput, error) {
+			return m.apiAct(ctx, s, func(a *auth.Actor) (*Order, error) { return m.RecordThreeWayCall(ctx, a, in.ID, in.Body) })
+		})
+	huma.Register(api, op("hotline-disputes", http.MethodGet, "/disputes", "Open jurisdiction disputes",
+		"The open disputes of the caller's region, the one due first first, with the refusing departments, the first-receiving department (首接部门) and the limit.", 403),
+		func(ctx context.Context, _ *struct{}) (*disputesOutput, error) {
+			a, err := s.Actor(ctx)
+			if err != nil {
+				return nil, err
+			}
+			items, err := m.Disputes(ctx, a)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			out := &disputesOutput{}
+			out.Body.Items = items
+			if out.Body.Items == nil {
+				out.Body.Items = []Dispute{}
+			}
+			return out, nil
+		})
+	huma.Register(api, op("hotline-visit-attempt", http.MethodPost, "/orders/{id}/visit-attempts", "Record a failed return-visit call",
+		"The centre's call for the return visit did not get through; the attempt that reaches the set number (3 by default) ends the visit as unreachable (无法联系), counted in neither the resolution nor the satisfaction rate.", 404, 409, 422),
+		func(ctx context.Context, in *visitAttemptInput) (*orderOutput, error) {
+			return m.apiAct(ctx, s, func(a *auth.Actor) (*Order, error) {
+				o, _, err := m.VisitAttempt(ctx, a, in.ID, in.Body.Note)
+				return o, err
+			})
 		})
 	huma.Register(api, op("hotline-merge", http.MethodPost, "/orders/{id}/merge", "Merge into a master order",
 		"The order is handled once, as the master; its caller gets the master's reply.", 404, 409, 422),

@@ -512,6 +512,9 @@ type limitsData struct {
 	Fields []limitField
 	Form   url.Values
 	Errors map[string]string
+	// Set are the province's settings the tiers, the return visit and
+	// jurisdiction disputes run on (hotline.json, Config.Settings).
+	Set Settings
 }
 
 // limitRows returns the limits of every type with their examples.
@@ -558,7 +561,7 @@ func (m *Module) limitsPage(w http.ResponseWriter, r *http.Request) {
 		m.fail(w, r, err)
 		return
 	}
-	d := limitsData{Rows: rows, Start: start, CanEdit: m.canConfigure(ctx, auth.FromContext(ctx)), Flash: flash(r)}
+	d := limitsData{Rows: rows, Start: start, CanEdit: m.canConfigure(ctx, auth.FromContext(ctx)), Flash: flash(r), Set: m.set}
 	if t := Type(r.URL.Query().Get("type")); t.Valid() {
 		d.Changed = t
 	}

@@ -325,6 +325,51 @@ func SeedDemo(ctx context.Context, m *Module, depts map[string]int64, users map[
 			Reason: "过期食品属市场监管部门职责", Suggest: scj}); err != nil {
 			return fmt.Errorf("hotline: demo send-back: %w", err)
 		}
+		// The centre's day (issue 12): a jurisdiction dispute to decide
+		// (refused by both departments), a water cut on the 30-minute
+		// sign-for tier, and a closed order whose return visit has had two
+		// failed calls (the third ends it as 无法联系).
+		dis, err := staff(3, "010101", "小区门口流动摊贩（管辖争议演示）", "锦绣小区门口流动摊贩售卖散装熟食，占道又无证照（演示：管辖争议）")
+		if err != nil {
+			return err
+		}
+		for _, dept := range []int64{scj, cgj} {
+			if _, err := sm.Dispatch(ctx, disp, dis, DispatchInput{Lead: dept}); err != nil {
+				return fmt.Errorf("hotline: demo dispute: %w", err)
+			}
+			clock = clock.Add(10 * time.Minute)
+			if _, err := sm.SendBackWith(ctx, handler(dept), dis, SendBackInput{Code: "not_our_duty", Reason: "占道经营与无证经营职责交叉"}); err != nil {
+				return fmt.Errorf("hotline: demo dispute: %w", err)
+			}
+		}
+		water, err := staff(4, "010403", "整栋楼停水（签收档次演示）", "滨江花园5栋从早上起停水，没有通知（演示：水电气暖停供30分钟签收）")
+		if err != nil {
+			return err
+		}
+		if _, err := sm.Dispatch(ctx, disp, water, DispatchInput{Lead: cgj}); err != nil {
+			return fmt.Errorf("hotline: demo utility tier: %w", err)
+		}
+		vis, err := staff(5, "010102", "楼道垃圾堆积（回访演示）", "幸福里3号楼楼道垃圾堆积一周（演示：回访无法联系）")
+		if err != nil {
+			return err
+		}
+		if _, err := sm.Dispatch(ctx, disp, vis, DispatchInput{Lead: cgj}); err != nil {
+			return fmt.Errorf("hotline: demo visit: %w", err)
+		}
+		if _, err := sm.SignFor(ctx, handler(cgj), vis); err != nil {
+			return fmt.Errorf("hotline: demo visit: %w", err)
+		}
+		if _, err := sm.Reply(ctx, handler(cgj), vis, "已组织物业清理楼道垃圾。"); err != nil {
+			return fmt.Errorf("hotline: demo visit: %w", err)
+		}
+		if _, err := sm.Close(ctx, disp, vis, ""); err != nil {
+			return fmt.Errorf("hotline: demo visit: %w", err)
+		}
+		for range 2 {
+			if _, _, err := sm.VisitAttempt(ctx, op, vis, "无人接听"); err != nil {
+				return fmt.Errorf("hotline: demo visit: %w", err)
+			}
+		}
 	}
 	m.RefreshIndex()
 	return nil

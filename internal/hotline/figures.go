@@ -39,6 +39,10 @@ import (
 // satisfaction by its latest return visit (while it is redone, by the
 // dissatisfied visit that reopened it), its closure against the handling
 // limit of its latest round; the number of reopened orders is shown beside.
+// An order whose return visit ended as 无法联系 (Unreachable: the set
+// number of calls all failed) has no verdict: visit_solved stays NULL, so it
+// counts in neither the resolution nor the satisfaction rate, as if not
+// visited, but in the response and on-time rates.
 // Deadlines come from the workflow engine, copied onto the order by the
 // triggers of migration 0012; an order from before them has no deadline and
 // counts as in time.
@@ -585,6 +589,8 @@ func CountingRules() []Formula {
 			"count once, through the master; the duplicate counts in no total and no rate"},
 		{"重办工单", "Reopened orders", "只计一次：响应按首次签收，解决、满意按最近一次回访（重办期间按导致重办的不满意结果），按时办结按最近一轮办理时限；重办件数另列",
 			"count once: response by the first sign-for, resolution and satisfaction by the latest visit (while redone, the dissatisfied one), closure by the latest round's limit; their number is shown"},
+		{"回访无法联系", "Visits that reached no one", "按规定次数呼叫均未接通、回访结果为\"无法联系\"的工单，不计入解决率和满意率的分子与分母（视同未回访），计入响应率和按时办结率",
+			"orders whose return visit ended as unreachable after the set number of calls count in neither the resolution nor the satisfaction rate (as not visited), but in the response and on-time rates"},
 		{"部门与区域", "Departments and regions", "部门比率按主办部门统计；区域比率按工单所属区域统计",
 			"department rates count the orders a department led; region rates group them by the order's region"},
 	}

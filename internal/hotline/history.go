@@ -72,6 +72,13 @@ func (m *Module) historyLines(ctx context.Context, def *flow.Definition, hs []fl
 			}
 			s = pick(en, "因办理时限临近或已超期，发出"+name+"。", "issued "+levelEn[lv]+" as the time limit neared or passed.")
 			comment = ""
+		case actionVisitAttempt:
+			// The comment says which attempt it was and why.
+			s = pick(en, strings.TrimRight(comment, "。")+"。", "called the citizen back for the return visit without getting through ("+comment+").")
+			comment = ""
+		case "three_way_110":
+			s = pick(en, strings.TrimRight(comment, "。")+"。", "recorded the three-way call with 110 ("+comment+").")
+			comment = ""
 		case "extension_request":
 			d := h.Inputs["days"]
 			s = pick(en, "申请延期"+d+"个工作日，待派单员审核。", "asked for "+d+" more working day(s), awaiting the dispatcher's decision.")
@@ -111,7 +118,7 @@ func (m *Module) historyLines(ctx context.Context, def *flow.Definition, hs []fl
 				s = verb + "。"
 			}
 			if sat := h.Inputs["satisfaction"]; sat != "" {
-				s += pick(en, "回访结果为"+map[string]string{"satisfied": "满意", "basic_satisfied": "基本满意", "dissatisfied": "不满意"}[sat]+"。",
+				s += pick(en, "回访结果为"+map[string]string{"satisfied": "满意", "basic_satisfied": "基本满意", "dissatisfied": "不满意", "unreachable": "无法联系"}[sat]+"。",
 					" The caller was "+strings.ReplaceAll(sat, "_", " ")+".")
 			}
 		}

@@ -263,6 +263,9 @@ func (m *Module) Nav(a *auth.Actor) []web.NavLink {
 	if a.HasAny(auth.RoleDispatcher) {
 		links = append(links, web.NavLink{Path: "/hotline/extensions", Key: "hotline.nav.extensions"})
 	}
+	if a.HasAny(auth.RoleDispatcher, auth.RoleOperator, auth.RoleSupervisor) {
+		links = append(links, web.NavLink{Path: "/hotline/disputes", Key: "hotline.nav.disputes"})
+	}
 	if a.HasAny(auth.RoleHandler) {
 		links = append(links, web.NavLink{Path: "/hotline/handling", Key: "hotline.nav.handling"})
 	}

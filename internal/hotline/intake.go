@@ -257,7 +257,7 @@ func (m *Module) intake(ctx context.Context, a *auth.Actor, in NewOrder, offers 
 		// The workflow's start is the audit entry of the intake (flow.start,
 		// subject hotline_order and the order's id, by the operator). Its
 		// title shows in every member of staff's work lists: masked.
-		inst, err := m.d.Flow.Start(ctx, tx, flow.StartInput{DefinitionKey: DefinitionKey(in.Type, in.Urgent),
+		inst, err := m.d.Flow.Start(ctx, tx, flow.StartInput{DefinitionKey: TierDefinitionKey(in.Type, m.set.Tier(in.Urgent, in.CategoryCode)),
 			SubjectType: Kind, SubjectID: id, Reference: number, Title: pii.MaskText(in.Title), RegionCode: in.RegionCode,
 			OwnerUserID: in.CallerUserID, Actor: a})
 		if err != nil {

@@ -113,6 +113,11 @@ const (
 	Satisfied      Satisfaction = "satisfied"       // 满意
 	BasicSatisfied Satisfaction = "basic_satisfied" // 基本满意
 	Dissatisfied   Satisfaction = "dissatisfied"    // 不满意
+	// Unreachable (无法联系) is no verdict: the centre called the set
+	// number of times (Settings.VisitAttempts) without reaching the
+	// citizen. Such an order counts in neither the resolution nor the
+	// satisfaction rate (see CountingRules).
+	Unreachable Satisfaction = "unreachable"
 )
 
 // Order is one 12345 work order (工单).
@@ -153,10 +158,13 @@ type Order struct {
 	VisitSatisfaction Satisfaction `json:"visit_satisfaction,omitempty"`
 	VisitNote         string       `json:"visit_note,omitempty"`
 	VisitedAt         time.Time    `json:"visited_at,omitzero"`
-	ReopenCount       int          `json:"reopen_count"`
-	TransferOutcome   string       `json:"transfer_outcome,omitempty"`
-	CreatedAt         time.Time    `json:"created_at"`
-	UpdatedAt         time.Time    `json:"updated_at"`
+	// VisitDueAt is the return-visit limit of a closed order: Settings.
+	// VisitDays working days from closure.
+	VisitDueAt      time.Time `json:"visit_due_at,omitzero" doc:"Return visit due (working days from closure)"`
+	ReopenCount     int       `json:"reopen_count"`
+	TransferOutcome string    `json:"transfer_outcome,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 	// SentBackAt is set while the order waits for dispatch after a
 	// department sent it back (退单): SentBackBy refused it for the standard
 	// reason SentBackCode with SentBackReason, suggesting SentBackSuggest.
@@ -168,6 +176,22 @@ type Order struct {
 	// AssistDueAt is the co-handling limit (协办时限): assisting departments
 	// contribute until then.
 	AssistDueAt time.Time `json:"assist_due_at,omitzero"`
+	// SignDueAt is the sign-for deadline of the order's tier (SignTier),
+	// set at dispatch; ReplyDueAt the handling deadline, set at sign-for
+	// and moved by granted extensions.
+	// ThreeWayOutcome is the outcome of the three-way call with 110 about
+	// the order (国办发〔2022〕12号), empty when none was held; ThreeWayRef
+	// is 110's incident number, ThreeWayNote what was agreed.
+	ThreeWayOutcome ThreeWayOutcome `json:"three_way_outcome,omitempty" enum:"to_110,hotline,undecided"`
+	ThreeWayRef     string          `json:"three_way_ref,omitempty"`
+	ThreeWayNote    string          `json:"three_way_note,omitempty"`
+	ThreeWayAt      time.Time       `json:"three_way_at,omitzero"`
+	// FirstDept is the department the order was first dispatched to
+	// (首接部门), kept through send-backs.
+	FirstDept  int64     `json:"first_department_id,omitempty" doc:"The department that first received the order (首接部门)"`
+	SignTier   SignTier  `json:"sign_tier" enum:"danger,utility,normal" doc:"Sign-for tier: danger 15 min, utility outage 30 min, normal 1 working day"`
+	SignDueAt  time.Time `json:"sign_due_at,omitzero" doc:"Sign-for deadline of the order's tier, set at dispatch"`
+	ReplyDueAt time.Time `json:"reply_due_at,omitzero" doc:"Handling deadline, set at sign-for"`
 
 	phoneSealed string // caller_phone as stored
 	phoneIndex  string

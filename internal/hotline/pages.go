@@ -332,6 +332,15 @@ type orderData struct {
 	CoHandlers    []CoHandler
 	Revealed      string
 	ExtStatus     map[int64]string
+	// TierLimit is the sign-for limit of the order's tier, as read ("15分钟").
+	TierLimit string
+	// VisitTries are the failed call attempts of the return visit so far,
+	// VisitMax the number that ends it as 无法联系.
+	VisitTries, VisitMax, VisitDays int
+	// VisitLate is set once the return-visit limit has passed.
+	VisitLate bool
+	// Dispute is the order's latest jurisdiction dispute (staff only).
+	Dispute *Dispute
 }
 
 func (m *Module) orderPage(w http.ResponseWriter, r *http.Request) {
@@ -384,6 +393,14 @@ func (m *Module) renderOrder(w http.ResponseWriter, r *http.Request, status int,
 		d.CoHandlers = m.coHandlers(ctx, o, d.Contributions)
 	}
 	d.Reasons = m.set.SendBackReasons
+	if !d.Citizen && a.HasAny(staffRoles...) {
+		d.Dispute, _ = m.latestDispute(ctx, m.d.DB, o.ID)
+	}
+	if !d.Citizen {
+		if s := d.Def.State(string(StatusDispatched)); s != nil && s.Limit != nil {
+			d.TierLimit = s.Limit.String()
+		}
+	}
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
 	}
@@ -392,11 +409,14 @@ func (m *Module) renderOrder(w http.ResponseWriter, r *http.Request, status int,
 		lead := m.authorizeAct(a, o, true) == nil
 		hot := a.HasAny(auth.RoleOperator, auth.RoleDispatcher)
 		handler := a.Has(auth.RoleHandler) && lead
-		d.Can["dispatch"] = hot && o.Status == StatusNew
+		disputed := d.Dispute != nil && d.Dispute.Open()
+		d.Can["dispatch"] = hot && o.Status == StatusNew && !disputed
+		d.Can["decide_jurisdiction"] = hot && o.Status == StatusNew && disputed
 		d.Can["merge"] = hot && o.Status == StatusNew
 		d.Can["transfer_110"] = hot && o.Status == StatusNew
 		d.Can["sign"] = handler && o.Status == StatusDispatched
-		d.Can["send_back"] = handler && (o.Status == StatusDispatched || o.Status == StatusHandling)
+		d.Can["send_back"] = handler && (o.Status == StatusDispatched || o.Status == StatusHandling) &&
+			(d.Dispute == nil || d.Dispute.Open() || d.Dispute.DecidedDept != o.LeadDept)
 		d.Can["reply"] = handler && o.Status == StatusHandling
 		d.Can["extension"] = handler && o.Status == StatusHandling
 		d.Can["decide"] = a.Has(auth.RoleDispatcher)
@@ -406,11 +426,14 @@ func (m *Module) renderOrder(w http.ResponseWriter, r *http.Request, status int,
 		d.Can["contribute"] = assistingDept(a, o) != 0 && (o.Status == StatusDispatched || o.Status == StatusHandling) &&
 			!o.AssistDueAt.IsZero() && !m.d.Now().After(o.AssistDueAt)
 		d.Can["reveal"] = a.Has(auth.RoleAdmin) && d.Revealed == "" && o.CallerPhone != "" && auth.CanSeeReporter(a, o.Object())
-		if d.Can["dispatch"] || d.Can["send_back"] {
+		if d.Can["dispatch"] || d.Can["send_back"] || d.Can["decide_jurisdiction"] {
 			d.Depts = m.departments(ctx)
 		}
 		if d.Can["visit"] {
 			d.VisitLink = m.VisitLink(o.ID)
+			d.VisitTries, _ = m.visitAttempts(ctx, m.d.DB, o)
+			d.VisitMax, d.VisitDays = m.set.VisitAttempts, m.set.VisitDays
+			d.VisitLate = m.d.Now().After(o.VisitDueAt)
 		}
 	}
 	m.s.RenderStatus(w, r, status, "hotline/order.html", d)
@@ -460,6 +483,12 @@ func (m *Module) orderAction(w http.ResponseWriter, r *http.Request) {
 	case "visit":
 		_, err = m.Visit(ctx, a, id, VisitInput{Solved: f.Get("solved") == "1", Satisfaction: Satisfaction(f.Get("satisfaction")),
 			Reasonable: f.Get("reasonable") == "1", Note: f.Get("note")})
+	case "decide_jurisdiction":
+		_, err = m.DecideJurisdiction(ctx, a, id, DecideInput{Department: atoi("department"), Reason: f.Get("reason")})
+	case "three_way_call":
+		_, err = m.RecordThreeWayCall(ctx, a, id, ThreeWayInput{Outcome: ThreeWayOutcome(f.Get("outcome")), PoliceRef: f.Get("police_ref"), Note: f.Get("note")})
+	case "visit_attempt":
+		_, _, err = m.VisitAttempt(ctx, a, id, f.Get("note"))
 	case "merge":
 		_, err = m.Merge(ctx, a, id, atoi("master"))
 	case "transfer_110":

@@ -175,8 +175,18 @@ type DispatchInput struct {
 }
 
 // Dispatch sends a new (or sent-back) order to a lead department and, for
-// co-handling, assisting departments. The sign-for limit starts now.
+// co-handling, assisting departments. The sign-for limit starts now. An
+// order in a jurisdiction dispute is dispatched by DecideJurisdiction
+// (ErrDisputeOpen here).
 func (m *Module) Dispatch(ctx context.Context, a *auth.Actor, id int64, in DispatchInput) (*Order, error) {
+	return m.dispatch(ctx, a, id, in, "", nil)
+}
+
+// dispatch is Dispatch with the history's comment starting with prefix;
+// with decide, the order's open dispute is decided by decide in the same
+// transaction, and without it an open dispute refuses the dispatch.
+func (m *Module) dispatch(ctx context.Context, a *auth.Actor, id int64, in DispatchInput, prefix string,
+	decide func(ctx context.Context, tx store.Tx, o *Order, now time.Time) error) (*Order, error) {
 	var p problems
 	if d, err := m.d.Org.GetDepartment(ctx, in.Lead); in.Lead == 0 || err != nil || !d.Active {
 		p.add("lead_department_id", "请选择有效的主办部门 (choose an active lead department)")
@@ -211,12 +221,21 @@ func (m *Module) Dispatch(ctx context.Context, a *auth.Actor, id int64, in Dispa
 	for i, x := range in.Assist {
 		where += map[bool]string{true: "，协办：", false: "、"}[i == 0] + m.departmentName(ctx, x)
 	}
-	comment := where
+	comment := prefix + where
 	if c := strings.TrimSpace(in.Comment); c != "" {
 		comment += "。" + c
 	}
 	return m.apply(ctx, a, id, step{action: "dispatch", comment: comment, check: wantStatus(StatusNew),
 		update: func(ctx context.Context, tx store.Tx, o *Order, now time.Time) error {
+			if decide != nil {
+				if err := decide(ctx, tx, o, now); err != nil {
+					return err
+				}
+			} else if d, err := m.latestDispute(ctx, tx, o.ID); err != nil {
+				return err
+			} else if d != nil && d.Open() {
+				return ErrDisputeOpen
+			}
 			if err := m.d.Flow.SetDepartments(ctx, tx, o.InstanceID, depts, a); err != nil {
 				return err
 			}
@@ -226,8 +245,9 @@ func (m *Module) Dispatch(ctx context.Context, a *auth.Actor, id int64, in Dispa
 			}
 			_, err := tx.ExecContext(ctx, `UPDATE hotline_orders SET status = ?, lead_department_id = ?,
 				assist_department_ids = ?, dispatched_at = ?, signed_at = NULL, sent_back_at = NULL, assist_due_at = ?,
+				first_department_id = CASE WHEN first_department_id = 0 THEN ? ELSE first_department_id END,
 				updated_at = ? WHERE id = ?`,
-				StatusDispatched, in.Lead, store.FormatIDs(in.Assist), now, assistDue, now, o.ID)
+				StatusDispatched, in.Lead, store.FormatIDs(in.Assist), now, assistDue, in.Lead, now, o.ID)
 			if err != nil {
 				return err
 			}
@@ -310,6 +330,9 @@ func (m *Module) SendBackWith(ctx context.Context, a *auth.Actor, id int64, in S
 			return nil
 		},
 		update: func(ctx context.Context, tx store.Tx, o *Order, now time.Time) error {
+			if err := m.checkNotDecided(ctx, tx, o); err != nil {
+				return err
+			}
 			if err := m.d.Flow.SetDepartments(ctx, tx, o.InstanceID, nil, a); err != nil {
 				return err
 			}
@@ -318,6 +341,9 @@ func (m *Module) SendBackWith(ctx context.Context, a *auth.Actor, id int64, in S
 				sent_back_by = ?, sent_back_code = ?, sent_back_reason = ?, sent_back_suggest = ?, updated_at = ? WHERE id = ?`,
 				StatusNew, now, o.LeadDept, in.Code, in.Reason, in.Suggest, now, o.ID)
 			if err != nil {
+				return err
+			}
+			if err := m.recordRefusal(ctx, tx, a, o, o.LeadDept, now); err != nil {
 				return err
 			}
 			if err := tellDispatchers(ctx, tx, now, o, "send_back", "工单被退回："+o.Number,

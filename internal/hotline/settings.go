@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/yingshang/yingshang/internal/flow"
 )
 
 // Settings are the hotline rules a province may set differently from the
@@ -18,6 +20,25 @@ type Settings struct {
 	CoHandleDays int `json:"co_handle_days"`
 	// SendBackReasons are the standard 退单 reasons, in the order offered.
 	SendBackReasons []SendBackReason `json:"send_back_reasons"`
+	// UtilitySignFor is the sign-for limit of an outage of water, power,
+	// gas or heating (TierUtility; 30 minutes by default), on the wall clock.
+	UtilitySignFor flow.Limit `json:"utility_sign_for"`
+	// UtilityCategories are the category codes of those outages; a field
+	// code covers its matters.
+	UtilityCategories []string `json:"utility_categories"`
+	// UrgentHandle is the handling limit of an urgent order (TierDanger):
+	// 0 working days, the close of the day it is signed for (当日办结).
+	UrgentHandle flow.Limit `json:"urgent_handle"`
+	// VisitDays is the return-visit limit (回访时限): working days from
+	// closure within which the centre calls the citizen back (default 2).
+	VisitDays int `json:"visit_days"`
+	// VisitAttempts is how many failed call attempts end the return visit
+	// as 无法联系 (default 3).
+	VisitAttempts int `json:"visit_attempts"`
+	// DisputeDays is the limit within which the centre decides a
+	// jurisdiction dispute (管辖争议): working days from the second
+	// department's send-back (default 1).
+	DisputeDays int `json:"dispute_days"`
 }
 
 // SendBackReason is one standard reason for sending an order back.
@@ -74,6 +95,26 @@ func ParseSettings(override []byte) (Settings, error) {
 	}
 	if len(s.SendBackReasons) == 0 {
 		return Settings{}, fmt.Errorf("hotline: settings: send_back_reasons must name at least one reason")
+	}
+	if u := s.UtilitySignFor; !((u.Unit == flow.Minutes && u.N >= 1 && u.N <= 1440) || (u.Unit == flow.Hours && u.N >= 1 && u.N <= 24)) {
+		return Settings{}, fmt.Errorf("hotline: settings: utility_sign_for must be 1 to 1440 minutes or 1 to 24 hours, not %d %s", u.N, u.Unit)
+	}
+	if u := s.UrgentHandle; u.Unit != flow.WorkDays || u.N < 0 || u.N > 5 {
+		return Settings{}, fmt.Errorf("hotline: settings: urgent_handle must be 0 (the same day) to 5 working days, not %d %s", u.N, u.Unit)
+	}
+	if s.VisitDays < 1 || s.VisitDays > 10 {
+		return Settings{}, fmt.Errorf("hotline: settings: visit_days must be 1 to 10 working days, not %d", s.VisitDays)
+	}
+	if s.VisitAttempts < 1 || s.VisitAttempts > 10 {
+		return Settings{}, fmt.Errorf("hotline: settings: visit_attempts must be 1 to 10, not %d", s.VisitAttempts)
+	}
+	if s.DisputeDays < 1 || s.DisputeDays > 5 {
+		return Settings{}, fmt.Errorf("hotline: settings: dispute_days must be 1 to 5 working days, not %d", s.DisputeDays)
+	}
+	for _, c := range s.UtilityCategories {
+		if len(c) != 6 || !digits(c) {
+			return Settings{}, fmt.Errorf("hotline: settings: utility category %q must be a 6-digit code", c)
+		}
 	}
 	seen := map[string]bool{}
 	for _, r := range s.SendBackReasons {

@@ -28,6 +28,7 @@ const exportLimit = 10000
 // the order list's export, co-handling contributions and their files.
 func (m *Module) mountStaff(s *web.Server) {
 	s.Handle("GET /hotline/extensions", s.Require(auth.RoleDispatcher)(http.HandlerFunc(m.extensionsPage)))
+	s.Handle("GET /hotline/disputes", s.Require(auth.RoleDispatcher, auth.RoleOperator, auth.RoleSupervisor)(http.HandlerFunc(m.disputesPage)))
 	s.Handle("GET /hotline/orders.xlsx", s.Require(staffRoles...)(http.HandlerFunc(m.ordersExport)))
 	s.Handle("POST /hotline/orders/{id}/contribute", s.Require(auth.RoleHandler)(web.MaxBytes(maxFiles*maxFileSize+1<<20)(http.HandlerFunc(m.contributeSubmit))))
 	s.Handle("GET /hotline/orders/{id}/files/{fid}", s.RequireActor(http.HandlerFunc(m.fileDownload)))
@@ -348,4 +349,21 @@ func (m *Module) fileDownload(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Write(data)
+}
+
+// disputesData is what the jurisdiction-dispute queue renders.
+type disputesData struct {
+	Items []Dispute
+	Days  int
+}
+
+// disputesPage lists the open jurisdiction disputes of the caller's
+// region, the one due first first.
+func (m *Module) disputesPage(w http.ResponseWriter, r *http.Request) {
+	items, err := m.Disputes(r.Context(), auth.FromContext(r.Context()))
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	m.s.Render(w, r, "hotline/disputes.html", disputesData{Items: items, Days: m.set.DisputeDays})
 }

@@ -20,7 +20,8 @@ const orderCols = `id, number, channel, order_type, category_code, title, conten
 	instance_id, lead_department_id, assist_department_ids, merged_into, source_ref, direct_closed, reply_text,
 	replied_at, dispatched_at, signed_at, closed_at, visit_solved, visit_satisfaction, visit_note, visited_at,
 	reopen_count, transfer_outcome, created_at, updated_at, not_public, sent_back_at, sent_back_by, sent_back_code,
-	sent_back_reason, sent_back_suggest, assist_due_at`
+	sent_back_reason, sent_back_suggest, assist_due_at, sign_due_at, reply_due_at, first_department_id,
+	three_way_outcome, three_way_ref, three_way_note, three_way_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -30,13 +31,14 @@ func scanOrder(r scanner) (*Order, error) {
 	var merged sql.NullInt64
 	var solved sql.NullBool
 	var assist string
-	var replied, dispatched, signed, closed, visited, sentBack, assistDue sql.NullTime
+	var replied, dispatched, signed, closed, visited, sentBack, assistDue, signDue, replyDue, threeWay sql.NullTime
 	err := r.Scan(&o.ID, &o.Number, &o.Channel, &o.Type, &o.CategoryCode, &o.Title, &o.Content, &o.CallerName,
 		&o.phoneSealed, &o.phoneIndex, &o.CallerUserID, &o.TakenBy, &o.USCC, &o.RegionCode, &o.Address, &lat, &lng,
 		&o.Urgent, &o.Confidential, &o.Status, &o.InstanceID, &o.LeadDept, &assist, &merged, &o.SourceRef,
 		&o.DirectClosed, &o.ReplyText, &replied, &dispatched, &signed, &closed, &solved, &o.VisitSatisfaction,
 		&o.VisitNote, &visited, &o.ReopenCount, &o.TransferOutcome, &o.CreatedAt, &o.UpdatedAt, &o.NotPublic, &sentBack,
-		&o.SentBackBy, &o.SentBackCode, &o.SentBackReason, &o.SentBackSuggest, &assistDue)
+		&o.SentBackBy, &o.SentBackCode, &o.SentBackReason, &o.SentBackSuggest, &assistDue, &signDue, &replyDue, &o.FirstDept,
+		&o.ThreeWayOutcome, &o.ThreeWayRef, &o.ThreeWayNote, &threeWay)
 	if err != nil {
 		return nil, err
 	}
@@ -52,6 +54,8 @@ func scanOrder(r scanner) (*Order, error) {
 		store.TimeOf(signed), store.TimeOf(closed), store.TimeOf(visited)
 	o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
 	o.SentBackAt, o.AssistDueAt = store.TimeOf(sentBack), store.TimeOf(assistDue)
+	o.SignDueAt, o.ReplyDueAt = store.TimeOf(signDue), store.TimeOf(replyDue)
+	o.ThreeWayAt = store.TimeOf(threeWay)
 	return &o, nil
 }
 
@@ -86,6 +90,10 @@ func (m *Module) presentList(a *auth.Actor, o *Order) *Order {
 }
 
 func (m *Module) presentAs(a *auth.Actor, o *Order, list bool) *Order {
+	o.SignTier = m.set.Tier(o.Urgent, o.CategoryCode)
+	if o.Status == StatusClosed && !o.ClosedAt.IsZero() {
+		o.VisitDueAt = m.VisitDue(o.ClosedAt)
+	}
 	phone, err := m.d.Box.Open(o.phoneSealed)
 	if err != nil {
 		phone = ""
@@ -95,6 +103,7 @@ func (m *Module) presentAs(a *auth.Actor, o *Order, list bool) *Order {
 		o.ReplyText, o.VisitNote = pii.MaskText(o.ReplyText), pii.MaskText(o.VisitNote)
 		o.TransferOutcome = pii.MaskText(o.TransferOutcome)
 		o.SentBackReason = pii.MaskText(o.SentBackReason)
+		o.ThreeWayNote = pii.MaskText(o.ThreeWayNote)
 	}
 	if a != nil && a.HasAny(auth.RoleCitizen, auth.RoleEnterprise) && !a.HasAny(staffRoles...) {
 		// Which department refused the order and why is the staff's

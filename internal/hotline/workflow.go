@@ -122,8 +122,9 @@ func wall(l flow.Limit) time.Duration {
 	return time.Duration(l.N) * time.Hour
 }
 
-// definition derives the definition of type t and urgency from the base.
-func definition(l Limits, urgent bool) ([]byte, error) {
+// definition derives the definition of the limits' type and sign-for tier
+// from the base, with the tier's limits under set (Settings.tierLimits).
+func definition(l Limits, tier SignTier, set Settings) ([]byte, error) {
 	raw, _, err := splitDefinition(baseDefinition)
 	if err != nil {
 		return nil, err
@@ -132,21 +133,24 @@ func definition(l Limits, urgent bool) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Key = DefinitionKey(l.Type, urgent)
+	d.Key = TierDefinitionKey(l.Type, tier)
 	d.Name = "12345工单·" + l.Type.Name()
 	d.NameEn = "12345 work order · " + string(l.Type)
-	sign := l.SignFor
-	if urgent {
+	sign, handle := set.tierLimits(l, tier)
+	switch tier {
+	case TierDanger:
 		d.Name += "（紧急）"
 		d.NameEn += " (urgent)"
-		sign = l.UrgentSignFor
+	case TierUtility:
+		d.Name += "（水电气暖）"
+		d.NameEn += " (utility outage)"
 	}
 	for i := range d.States {
 		switch d.States[i].Key {
 		case "dispatched":
 			d.States[i].Limit = &sign
 		case "handling":
-			d.States[i].Limit = &l.Handle
+			d.States[i].Limit = &handle
 		}
 	}
 	return json.Marshal(d)
@@ -207,8 +211,8 @@ func (m *Module) LoadDefinitions(ctx context.Context) error {
 		return err
 	}
 	for _, l := range ls {
-		for _, urgent := range []bool{false, true} {
-			raw, err := definition(l, urgent)
+		for _, tier := range SignTiers {
+			raw, err := definition(l, tier, m.set)
 			if err != nil {
 				return fmt.Errorf("hotline: definition %s: %w", l.Type, err)
 			}
