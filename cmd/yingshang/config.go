@@ -32,6 +32,8 @@ type Config struct {
 	SMSSecret      string        // YS_SMS_SECRET: HMAC key shared with the SMS gateway
 	Webhook110     string        // YS_WEBHOOK_110: where hotline orders transferred to 110 are posted
 	Webhook110Key  string        // YS_WEBHOOK_110_SECRET: HMAC key shared with 110
+	RelayURL       string        // YS_RELAY_URL: privacy-number (隐私号) binding service for calling callers back
+	RelaySecret    string        // YS_RELAY_SECRET: HMAC key shared with it
 	MapTiles       string        // YS_MAP_TILES: tile URL template of the hotline form's map; empty: no map
 	MapAttribution string        // YS_MAP_ATTRIBUTION: the tile provider's attribution
 	MapCentre      string        // YS_MAP_CENTRE: "lat,lng,zoom" where that map opens
@@ -77,6 +79,8 @@ func (c *Config) flags(fs *flag.FlagSet, defaultAddr, defaultDataDir string) {
 	fs.StringVar(&c.SMSSecret, "sms-secret", env("YS_SMS_SECRET", ""), "HMAC key shared with the SMS gateway (env YS_SMS_SECRET)")
 	fs.StringVar(&c.Webhook110, "webhook-110", env("YS_WEBHOOK_110", ""), "URL receiving hotline orders transferred to 110 (env YS_WEBHOOK_110)")
 	fs.StringVar(&c.Webhook110Key, "webhook-110-secret", env("YS_WEBHOOK_110_SECRET", ""), "HMAC key shared with 110 (env YS_WEBHOOK_110_SECRET)")
+	fs.StringVar(&c.RelayURL, "relay-url", env("YS_RELAY_URL", ""), "privacy-number (隐私号) service through which handlers call callers back without seeing their numbers; empty offers no call (the demo uses a stand-in) (env YS_RELAY_URL)")
+	fs.StringVar(&c.RelaySecret, "relay-secret", env("YS_RELAY_SECRET", ""), "HMAC key shared with the privacy-number service (env YS_RELAY_SECRET)")
 	fs.StringVar(&c.MapTiles, "map-tiles", env("YS_MAP_TILES", ""), "tile URL template ({z}/{x}/{y}) of the map on the public 12345 form; empty shows no map and the form asks for district and address only (env YS_MAP_TILES)")
 	fs.StringVar(&c.MapAttribution, "map-attribution", env("YS_MAP_ATTRIBUTION", ""), "attribution shown on that map, as the tile provider requires (env YS_MAP_ATTRIBUTION)")
 	fs.StringVar(&c.MapCentre, "map-centre", env("YS_MAP_CENTRE", ""), "where that map opens, as lat,lng,zoom (env YS_MAP_CENTRE)")

@@ -92,6 +92,11 @@ type Config struct {
 	// orders to 110; empty disables the outbound call.
 	Webhook110       string
 	Webhook110Secret string
+	// RelayURL and RelaySecret configure the privacy-number service
+	// (隐私号) through which handlers call callers back; DemoRelay uses a
+	// stand-in that places no call (the demo). Neither: no call button.
+	RelayURL, RelaySecret string
+	DemoRelay             bool
 	// MapTiles and MapAttribution configure the map of the hotline's
 	// public form; empty shows no map.
 	MapTiles, MapAttribution, MapCentre string
@@ -358,7 +363,7 @@ func (a *App) build(ctx context.Context) error {
 	}
 	if a.Hotline, err = hotline.New(hotline.Deps{DB: a.DB, Flow: a.Flow, Org: a.Org, Policy: a.Policy,
 		Audit: a.Audit, Box: a.Box, Calendar: func() flow.Calendar { return a.Calendar.Current() },
-		Knowledge: a.KB, Revisions: a.Revisions,
+		Knowledge: a.KB, Revisions: a.Revisions, Relay: relayOf(cfg),
 		Config: hotline.Config{Webhook110: cfg.Webhook110, Webhook110Secret: []byte(cfg.Webhook110Secret), BaseURL: cfg.BaseURL,
 			MapTiles: cfg.MapTiles, MapAttribution: cfg.MapAttribution, MapCentre: cfg.MapCentre, CityRegion: cfg.RootRegion,
 			Settings: cfg.HotlineSettings, RankingMinSample: cfg.RankingMinSample},
@@ -636,3 +641,14 @@ func (a *App) housekeeping(ctx context.Context) error {
 
 // Close releases the database.
 func (a *App) Close() error { return a.DB.Close() }
+
+// relayOf returns the privacy-number relay cfg configures, or nil.
+func relayOf(cfg Config) hotline.Relay {
+	switch {
+	case cfg.RelayURL != "":
+		return &hotline.HTTPRelay{URL: cfg.RelayURL, Secret: []byte(cfg.RelaySecret)}
+	case cfg.DemoRelay:
+		return hotline.DemoRelay{Now: cfg.Now}
+	}
+	return nil
+}

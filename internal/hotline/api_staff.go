@@ -37,6 +37,8 @@ type revealAPIInput struct {
 	}
 }
 
+type relayOutput struct{ Body RelayBinding }
+
 type revealOutput struct {
 	Body struct {
 		CallerPhone string `json:"caller_phone"`
@@ -128,6 +130,21 @@ func (m *Module) registerStaffAPI(s *web.Server, op func(id, method, path, summa
 					StatusName: extensionStatusName(p.Extension.Status, "zh-CN"), TimeLeft: p.Left.Text("zh-CN"), Order: p.Order})
 			}
 			return out, nil
+		})
+	huma.Register(api, op("hotline-relay-call", http.MethodPost, "/orders/{id}/call", "Call the caller through a privacy number",
+		"Binds the handler's registered mobile and the caller's number to a temporary privacy number (隐私号) of the platform's "+
+			"telephony and answers that number: dialling it reaches the caller, and neither side sees the other's number. For the "+
+			"departments handling the order while it is open; never for a confidential reporter. 409 when no relay is configured.", 403, 404, 409, 422),
+		func(ctx context.Context, in *idInput) (*relayOutput, error) {
+			a, err := s.Actor(ctx)
+			if err != nil {
+				return nil, err
+			}
+			b, err := m.CallCaller(ctx, a, in.ID)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &relayOutput{Body: *b}, nil
 		})
 	huma.Register(api, op("hotline-reveal-phone", http.MethodPost, "/orders/{id}/reveal", "Reveal the caller's number",
 		"An administrator reads the caller's full phone number, stating why; the read and its purpose are recorded in the audit log.", 404, 422),

@@ -115,8 +115,11 @@ type Deps struct {
 	// and the category tree and serves their versions pages; nil keeps
 	// them without the pages.
 	Revisions *revision.Pages
-	Config    Config
-	Now       func() time.Time
+	// Relay places calls to callers through privacy numbers (隐私号);
+	// nil offers no call button.
+	Relay  Relay
+	Config Config
+	Now    func() time.Time
 }
 
 // Module is the hotline service and its pages and API.

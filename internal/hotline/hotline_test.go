@@ -57,7 +57,10 @@ func (w *world) advance(d time.Duration) {
 	w.mu.Unlock()
 }
 
-func setup(t testing.TB, db *store.DB, cfg hotline.Config) *world {
+func setup(t testing.TB, db *store.DB, cfg hotline.Config) *world { return setupRelay(t, db, cfg, nil) }
+
+// setupRelay is setup with a privacy-number relay.
+func setupRelay(t testing.TB, db *store.DB, cfg hotline.Config, relay hotline.Relay) *world {
 	ctx := context.Background()
 	w := &world{t: t, db: db, now: time.Date(2026, 9, 30, 2, 0, 0, 0, time.UTC), actors: map[string]*auth.Actor{}} // Wed 10:00 CST
 	box, _ := pii.New([]byte("0123456789abcdef0123456789abcdef"))
@@ -90,7 +93,7 @@ func setup(t testing.TB, db *store.DB, cfg hotline.Config) *world {
 			{Username: "opr", DisplayName: "坐席", Roles: []auth.Role{auth.RoleOperator}, RegionCode: "990100", DepartmentIDs: []int64{c.ID}},
 			{Username: "op2", DisplayName: "坐席二", Roles: []auth.Role{auth.RoleOperator}, RegionCode: "990100", DepartmentIDs: []int64{c.ID}},
 			{Username: "disp", DisplayName: "派单员", Roles: []auth.Role{auth.RoleDispatcher}, RegionCode: "990100", DepartmentIDs: []int64{c.ID}},
-			{Username: "han", DisplayName: "承办甲", Roles: []auth.Role{auth.RoleHandler}, RegionCode: "990102", DepartmentIDs: []int64{a.ID}},
+			{Username: "han", DisplayName: "承办甲", Roles: []auth.Role{auth.RoleHandler}, RegionCode: "990102", DepartmentIDs: []int64{a.ID}, Phone: "13900000011"},
 			{Username: "hbn", DisplayName: "承办乙", Roles: []auth.Role{auth.RoleHandler}, RegionCode: "990102", DepartmentIDs: []int64{b.ID}},
 			{Username: "cit1", DisplayName: "市民一", Roles: []auth.Role{auth.RoleCitizen}, RegionCode: "990102"},
 			{Username: "cit2", DisplayName: "市民二", Roles: []auth.Role{auth.RoleCitizen}, RegionCode: "990102"},
@@ -113,7 +116,7 @@ func setup(t testing.TB, db *store.DB, cfg hotline.Config) *world {
 	policy := auth.NewPolicy()
 	revs := revision.NewPages(db, revision.Store{Now: w.clock})
 	m, err := hotline.New(hotline.Deps{DB: db, Flow: w.eng, Org: orgs, Policy: policy, Audit: log, Box: box,
-		Calendar: func() flow.Calendar { return cal }, Revisions: revs, Config: cfg, Now: w.clock})
+		Calendar: func() flow.Calendar { return cal }, Revisions: revs, Relay: relay, Config: cfg, Now: w.clock})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -331,7 +331,10 @@ type orderData struct {
 	Contributions []Contribution
 	CoHandlers    []CoHandler
 	Revealed      string
-	ExtStatus     map[int64]string
+	// Relayed is the privacy number bound for the handler's call to the
+	// caller (shown on this answer only).
+	Relayed   *RelayBinding
+	ExtStatus map[int64]string
 	// TierLimit is the sign-for limit of the order's tier, as read ("15分钟").
 	TierLimit string
 	// VisitTries are the failed call attempts of the return visit so far,
@@ -426,6 +429,10 @@ func (m *Module) renderOrder(w http.ResponseWriter, r *http.Request, status int,
 		d.Can["contribute"] = assistingDept(a, o) != 0 && (o.Status == StatusDispatched || o.Status == StatusHandling) &&
 			!o.AssistDueAt.IsZero() && !m.d.Now().After(o.AssistDueAt)
 		d.Can["reveal"] = a.Has(auth.RoleAdmin) && d.Revealed == "" && o.CallerPhone != "" && auth.CanSeeReporter(a, o.Object())
+		// 隐私号回拨: the handling department calls the caller without
+		// seeing the number (never a confidential reporter).
+		d.Can["call"] = m.d.Relay != nil && o.CallerPhone != "" && d.Relayed == nil && (o.Status == StatusDispatched || o.Status == StatusHandling) &&
+			(handler || assistingDept(a, o) != 0) && (!o.Confidential || auth.CanSeeReporter(a, o.Object()))
 		if d.Can["dispatch"] || d.Can["send_back"] || d.Can["decide_jurisdiction"] {
 			d.Depts = m.departments(ctx)
 		}
@@ -474,6 +481,13 @@ func (m *Module) orderAction(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		err = rerr
+	case "call":
+		b, cerr := m.CallCaller(ctx, a, id)
+		if cerr == nil {
+			m.renderOrder(w, r, http.StatusOK, orderData{Relayed: b})
+			return
+		}
+		err = cerr
 	case "reply":
 		_, err = m.Reply(ctx, a, id, f.Get("reply"))
 	case "return":
