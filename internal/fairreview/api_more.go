@@ -117,7 +117,7 @@ func (m *Module) mountMoreAPI(s *web.Server, op func(id, method, path, summary s
 		"A public comment during the comment period (rate-limited)", true)
 	comment.Errors = append(comment.Errors, 429)
 	huma.Register(api, comment, func(ctx context.Context, in *frCommentInput) (*frCommentOutput, error) {
-		if !m.writes.allow(web.ClientAddr(ctx), m.d.Now()) {
+		if ok, _ := m.allowWrite(ctx); !ok {
 			return nil, huma.NewError(http.StatusTooManyRequests, "提交过于频繁，请稍后再试 (too many submissions)")
 		}
 		c, err := m.AddComment(ctx, in.ID, in.Body.Source, in.Body.Body)

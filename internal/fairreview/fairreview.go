@@ -132,11 +132,13 @@ type Deps struct {
 	// DepartmentName names a department on pages and in exports.
 	DepartmentName func(ctx context.Context, departmentID int64) string
 	// PublicWrites limits the public's comments and reports per client
-	// address; zero means 5 at once, then one every 20 seconds.
+	// address, counted in the database so that every node shares the
+	// count; zero means 5 in 100 seconds.
 	PublicWrites PublicWrites
 }
 
-// PublicWrites is a rate: Burst writes at once, then one every Every.
+// PublicWrites is a rate: at most Burst writes in a window of Burst × Every
+// (5 writes, then the client waits out the 100 seconds).
 type PublicWrites struct {
 	Every time.Duration
 	Burst int
@@ -147,7 +149,7 @@ type Module struct {
 	d Deps
 	s *web.Server
 	// writes brakes the public's comments and reports per address.
-	writes *limiter
+	writes *store.Limiter
 }
 
 // New checks d and returns the module.
@@ -164,10 +166,23 @@ func New(d Deps) (*Module, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	if d.PublicWrites.Every == 0 {
+	if d.PublicWrites.Every <= 0 || d.PublicWrites.Burst <= 0 {
 		d.PublicWrites = PublicWrites{Every: 20 * time.Second, Burst: 5}
 	}
-	return &Module{d: d, writes: newLimiter(d.PublicWrites.Every, d.PublicWrites.Burst)}, nil
+	window := time.Duration(d.PublicWrites.Burst) * d.PublicWrites.Every
+	return &Module{d: d, writes: store.NewLimiter(d.DB, "fairreview.public", d.PublicWrites.Burst, window)}, nil
+}
+
+// allowWrite counts one public write of the request's client address and
+// says whether it is within PublicWrites, and if not how long to wait. A
+// failing count lets the write through: the limit brakes abuse, it must
+// not take the public's comments down with the database's hiccups.
+func (m *Module) allowWrite(ctx context.Context) (bool, time.Duration) {
+	ok, wait, err := m.writes.Allow(ctx, web.ClientAddr(ctx), m.d.Now())
+	if err != nil {
+		return true, 0
+	}
+	return ok, wait
 }
 
 func (m *Module) today() string { return m.d.Now().In(calendar.CST).Format(calendar.DateLayout) }

@@ -4,41 +4,10 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/yingshang/yingshang/internal/web"
 )
-
-// limiter brakes the public's writes (comments and reports) per client
-// address: burst writes, then one every interval. It is per node, in
-// memory, and forgets everyone past 10,000 addresses rather than grow.
-type limiter struct {
-	mu    sync.Mutex
-	every time.Duration
-	burst int
-	seen  map[string]*rate.Limiter
-}
-
-func newLimiter(every time.Duration, burst int) *limiter {
-	return &limiter{every: every, burst: burst, seen: map[string]*rate.Limiter{}}
-}
-
-func (l *limiter) allow(key string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	lim := l.seen[key]
-	if lim == nil {
-		if len(l.seen) > 10000 {
-			clear(l.seen)
-		}
-		lim = rate.NewLimiter(rate.Every(l.every), l.burst)
-		l.seen[key] = lim
-	}
-	return lim.AllowN(now, 1)
-}
 
 type publicData struct {
 	Open     []*Measure
@@ -101,10 +70,11 @@ func (m *Module) publicMeasurePage(w http.ResponseWriter, r *http.Request) {
 // throttled answers 429 when the client has written too often, and
 // reports whether it did.
 func (m *Module) throttled(w http.ResponseWriter, r *http.Request) bool {
-	if m.writes.allow(web.ClientAddr(r.Context()), m.d.Now()) {
+	ok, wait := m.allowWrite(r.Context())
+	if ok {
 		return false
 	}
-	w.Header().Set("Retry-After", strconv.Itoa(int(m.writes.every/time.Second)+1))
+	w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
 	m.renderPublicMeasure(w, r, http.StatusTooManyRequests, publicData{TooMany: true})
 	return true
 }
