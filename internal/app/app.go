@@ -607,6 +607,7 @@ func (a *App) runWorkers(ctx context.Context, wg *sync.WaitGroup) {
 		{"policy expiry", func(ctx context.Context) error { return a.Policies.Run(ctx, time.Hour) }},
 		{"annual reports", a.sweepAnnualReports},
 		{"monitoring gap sweep", a.sweepMonitoring},
+		{"visit publication sweep", func(ctx context.Context) error { return a.Visits.Run(ctx, time.Hour) }},
 	}
 	for _, l := range loops {
 		wg.Add(1)
