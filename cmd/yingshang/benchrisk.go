@@ -72,6 +72,16 @@ func cmdBenchRisk(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			r, b.Elapsed.Seconds(), (c1 - c0).Seconds(), st.Elapsed.Seconds(), (c3 - c2).Seconds(), st.Elapsed.Seconds()/b.Elapsed.Seconds(),
 			st.Businesses, st.Records, st.Changed)
 	}
+	// What the class changes raised (the first round's first classes C
+	// and D: later rounds find them open), so that runs compare like for like.
+	var warned, cases int
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM warnings").Scan(&warned); err != nil {
+		return err
+	}
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM flow_instances").Scan(&cases); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "  early warnings raised: %d, inbox cases started: %d\n", warned, cases)
 	bm, mm := median(bs), median(ms)
 	fmt.Fprintf(stdout, "  median:  baseline %6.1fs (CPU %5.1fs)  classify %6.1fs (CPU %5.1fs)  ratio %.2f×  (CPU: this process; on PostgreSQL the server's is not counted)\n",
 		bm, median(bc), mm, median(mc), mm/bm)
