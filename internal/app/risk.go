@@ -7,6 +7,7 @@ import (
 	"github.com/yingshang/yingshang/internal/credit"
 	"github.com/yingshang/yingshang/internal/risk"
 	"github.com/yingshang/yingshang/internal/store"
+	"github.com/yingshang/yingshang/internal/warning"
 )
 
 // buildRisk builds credit risk classification over the register and the
@@ -16,8 +17,12 @@ func (a *App) buildRisk(ctx context.Context) error {
 	var err error
 	if a.Risk, err = risk.New(risk.Deps{DB: a.DB, Register: a.Entities, Credit: a.Credit, Policy: a.Policy, Audit: a.Audit,
 		RootRegion: a.Config.RootRegion, RegionName: a.regionName, Log: a.Log, Now: a.Config.Now,
-		ClassChanged: func(ctx context.Context, tx store.IDB, uscc, region, previous, current string) error {
-			_, err := a.Warnings.ClassChanged(ctx, tx, uscc, region, previous, current)
+		ClassesChanged: func(ctx context.Context, tx store.IDB, changes []risk.ClassChange) error {
+			cs := make([]warning.Change, len(changes))
+			for i, c := range changes {
+				cs[i] = warning.Change(c)
+			}
+			_, err := a.Warnings.ClassesChanged(ctx, tx, cs)
 			return err
 		}}); err != nil {
 		return err

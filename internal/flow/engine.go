@@ -85,6 +85,9 @@ type Engine struct {
 	Now func() time.Time
 	// Event writes an outbox event in the transaction; outbox.Add by default.
 	Event func(ctx context.Context, tx store.IDB, now time.Time, topic string, payload any) error
+	// Events writes several outbox events at once (StartMany);
+	// outbox.AddAll by default, Event one by one when nil.
+	Events func(ctx context.Context, tx store.IDB, now time.Time, msgs []outbox.Message) error
 
 	mu     sync.RWMutex
 	defs   map[defID]*Definition // parsed definitions, immutable once stored
@@ -113,7 +116,7 @@ func New(db *store.DB, cal func() Calendar, log Auditor, now func() time.Time) *
 	if now == nil {
 		now = time.Now
 	}
-	return &Engine{db: db, cal: cal, log: log, Now: now, Event: outbox.Add,
+	return &Engine{db: db, cal: cal, log: log, Now: now, Event: outbox.Add, Events: outbox.AddAll,
 		defs: map[defID]*Definition{}, latest: map[string]latestDef{}}
 }
 

@@ -153,46 +153,17 @@ type StartInput struct {
 // in.DefinitionKey, in the caller's transaction tx, so that a module's case
 // and its instance are created together.
 func (e *Engine) Start(ctx context.Context, tx store.IDB, si StartInput) (*Instance, error) {
-	if si.SubjectType == "" {
-		return nil, &InputError{Action: "start", Problems: []InputProblem{{"subject_type", "缺少业务类型"}}}
-	}
-	if utf8.RuneCountInString(si.Title) > 200 || len(si.Reference) > 64 {
-		return nil, &InputError{Action: "start", Problems: []InputProblem{{"title", "标题不超过200字，编号不超过64字符"}}}
-	}
-	if ids.ValidateRegionCode(si.RegionCode) != nil {
-		return nil, &InputError{Action: "start", Problems: []InputProblem{{"region_code", "行政区划代码无效"}}}
+	if err := checkStart(&si); err != nil {
+		return nil, err
 	}
 	def, err := e.definition(ctx, tx, si.DefinitionKey, 0)
 	if err != nil {
 		return nil, err
 	}
 	now := e.now()
-	cal := e.cal()
+	in, timers := starting(e.cal(), def, now)
+	in.fill(&si)
 	st := def.Start()
-	in := &Instance{
-		DefinitionKey: def.Key, DefinitionVersion: def.Version,
-		SubjectType: si.SubjectType, SubjectID: si.SubjectID, RegionCode: si.RegionCode,
-		Reference: si.Reference, Title: si.Title,
-		DepartmentIDs: slices.Clone(si.DepartmentIDs), OwnerUserID: si.OwnerUserID,
-		State: st.Key, Status: StatusRunning, StartedAt: now, StateEnteredAt: now,
-		actorRoles: def.roleColumn[st.Key], Version: 1,
-	}
-	var timers []timer
-	if def.Limit != nil {
-		in.DueAt = cal.Deadline(now, def.Limit.Calendar())
-		timers = ladder(cal, def, OnOverall, "", now, in.DueAt, *def.Limit)
-	}
-	switch st.Clock {
-	case ClockPause:
-		in.Status, in.PausedAt = StatusPaused, now
-	case ClockStop:
-		in.DueAt, timers = time.Time{}, nil
-	default:
-		if st.Limit != nil {
-			in.StateDueAt = cal.Deadline(now, st.Limit.Calendar())
-			timers = append(timers, ladder(cal, def, OnState, st.Key, now, in.StateDueAt, *st.Limit)...)
-		}
-	}
 	err = store.QueryRow(ctx, tx, `INSERT INTO flow_instances (def_key, def_version, subject_type, subject_id, reference, title,
 		region_code, department_ids, owner_user_id, state, status, actor_roles, started_at, state_entered_at,
 		state_due_at, due_at, paused_at, paused_from, finished_at, escalation_level, extended_days, row_version)
@@ -221,6 +192,57 @@ func (e *Engine) Start(ctx context.Context, tx store.IDB, si StartInput) (*Insta
 		return nil, fmt.Errorf("flow: start %s: %w", def.Key, err)
 	}
 	return in, nil
+}
+
+// checkStart checks what Start is asked that the definition does not
+// decide.
+func checkStart(si *StartInput) error {
+	if si.SubjectType == "" {
+		return &InputError{Action: "start", Problems: []InputProblem{{"subject_type", "缺少业务类型"}}}
+	}
+	if utf8.RuneCountInString(si.Title) > 200 || len(si.Reference) > 64 {
+		return &InputError{Action: "start", Problems: []InputProblem{{"title", "标题不超过200字，编号不超过64字符"}}}
+	}
+	if ids.ValidateRegionCode(si.RegionCode) != nil {
+		return &InputError{Action: "start", Problems: []InputProblem{{"region_code", "行政区划代码无效"}}}
+	}
+	return nil
+}
+
+// starting returns an instance of def entering its start state at now,
+// without its subject, and the escalation timers that start with it. Both
+// depend on def and now alone, so instances started together share them.
+func starting(cal Calendar, def *Definition, now time.Time) (*Instance, []timer) {
+	st := def.Start()
+	in := &Instance{
+		DefinitionKey: def.Key, DefinitionVersion: def.Version,
+		State: st.Key, Status: StatusRunning, StartedAt: now, StateEnteredAt: now,
+		actorRoles: def.roleColumn[st.Key], Version: 1,
+	}
+	var timers []timer
+	if def.Limit != nil {
+		in.DueAt = cal.Deadline(now, def.Limit.Calendar())
+		timers = ladder(cal, def, OnOverall, "", now, in.DueAt, *def.Limit)
+	}
+	switch st.Clock {
+	case ClockPause:
+		in.Status, in.PausedAt = StatusPaused, now
+	case ClockStop:
+		in.DueAt, timers = time.Time{}, nil
+	default:
+		if st.Limit != nil {
+			in.StateDueAt = cal.Deadline(now, st.Limit.Calendar())
+			timers = append(timers, ladder(cal, def, OnState, st.Key, now, in.StateDueAt, *st.Limit)...)
+		}
+	}
+	return in, timers
+}
+
+// fill sets in's subject from si.
+func (in *Instance) fill(si *StartInput) {
+	in.SubjectType, in.SubjectID, in.RegionCode = si.SubjectType, si.SubjectID, si.RegionCode
+	in.Reference, in.Title = si.Reference, si.Title
+	in.DepartmentIDs, in.OwnerUserID = slices.Clone(si.DepartmentIDs), si.OwnerUserID
 }
 
 // record inserts a history row.

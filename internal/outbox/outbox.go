@@ -66,6 +66,57 @@ func Add(ctx context.Context, tx store.IDB, now time.Time, topic string, payload
 	return nil
 }
 
+// Message is one event for AddAll.
+type Message struct {
+	Topic   string
+	Payload any // JSON-marshalled
+}
+
+// addRows bounds the events of one INSERT (three values a row), far below
+// both engines' limits on a statement's size and bound parameters.
+const addRows = 500
+
+// AddAll records msgs in tx, in their order, as Add would one by one, with
+// multi-row INSERTs: for a transaction announcing many changes at once
+// (the warnings of a classification chunk). Nothing is written when one of
+// them is invalid.
+func AddAll(ctx context.Context, tx store.IDB, now time.Time, msgs []Message) error {
+	bodies := make([]string, len(msgs))
+	for i, m := range msgs {
+		if err := validTopic(m.Topic); err != nil {
+			return err
+		}
+		body, err := json.Marshal(m.Payload)
+		if err != nil {
+			return fmt.Errorf("%w: %s: payload: %v", ErrInvalidEvent, m.Topic, err)
+		}
+		if len(body) > MaxPayload {
+			return fmt.Errorf("%w: %s: payload is %d bytes, limit %d", ErrInvalidEvent, m.Topic, len(body), MaxPayload)
+		}
+		bodies[i] = string(body)
+	}
+	at := store.Time(now)
+	for start := 0; start < len(msgs); start += addRows {
+		end := min(start+addRows, len(msgs))
+		var q strings.Builder
+		q.WriteString("INSERT INTO outbox (topic, payload, created_at) VALUES ")
+		args := make([]any, 0, 3*(end-start))
+		for i := start; i < end; i++ {
+			if i > start {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?)")
+			args = append(args, msgs[i].Topic, bodies[i], at)
+		}
+		// Through bun, not store.Exec: texts of every length would crowd
+		// the statements the hot paths keep prepared.
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("outbox: add %d events (%s…): %w", end-start, msgs[start].Topic, err)
+		}
+	}
+	return nil
+}
+
 // validTopic accepts dot-separated names without wildcards or spaces.
 func validTopic(topic string) error {
 	switch {

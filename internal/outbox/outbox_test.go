@@ -358,3 +358,52 @@ func TestSubscribePanicsOnBadTopic(t *testing.T) {
 		}()
 	}
 }
+
+// AddAll writes its events in order, more than one INSERT's worth, and
+// delivers them as Add's; one invalid event writes none of them.
+func TestAddAll(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		c := newClock()
+		msgs := make([]outbox.Message, 1203)
+		for i := range msgs {
+			msgs[i] = outbox.Message{Topic: "warning.raised", Payload: payload{Case: i, Note: "预警"}}
+		}
+		if err := db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			return outbox.AddAll(ctx, tx, c.Now(), msgs)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		bad := []outbox.Message{{Topic: "warning.raised", Payload: payload{}}, {Topic: "warning.*", Payload: payload{}}}
+		err := db.WithTx(ctx, func(ctx context.Context, tx store.Tx) error { return outbox.AddAll(ctx, tx, c.Now(), bad) })
+		if !errors.Is(err, outbox.ErrInvalidEvent) {
+			t.Errorf("a wildcard topic in the batch: %v", err)
+		}
+		d := outbox.NewDispatcher(db, nil, c.Now)
+		var got []int
+		d.Subscribe("warning.raised", func(_ context.Context, e outbox.Event) error {
+			var p payload
+			if err := e.Decode(&p); err != nil {
+				return err
+			}
+			if p.Note != "预警" || !e.CreatedAt.Equal(c.Now()) {
+				return fmt.Errorf("event %d: %+v at %v", e.ID, p, e.CreatedAt)
+			}
+			got = append(got, p.Case)
+			return nil
+		})
+		for pending(t, db) > 0 {
+			if n, err := d.RunOnce(ctx, 500); err != nil || n == 0 {
+				t.Fatalf("RunOnce: %d %v", n, err)
+			}
+		}
+		if len(got) != len(msgs) {
+			t.Fatalf("delivered %d, want %d", len(got), len(msgs))
+		}
+		for i, n := range got {
+			if n != i {
+				t.Fatalf("event %d delivered as the %dth", n, i)
+			}
+		}
+	})
+}

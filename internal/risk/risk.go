@@ -90,6 +90,19 @@ type Deps struct {
 	// follows from the change (the early warnings of internal/warning)
 	// commits or fails with it.
 	ClassChanged func(ctx context.Context, tx store.IDB, uscc, region, previous, current string) error
+	// ClassesChanged, when set, is called instead of ClassChanged, once for
+	// each transaction that stores classes (a chunk of a full run, one
+	// update), with all its changes in register code order, so that what
+	// follows from them is done for the chunk at once: a full run of a
+	// million businesses would otherwise raise a warning at a time.
+	ClassesChanged func(ctx context.Context, tx store.IDB, changes []ClassChange) error
+}
+
+// ClassChange is a business's class moving from Previous ("" when it had
+// none) to Current.
+type ClassChange struct {
+	USCC, Region      string
+	Previous, Current string
 }
 
 // Module is the classification service, its pages and API.

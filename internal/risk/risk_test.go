@@ -456,3 +456,62 @@ func TestModelValidation(t *testing.T) {
 		t.Errorf("override: %+v %v", m, err)
 	}
 }
+
+// With Deps.ClassesChanged set, a full run tells the changes of a chunk
+// in one call, in the transaction that stores them: the same changes, in
+// the same order, that Deps.ClassChanged is told one at a time; first
+// classes (previous "") are among them.
+func TestClassesChangedOncePerChunk(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := setup(t, db)
+		w.seedHistory(t)
+		if _, err := w.risk.RunFull(ctx, risk.RunOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if len(w.changed) != 4 {
+			t.Fatalf("one by one: %q, want the 4 businesses' first classes", w.changed)
+		}
+		var calls [][]string
+		batched, err := risk.New(risk.Deps{DB: db, Register: w.reg, Credit: w.credit, Policy: auth.NewPolicy(),
+			Audit: audit.New(func() time.Time { return now }), RootRegion: "990100", Now: func() time.Time { return now },
+			ClassChanged: func(context.Context, store.IDB, string, string, string, string) error {
+				t.Error("ClassChanged called while ClassesChanged is set")
+				return nil
+			},
+			ClassesChanged: func(_ context.Context, tx store.IDB, cs []risk.ClassChange) error {
+				if _, ok := tx.(store.Tx); !ok {
+					t.Errorf("changes told outside the transaction storing them (%T)", tx)
+				}
+				var call []string
+				for _, c := range cs {
+					if c.Region == "" {
+						t.Errorf("%s: no region", c.USCC)
+					}
+					call = append(call, c.USCC+" "+c.Previous+"→"+c.Current)
+				}
+				calls = append(calls, call)
+				return nil
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := batched.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, "DELETE FROM risk_classes"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := batched.RunFull(ctx, risk.RunOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if len(calls) != 1 || strings.Join(calls[0], ", ") != strings.Join(w.changed, ", ") {
+			t.Errorf("batched calls %q, want one call with %q", calls, w.changed)
+		}
+		// A second run changes nothing and tells nothing.
+		calls = nil
+		if _, err := batched.RunFull(ctx, risk.RunOptions{}); err != nil || len(calls) != 0 {
+			t.Errorf("second run told %q (%v)", calls, err)
+		}
+	})
+}

@@ -432,15 +432,28 @@ func (m *Module) writeTx(ctx context.Context, tx store.Tx, now time.Time, change
 	if err := write(ctx, tx, now, changes, removed); err != nil {
 		return err
 	}
-	if m.d.ClassChanged == nil {
-		return nil
-	}
-	for _, c := range changes {
-		if c.prev == c.s.class {
-			continue
+	switch {
+	case m.d.ClassesChanged != nil:
+		var moved []ClassChange
+		for _, c := range changes {
+			if c.prev != c.s.class {
+				moved = append(moved, ClassChange{USCC: c.uscc, Region: c.s.region, Previous: c.prev, Current: c.s.class})
+			}
 		}
-		if err := m.d.ClassChanged(ctx, tx, c.uscc, c.s.region, c.prev, c.s.class); err != nil {
-			return fmt.Errorf("risk: class of %s changed: %w", c.uscc, err)
+		if len(moved) == 0 {
+			return nil
+		}
+		if err := m.d.ClassesChanged(ctx, tx, moved); err != nil {
+			return fmt.Errorf("risk: classes of %d businesses changed: %w", len(moved), err)
+		}
+	case m.d.ClassChanged != nil:
+		for _, c := range changes {
+			if c.prev == c.s.class {
+				continue
+			}
+			if err := m.d.ClassChanged(ctx, tx, c.uscc, c.s.region, c.prev, c.s.class); err != nil {
+				return fmt.Errorf("risk: class of %s changed: %w", c.uscc, err)
+			}
 		}
 	}
 	return nil

@@ -221,8 +221,29 @@ var _ ClassSink = (*Module)(nil)
 // rule's classes from a better one (A is best, D worst). It returns the new
 // warning's id, 0 when none was raised (no drop, or one is already open).
 func (m *Module) ClassChanged(ctx context.Context, tx store.IDB, uscc, region, previous, current string) (int64, error) {
+	r := m.classRule(previous, current)
+	if r == nil {
+		return 0, nil
+	}
+	h := hit{uscc: uscc, region: region, detail: classDetail(previous, current)}
+	if r.Department == "" {
+		err := tx.QueryRowContext(ctx, `SELECT department_id FROM credit_records WHERE uscc = ? AND department_id <> 0
+			ORDER BY decision_date DESC, id DESC LIMIT 1`, uscc).Scan(&h.dept)
+		if err != nil && err != sql.ErrNoRows {
+			return 0, fmt.Errorf("warning: class: department: %w", err)
+		}
+	}
+	id, _, err := m.raise(ctx, tx, r, h)
+	return id, err
+}
+
+// classRule returns the first enabled risk class rule that a change from
+// class previous to current enters, nil when none does. A business's first
+// class (previous "") counts as a drop from no class: a business first
+// classified C is warned about as one that fell to C.
+func (m *Module) classRule(previous, current string) *Rule {
 	if current <= previous && previous != "" {
-		return 0, nil // same or better (letters order A < B < C < D)
+		return nil // same or better (letters order A < B < C < D)
 	}
 	for i := range m.d.Rules.List {
 		r := &m.d.Rules.List[i]
@@ -232,19 +253,14 @@ func (m *Module) ClassChanged(ctx context.Context, tx store.IDB, uscc, region, p
 		if previous != "" && slices.Contains(r.Classes, previous) {
 			continue // already in a warned class
 		}
-		h := hit{uscc: uscc, region: region, detail: fmt.Sprintf("信用风险分类由 %s 类降为 %s 类 (risk class %s → %s)",
-			orDash(previous), current, orDash(previous), current)}
-		if r.Department == "" {
-			err := tx.QueryRowContext(ctx, `SELECT department_id FROM credit_records WHERE uscc = ? AND department_id <> 0
-				ORDER BY decision_date DESC, id DESC LIMIT 1`, uscc).Scan(&h.dept)
-			if err != nil && err != sql.ErrNoRows {
-				return 0, fmt.Errorf("warning: class: department: %w", err)
-			}
-		}
-		id, _, err := m.raise(ctx, tx, r, h)
-		return id, err
+		return r
 	}
-	return 0, nil
+	return nil
+}
+
+// classDetail says what a class change was.
+func classDetail(previous, current string) string {
+	return fmt.Sprintf("信用风险分类由 %s 类降为 %s 类 (risk class %s → %s)", orDash(previous), current, orDash(previous), current)
 }
 
 // SyncClasses asks src for the class of each business and raises warnings

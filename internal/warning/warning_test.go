@@ -47,7 +47,7 @@ func cst(y int, m time.Month, d, h int) time.Time {
 	return time.Date(y, m, d, h, 0, 0, 0, calendar.CST)
 }
 
-func setup(t *testing.T, db *store.DB) *world {
+func setup(t testing.TB, db *store.DB) *world {
 	t.Helper()
 	ctx := context.Background()
 	w := &world{db: db, depts: map[string]int64{}}
@@ -84,21 +84,21 @@ func (w *world) module(t *testing.T, now time.Time, rules *warning.Rules) *warni
 	return m
 }
 
-func (w *world) exec(t *testing.T, q string, args ...any) {
+func (w *world) exec(t testing.TB, q string, args ...any) {
 	t.Helper()
 	if _, err := w.db.ExecContext(context.Background(), q, args...); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
 }
 
-func (w *world) entity(t *testing.T, code, repIndex, established, status string) {
+func (w *world) entity(t testing.TB, code, repIndex, established, status string) {
 	w.exec(t, `INSERT INTO entities (uscc, name, type, legal_rep, legal_rep_id_enc, legal_rep_id_index, address, region_code,
 		industry, capital_yuan, established_on, status, scope, created_at, updated_at, version)
 		VALUES (?, ?, '有限责任公司', '某某', 'sealed', ?, '临江区', '990102', 'I', 100000, ?, ?, '', ?, ?, 1)`,
 		code, "企业"+code[len(code)-4:], repIndex, established, status, store.Time(time.Now()), store.Time(time.Now()))
 }
 
-func (w *world) record(t *testing.T, code, kind, decided string, dept int64) {
+func (w *world) record(t testing.TB, code, kind, decided string, dept int64) {
 	w.exec(t, `INSERT INTO credit_records (uscc, kind, department_id, region_code, decision_date, created_at, created_by)
 		VALUES (?, ?, ?, '990102', ?, ?, 0)`, code, kind, dept, decided, store.Time(time.Now()))
 }

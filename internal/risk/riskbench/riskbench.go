@@ -35,6 +35,10 @@ type Options struct {
 	// add, recorded as of 30 days ago: what another benchmark's rules
 	// read (the policy matching benchmark's).
 	Facts func(i int, add func(name, typ, value string) error) error
+	// Department is the department_id of the seeded credit records. 0
+	// (none) leaves a class warning nobody to go to, so none is raised;
+	// another routes every business's warning to that department.
+	Department int64
 }
 
 // Regions are the county codes the businesses are spread over.
@@ -99,7 +103,7 @@ func Seed(ctx context.Context, db *store.DB, o Options) error {
 		}
 		n = min(n, max(o.Records-written, 0))
 		for range n {
-			if err := recs.add(u, kinds[rnd.IntN(len(kinds))], 0, region, today.AddDays(-rnd.IntN(5*365)).String(), now, 0); err != nil {
+			if err := recs.add(u, kinds[rnd.IntN(len(kinds))], o.Department, region, today.AddDays(-rnd.IntN(5*365)).String(), now, 0); err != nil {
 				return err
 			}
 		}
