@@ -41,6 +41,7 @@ type Config struct {
 	FairRules      string        // YS_FAIRSCREEN_RULES: a city's fair-competition screening rule library
 	DiscretionConf string        // YS_DISCRETION_LISTS: a province's or city's 包容审慎 lists and benchmarks
 	InspectionConf string        // YS_INSPECTION_RATIOS: a province's inspection ratios file
+	ReportRules    string        // YS_CREDIT_REPORT_RULES: which credit reports a material accepts
 	MonitoringConf string        // YS_MONITORING_RULES: a province's monitoring rule file
 	WarningConf    string        // YS_WARNING_RULES: a province's early-warning rules file
 	TrustedProxies string        // YS_TRUSTED_PROXIES: CIDR list of load balancers whose X-Forwarded-For names the client
@@ -86,6 +87,7 @@ func (c *Config) flags(fs *flag.FlagSet, defaultAddr, defaultDataDir string) {
 	fs.StringVar(&c.MapCentre, "map-centre", env("YS_MAP_CENTRE", ""), "where that map opens, as lat,lng,zoom (env YS_MAP_CENTRE)")
 	fs.StringVar(&c.FairRules, "fairscreen-rules", env("YS_FAIRSCREEN_RULES", ""), "JSON file of a city's fair-competition screening rule library, stored as its first version (default: the national library; env YS_FAIRSCREEN_RULES)")
 	fs.StringVar(&c.DiscretionConf, "discretion-lists", env("YS_DISCRETION_LISTS", ""), "JSON file of the published 包容审慎 lists and discretion benchmarks replacing the national default (env YS_DISCRETION_LISTS)")
+	fs.StringVar(&c.ReportRules, "credit-report-rules", env("YS_CREDIT_REPORT_RULES", ""), "JSON file of the credit reports a 共享 material accepts in place of a certificate, {\"CT-XYBG\": {\"period_months\": 12, \"max_age_days\": 30}} (the default) (env YS_CREDIT_REPORT_RULES)")
 	fs.StringVar(&c.InspectionConf, "inspection-ratios", env("YS_INSPECTION_RATIOS", ""), "JSON file of the province's inspection ratios per risk class, {\"ratios\": {\"A\": 0.05, …}}, each in [0,1] (env YS_INSPECTION_RATIOS)")
 	fs.StringVar(&c.MonitoringConf, "monitoring-rules", env("YS_MONITORING_RULES", ""), "JSON file of the province's monitoring rules (thresholds, rates, gaps; grades 提醒/约谈/检查), validated strictly at start (default: the national rules; env YS_MONITORING_RULES)")
 	fs.StringVar(&c.WarningConf, "warning-rules", env("YS_WARNING_RULES", ""), "JSON file of the province's early-warning (预警) rules over the national default, {\"rules\": [{\"id\": …, \"limit_working_days\": …}, …]}: a known id changes the fields it sets, a new id adds a rule; checked at start (env YS_WARNING_RULES)")

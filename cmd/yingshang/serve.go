@@ -14,6 +14,7 @@ import (
 	"github.com/yingshang/yingshang/internal/app"
 	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/casework"
 	"github.com/yingshang/yingshang/internal/demo"
 	"github.com/yingshang/yingshang/internal/discretion"
 	"github.com/yingshang/yingshang/internal/inspection"
@@ -128,6 +129,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 			return fmt.Errorf("%s: %w", cfg.InspectionConf, err)
 		}
 	}
+	var reportRules map[string]casework.ReportRule
+	if cfg.ReportRules != "" {
+		raw, err := os.ReadFile(cfg.ReportRules)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("credit report rules: %w", err)
+		}
+		if reportRules, err = casework.ParseReportRules(raw); err != nil {
+			ln.Close()
+			return fmt.Errorf("%s: %w", cfg.ReportRules, err)
+		}
+	}
 	warningRules, err := loadWarningRules(cfg.WarningConf)
 	if err != nil {
 		ln.Close()
@@ -142,7 +155,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		MetricsAddr: cfg.MetricsAddr, MetricsToken: cfg.MetricsToken,
 		CreditPublicLimit: cfg.CreditLimit, CreditPublicWindow: cfg.CreditWindow, DiscretionLists: lists,
 		Logger: log, Version: version, FairScreenRules: fairRules, VisitPublishWorkingDays: cfg.VisitPublish,
-		WarningRules: warningRules})
+		WarningRules: warningRules, CreditReportRules: reportRules})
 	if err != nil {
 		ln.Close()
 		return err

@@ -141,6 +141,9 @@ type Config struct {
 	// shape of internal/inspection/ratios.json); nil keeps the national
 	// default.
 	InspectionRatios []byte
+	// CreditReportRules are which credit reports a 共享 material accepts
+	// (casework.ParseReportRules); nil keeps casework.DefaultReportRules.
+	CreditReportRules map[string]casework.ReportRule
 	// VisitPublishWorkingDays is the limit, in working days after
 	// completion, for publishing an inspection's results (0: 20).
 	VisitPublishWorkingDays int

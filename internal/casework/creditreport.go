@@ -1,9 +1,12 @@
 package casework
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -59,6 +62,30 @@ type ReportRule struct {
 // departments that accept it in place of their certificates ask).
 var DefaultReportRules = map[string]ReportRule{
 	catalog.CertCreditReport: {PeriodMonths: 12, MaxAgeDays: 30},
+}
+
+// ParseReportRules reads a province's report rules, a JSON object of report
+// types to rules ({"CT-XYBG": {"period_months": 12, "max_age_days": 30}}),
+// over DefaultReportRules: a type it names replaces the default's rule.
+// Every period must be 1 to 120 months and every age 1 to 365 days.
+func ParseReportRules(raw []byte) (map[string]ReportRule, error) {
+	var in map[string]ReportRule
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return nil, fmt.Errorf("casework: report rules: %w", err)
+	}
+	out := maps.Clone(DefaultReportRules)
+	for typ, r := range in {
+		if strings.TrimSpace(typ) == "" {
+			return nil, fmt.Errorf("casework: report rules: an empty report type")
+		}
+		if r.PeriodMonths < 1 || r.PeriodMonths > 120 || r.MaxAgeDays < 1 || r.MaxAgeDays > 365 {
+			return nil, fmt.Errorf("casework: report rules: %s: period_months must be 1–120 and max_age_days 1–365", typ)
+		}
+		out[typ] = r
+	}
+	return out, nil
 }
 
 // reportRule returns the rule of a material, if it is satisfied by a

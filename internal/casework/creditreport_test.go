@@ -146,3 +146,21 @@ func TestCreditReportSatisfiesMaterial(t *testing.T) {
 		}
 	})
 }
+
+// A province's report rules replace the default's rule for the types they
+// name and keep the rest; out-of-range values and unknown fields are refused.
+func TestParseReportRules(t *testing.T) {
+	got, err := casework.ParseReportRules([]byte(`{"CT-XYBG": {"period_months": 36, "max_age_days": 15}, "CT-OTHER": {"period_months": 6, "max_age_days": 10}}`))
+	if err != nil || got["CT-XYBG"] != (casework.ReportRule{PeriodMonths: 36, MaxAgeDays: 15}) || got["CT-OTHER"].PeriodMonths != 6 {
+		t.Fatalf("parsed %+v, %v", got, err)
+	}
+	if casework.DefaultReportRules["CT-XYBG"].PeriodMonths != 12 {
+		t.Error("parsing changed the defaults")
+	}
+	for _, bad := range []string{`{"CT-XYBG": {"period_months": 0, "max_age_days": 30}}`, `{"CT-XYBG": {"period_months": 12, "max_age_days": 400}}`,
+		`{"CT-XYBG": {"period_months": 12, "max_age_days": 30, "typo": 1}}`, `[]`} {
+		if _, err := casework.ParseReportRules([]byte(bad)); err == nil {
+			t.Errorf("accepted %s", bad)
+		}
+	}
+}
