@@ -21,13 +21,16 @@ type classOutput struct{ Body Class }
 type distributionOutput struct{ Body Distribution }
 
 type movesInput struct {
-	Month string `query:"month" pattern:"^([0-9]{4}-[0-9]{2})?$" doc:"YYYY-MM; empty for every month"`
+	Month  string `query:"month" pattern:"^([0-9]{4}-[0-9]{2})?$" doc:"YYYY-MM; empty for every month"`
+	Offset int    `query:"offset" minimum:"0" doc:"Rows to skip"`
+	Limit  int    `query:"limit" minimum:"0" maximum:"1000" doc:"Rows of this page; 0 means 1000"`
 }
 
 type movesOutput struct {
 	Body struct {
 		Items   []Move        `json:"items"`
-		Summary []MoveSummary `json:"summary"`
+		Total   int           `json:"total" doc:"Rows in all; page with offset and limit"`
+		Summary []MoveSummary `json:"summary" doc:"Up, down and first classifications by month, over all rows"`
 	}
 }
 
@@ -107,19 +110,23 @@ func (m *Module) registerAPI(s *web.Server) {
 		return &distributionOutput{Body: *d}, nil
 	})
 	huma.Register(api, huma.Operation{OperationID: "list-risk-moves", Method: http.MethodGet, Path: base + "/moves",
-		Summary: "Movements between classes", Description: "By month, region and industry, in the caller's region.",
+		Summary: "Movements between classes", Description: "By month, region and industry, in the caller's region, paged (offset, limit); the summary covers every row.",
 		Tags: tags, Security: web.Secured(), Errors: []int{401, 404},
 	}, func(ctx context.Context, in *movesInput) (*movesOutput, error) {
 		a, err := s.Actor(ctx)
 		if err != nil {
 			return nil, err
 		}
-		list, err := m.Moves(ctx, a, in.Month)
+		list, total, err := m.Moves(ctx, a, in.Month, in.Offset, in.Limit)
+		if err != nil {
+			return nil, s.Problem(ctx, err)
+		}
+		sum, err := m.MovesSummary(ctx, a, in.Month)
 		if err != nil {
 			return nil, s.Problem(ctx, err)
 		}
 		out := &movesOutput{}
-		out.Body.Items, out.Body.Summary = list, Summarise(list)
+		out.Body.Items, out.Body.Total, out.Body.Summary = list, total, sum
 		return out, nil
 	})
 	huma.Register(api, huma.Operation{OperationID: "list-risk-models", Method: http.MethodGet, Path: base + "/models",

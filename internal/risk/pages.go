@@ -145,7 +145,7 @@ func (m *Module) overviewPage(w http.ResponseWriter, r *http.Request) {
 		m.fail(w, r, err)
 		return
 	}
-	moves, err := m.Moves(r.Context(), a, "")
+	summary, err := m.MovesSummary(r.Context(), a, "")
 	if err != nil {
 		m.fail(w, r, err)
 		return
@@ -161,7 +161,7 @@ func (m *Module) overviewPage(w http.ResponseWriter, r *http.Request) {
 		Region:        stackChart("region", t("risk.overview.by_region"), d.ByRegion, regionName),
 		Industry:      stackChart("industry", t("risk.overview.by_industry"), d.ByIndustry, industryName),
 		Months:        stackChart("month", t("risk.overview.by_month"), d.ByMonth, func(k string) string { return k }),
-		Summary:       Summarise(moves),
+		Summary:       summary,
 		CanAdminister: m.canAdminister(r.Context(), a)})
 }
 
@@ -181,10 +181,18 @@ func (m *Module) export(w http.ResponseWriter, r *http.Request) {
 		m.fail(w, r, err)
 		return
 	}
-	moves, err := m.Moves(r.Context(), a, "")
-	if err != nil {
-		m.fail(w, r, err)
-		return
+	// Every movement, page by page: the workbook is the full record.
+	var moves []Move
+	for offset := 0; ; offset += MaxMovesPage {
+		page, total, err := m.Moves(r.Context(), a, "", offset, MaxMovesPage)
+		if err != nil {
+			m.fail(w, r, err)
+			return
+		}
+		moves = append(moves, page...)
+		if len(page) == 0 || offset+len(page) >= total {
+			break
+		}
 	}
 	lang := i18n.LangFrom(r.Context())
 	t := func(k string) string { return m.s.Bundle().T(lang, k) }

@@ -300,9 +300,12 @@ func TestIncrementalOnNewPenalty(t *testing.T) {
 		if len(w.changed) != 1 || w.changed[0] != bizA+" A→B" {
 			t.Errorf("class changes reported: %q, want [%s A→B]", w.changed, bizA)
 		}
-		moves, err := w.risk.Moves(ctx, supervisor, "2026-12")
-		if err != nil {
-			t.Fatal(err)
+		moves, total, err := w.risk.Moves(ctx, supervisor, "2026-12", 0, 0)
+		if err != nil || total != len(moves) {
+			t.Fatal(total, err)
+		}
+		if sum, err := w.risk.MovesSummary(ctx, supervisor, "2026-12"); err != nil || len(sum) != 1 || sum[0].Up < 1 {
+			t.Errorf("summary %+v, %v: the A→B move counts up", sum, err)
 		}
 		found := false
 		for _, mv := range moves {

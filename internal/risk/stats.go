@@ -134,32 +134,80 @@ func sorted(rows map[string]*Row) []Row {
 	return out
 }
 
-// Moves lists the movements between classes in month (YYYY-MM; empty for
-// every month) in a's region, newest month first.
-func (m *Module) Moves(ctx context.Context, a *auth.Actor, month string) ([]Move, error) {
+// MaxMovesPage bounds one page of movements.
+const MaxMovesPage = 1000
+
+// movesWhere is the filter of a's movements in month.
+func (m *Module) movesWhere(a *auth.Actor, month string) (string, []any, error) {
 	region, err := m.scope(a)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	q, args := `SELECT month, region_code, industry, from_class, to_class, n FROM risk_moves WHERE region_code LIKE ?`,
-		[]any{regionPattern(region)}
+	q, args := ` FROM risk_moves WHERE region_code LIKE ?`, []any{regionPattern(region)}
 	if month != "" {
 		q, args = q+" AND month = ?", append(args, month)
 	}
-	rows, err := m.d.DB.QueryContext(ctx, q+" ORDER BY month DESC, region_code, industry, from_class, to_class LIMIT 5000", args...)
+	return q, args, nil
+}
+
+// Moves lists one page of the movements between classes in month (YYYY-MM;
+// empty for every month) in a's region, newest month first, from offset
+// (limit at most MaxMovesPage), with the number of rows in all. A row is
+// one month × region × industry × from × to, so the list is short
+// compared with the businesses it counts.
+func (m *Module) Moves(ctx context.Context, a *auth.Actor, month string, offset, limit int) ([]Move, int, error) {
+	where, args, err := m.movesWhere(a, month)
 	if err != nil {
-		return nil, fmt.Errorf("risk: movements: %w", err)
+		return nil, 0, err
+	}
+	if limit <= 0 || limit > MaxMovesPage {
+		limit = MaxMovesPage
+	}
+	var total int
+	if err := m.d.DB.QueryRowContext(ctx, "SELECT COUNT(*)"+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("risk: movements: %w", err)
+	}
+	rows, err := m.d.DB.QueryContext(ctx, "SELECT month, region_code, industry, from_class, to_class, n"+where+
+		" ORDER BY month DESC, region_code, industry, from_class, to_class LIMIT ? OFFSET ?", append(args, limit, max(offset, 0))...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("risk: movements: %w", err)
 	}
 	defer rows.Close()
 	out := []Move{}
 	for rows.Next() {
 		var mv Move
 		if err := rows.Scan(&mv.Month, &mv.Region, &mv.Industry, &mv.From, &mv.To, &mv.N); err != nil {
-			return nil, fmt.Errorf("risk: movements: %w", err)
+			return nil, 0, fmt.Errorf("risk: movements: %w", err)
 		}
 		out = append(out, mv)
 	}
-	return out, rows.Err()
+	return out, total, rows.Err()
+}
+
+// MovesSummary adds up all of a's movements in month (empty: every month)
+// by month, counted in the database, however many rows there are.
+func (m *Module) MovesSummary(ctx context.Context, a *auth.Actor, month string) ([]MoveSummary, error) {
+	where, args, err := m.movesWhere(a, month)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := m.d.DB.QueryContext(ctx, "SELECT month, from_class, to_class, SUM(n)"+where+" GROUP BY month, from_class, to_class", args...)
+	if err != nil {
+		return nil, fmt.Errorf("risk: movement summary: %w", err)
+	}
+	defer rows.Close()
+	var moves []Move
+	for rows.Next() {
+		var mv Move
+		if err := rows.Scan(&mv.Month, &mv.From, &mv.To, &mv.N); err != nil {
+			return nil, fmt.Errorf("risk: movement summary: %w", err)
+		}
+		moves = append(moves, mv)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return Summarise(moves), nil
 }
 
 // MoveSummary adds up moves by month: how many went up (to a higher-risk
