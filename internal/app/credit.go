@@ -46,6 +46,23 @@ func (c creditChecker) SeriousViolation(ctx context.Context, s casework.Subject)
 	return c.StoreCredit.SeriousViolation(ctx, s)
 }
 
+// CommitmentRefused asks 信用核查 (purpose commitment) for an enterprise
+// before it takes the 告知承诺 path: the check is logged, so the business
+// sees that the service hall checked it and with what answer; a person,
+// or an unrepaired false commitment, is answered by casework's own store.
+func (c creditChecker) CommitmentRefused(ctx context.Context, s casework.Subject) (bool, error) {
+	if s.Kind == casework.Enterprise && s.USCC != "" && c.credit != nil {
+		res, err := c.credit.Check(ctx, auth.System(), s.USCC, "commitment")
+		if err != nil {
+			return false, err
+		}
+		if !res.Allowed {
+			return true, nil
+		}
+	}
+	return c.StoreCredit.SeriousViolation(ctx, s)
+}
+
 // creditReports gives casework the credit module's signed reports, read
 // as the system: casework checks the applicant itself.
 type creditReports struct{ credit *credit.Module }

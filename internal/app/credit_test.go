@@ -47,6 +47,17 @@ func TestSeriousListReachesCasework(t *testing.T) {
 		if bad, err := chk.SeriousViolation(ctx, ent); err != nil || !bad {
 			t.Errorf("after three years on the abnormal list: %v %v", bad, err)
 		}
+		// The service hall's question goes through 信用核查, refused, and
+		// the business sees that it was checked for 告知承诺.
+		if refused, err := chk.CommitmentRefused(ctx, ent); err != nil || !refused {
+			t.Errorf("commitment through 信用核查: %v %v", refused, err)
+		}
+		var logged int
+		_ = db.QueryRowContext(ctx, "SELECT COUNT(*) FROM credit_checks WHERE uscc = ? AND purpose = 'commitment' AND allowed = ?",
+			demo.EnterpriseUSCC(), false).Scan(&logged)
+		if logged != 1 {
+			t.Errorf("refused commitment checks logged: %d, want 1", logged)
+		}
 		// The window clerk's department keeps no lists.
 		c, _ := a.Org.GetUser(ctx, seeded.Users["clerk_lj"])
 		clerk := &auth.Actor{UserID: c.ID, Roles: c.Roles, RegionCode: c.RegionCode, DepartmentIDs: c.DepartmentIDs}

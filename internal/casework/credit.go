@@ -37,6 +37,15 @@ type CreditChecker interface {
 	Class(ctx context.Context, s Subject) (string, error)
 }
 
+// CommitmentChecker is a CreditChecker that asks 信用核查 itself before
+// the commitment path (告知承诺) is taken, so that the check and its answer
+// are logged where the business sees who checked it and why. Casework
+// uses it, when the checker has it, instead of SeriousViolation for that
+// question.
+type CommitmentChecker interface {
+	CommitmentRefused(ctx context.Context, s Subject) (bool, error)
+}
+
 // CreditRecorder writes a credit record in the caller's transaction.
 type CreditRecorder interface {
 	Record(ctx context.Context, tx store.IDB, r CreditRecord) (int64, error)

@@ -412,7 +412,13 @@ func (m *Module) prepare(ctx context.Context, a *auth.Actor, it *catalog.Item, i
 		if !in.Sign || signer == "" || utf8.RuneCountInString(signer) > 100 {
 			p.Add("commitment", "以承诺代替材料须签署告知承诺书 (sign the commitment)")
 		} else {
-			bad, err := m.d.Credit.SeriousViolation(ctx, who.subject())
+			var bad bool
+			var err error
+			if cc, ok := m.d.Credit.(CommitmentChecker); ok {
+				bad, err = cc.CommitmentRefused(ctx, who.subject())
+			} else {
+				bad, err = m.d.Credit.SeriousViolation(ctx, who.subject())
+			}
 			if err != nil {
 				return nil, err
 			}
