@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/yingshang/yingshang/internal/auth"
@@ -177,7 +178,18 @@ func (m *Module) publicFile(w http.ResponseWriter, r *http.Request) {
 	if m.throttle(w, r) {
 		return
 	}
-	f, err := m.PublicFileOf(r.Context(), r.PathValue("uscc"), calendar.Date{})
+	// As of a past day (?as_of=YYYY-MM-DD): what was public then, as the
+	// API answers it.
+	var asOf calendar.Date
+	if q := strings.TrimSpace(r.URL.Query().Get("as_of")); q != "" {
+		d, err := calendar.ParseDate(q)
+		if err != nil || d.After(m.today()) {
+			m.s.Error(w, r, http.StatusBadRequest, "credit.error.as_of")
+			return
+		}
+		asOf = d
+	}
+	f, err := m.PublicFileOf(r.Context(), r.PathValue("uscc"), asOf)
 	if err != nil {
 		m.fail(w, r, err)
 		return

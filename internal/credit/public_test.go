@@ -203,6 +203,14 @@ func TestPublicFileAsOf(t *testing.T) {
 		if strings.Contains(body, legalRepID) || strings.Contains(body, "投诉内容") {
 			t.Errorf("public page shows a person's number or a complaint")
 		}
+		// The page shows a past day too: 3号 was public on 2026-04-30.
+		if code, body, _ := p.get(t, p.client(t, ""), "/credit/public/"+bizA+"?as_of=2026-04-30"); code != http.StatusOK ||
+			!strings.Contains(body, "临市监罚〔2026〕3号") || !strings.Contains(body, "2026-04-30") {
+			t.Errorf("public page as of 2026-04-30: %d, 3号 shown: %v", code, strings.Contains(body, "临市监罚〔2026〕3号"))
+		}
+		if code, _, _ := p.get(t, p.client(t, ""), "/credit/public/"+bizA+"?as_of=2099-01-01"); code != http.StatusBadRequest {
+			t.Errorf("a future day: %d, want 400", code)
+		}
 		// The API answers the same as of a date; an unknown business is 404.
 		var f credit.PublicFile
 		if code, b := p.call(t, p.client(t, ""), "GET", "/api/v1/credit/public/"+bizA+"?as_of=2026-04-30", nil, &f); code != 200 || len(f.Records) != 2 {
