@@ -4,28 +4,45 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
+	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/casework"
 	"github.com/yingshang/yingshang/internal/hotline"
+	"github.com/yingshang/yingshang/internal/notify"
 	"github.com/yingshang/yingshang/internal/org"
 	"github.com/yingshang/yingshang/internal/rating"
+	"github.com/yingshang/yingshang/internal/store"
 )
+
+// buildRating builds 好差评 and subscribes it to the events that finish a
+// service (an application decided, a hotline order closed), whose SMS
+// rating links the notifier sends (notify.TopicRatingLink).
+func (a *App) buildRating() error {
+	var err error
+	a.Rating, err = rating.New(rating.Deps{DB: a.DB, Audit: a.Audit, Calendar: a.Calendar.Current, Now: a.Config.Now,
+		Subjects: ratingSubjects{a: a}, BaseURL: a.Config.BaseURL, TokenKey: a.Box.Index})
+	if err != nil {
+		return err
+	}
+	a.Outbox.Subscribe(rating.TopicCaseDecided, a.Rating.HandleEvent)
+	a.Outbox.Subscribe(rating.TopicTransition, a.Rating.HandleEvent)
+	a.Outbox.Subscribe(notify.TopicRatingLink, a.Notify.RatingLinks())
+	return nil
+}
 
 // ratingSubjects tells the 好差评 module about cases and hotline orders
 // through those modules' exported reads, so it never reads their tables.
-// The phone for the SMS link is not looked up yet (the notifier's sealed
-// SMS path is a follow-up), so no link is sent and people rate online or
-// at the window.
-type ratingSubjects struct {
-	cases   *casework.Module
-	hotline *hotline.Module
-}
+// The phone for the SMS link is the hotline caller's as the hotline keeps
+// it sealed, and the applicant's account phone, read through org.Reveal
+// with the read audited and sealed again at once.
+type ratingSubjects struct{ a *App }
 
 func (s ratingSubjects) Subject(ctx context.Context, kind string, id int64) (rating.Info, error) {
 	switch kind {
 	case rating.KindCase:
-		c, err := s.cases.Get(ctx, auth.System(), id)
+		c, err := s.a.Casework.Get(ctx, auth.System(), id)
 		if errors.Is(err, casework.ErrNotFound) {
 			return rating.Info{}, rating.ErrNotFound
 		}
@@ -33,9 +50,15 @@ func (s ratingSubjects) Subject(ctx context.Context, kind string, id int64) (rat
 			return rating.Info{}, fmt.Errorf("rating subject: %w", err)
 		}
 		done := c.Status == casework.StatusApproved || c.Status == casework.StatusRejected || c.Status == casework.StatusRefused
-		return rating.Info{PersonID: c.ApplicantUserID, DepartmentID: c.DepartmentID, ItemCode: c.ItemCode, Done: done}, nil
+		info := rating.Info{PersonID: c.ApplicantUserID, DepartmentID: c.DepartmentID, ItemCode: c.ItemCode, Done: done, Reference: c.Number}
+		if done && c.ApplicantUserID != 0 {
+			if info.PhoneSealed, info.PhoneIndex, err = s.applicantPhone(ctx, c.ID, c.ApplicantUserID); err != nil {
+				return rating.Info{}, err
+			}
+		}
+		return info, nil
 	case rating.KindHotline:
-		o, err := s.hotline.Get(ctx, auth.System(), id)
+		o, err := s.a.Hotline.Get(ctx, auth.System(), id)
 		if errors.Is(err, hotline.ErrNotFound) {
 			return rating.Info{}, rating.ErrNotFound
 		}
@@ -43,9 +66,40 @@ func (s ratingSubjects) Subject(ctx context.Context, kind string, id int64) (rat
 			return rating.Info{}, fmt.Errorf("rating subject: %w", err)
 		}
 		done := o.Status == hotline.StatusClosed || o.Status == hotline.StatusVisited
-		return rating.Info{PersonID: o.CallerUserID, DepartmentID: o.LeadDept, ItemCode: o.CategoryCode, Done: done}, nil
+		info := rating.Info{PersonID: o.CallerUserID, DepartmentID: o.LeadDept, ItemCode: o.CategoryCode, Done: done, Reference: o.Number}
+		if done {
+			cr, err := s.a.Hotline.Caller(ctx, id)
+			if err != nil {
+				return rating.Info{}, fmt.Errorf("rating subject: %w", err)
+			}
+			info.PhoneSealed, info.PhoneIndex = cr.PhoneSealed, cr.PhoneIndex
+		}
+		return info, nil
 	}
 	return rating.Info{}, rating.ErrNotFound
+}
+
+// applicantPhone returns the sealed phone and its blind index of the
+// applicant's account, recording the read in the audit log (org.Reveal's
+// rule): the platform read it to send the 好差评 link of application id.
+func (s ratingSubjects) applicantPhone(ctx context.Context, id, userID int64) (sealed, index string, err error) {
+	err = s.a.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		r, err := s.a.Org.Reveal(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		if r.Phone == "" {
+			return nil
+		}
+		sealed, index = s.a.Box.Seal(r.Phone), s.a.Box.Index(r.Phone)
+		_, err = s.a.Audit.Append(ctx, tx, audit.Entry{ActorName: "system", Action: "rating.phone_read", ObjectType: "user",
+			ObjectID: strconv.FormatInt(userID, 10), Detail: map[string]any{"reason": "好差评短信评价链接", "application_id": id}})
+		return err
+	})
+	if err != nil {
+		return "", "", fmt.Errorf("rating subject: applicant phone: %w", err)
+	}
+	return sealed, index, nil
 }
 
 // ratingDepartments names departments on the public figures.
