@@ -79,6 +79,19 @@ func (s ratingSubjects) Subject(ctx context.Context, kind string, id int64) (rat
 	return rating.Info{}, rating.ErrNotFound
 }
 
+// Readable reports whether a may read the case or order in its module.
+func (s ratingSubjects) Readable(ctx context.Context, a *auth.Actor, kind string, id int64) bool {
+	switch kind {
+	case rating.KindCase:
+		_, err := s.a.Casework.Get(ctx, a, id)
+		return err == nil
+	case rating.KindHotline:
+		_, err := s.a.Hotline.Get(ctx, a, id)
+		return err == nil
+	}
+	return false
+}
+
 // applicantPhone returns the sealed phone and its blind index of the
 // applicant's account, recording the read in the audit log (org.Reveal's
 // rule): the platform read it to send the 好差评 link of application id.
@@ -111,4 +124,13 @@ func (d ratingDepartments) DepartmentName(ctx context.Context, id int64) string 
 		return ""
 	}
 	return dep.Name
+}
+
+// UserName names a window staff member on the staff's pages.
+func (d ratingDepartments) UserName(ctx context.Context, id int64) string {
+	u, err := d.org.GetUser(ctx, id)
+	if err != nil {
+		return ""
+	}
+	return u.DisplayName
 }

@@ -129,6 +129,10 @@ type Info struct {
 // ErrNotFound (or an error matching it) for unknown ones.
 type Subjects interface {
 	Subject(ctx context.Context, kind string, id int64) (Info, error)
+	// Readable reports whether a may read the subject under its own
+	// module's scope rules (region, department, own records): a window
+	// clerk records ratings only for cases they may read.
+	Readable(ctx context.Context, a *auth.Actor, kind string, id int64) bool
 }
 
 // TopicLink is the outbox topic of an SMS rating link to send: the
@@ -249,18 +253,29 @@ func checkSubject(s Subject) error {
 	return valid.Text("event", s.Event)
 }
 
-// RateAtWindow records the level a person gave on the counter's device;
-// the staff member must act for the responsible department.
+// windowRoles may record a rating at the counter: the window clerk, the
+// handler serving at a department's window and the hotline operator taking
+// the caller's rating on the phone.
+var windowRoles = []auth.Role{auth.RoleClerk, auth.RoleHandler, auth.RoleOperator}
+
+// RateAtWindow records the level a person gave on the counter's device
+// (评价器) for a service the staff member a gave: the rating carries a's
+// id. a must hold a window role and act for the responsible department or
+// be able to read the subject in its module; otherwise ErrNotFound, so the
+// subject's existence is not revealed.
 func (s *Service) RateAtWindow(ctx context.Context, a *auth.Actor, subj Subject, in Input) (*Rating, error) {
-	if a == nil {
-		return nil, ErrNotFound
-	}
 	info, err := s.lookup(ctx, subj, in)
 	if err != nil {
 		return nil, err
 	}
-	if !actsFor(a, info.DepartmentID) {
+	if a == nil || a.UserID == 0 || !a.HasAny(windowRoles...) {
 		return nil, ErrNotFound
+	}
+	if !actsFor(a, info.DepartmentID) && !s.d.Subjects.Readable(ctx, a, subj.Kind, subj.ID) {
+		return nil, ErrNotFound
+	}
+	if !info.Done {
+		return nil, ErrNotDone
 	}
 	return s.record(ctx, subj, info, in, Window, a.UserID, a.Name)
 }
@@ -275,7 +290,75 @@ func (s *Service) RateOnline(ctx context.Context, personID int64, name string, s
 	if personID == 0 || info.PersonID != personID {
 		return nil, ErrNotFound
 	}
+	if !info.Done {
+		return nil, ErrNotDone
+	}
 	return s.record(ctx, subj, info, in, Online, personID, name)
+}
+
+// Rate records the rating the signed-in actor a gives for subj: online
+// when a is the applicant or caller, at the window when a is staff serving
+// it (RateAtWindow). Anyone else gets ErrNotFound.
+func (s *Service) Rate(ctx context.Context, a *auth.Actor, subj Subject, in Input) (*Rating, error) {
+	if a == nil || a.UserID == 0 {
+		return nil, ErrNotFound
+	}
+	if err := checkSubject(subj); err != nil {
+		return nil, err
+	}
+	if err := in.check(); err != nil {
+		return nil, err
+	}
+	info, err := s.d.Subjects.Subject(ctx, subj.Kind, subj.ID)
+	if err != nil {
+		return nil, fmt.Errorf("rating: %s %d: %w", subj.Kind, subj.ID, err)
+	}
+	if info.PersonID == a.UserID {
+		return s.RateOnline(ctx, a.UserID, a.Name, subj, in)
+	}
+	return s.RateAtWindow(ctx, a, subj, in)
+}
+
+// Role says how actor a may rate subj: "online" (own case), "window"
+// (staff serving it) or "" (may not). It answers ErrNotFound for a subject
+// a may not see either way, so a page can refuse before showing a form.
+func (s *Service) Role(ctx context.Context, a *auth.Actor, subj Subject) (Channel, Info, error) {
+	if a == nil || a.UserID == 0 {
+		return "", Info{}, ErrNotFound
+	}
+	if err := checkSubject(subj); err != nil {
+		return "", Info{}, ErrNotFound
+	}
+	info, err := s.d.Subjects.Subject(ctx, subj.Kind, subj.ID)
+	if err != nil {
+		return "", Info{}, fmt.Errorf("rating: %s %d: %w", subj.Kind, subj.ID, err)
+	}
+	switch {
+	case info.PersonID == a.UserID:
+		return Online, info, nil
+	case a.HasAny(windowRoles...) && (actsFor(a, info.DepartmentID) || s.d.Subjects.Readable(ctx, a, subj.Kind, subj.ID)):
+		return Window, info, nil
+	}
+	return "", Info{}, ErrNotFound
+}
+
+// Of returns the rating of subj, or nil when it is not rated yet.
+func (s *Service) Of(ctx context.Context, subj Subject) (*Rating, error) {
+	var r Rating
+	var level int
+	var ch string
+	err := store.QueryRow(ctx, s.d.DB, `SELECT r.id, r.item_code, r.level, r.channel, r.person_id, r.department_id, r.staff_id,
+		r.comment, r.rated_on, COALESCE(f.id, 0), COALESCE(f.due_on, '') FROM ratings r LEFT JOIN rating_followups f ON f.rating_id = r.id
+		WHERE r.subject_kind = ? AND r.subject_id = ? AND r.event = ?`, subj.Kind, subj.ID, subj.Event).Scan(&r.ID, &r.ItemCode,
+		&level, &ch, &r.PersonID, &r.DepartmentID, &r.StaffID, &r.Comment, &r.RatedOn, &r.FollowUpID, &r.DueOn)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("rating: of %s %d: %w", subj.Kind, subj.ID, err)
+	}
+	r.Subject, r.Level, r.Channel = subj, Level(level), Channel(ch)
+	return &r, nil
 }
 
 // RateByToken records the rating given through an SMS link. The token is
@@ -292,6 +375,9 @@ func (s *Service) RateByToken(ctx context.Context, token string, in Input) (*Rat
 	info, err := s.lookup(ctx, subj, in)
 	if err != nil {
 		return nil, err
+	}
+	if !info.Done {
+		return nil, ErrNotDone
 	}
 	var r *Rating
 	err = s.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
@@ -445,9 +531,6 @@ func (s *Service) lookup(ctx context.Context, subj Subject, in Input) (Info, err
 	info, err := s.d.Subjects.Subject(ctx, subj.Kind, subj.ID)
 	if err != nil {
 		return Info{}, fmt.Errorf("rating: %s %d: %w", subj.Kind, subj.ID, err)
-	}
-	if !info.Done {
-		return Info{}, ErrNotDone
 	}
 	return info, nil
 }

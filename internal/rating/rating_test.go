@@ -20,6 +20,12 @@ import (
 
 type subjects map[int64]rating.Info
 
+// Readable: in the fake modules, user 9 may read case 2 (a clerk of the
+// region serving the counter) and nobody else any case.
+func (s subjects) Readable(_ context.Context, a *auth.Actor, kind string, id int64) bool {
+	return a != nil && a.UserID == 9 && id == 2
+}
+
 func (s subjects) Subject(_ context.Context, kind string, id int64) (rating.Info, error) {
 	if i, ok := s[id]; ok {
 		return i, nil
@@ -127,11 +133,16 @@ func TestWindowStaffOfResponsibleDepartment(t *testing.T) {
 		w := newWorld(t, db)
 		ctx := context.Background()
 		subj := rating.Subject{Kind: rating.KindHotline, ID: 2, Event: "closed"}
-		other := &auth.Actor{UserID: 9, Name: "王五", DepartmentIDs: []int64{8}}
+		other := &auth.Actor{UserID: 10, Name: "王五", Roles: []auth.Role{auth.RoleClerk}, DepartmentIDs: []int64{8}}
 		if _, err := w.svc.RateAtWindow(ctx, other, subj, rating.Input{Level: rating.Satisfied}); !errors.Is(err, rating.ErrNotFound) {
 			t.Fatalf("staff of another department: %v, want ErrNotFound", err)
 		}
-		staff := &auth.Actor{UserID: 5, Name: "赵六", DepartmentIDs: []int64{7}}
+		// A role that serves no counter, even of the department.
+		sup := &auth.Actor{UserID: 11, Name: "督办", Roles: []auth.Role{auth.RoleApprover}, DepartmentIDs: []int64{7}}
+		if _, err := w.svc.RateAtWindow(ctx, sup, subj, rating.Input{Level: rating.Satisfied}); !errors.Is(err, rating.ErrNotFound) {
+			t.Fatalf("approver: %v, want ErrNotFound", err)
+		}
+		staff := &auth.Actor{UserID: 5, Name: "赵六", Roles: []auth.Role{auth.RoleClerk}, DepartmentIDs: []int64{7}}
 		r, err := w.svc.RateAtWindow(ctx, staff, subj, rating.Input{Level: rating.Satisfied})
 		if err != nil {
 			t.Fatal(err)
@@ -247,7 +258,7 @@ func TestFigures(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		staff := &auth.Actor{UserID: 5, Name: "赵六", DepartmentIDs: []int64{7, 8}}
+		staff := &auth.Actor{UserID: 5, Name: "赵六", Roles: []auth.Role{auth.RoleClerk}, DepartmentIDs: []int64{7, 8}}
 		for _, c := range []struct {
 			id    int64
 			level rating.Level
