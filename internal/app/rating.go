@@ -34,9 +34,6 @@ func (a *App) buildRating() error {
 
 // ratingSubjects tells the 好差评 module about cases and hotline orders
 // through those modules' exported reads, so it never reads their tables.
-// The phone for the SMS link is the hotline caller's as the hotline keeps
-// it sealed, and the applicant's account phone, read through org.Reveal
-// with the read audited and sealed again at once.
 type ratingSubjects struct{ a *App }
 
 func (s ratingSubjects) Subject(ctx context.Context, kind string, id int64) (rating.Info, error) {
@@ -50,13 +47,7 @@ func (s ratingSubjects) Subject(ctx context.Context, kind string, id int64) (rat
 			return rating.Info{}, fmt.Errorf("rating subject: %w", err)
 		}
 		done := c.Status == casework.StatusApproved || c.Status == casework.StatusRejected || c.Status == casework.StatusRefused
-		info := rating.Info{PersonID: c.ApplicantUserID, DepartmentID: c.DepartmentID, ItemCode: c.ItemCode, Done: done, Reference: c.Number}
-		if done && c.ApplicantUserID != 0 {
-			if info.PhoneSealed, info.PhoneIndex, err = s.applicantPhone(ctx, c.ID, c.ApplicantUserID); err != nil {
-				return rating.Info{}, err
-			}
-		}
-		return info, nil
+		return rating.Info{PersonID: c.ApplicantUserID, DepartmentID: c.DepartmentID, ItemCode: c.ItemCode, Done: done, Reference: c.Number}, nil
 	case rating.KindHotline:
 		o, err := s.a.Hotline.Get(ctx, auth.System(), id)
 		if errors.Is(err, hotline.ErrNotFound) {
@@ -66,15 +57,7 @@ func (s ratingSubjects) Subject(ctx context.Context, kind string, id int64) (rat
 			return rating.Info{}, fmt.Errorf("rating subject: %w", err)
 		}
 		done := o.Status == hotline.StatusClosed || o.Status == hotline.StatusVisited
-		info := rating.Info{PersonID: o.CallerUserID, DepartmentID: o.LeadDept, ItemCode: o.CategoryCode, Done: done, Reference: o.Number}
-		if done {
-			cr, err := s.a.Hotline.Caller(ctx, id)
-			if err != nil {
-				return rating.Info{}, fmt.Errorf("rating subject: %w", err)
-			}
-			info.PhoneSealed, info.PhoneIndex = cr.PhoneSealed, cr.PhoneIndex
-		}
-		return info, nil
+		return rating.Info{PersonID: o.CallerUserID, DepartmentID: o.LeadDept, ItemCode: o.CategoryCode, Done: done, Reference: o.Number}, nil
 	}
 	return rating.Info{}, rating.ErrNotFound
 }
@@ -92,6 +75,30 @@ func (s ratingSubjects) Readable(ctx context.Context, a *auth.Actor, kind string
 	return false
 }
 
+// Phone returns the sealed phone of the hotline caller as the hotline
+// keeps it, or of the applicant's account (read through org.Reveal, the
+// read audited, and sealed again at once).
+func (s ratingSubjects) Phone(ctx context.Context, kind string, id int64) (string, string, error) {
+	switch kind {
+	case rating.KindHotline:
+		cr, err := s.a.Hotline.Caller(ctx, id)
+		if err != nil {
+			return "", "", fmt.Errorf("rating subject: %w", err)
+		}
+		return cr.PhoneSealed, cr.PhoneIndex, nil
+	case rating.KindCase:
+		c, err := s.a.Casework.Get(ctx, auth.System(), id)
+		if err != nil {
+			return "", "", fmt.Errorf("rating subject: %w", err)
+		}
+		if c.ApplicantUserID == 0 {
+			return "", "", nil
+		}
+		return s.applicantPhone(ctx, c.ID, c.ApplicantUserID)
+	}
+	return "", "", nil
+}
+
 // applicantPhone returns the sealed phone and its blind index of the
 // applicant's account, recording the read in the audit log (org.Reveal's
 // rule): the platform read it to send the 好差评 link of application id.
@@ -105,7 +112,7 @@ func (s ratingSubjects) applicantPhone(ctx context.Context, id, userID int64) (s
 			return nil
 		}
 		sealed, index = s.a.Box.Seal(r.Phone), s.a.Box.Index(r.Phone)
-		_, err = s.a.Audit.Append(ctx, tx, audit.Entry{ActorName: "system", Action: "rating.phone_read", ObjectType: "user",
+		_, err = s.a.Audit.Append(ctx, tx, audit.Entry{ActorName: auth.SystemName, Action: "rating.phone_read", ObjectType: "user",
 			ObjectID: strconv.FormatInt(userID, 10), Detail: map[string]any{"reason": "好差评短信评价链接", "application_id": id}})
 		return err
 	})

@@ -115,11 +115,6 @@ type Info struct {
 	DepartmentID int64  // the responsible department
 	ItemCode     string // the service item (事项) or order category
 	Done         bool   // decided or closed
-	// PhoneSealed and PhoneIndex are the person's phone sealed with, and
-	// indexed by, the platform's pii.Box, for the SMS link; rating never
-	// opens or stores them.
-	PhoneSealed string
-	PhoneIndex  string
 	// Reference is the number people know the subject by (申请编号,
 	// 工单号), quoted in the SMS.
 	Reference string
@@ -133,6 +128,11 @@ type Subjects interface {
 	// module's scope rules (region, department, own records): a window
 	// clerk records ratings only for cases they may read.
 	Readable(ctx context.Context, a *auth.Actor, kind string, id int64) bool
+	// Phone returns the person's phone sealed with, and indexed by, the
+	// platform's pii.Box, for the SMS link ("" when there is none); rating
+	// never opens or stores it. It is asked only when a link is sent, as
+	// reading an account's phone is audited.
+	Phone(ctx context.Context, kind string, id int64) (sealed, index string, err error)
 }
 
 // TopicLink is the outbox topic of an SMS rating link to send: the
@@ -319,9 +319,10 @@ func (s *Service) Rate(ctx context.Context, a *auth.Actor, subj Subject, in Inpu
 	return s.RateAtWindow(ctx, a, subj, in)
 }
 
-// Role says how actor a may rate subj: "online" (own case), "window"
-// (staff serving it) or "" (may not). It answers ErrNotFound for a subject
-// a may not see either way, so a page can refuse before showing a form.
+// Role says how actor a may rate subj: Online (own case), Window (staff
+// serving it) or "" (may read the subject in its module, and so its
+// rating, but not rate it). It answers ErrNotFound for a subject a may not
+// see at all, so a page can refuse before showing anything.
 func (s *Service) Role(ctx context.Context, a *auth.Actor, subj Subject) (Channel, Info, error) {
 	if a == nil || a.UserID == 0 {
 		return "", Info{}, ErrNotFound
@@ -338,6 +339,8 @@ func (s *Service) Role(ctx context.Context, a *auth.Actor, subj Subject) (Channe
 		return Online, info, nil
 	case a.HasAny(windowRoles...) && (actsFor(a, info.DepartmentID) || s.d.Subjects.Readable(ctx, a, subj.Kind, subj.ID)):
 		return Window, info, nil
+	case s.d.Subjects.Readable(ctx, a, subj.Kind, subj.ID):
+		return "", info, nil
 	}
 	return "", Info{}, ErrNotFound
 }
@@ -467,12 +470,19 @@ func (s *Service) SendLink(ctx context.Context, eventID int64, subj Subject) err
 	if err != nil {
 		return fmt.Errorf("rating: send link: %w", err)
 	}
-	if info.PhoneSealed == "" || info.PhoneIndex == "" || !info.Done {
+	if !info.Done {
 		return nil
 	}
 	rated, err := s.Rated(ctx, subj)
 	if err != nil || rated {
 		return err
+	}
+	sealed, index, err := s.d.Subjects.Phone(ctx, subj.Kind, subj.ID)
+	if err != nil {
+		return fmt.Errorf("rating: send link: %w", err)
+	}
+	if sealed == "" || index == "" {
+		return nil
 	}
 	seed := fmt.Sprintf("rating-link|%s|%d|%s|%d", subj.Kind, subj.ID, subj.Event, eventID)
 	sum := sha256.Sum256([]byte(s.d.TokenKey(seed)))
@@ -490,7 +500,7 @@ func (s *Service) SendLink(ctx context.Context, eventID int64, subj Subject) err
 			return nil // an earlier delivery of the event asked for the text
 		}
 		if err := outbox.Add(ctx, tx, now, TopicLink, LinkEvent{SubjectKind: subj.Kind, SubjectID: subj.ID, Event: subj.Event,
-			Reference: info.Reference, PhoneSealed: info.PhoneSealed, PhoneIndex: info.PhoneIndex, Link: s.linkOf(token)}); err != nil {
+			Reference: info.Reference, PhoneSealed: sealed, PhoneIndex: index, Link: s.linkOf(token)}); err != nil {
 			return fmt.Errorf("rating: send link: %w", err)
 		}
 		return nil

@@ -20,6 +20,15 @@ import (
 
 type subjects map[int64]rating.Info
 
+// Phone returns the fake's sealed phone.
+func (s subjects) Phone(_ context.Context, kind string, id int64) (string, string, error) {
+	p := phones[id]
+	return p[0], p[1], nil
+}
+
+// phones are the sealed phones and blind indexes of the fake subjects.
+var phones = map[int64][2]string{1: {"sealed-1", "idx-1"}, 4: {"sealed-4", "idx-4"}, 5: {"sealed-5", "idx-5"}}
+
 // Readable: in the fake modules, user 9 may read case 2 (a clerk of the
 // region serving the counter) and nobody else any case.
 func (s subjects) Readable(_ context.Context, a *auth.Actor, kind string, id int64) bool {
@@ -71,10 +80,10 @@ func (w *world) links(t *testing.T) []rating.LinkEvent {
 func newWorld(t *testing.T, db *store.DB) *world {
 	t.Helper()
 	w := &world{db: db, now: time.Date(2026, 9, 28, 10, 0, 0, 0, calendar.CST), subj: subjects{
-		1: {PersonID: 100, DepartmentID: 7, ItemCode: "GR-001", Done: true, PhoneSealed: "sealed-1", PhoneIndex: "idx-1", Reference: "YS-0001"},
+		1: {PersonID: 100, DepartmentID: 7, ItemCode: "GR-001", Done: true, Reference: "YS-0001"},
 		2: {PersonID: 200, DepartmentID: 7, ItemCode: "GR-001", Done: true},
 		3: {PersonID: 100, DepartmentID: 8, ItemCode: "GR-002", Done: false},
-		4: {PersonID: 100, DepartmentID: 8, ItemCode: "GR-002", Done: true, PhoneSealed: "sealed-4", PhoneIndex: "idx-4", Reference: "YS-0004"},
+		4: {PersonID: 100, DepartmentID: 8, ItemCode: "GR-002", Done: true, Reference: "YS-0004"},
 	}}
 	clock := func() time.Time { return w.now }
 	var err error
@@ -333,7 +342,7 @@ func TestFinishingEventsSendOneLink(t *testing.T) {
 		}
 		// A hotline order closed (its workflow moved to "closed"); another
 		// transition asks for nothing.
-		w.subj[5] = rating.Info{PersonID: 0, DepartmentID: 7, ItemCode: "HL-01", Done: true, PhoneSealed: "sealed-5", PhoneIndex: "idx-5", Reference: "12345202609280001"}
+		w.subj[5] = rating.Info{PersonID: 0, DepartmentID: 7, ItemCode: "HL-01", Done: true, Reference: "12345202609280001"}
 		move := func(id int64, to string) outbox.Event {
 			return outbox.Event{ID: id, Topic: rating.TopicTransition,
 				Payload: json.RawMessage(`{"subject_type": "hotline_order", "subject_id": 5, "to": "` + to + `"}`)}

@@ -68,6 +68,14 @@ func TestRateSignedInOwnOrAtWindow(t *testing.T) {
 		if ch, _, err := w.svc.Role(ctx, clerk, decided(2)); err != nil || ch != rating.Window {
 			t.Fatalf("role of the clerk: %q, %v", ch, err)
 		}
+		// One who may read the case but serves no counter sees its rating only.
+		reader := &auth.Actor{UserID: 9, Name: "审批", Roles: []auth.Role{auth.RoleApprover}}
+		if ch, _, err := w.svc.Role(ctx, reader, decided(2)); err != nil || ch != "" {
+			t.Fatalf("role of a reader: %q, %v, want read-only", ch, err)
+		}
+		if _, err := w.svc.Rate(ctx, reader, decided(2), rating.Input{Level: rating.Satisfied}); !errors.Is(err, rating.ErrNotFound) {
+			t.Fatalf("a reader rates: %v, want ErrNotFound", err)
+		}
 		if _, _, err := w.svc.Role(ctx, clerk, decided(4)); !errors.Is(err, rating.ErrNotFound) {
 			t.Fatalf("clerk on a case out of scope: %v", err)
 		}

@@ -127,13 +127,16 @@ type followView struct {
 	FollowUp
 	Department, Staff string
 	CanAnswer         bool
+	// Open: the viewer may open the rated application or order.
+	Open bool
 }
 
 func (p *Pages) views(r *http.Request, fs []FollowUp) []followView {
 	out := make([]followView, len(fs))
 	a := auth.FromContext(r.Context())
 	for i, f := range fs {
-		out[i] = followView{FollowUp: f, Department: p.name(r, "department", f.DepartmentID), CanAnswer: CanAnswer(a, &fs[i])}
+		out[i] = followView{FollowUp: f, Department: p.name(r, "department", f.DepartmentID), CanAnswer: CanAnswer(a, &fs[i]),
+			Open: a != nil && p.svc.d.Subjects.Readable(r.Context(), a, f.Subject.Kind, f.Subject.ID)}
 		if f.StaffID != 0 {
 			out[i].Staff = p.name(r, "user", f.StaffID)
 		}
