@@ -453,8 +453,7 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.buildPolicies(); err != nil {
 		return err
 	}
-	if a.Rating, err = rating.New(rating.Deps{DB: a.DB, Audit: a.Audit, Calendar: a.Calendar.Current, Now: cfg.Now,
-		Subjects: ratingSubjects{cases: a.Casework, hotline: a.Hotline}, BaseURL: cfg.BaseURL}); err != nil {
+	if err := a.buildRating(); err != nil {
 		return err
 	}
 	modules := []web.Module{work, a.Revisions, a.adminModule(), a.auditModule(), a.Catalog, a.Certs, a.Hotline, a.KB, a.Casework, a.Notices, a.Entities, a.Credit, a.Risk, a.Warnings, a.Discretion, o311, a.Notify, a.AnnualReports, rating.NewPages(a.Rating, ratingDepartments{org: a.Org})}

@@ -75,9 +75,6 @@ func (a *App) SeedDemo(ctx context.Context, now time.Time) (*demo.Seeded, error)
 	if err := casework.SeedBundleDemo(ctx, a.Casework, seeded.Users); err != nil {
 		return nil, fmt.Errorf("demo: bundles: %w", err)
 	}
-	if err := a.seedDemoRatings(ctx); err != nil {
-		return nil, err
-	}
 	if err := credit.SeedDemo(ctx, a.Credit, seeded.Departments); err != nil {
 		return nil, fmt.Errorf("demo: credit: %w", err)
 	}
@@ -101,6 +98,10 @@ func (a *App) SeedDemo(ctx context.Context, now time.Time) (*demo.Seeded, error)
 	}
 	if err := hotline.SeedDemo(ctx, a.Hotline, seeded.Departments, seeded.Users, now, 0); err != nil {
 		return nil, fmt.Errorf("demo: hotline: %w", err)
+	}
+	// After the hotline, whose closed orders are rated too.
+	if err := a.seedDemoRatings(ctx); err != nil {
+		return nil, err
 	}
 	if err := warning.SeedDemo(ctx, a.Warnings, demo.EnterpriseUSCC(), "990102"); err != nil {
 		return nil, fmt.Errorf("demo: warnings: %w", err)

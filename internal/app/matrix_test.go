@@ -264,6 +264,16 @@ var wildcards = map[string]wildcard{
 		},
 	},
 	"applications/{id}": applications,
+	// 好差评 follow-ups: the responsible department's and the overseers'.
+	"followups/{id}": {
+		candidates: func(m *matrix) []candidate {
+			return m.rows("SELECT CAST(id AS TEXT), status, '' FROM rating_followups ORDER BY id")
+		},
+		readable: func(m *matrix, a *auth.Actor, c candidate) bool {
+			_, err := m.a.Rating.FollowUp(m.ctx, a, id(c))
+			return err == nil
+		},
+	},
 	// The applicant's documents, readable exactly when their case is.
 	"notices/{id}": {
 		candidates: func(m *matrix) []candidate {

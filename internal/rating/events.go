@@ -9,37 +9,48 @@ import (
 
 // Topics whose events end a service event and so invite a rating. They are
 // spelled out rather than imported so the module does not depend on
-// casework or hotline.
+// casework, hotline or flow; a test in internal/app keeps them equal.
 const (
+	// TopicCaseDecided is casework.TopicDecided: an application decided.
 	TopicCaseDecided = "casework.decided"
-	// TopicHotlineClose is not yet written by internal/hotline (its Close
-	// adds no outbox event); the consumer is ready for it.
-	TopicHotlineClose = "hotline.closed"
+	// TopicTransition is flow.TopicTransition: the hotline closes an order
+	// (办结) by moving its workflow instance to "closed".
+	TopicTransition = "flow.transition"
 )
 
+// hotlineSubjectType is the workflow subject type of hotline orders
+// (hotline.Kind).
+const hotlineSubjectType = "hotline_order"
+
 // HandleEvent is the outbox consumer of TopicCaseDecided and
-// TopicHotlineClose: it sends the SMS rating link of the decided case or
-// closed order (SendLink skips subjects already rated or without a phone).
-// A repeated delivery issues a second link for an unrated subject, which
-// is harmless: whichever link is used first rates, the other is refused.
+// TopicTransition: it sends the SMS rating link of the decided application
+// or closed order (SendLink skips subjects already rated or without a
+// phone). A redelivered event sends the same link under the same event id,
+// which the notifier sends once.
 func (s *Service) HandleEvent(ctx context.Context, e outbox.Event) error {
 	var p struct {
-		ID int64 `json:"id"`
+		ID          int64  `json:"id"`
+		SubjectType string `json:"subject_type"`
+		SubjectID   int64  `json:"subject_id"`
+		To          string `json:"to"`
 	}
 	if err := e.Decode(&p); err != nil {
 		return fmt.Errorf("rating: event %d: %w", e.ID, err)
 	}
-	subj := Subject{ID: p.ID}
+	var subj Subject
 	switch e.Topic {
 	case TopicCaseDecided:
-		subj.Kind, subj.Event = KindCase, "decided"
-	case TopicHotlineClose:
-		subj.Kind, subj.Event = KindHotline, "closed"
+		subj = Subject{Kind: KindCase, ID: p.ID, Event: "decided"}
+	case TopicTransition:
+		if p.SubjectType != hotlineSubjectType || p.To != "closed" {
+			return nil
+		}
+		subj = Subject{Kind: KindHotline, ID: p.SubjectID, Event: "closed"}
 	default:
 		return nil
 	}
-	if p.ID <= 0 {
+	if subj.ID <= 0 {
 		return fmt.Errorf("rating: event %d: no subject id: %w", e.ID, ErrInvalid)
 	}
-	return s.SendLink(ctx, subj)
+	return s.SendLink(ctx, e.ID, subj)
 }

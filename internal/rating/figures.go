@@ -5,8 +5,13 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
+	"time"
 
+	"github.com/yingshang/yingshang/internal/auth"
+	"github.com/yingshang/yingshang/internal/calendar"
 	"github.com/yingshang/yingshang/internal/store"
+	"github.com/yingshang/yingshang/internal/valid"
 	"github.com/yingshang/yingshang/internal/xlsx"
 )
 
@@ -36,6 +41,39 @@ type Figure struct {
 // included; empty means no bound) grouped by by. Staff figures count only
 // window ratings, the only ones a staff member recorded.
 func (s *Service) Figures(ctx context.Context, by, from, to string) ([]Figure, error) {
+	return s.figures(ctx, by, from, to, nil)
+}
+
+// FiguresFor are the figures actor a may read: the overseers (督办,
+// administrators) those of every department, other staff those of the
+// ratings of their own departments; anyone else gets auth.ErrForbidden.
+// from and to must be dates (YYYY-MM-DD) when given.
+func (s *Service) FiguresFor(ctx context.Context, a *auth.Actor, by, from, to string) ([]Figure, error) {
+	if a == nil || !a.IsStaff() {
+		return nil, auth.ErrForbidden
+	}
+	for _, d := range []struct{ path, v string }{{"from", from}, {"to", to}} {
+		if d.v == "" {
+			continue
+		}
+		if _, err := time.Parse(calendar.DateLayout, d.v); err != nil {
+			return nil, &valid.FieldError{Path: d.path, Message: "须为日期 YYYY-MM-DD (must be a date)"}
+		}
+	}
+	if by != ByItem && by != ByDepartment && by != ByStaff {
+		return nil, &valid.FieldError{Path: "by", Message: "须为 item、department 或 staff (must be item, department or staff)"}
+	}
+	var depts []int64
+	if !overseer(a) {
+		if len(a.DepartmentIDs) == 0 {
+			return nil, auth.ErrForbidden
+		}
+		depts = a.DepartmentIDs
+	}
+	return s.figures(ctx, by, from, to, depts)
+}
+
+func (s *Service) figures(ctx context.Context, by, from, to string, depts []int64) ([]Figure, error) {
 	col := map[string]string{ByItem: "r.item_code", ByDepartment: "CAST(r.department_id AS TEXT)", ByStaff: "CAST(r.staff_id AS TEXT)"}[by]
 	if col == "" {
 		return nil, fmt.Errorf("rating: figures: unknown grouping %q: %w", by, ErrInvalid)
@@ -49,6 +87,12 @@ func (s *Service) Figures(ctx context.Context, by, from, to string) ([]Figure, e
 	}
 	if by == ByStaff {
 		where += " AND r.staff_id <> 0"
+	}
+	if depts != nil {
+		where += " AND r.department_id IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(depts)), ", ") + ")"
+		for _, d := range depts {
+			args = append(args, d)
+		}
 	}
 	rows, err := store.Query(ctx, s.d.DB, `SELECT `+col+`, r.level, COUNT(*), COUNT(CASE WHEN f.status = 'answered' THEN 1 END)
 		FROM ratings r LEFT JOIN rating_followups f ON f.rating_id = r.id WHERE `+where+` GROUP BY `+col+`, r.level ORDER BY 1`, args...)

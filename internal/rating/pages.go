@@ -19,14 +19,17 @@ var templateFS embed.FS
 //go:embed locales/*.json
 var localeFS embed.FS
 
-// Departments names departments on the public figures; without it the
-// page shows the department's number.
+// Departments names departments and staff on the pages; without it a page
+// shows their numbers.
 type Departments interface {
 	DepartmentName(ctx context.Context, id int64) string
+	UserName(ctx context.Context, id int64) string
 }
 
-// Pages are the module's public pages: the SMS link's form and the public
-// figures per department. Staff and signed-in pages are a follow-up.
+// Pages are the module's pages: the SMS link's form and the public figures
+// per department (public), the rating form of a signed-in applicant,
+// caller or window clerk, the person's answers, and the staff's
+// follow-ups and figures with their exports.
 type Pages struct {
 	svc   *Service
 	depts Departments
@@ -36,9 +39,10 @@ type Pages struct {
 // NewPages returns the pages of svc; depts may be nil.
 func NewPages(svc *Service, depts Departments) *Pages { return &Pages{svc: svc, depts: depts} }
 
-// Mount registers the messages, templates and routes. All routes are
-// public: the link is the bearer's authority, the figures hold no
-// personal data.
+// Mount registers the messages, templates, routes and API. The link, the
+// thanks and the public figures are public (the link is the bearer's
+// authority, the figures hold no personal data); the rest need a
+// signed-in user and check scope.
 func (p *Pages) Mount(s *web.Server) error {
 	p.s = s
 	loc, err := fs.Sub(localeFS, "locales")
@@ -59,6 +63,8 @@ func (p *Pages) Mount(s *web.Server) error {
 	s.HandleFunc("POST /ratings/t/{token}", p.linkPage)
 	s.HandleFunc("GET /ratings/thanks", p.thanks)
 	s.HandleFunc("GET /ratings/public", p.public)
+	p.mountSignedIn(s)
+	p.registerAPI(s)
 	return nil
 }
 

@@ -15,6 +15,7 @@ package rating
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
@@ -29,6 +30,7 @@ import (
 	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/calendar"
+	"github.com/yingshang/yingshang/internal/outbox"
 	"github.com/yingshang/yingshang/internal/pii"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/valid"
@@ -113,18 +115,41 @@ type Info struct {
 	DepartmentID int64  // the responsible department
 	ItemCode     string // the service item (事项) or order category
 	Done         bool   // decided or closed
-	Phone        string // the person's phone, for the SMS link (plain, never stored here)
+	// Reference is the number people know the subject by (申请编号,
+	// 工单号), quoted in the SMS.
+	Reference string
 }
 
 // Subjects looks up rated subjects in their owning modules; it answers
 // ErrNotFound (or an error matching it) for unknown ones.
 type Subjects interface {
 	Subject(ctx context.Context, kind string, id int64) (Info, error)
+	// Readable reports whether a may read the subject under its own
+	// module's scope rules (region, department, own records): a window
+	// clerk records ratings only for cases they may read.
+	Readable(ctx context.Context, a *auth.Actor, kind string, id int64) bool
+	// Phone returns the person's phone sealed with, and indexed by, the
+	// platform's pii.Box, for the SMS link ("" when there is none); rating
+	// never opens or stores it. It is asked only when a link is sent, as
+	// reading an account's phone is audited.
+	Phone(ctx context.Context, kind string, id int64) (sealed, index string, err error)
 }
 
-// Sender delivers the SMS link; the notifier implements it.
-type Sender interface {
-	SendRatingLink(ctx context.Context, phone, link string) error
+// TopicLink is the outbox topic of an SMS rating link to send: the
+// notifier (notify.TopicRatingLink) writes and sends the text message, so
+// the link goes the platform's one SMS path, and is never logged there.
+const TopicLink = "rating.link"
+
+// LinkEvent is the payload of TopicLink. The phone stays sealed; the link
+// is a bearer credential kept only in the outbox and the message.
+type LinkEvent struct {
+	SubjectKind string `json:"subject_kind"`
+	SubjectID   int64  `json:"subject_id"`
+	Event       string `json:"event"`
+	Reference   string `json:"reference"`
+	PhoneSealed string `json:"phone_sealed"`
+	PhoneIndex  string `json:"phone_index"`
+	Link        string `json:"link"`
 }
 
 // Deps are the services the module uses.
@@ -132,13 +157,17 @@ type Deps struct {
 	DB       *store.DB
 	Audit    *audit.Log
 	Subjects Subjects
-	Sender   Sender // optional: without it no link is sent
 	// Calendar returns the working-day calendar in force.
 	Calendar func() *calendar.Calendar
 	Rules    *Rules // nil: national defaults
 	Now      func() time.Time
 	// BaseURL prefixes the SMS link, e.g. "https://zwfw.example.gov.cn".
 	BaseURL string
+	// TokenKey is a keyed one-way function (the pii box's blind index in
+	// the app) from which the token of the link an event causes is
+	// derived, so a redelivered event yields the same token, found stored,
+	// and no second text. Nil: a random key per process.
+	TokenKey func(string) string
 }
 
 // Service records ratings and follow-ups.
@@ -157,6 +186,17 @@ func New(d Deps) (*Service, error) {
 	}
 	if err := d.Rules.Validate(); err != nil {
 		return nil, fmt.Errorf("rating: %w", err)
+	}
+	if d.TokenKey == nil {
+		var k [32]byte
+		if _, err := rand.Read(k[:]); err != nil {
+			return nil, fmt.Errorf("rating: key: %w", err)
+		}
+		d.TokenKey = func(v string) string {
+			m := hmac.New(sha256.New, k[:])
+			m.Write([]byte(v))
+			return hex.EncodeToString(m.Sum(nil))
+		}
 	}
 	if d.Calendar == nil {
 		official := calendar.New(calendar.Official())
@@ -213,18 +253,29 @@ func checkSubject(s Subject) error {
 	return valid.Text("event", s.Event)
 }
 
-// RateAtWindow records the level a person gave on the counter's device;
-// the staff member must act for the responsible department.
+// windowRoles may record a rating at the counter: the window clerk, the
+// handler serving at a department's window and the hotline operator taking
+// the caller's rating on the phone.
+var windowRoles = []auth.Role{auth.RoleClerk, auth.RoleHandler, auth.RoleOperator}
+
+// RateAtWindow records the level a person gave on the counter's device
+// (评价器) for a service the staff member a gave: the rating carries a's
+// id. a must hold a window role and act for the responsible department or
+// be able to read the subject in its module; otherwise ErrNotFound, so the
+// subject's existence is not revealed.
 func (s *Service) RateAtWindow(ctx context.Context, a *auth.Actor, subj Subject, in Input) (*Rating, error) {
-	if a == nil {
-		return nil, ErrNotFound
-	}
 	info, err := s.lookup(ctx, subj, in)
 	if err != nil {
 		return nil, err
 	}
-	if !actsFor(a, info.DepartmentID) {
+	if a == nil || a.UserID == 0 || !a.HasAny(windowRoles...) {
 		return nil, ErrNotFound
+	}
+	if !actsFor(a, info.DepartmentID) && !s.d.Subjects.Readable(ctx, a, subj.Kind, subj.ID) {
+		return nil, ErrNotFound
+	}
+	if !info.Done {
+		return nil, ErrNotDone
 	}
 	return s.record(ctx, subj, info, in, Window, a.UserID, a.Name)
 }
@@ -239,7 +290,78 @@ func (s *Service) RateOnline(ctx context.Context, personID int64, name string, s
 	if personID == 0 || info.PersonID != personID {
 		return nil, ErrNotFound
 	}
+	if !info.Done {
+		return nil, ErrNotDone
+	}
 	return s.record(ctx, subj, info, in, Online, personID, name)
+}
+
+// Rate records the rating the signed-in actor a gives for subj: online
+// when a is the applicant or caller, at the window when a is staff serving
+// it (RateAtWindow). Anyone else gets ErrNotFound.
+func (s *Service) Rate(ctx context.Context, a *auth.Actor, subj Subject, in Input) (*Rating, error) {
+	if a == nil || a.UserID == 0 {
+		return nil, ErrNotFound
+	}
+	if err := checkSubject(subj); err != nil {
+		return nil, err
+	}
+	if err := in.check(); err != nil {
+		return nil, err
+	}
+	info, err := s.d.Subjects.Subject(ctx, subj.Kind, subj.ID)
+	if err != nil {
+		return nil, fmt.Errorf("rating: %s %d: %w", subj.Kind, subj.ID, err)
+	}
+	if info.PersonID == a.UserID {
+		return s.RateOnline(ctx, a.UserID, a.Name, subj, in)
+	}
+	return s.RateAtWindow(ctx, a, subj, in)
+}
+
+// Role says how actor a may rate subj: Online (own case), Window (staff
+// serving it) or "" (may read the subject in its module, and so its
+// rating, but not rate it). It answers ErrNotFound for a subject a may not
+// see at all, so a page can refuse before showing anything.
+func (s *Service) Role(ctx context.Context, a *auth.Actor, subj Subject) (Channel, Info, error) {
+	if a == nil || a.UserID == 0 {
+		return "", Info{}, ErrNotFound
+	}
+	if err := checkSubject(subj); err != nil {
+		return "", Info{}, ErrNotFound
+	}
+	info, err := s.d.Subjects.Subject(ctx, subj.Kind, subj.ID)
+	if err != nil {
+		return "", Info{}, fmt.Errorf("rating: %s %d: %w", subj.Kind, subj.ID, err)
+	}
+	switch {
+	case info.PersonID == a.UserID:
+		return Online, info, nil
+	case a.HasAny(windowRoles...) && (actsFor(a, info.DepartmentID) || s.d.Subjects.Readable(ctx, a, subj.Kind, subj.ID)):
+		return Window, info, nil
+	case s.d.Subjects.Readable(ctx, a, subj.Kind, subj.ID):
+		return "", info, nil
+	}
+	return "", Info{}, ErrNotFound
+}
+
+// Of returns the rating of subj, or nil when it is not rated yet.
+func (s *Service) Of(ctx context.Context, subj Subject) (*Rating, error) {
+	var r Rating
+	var level int
+	var ch string
+	err := store.QueryRow(ctx, s.d.DB, `SELECT r.id, r.item_code, r.level, r.channel, r.person_id, r.department_id, r.staff_id,
+		r.comment, r.rated_on, COALESCE(f.id, 0), COALESCE(f.due_on, '') FROM ratings r LEFT JOIN rating_followups f ON f.rating_id = r.id
+		WHERE r.subject_kind = ? AND r.subject_id = ? AND r.event = ?`, subj.Kind, subj.ID, subj.Event).Scan(&r.ID, &r.ItemCode,
+		&level, &ch, &r.PersonID, &r.DepartmentID, &r.StaffID, &r.Comment, &r.RatedOn, &r.FollowUpID, &r.DueOn)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("rating: of %s %d: %w", subj.Kind, subj.ID, err)
+	}
+	r.Subject, r.Level, r.Channel = subj, Level(level), Channel(ch)
+	return &r, nil
 }
 
 // RateByToken records the rating given through an SMS link. The token is
@@ -256,6 +378,9 @@ func (s *Service) RateByToken(ctx context.Context, token string, in Input) (*Rat
 	info, err := s.lookup(ctx, subj, in)
 	if err != nil {
 		return nil, err
+	}
+	if !info.Done {
+		return nil, ErrNotDone
 	}
 	var r *Rating
 	err = s.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
@@ -299,59 +424,97 @@ func (s *Service) TokenSubject(ctx context.Context, token string) (Subject, erro
 // link to send. Only the token's SHA-256 is stored; the token itself must
 // never be logged.
 func (s *Service) IssueLink(ctx context.Context, subj Subject) (token, link string, err error) {
-	if err := checkSubject(subj); err != nil {
-		return "", "", err
-	}
 	var b [24]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", "", fmt.Errorf("rating: token: %w", err)
 	}
 	token = base64.RawURLEncoding.EncodeToString(b[:])
+	if err := s.storeToken(ctx, subj, token); err != nil {
+		return "", "", err
+	}
+	return token, s.linkOf(token), nil
+}
+
+func (s *Service) linkOf(token string) string {
+	return strings.TrimRight(s.d.BaseURL, "/") + "/ratings/t/" + token
+}
+
+// storeToken keeps the hash of token for subj.
+func (s *Service) storeToken(ctx context.Context, subj Subject, token string) error {
+	if err := checkSubject(subj); err != nil {
+		return err
+	}
 	exp := s.d.Now().Add(time.Duration(s.d.Rules.TokenHours) * time.Hour)
-	err = s.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		_, err := store.Exec(ctx, tx, `INSERT INTO rating_tokens (hash, subject_kind, subject_id, event, expires_at) VALUES (?, ?, ?, ?, ?)`,
+	if _, err := store.Exec(ctx, s.d.DB, `INSERT INTO rating_tokens (hash, subject_kind, subject_id, event, expires_at)
+		VALUES (?, ?, ?, ?, ?)`, hashToken(token), subj.Kind, subj.ID, subj.Event, store.Time(exp)); err != nil {
+		return fmt.Errorf("rating: token: %w", err)
+	}
+	return nil
+}
+
+// SendLink asks for the SMS rating link of a decided or closed subject to
+// be sent to the person's phone, because outbox event eventID finished the
+// service. It is what the casework.decided and hotline closing consumers
+// call; a subject already rated, unknown or without a phone is skipped.
+// The token is derived from the event and its row is written with the
+// TopicLink event in one transaction, so a redelivered event finds the
+// token stored and asks for no second text.
+func (s *Service) SendLink(ctx context.Context, eventID int64, subj Subject) error {
+	if err := checkSubject(subj); err != nil {
+		return err
+	}
+	info, err := s.d.Subjects.Subject(ctx, subj.Kind, subj.ID)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("rating: send link: %w", err)
+	}
+	if !info.Done {
+		return nil
+	}
+	rated, err := s.Rated(ctx, subj)
+	if err != nil || rated {
+		return err
+	}
+	sealed, index, err := s.d.Subjects.Phone(ctx, subj.Kind, subj.ID)
+	if err != nil {
+		return fmt.Errorf("rating: send link: %w", err)
+	}
+	if sealed == "" || index == "" {
+		return nil
+	}
+	seed := fmt.Sprintf("rating-link|%s|%d|%s|%d", subj.Kind, subj.ID, subj.Event, eventID)
+	sum := sha256.Sum256([]byte(s.d.TokenKey(seed)))
+	token := base64.RawURLEncoding.EncodeToString(sum[:24])
+	now := s.d.Now()
+	exp := now.Add(time.Duration(s.d.Rules.TokenHours) * time.Hour)
+	return s.d.DB.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		res, err := store.Exec(ctx, tx, `INSERT INTO rating_tokens (hash, subject_kind, subject_id, event, expires_at)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING`,
 			hashToken(token), subj.Kind, subj.ID, subj.Event, store.Time(exp))
 		if err != nil {
-			return fmt.Errorf("rating: token: %w", err)
+			return fmt.Errorf("rating: send link: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return nil // an earlier delivery of the event asked for the text
+		}
+		if err := outbox.Add(ctx, tx, now, TopicLink, LinkEvent{SubjectKind: subj.Kind, SubjectID: subj.ID, Event: subj.Event,
+			Reference: info.Reference, PhoneSealed: sealed, PhoneIndex: index, Link: s.linkOf(token)}); err != nil {
+			return fmt.Errorf("rating: send link: %w", err)
 		}
 		return nil
 	})
-	if err != nil {
-		return "", "", err
-	}
-	return token, strings.TrimRight(s.d.BaseURL, "/") + "/ratings/t/" + token, nil
 }
 
-// SendLink issues a link for a decided or closed subject and sends it to
-// the person's phone. It is what the casework.decided and hotline closing
-// consumers call; a subject already rated or without a phone is skipped.
-func (s *Service) SendLink(ctx context.Context, subj Subject) error {
-	if s.d.Sender == nil {
-		return nil
-	}
-	info, err := s.d.Subjects.Subject(ctx, subj.Kind, subj.ID)
-	if err != nil {
-		return fmt.Errorf("rating: send link: %w", err)
-	}
-	if info.Phone == "" || !info.Done {
-		return nil
-	}
+// Rated reports whether subj was rated for its service event.
+func (s *Service) Rated(ctx context.Context, subj Subject) (bool, error) {
 	var n int
 	if err := store.QueryRow(ctx, s.d.DB, `SELECT COUNT(*) FROM ratings WHERE subject_kind = ? AND subject_id = ? AND event = ?`,
 		subj.Kind, subj.ID, subj.Event).Scan(&n); err != nil {
-		return fmt.Errorf("rating: send link: %w", err)
+		return false, fmt.Errorf("rating: rated: %w", err)
 	}
-	if n > 0 {
-		return nil
-	}
-	_, link, err := s.IssueLink(ctx, subj)
-	if err != nil {
-		return err
-	}
-	if err := s.d.Sender.SendRatingLink(ctx, info.Phone, link); err != nil {
-		return fmt.Errorf("rating: send link: %w", err)
-	}
-	return nil
+	return n > 0, nil
 }
 
 func hashToken(t string) string {
@@ -378,9 +541,6 @@ func (s *Service) lookup(ctx context.Context, subj Subject, in Input) (Info, err
 	info, err := s.d.Subjects.Subject(ctx, subj.Kind, subj.ID)
 	if err != nil {
 		return Info{}, fmt.Errorf("rating: %s %d: %w", subj.Kind, subj.ID, err)
-	}
-	if !info.Done {
-		return Info{}, ErrNotDone
 	}
 	return info, nil
 }

@@ -20,6 +20,21 @@ import (
 
 type subjects map[int64]rating.Info
 
+// Phone returns the fake's sealed phone.
+func (s subjects) Phone(_ context.Context, kind string, id int64) (string, string, error) {
+	p := phones[id]
+	return p[0], p[1], nil
+}
+
+// phones are the sealed phones and blind indexes of the fake subjects.
+var phones = map[int64][2]string{1: {"sealed-1", "idx-1"}, 4: {"sealed-4", "idx-4"}, 5: {"sealed-5", "idx-5"}}
+
+// Readable: in the fake modules, user 9 may read case 2 (a clerk of the
+// region serving the counter) and nobody else any case.
+func (s subjects) Readable(_ context.Context, a *auth.Actor, kind string, id int64) bool {
+	return a != nil && a.UserID == 9 && id == 2
+}
+
 func (s subjects) Subject(_ context.Context, kind string, id int64) (rating.Info, error) {
 	if i, ok := s[id]; ok {
 		return i, nil
@@ -27,34 +42,52 @@ func (s subjects) Subject(_ context.Context, kind string, id int64) (rating.Info
 	return rating.Info{}, rating.ErrNotFound
 }
 
-type sent struct{ phone, link string }
-
-type sender struct{ got []sent }
-
-func (s *sender) SendRatingLink(_ context.Context, phone, link string) error {
-	s.got = append(s.got, sent{phone, link})
-	return nil
-}
-
 type world struct {
 	svc  *rating.Service
+	db   *store.DB
 	now  time.Time
-	sms  *sender
 	subj subjects
+}
+
+// links returns the SMS links asked for so far (the rating.link events in
+// the outbox), oldest first.
+func (w *world) links(t *testing.T) []rating.LinkEvent {
+	t.Helper()
+	rows, err := store.Query(context.Background(), w.db, `SELECT payload FROM outbox WHERE topic = ? ORDER BY id`, rating.TopicLink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []rating.LinkEvent
+	for rows.Next() {
+		var b string
+		var l rating.LinkEvent
+		if err := rows.Scan(&b); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(b), &l); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // newWorld rates on Monday 2026-09-28, before the National Day holiday.
 func newWorld(t *testing.T, db *store.DB) *world {
 	t.Helper()
-	w := &world{now: time.Date(2026, 9, 28, 10, 0, 0, 0, calendar.CST), sms: &sender{}, subj: subjects{
-		1: {PersonID: 100, DepartmentID: 7, ItemCode: "GR-001", Done: true, Phone: "13800138000"},
+	w := &world{db: db, now: time.Date(2026, 9, 28, 10, 0, 0, 0, calendar.CST), subj: subjects{
+		1: {PersonID: 100, DepartmentID: 7, ItemCode: "GR-001", Done: true, Reference: "YS-0001"},
 		2: {PersonID: 200, DepartmentID: 7, ItemCode: "GR-001", Done: true},
 		3: {PersonID: 100, DepartmentID: 8, ItemCode: "GR-002", Done: false},
-		4: {PersonID: 100, DepartmentID: 8, ItemCode: "GR-002", Done: true, Phone: "13900139000"},
+		4: {PersonID: 100, DepartmentID: 8, ItemCode: "GR-002", Done: true, Reference: "YS-0004"},
 	}}
 	clock := func() time.Time { return w.now }
 	var err error
-	w.svc, err = rating.New(rating.Deps{DB: db, Audit: audit.New(clock), Subjects: w.subj, Sender: w.sms, Now: clock,
+	w.svc, err = rating.New(rating.Deps{DB: db, Audit: audit.New(clock), Subjects: w.subj, Now: clock,
 		BaseURL: "https://zwfw.example.gov.cn/"})
 	if err != nil {
 		t.Fatal(err)
@@ -109,11 +142,16 @@ func TestWindowStaffOfResponsibleDepartment(t *testing.T) {
 		w := newWorld(t, db)
 		ctx := context.Background()
 		subj := rating.Subject{Kind: rating.KindHotline, ID: 2, Event: "closed"}
-		other := &auth.Actor{UserID: 9, Name: "王五", DepartmentIDs: []int64{8}}
+		other := &auth.Actor{UserID: 10, Name: "王五", Roles: []auth.Role{auth.RoleClerk}, DepartmentIDs: []int64{8}}
 		if _, err := w.svc.RateAtWindow(ctx, other, subj, rating.Input{Level: rating.Satisfied}); !errors.Is(err, rating.ErrNotFound) {
 			t.Fatalf("staff of another department: %v, want ErrNotFound", err)
 		}
-		staff := &auth.Actor{UserID: 5, Name: "赵六", DepartmentIDs: []int64{7}}
+		// A role that serves no counter, even of the department.
+		sup := &auth.Actor{UserID: 11, Name: "督办", Roles: []auth.Role{auth.RoleApprover}, DepartmentIDs: []int64{7}}
+		if _, err := w.svc.RateAtWindow(ctx, sup, subj, rating.Input{Level: rating.Satisfied}); !errors.Is(err, rating.ErrNotFound) {
+			t.Fatalf("approver: %v, want ErrNotFound", err)
+		}
+		staff := &auth.Actor{UserID: 5, Name: "赵六", Roles: []auth.Role{auth.RoleClerk}, DepartmentIDs: []int64{7}}
 		r, err := w.svc.RateAtWindow(ctx, staff, subj, rating.Input{Level: rating.Satisfied})
 		if err != nil {
 			t.Fatal(err)
@@ -129,13 +167,14 @@ func TestTokenSingleUseAndExpiry(t *testing.T) {
 		w := newWorld(t, db)
 		ctx := context.Background()
 		subj := rating.Subject{Kind: rating.KindCase, ID: 1, Event: "decided"}
-		if err := w.svc.SendLink(ctx, subj); err != nil {
+		if err := w.svc.SendLink(ctx, 11, subj); err != nil {
 			t.Fatal(err)
 		}
-		if len(w.sms.got) != 1 || w.sms.got[0].phone != "13800138000" {
-			t.Fatalf("sent = %+v, want one SMS to 13800138000", w.sms.got)
+		got := w.links(t)
+		if len(got) != 1 || got[0].PhoneSealed != "sealed-1" || got[0].PhoneIndex != "idx-1" || got[0].Reference != "YS-0001" {
+			t.Fatalf("links = %+v, want one to the sealed phone of case 1", got)
 		}
-		link := w.sms.got[0].link
+		link := got[0].Link
 		const prefix = "https://zwfw.example.gov.cn/ratings/t/"
 		if len(link) <= len(prefix) || link[:len(prefix)] != prefix {
 			t.Fatalf("link %q, want under %s", link, prefix)
@@ -148,8 +187,8 @@ func TestTokenSingleUseAndExpiry(t *testing.T) {
 			t.Fatalf("second use: %v, want ErrNotFound", err)
 		}
 		// A rated subject gets no further link.
-		if err := w.svc.SendLink(ctx, subj); err != nil || len(w.sms.got) != 1 {
-			t.Fatalf("link after rating: %v, %d sent", err, len(w.sms.got))
+		if err := w.svc.SendLink(ctx, 12, subj); err != nil || len(w.links(t)) != 1 {
+			t.Fatalf("link after rating: %v, %d sent", err, len(w.links(t)))
 		}
 		// Expired after the national default of 7 days (168 hours).
 		tok2, _, err := w.svc.IssueLink(ctx, rating.Subject{Kind: rating.KindCase, ID: 4, Event: "decided"})
@@ -228,7 +267,7 @@ func TestFigures(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		staff := &auth.Actor{UserID: 5, Name: "赵六", DepartmentIDs: []int64{7, 8}}
+		staff := &auth.Actor{UserID: 5, Name: "赵六", Roles: []auth.Role{auth.RoleClerk}, DepartmentIDs: []int64{7, 8}}
 		for _, c := range []struct {
 			id    int64
 			level rating.Level
@@ -280,21 +319,51 @@ func TestRulesOverride(t *testing.T) {
 	}
 }
 
-func TestDecidedEventSendsLink(t *testing.T) {
+// The decision of an application and the closing of a hotline order each
+// ask for one SMS link, however often the outbox delivers the event; the
+// link rates the subject.
+func TestFinishingEventsSendOneLink(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		e := outbox.Event{ID: 1, Topic: rating.TopicCaseDecided, Payload: json.RawMessage(`{"id": 4, "action": "approve"}`)}
-		if err := w.svc.HandleEvent(ctx, e); err != nil {
-			t.Fatal(err)
+		e := outbox.Event{ID: 31, Topic: rating.TopicCaseDecided, Payload: json.RawMessage(`{"id": 4, "action": "approve"}`)}
+		for range 3 { // redelivered
+			if err := w.svc.HandleEvent(ctx, e); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if len(w.sms.got) != 1 || w.sms.got[0].phone != "13900139000" {
-			t.Fatalf("sent = %+v, want one link to the applicant of case 4", w.sms.got)
+		got := w.links(t)
+		if len(got) != 1 || got[0].SubjectKind != rating.KindCase || got[0].SubjectID != 4 || got[0].PhoneSealed != "sealed-4" {
+			t.Fatalf("links = %+v, want one to the applicant of case 4", got)
 		}
 		// A case without a phone gets no SMS (the person rates online).
-		e.Payload = json.RawMessage(`{"id": 2}`)
-		if err := w.svc.HandleEvent(ctx, e); err != nil || len(w.sms.got) != 1 {
-			t.Fatalf("no phone: %v, %d sent", err, len(w.sms.got))
+		if err := w.svc.HandleEvent(ctx, outbox.Event{ID: 32, Topic: rating.TopicCaseDecided, Payload: json.RawMessage(`{"id": 2}`)}); err != nil {
+			t.Fatal(err)
+		}
+		// A hotline order closed (its workflow moved to "closed"); another
+		// transition asks for nothing.
+		w.subj[5] = rating.Info{PersonID: 0, DepartmentID: 7, ItemCode: "HL-01", Done: true, Reference: "12345202609280001"}
+		move := func(id int64, to string) outbox.Event {
+			return outbox.Event{ID: id, Topic: rating.TopicTransition,
+				Payload: json.RawMessage(`{"subject_type": "hotline_order", "subject_id": 5, "to": "` + to + `"}`)}
+		}
+		for _, ev := range []outbox.Event{move(33, "handling"), move(34, "closed"), move(34, "closed")} {
+			if err := w.svc.HandleEvent(ctx, ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got = w.links(t)
+		if len(got) != 2 || got[1].SubjectKind != rating.KindHotline || got[1].Event != "closed" || got[1].Reference != "12345202609280001" {
+			t.Fatalf("links = %+v, want the case's and the closed order's", got)
+		}
+		tok := got[1].Link[len("https://zwfw.example.gov.cn/ratings/t/"):]
+		r, err := w.svc.RateByToken(ctx, tok, rating.Input{Level: rating.Satisfied})
+		if err != nil || r.Subject.Kind != rating.KindHotline || r.Subject.ID != 5 || r.Channel != rating.SMS {
+			t.Fatalf("rate by the order's link: %+v, %v", r, err)
+		}
+		// A bad payload fails the event, so the outbox keeps it.
+		if err := w.svc.HandleEvent(ctx, outbox.Event{ID: 35, Topic: rating.TopicCaseDecided, Payload: json.RawMessage(`{"id": 0}`)}); !errors.Is(err, rating.ErrInvalid) {
+			t.Fatalf("no id: %v", err)
 		}
 	})
 }

@@ -8,10 +8,16 @@ import (
 	"github.com/yingshang/yingshang/internal/valid"
 )
 
-// Rules are the settings of 好差评 a province may set differently. The
-// national defaults follow 国办发〔2019〕51号: a bad rating given under a
-// real name is verified, rectified and answered within 15 working days
-// (FollowUpWorkingDays); the SMS link's validity is a local choice.
+// Rules are the settings of 好差评 a province may set differently.
+//
+// 国办发〔2019〕51号 三(九) 强化差评整改 requires a 差评 to be verified
+// (核实), rectified (整改, "限期整改" for what cannot be fixed at once) and
+// answered (反馈) to the person, with every 实名差评 visited back; it sets
+// the 限期 in the local rules rather than in its own text, and provinces
+// and cities publish their own (德州 5 working days, others 7 days). The
+// national default here, 15 working days, is the figure commonly taken
+// from the national scheme and GB/T 39735; a province writes its own in
+// FollowUpWorkingDays. The SMS link's validity is a local choice.
 type Rules struct {
 	// FollowUpWorkingDays is the limit, in working days counted from the
 	// day of the rating, for the department to verify, rectify and answer
