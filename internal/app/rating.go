@@ -29,6 +29,7 @@ func (a *App) buildRating() error {
 	a.Outbox.Subscribe(rating.TopicCaseDecided, a.Rating.HandleEvent)
 	a.Outbox.Subscribe(rating.TopicTransition, a.Rating.HandleEvent)
 	a.Outbox.Subscribe(notify.TopicRatingLink, a.Notify.RatingLinks())
+	a.Outbox.Subscribe(notify.TopicRatingAnswered, a.Notify.RatingAnswers())
 	return nil
 }
 

@@ -43,3 +43,29 @@ func (s *Service) RatingLinks() outbox.Handler {
 			Link:   p.Link, ObjectType: typ, ObjectID: strconv.FormatInt(p.ID, 10)}}, nil
 	})
 }
+
+// TopicRatingAnswered is rating.TopicAnswered: a department answered the
+// follow-up of a person's bad rating.
+const TopicRatingAnswered = "rating.answered"
+
+// RatingAnswers returns the handler that tells the person who gave a bad
+// rating, in the platform, that the department has verified, rectified
+// and answered (核实、整改、反馈), linking to where they read it.
+func (s *Service) RatingAnswers() outbox.Handler {
+	return s.handler(func(ctx context.Context, e outbox.Event) ([]Message, error) {
+		var p struct {
+			FollowUpID int64 `json:"follow_up_id"`
+			PersonID   int64 `json:"person_id"`
+		}
+		if err := e.Decode(&p); err != nil {
+			return nil, err
+		}
+		if p.PersonID == 0 {
+			return nil, nil
+		}
+		return []Message{{UserID: p.PersonID, Channel: InApp, Title: "您的评价已有答复", TitleEn: "Your rating has been answered",
+			Body:   "您对政务服务的评价已由承办部门核实整改并答复，请查看。",
+			BodyEn: "The department has verified your rating, acted on it and answered.",
+			Link:   "/ratings/mine", ObjectType: "rating_followup", ObjectID: strconv.FormatInt(p.FollowUpID, 10)}}, nil
+	})
+}

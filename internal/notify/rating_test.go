@@ -50,3 +50,33 @@ func TestRatingLinkSentOnce(t *testing.T) {
 		}
 	})
 }
+
+// The answer to a bad rating's follow-up reaches the person who rated, in
+// the platform, once, linking to where they read it.
+func TestRatingAnswerTellsThePerson(t *testing.T) {
+	if notify.TopicRatingAnswered != rating.TopicAnswered {
+		t.Fatalf("notify uses %q, rating writes %q", notify.TopicRatingAnswered, rating.TopicAnswered)
+	}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		box, err := pii.New([]byte("0123456789abcdef0123456789abcdef"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := setupWith(t, db, notify.LogSender{Log: slog.New(slog.DiscardHandler), Box: box})
+		ctx := context.Background()
+		e := event(78, notify.TopicRatingAnswered, rating.AnsweredEvent{FollowUpID: 3, PersonID: 42})
+		h := w.svc.RatingAnswers()
+		for range 2 {
+			if err := h(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		msgs, err := w.svc.Messages(ctx, 78)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) != 1 || msgs[0].UserID != 42 || msgs[0].Channel != notify.InApp || msgs[0].Link != "/ratings/mine" {
+			t.Fatalf("messages = %+v, want one in-app message to user 42", msgs)
+		}
+	})
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/yingshang/yingshang/internal/audit"
 	"github.com/yingshang/yingshang/internal/auth"
 	"github.com/yingshang/yingshang/internal/calendar"
+	"github.com/yingshang/yingshang/internal/outbox"
 	"github.com/yingshang/yingshang/internal/pii"
 	"github.com/yingshang/yingshang/internal/store"
 	"github.com/yingshang/yingshang/internal/valid"
@@ -90,6 +91,12 @@ func (s *Service) AnswerFollowUp(ctx context.Context, a *auth.Actor, id int64, i
 			ObjectType: "rating_followup", ObjectID: strconv.FormatInt(id, 10), Detail: map[string]any{"rating_id": f.RatingID,
 				"due_on": f.DueOn, "answered_on": on}}); err != nil {
 			return err
+		}
+		if f.PersonID != 0 {
+			// The person who rated is told the answer is there.
+			if err := outbox.Add(ctx, tx, s.d.Now(), TopicAnswered, AnsweredEvent{FollowUpID: id, PersonID: f.PersonID}); err != nil {
+				return fmt.Errorf("rating: answer follow-up: %w", err)
+			}
 		}
 		out, err = s.followUp(ctx, tx, id)
 		return err

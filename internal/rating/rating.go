@@ -140,6 +140,17 @@ type Subjects interface {
 // the link goes the platform's one SMS path, and is never logged there.
 const TopicLink = "rating.link"
 
+// TopicAnswered is the outbox topic of a follow-up answered: the notifier
+// (notify.TopicRatingAnswered) tells the person who gave the bad rating
+// that the department answered, linking to /ratings/mine.
+const TopicAnswered = "rating.answered"
+
+// AnsweredEvent is the payload of TopicAnswered.
+type AnsweredEvent struct {
+	FollowUpID int64 `json:"follow_up_id"`
+	PersonID   int64 `json:"person_id"`
+}
+
 // LinkEvent is the payload of TopicLink. The phone stays sealed; the link
 // is a bearer credential kept only in the outbox and the message.
 type LinkEvent struct {

@@ -250,6 +250,11 @@ func TestBadRatingOpensFollowUpAndAnswerReachesPerson(t *testing.T) {
 		if _, err := w.svc.AnswerFollowUp(ctx, staff, r.FollowUpID, ans); !errors.Is(err, rating.ErrAnswered) {
 			t.Fatalf("second answer: %v, want ErrAnswered", err)
 		}
+		var told int
+		_ = db.QueryRowContext(ctx, "SELECT COUNT(*) FROM outbox WHERE topic = ?", rating.TopicAnswered).Scan(&told)
+		if told != 1 {
+			t.Errorf("answer events: %d, want 1 (the person is told once)", told)
+		}
 		mine, err := w.svc.FollowUpsOfPerson(ctx, 100)
 		if err != nil {
 			t.Fatal(err)
